@@ -1,0 +1,98 @@
+"""`hub tenant|channel|warehouse|sku|lot|supplier create`."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from hub.cli.common import JsonOpt, TenantOpt, emit, hub, tenant_uow
+from hub.domain.catalog import WarehouseKind
+from hub.domain.money import Money
+from hub.services import catalog
+
+tenant_app = typer.Typer(help="Tenants (workspaces).", no_args_is_help=True)
+channel_app = typer.Typer(help="Channels (connected storefronts).", no_args_is_help=True)
+warehouse_app = typer.Typer(help="Warehouses.", no_args_is_help=True)
+sku_app = typer.Typer(help="SKUs.", no_args_is_help=True)
+lot_app = typer.Typer(help="Lots of lot-tracked SKUs.", no_args_is_help=True)
+supplier_app = typer.Typer(help="Suppliers.", no_args_is_help=True)
+
+
+@tenant_app.command("create")
+def tenant_create(slug: str, name: Annotated[str, typer.Option()] = "", as_json: JsonOpt = False
+                  ) -> None:
+    tenant = catalog.create_tenant(hub().uow(), slug, name or slug)
+    emit(tenant, as_json, lambda: f"created tenant {tenant.slug} (#{tenant.id})")
+
+
+@channel_app.command("create")
+def channel_create(
+    name: str,
+    platform: Annotated[str, typer.Option(help="e.g. shopify, woocommerce, amazon")],
+    currency: Annotated[str, typer.Option(help="Shop currency (ISO 4217).")] = "USD",
+    tenant: TenantOpt = None, as_json: JsonOpt = False,
+) -> None:
+    channel = catalog.create_channel(tenant_uow(tenant), name, platform, currency.upper())
+    emit(channel, as_json, lambda: f"created channel {channel.name} (#{channel.id})")
+
+
+@warehouse_app.command("create")
+def warehouse_create(
+    code: str,
+    name: Annotated[str, typer.Option()] = "",
+    country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2")] = "",
+    region: Annotated[str, typer.Option()] = "",
+    priority: Annotated[int, typer.Option(help="Lower is preferred.")] = 100,
+    kind: Annotated[WarehouseKind, typer.Option()] = WarehouseKind.OWN,
+    tenant: TenantOpt = None, as_json: JsonOpt = False,
+) -> None:
+    warehouse = catalog.create_warehouse(tenant_uow(tenant), code, name or code, country=country,
+                                         region=region, priority=priority, kind=kind)
+    emit(warehouse, as_json, lambda: f"created warehouse {warehouse.code} (#{warehouse.id})")
+
+
+@sku_app.command("create")
+def sku_create(
+    code: str,
+    name: Annotated[str, typer.Option()] = "",
+    cost: Annotated[str, typer.Option(help="Unit cost, e.g. 12.50")] = "0",
+    currency: Annotated[str, typer.Option()] = "USD",
+    barcode: Annotated[str | None, typer.Option()] = None,
+    lot_tracked: Annotated[bool, typer.Option("--lot-tracked")] = False,
+    tenant: TenantOpt = None, as_json: JsonOpt = False,
+) -> None:
+    unit_cost = Money.of(cost, currency, field="cost")
+    sku = catalog.create_sku(tenant_uow(tenant), code, name or code, unit_cost, barcode=barcode,
+                             lot_tracked=lot_tracked)
+    emit(sku, as_json, lambda: f"created sku {sku.code} (#{sku.id})")
+
+
+@lot_app.command("create")
+def lot_create(
+    sku: str, lot: str,
+    expires: Annotated[str | None, typer.Option(help="Expiry date, YYYY-MM-DD")] = None,
+    tenant: TenantOpt = None, as_json: JsonOpt = False,
+) -> None:
+    from hub.domain.errors import InvalidValue
+
+    try:
+        expires_on = date.fromisoformat(expires) if expires else None
+    except ValueError:
+        raise InvalidValue("expires", expires, "not a YYYY-MM-DD date") from None
+    created = catalog.create_lot(tenant_uow(tenant), sku, lot, expires_on)
+    emit(created, as_json, lambda: f"created lot {sku}/{created.code}")
+
+
+@supplier_app.command("create")
+def supplier_create(
+    code: str,
+    name: Annotated[str, typer.Option()] = "",
+    currency: Annotated[str, typer.Option()] = "USD",
+    lead_time_days: Annotated[int, typer.Option()] = 7,
+    tenant: TenantOpt = None, as_json: JsonOpt = False,
+) -> None:
+    supplier = catalog.create_supplier(tenant_uow(tenant), code, name or code, currency.upper(),
+                                       lead_time_days)
+    emit(supplier, as_json, lambda: f"created supplier {supplier.code} (#{supplier.id})")

@@ -1,0 +1,50 @@
+"""All settings in one place: environment variables HUB_*, or a .env file."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SECRET = "dev-only-change-me"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class InsecureConfiguration(ValueError):
+    pass
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HUB_", env_file=".env", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    # Embedded default: a SQLite file in the working directory. PostgreSQL in production:
+    # postgresql+psycopg://user@host:5432/hub
+    database_url: str = f"sqlite:///{Path.cwd() / 'hub.db'}"
+    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+    lock_timeout_ms: int = 5000
+    default_tenant: str = "default"
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_default_secret_in_production(self) -> Settings:
+        if (
+            self.environment is Environment.PRODUCTION
+            and self.secret_key.get_secret_value() in ("", DEFAULT_SECRET)
+        ):
+            raise InsecureConfiguration(
+                "HUB_SECRET_KEY is unset or the development default; "
+                "set a real secret before running with HUB_ENVIRONMENT=production"
+            )
+        return self
+
+
+def load_settings() -> Settings:
+    return Settings()

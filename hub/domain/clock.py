@@ -1,0 +1,17 @@
+"""Time in the hub is timezone-aware UTC; naive datetimes are refused at the boundary."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from hub.domain.errors import InvalidValue
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def ensure_utc(value: datetime, field: str = "time") -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidValue(field, value.isoformat(), "must be timezone-aware")
+    return value.astimezone(UTC)
