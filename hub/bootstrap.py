@@ -19,8 +19,9 @@ class Hub:
 
     @cached_property
     def engine(self) -> Engine:
-        return make_engine(self.settings.database_url,
-                           lock_timeout_ms=self.settings.lock_timeout_ms)
+        return make_engine(
+            self.settings.database_url, lock_timeout_ms=self.settings.lock_timeout_ms
+        )
 
     @cached_property
     def session_factory(self) -> sessionmaker[Session]:

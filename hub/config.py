@@ -35,9 +35,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:
-        if (
-            self.environment is Environment.PRODUCTION
-            and self.secret_key.get_secret_value() in ("", DEFAULT_SECRET)
+        if self.environment is Environment.PRODUCTION and self.secret_key.get_secret_value() in (
+            "",
+            DEFAULT_SECRET,
         ):
             raise InsecureConfiguration(
                 "HUB_SECRET_KEY is unset or the development default; "

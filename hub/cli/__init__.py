@@ -15,8 +15,12 @@ from hub.cli.stock import po_app, stock_app
 from hub.config import InsecureConfiguration
 from hub.domain.errors import DomainError
 
-app = typer.Typer(help="The hub: orders in, one stock level out, books that match.",
-                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+app = typer.Typer(
+    help="The hub: orders in, one stock level out, books that match.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(channel_app, name="channel")
 app.add_typer(warehouse_app, name="warehouse")
@@ -52,6 +56,8 @@ def main() -> None:
         typer.echo(f"error: refused by a database constraint: {exc.orig}", err=True)
         sys.exit(1)
     except OperationalError as exc:
-        typer.echo(f"error: database unavailable or schema missing (run `hub migrate`): "
-                   f"{exc.orig}", err=True)
+        typer.echo(
+            f"error: database unavailable or schema missing (run `hub migrate`): {exc.orig}",
+            err=True,
+        )
         sys.exit(1)

@@ -21,8 +21,9 @@ supplier_app = typer.Typer(help="Suppliers.", no_args_is_help=True)
 
 
 @tenant_app.command("create")
-def tenant_create(slug: str, name: Annotated[str, typer.Option()] = "", as_json: JsonOpt = False
-                  ) -> None:
+def tenant_create(
+    slug: str, name: Annotated[str, typer.Option()] = "", as_json: JsonOpt = False
+) -> None:
     tenant = catalog.create_tenant(hub().uow(), slug, name or slug)
     emit(tenant, as_json, lambda: f"created tenant {tenant.slug} (#{tenant.id})")
 
@@ -32,7 +33,8 @@ def channel_create(
     name: str,
     platform: Annotated[str, typer.Option(help="e.g. shopify, woocommerce, amazon")],
     currency: Annotated[str, typer.Option(help="Shop currency (ISO 4217).")] = "USD",
-    tenant: TenantOpt = None, as_json: JsonOpt = False,
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     channel = catalog.create_channel(tenant_uow(tenant), name, platform, currency.upper())
     emit(channel, as_json, lambda: f"created channel {channel.name} (#{channel.id})")
@@ -46,10 +48,18 @@ def warehouse_create(
     region: Annotated[str, typer.Option()] = "",
     priority: Annotated[int, typer.Option(help="Lower is preferred.")] = 100,
     kind: Annotated[WarehouseKind, typer.Option()] = WarehouseKind.OWN,
-    tenant: TenantOpt = None, as_json: JsonOpt = False,
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    warehouse = catalog.create_warehouse(tenant_uow(tenant), code, name or code, country=country,
-                                         region=region, priority=priority, kind=kind)
+    warehouse = catalog.create_warehouse(
+        tenant_uow(tenant),
+        code,
+        name or code,
+        country=country,
+        region=region,
+        priority=priority,
+        kind=kind,
+    )
     emit(warehouse, as_json, lambda: f"created warehouse {warehouse.code} (#{warehouse.id})")
 
 
@@ -61,19 +71,23 @@ def sku_create(
     currency: Annotated[str, typer.Option()] = "USD",
     barcode: Annotated[str | None, typer.Option()] = None,
     lot_tracked: Annotated[bool, typer.Option("--lot-tracked")] = False,
-    tenant: TenantOpt = None, as_json: JsonOpt = False,
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     unit_cost = Money.of(cost, currency, field="cost")
-    sku = catalog.create_sku(tenant_uow(tenant), code, name or code, unit_cost, barcode=barcode,
-                             lot_tracked=lot_tracked)
+    sku = catalog.create_sku(
+        tenant_uow(tenant), code, name or code, unit_cost, barcode=barcode, lot_tracked=lot_tracked
+    )
     emit(sku, as_json, lambda: f"created sku {sku.code} (#{sku.id})")
 
 
 @lot_app.command("create")
 def lot_create(
-    sku: str, lot: str,
+    sku: str,
+    lot: str,
     expires: Annotated[str | None, typer.Option(help="Expiry date, YYYY-MM-DD")] = None,
-    tenant: TenantOpt = None, as_json: JsonOpt = False,
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     from hub.domain.errors import InvalidValue
 
@@ -91,8 +105,10 @@ def supplier_create(
     name: Annotated[str, typer.Option()] = "",
     currency: Annotated[str, typer.Option()] = "USD",
     lead_time_days: Annotated[int, typer.Option()] = 7,
-    tenant: TenantOpt = None, as_json: JsonOpt = False,
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    supplier = catalog.create_supplier(tenant_uow(tenant), code, name or code, currency.upper(),
-                                       lead_time_days)
+    supplier = catalog.create_supplier(
+        tenant_uow(tenant), code, name or code, currency.upper(), lead_time_days
+    )
     emit(supplier, as_json, lambda: f"created supplier {supplier.code} (#{supplier.id})")

@@ -8,11 +8,11 @@ import typer
 
 from hub.cli.common import JsonOpt, TenantOpt, actor, emit, table, tenant_uow
 from hub.domain.errors import InvalidValue
+from hub.domain.inventory import Movement
 from hub.domain.money import Money
 from hub.services import inventory, purchasing
 
-stock_app = typer.Typer(help="Stock levels, movements and the ledger check.",
-                        no_args_is_help=True)
+stock_app = typer.Typer(help="Stock levels, movements and the ledger check.", no_args_is_help=True)
 po_app = typer.Typer(help="Purchase orders and receipts.", no_args_is_help=True)
 
 Reason = Annotated[str, typer.Option(help="Why: kept on the ledger row.")]
@@ -27,7 +27,7 @@ def parse_int(field: str, raw: str) -> int:
         raise InvalidValue(field, raw, "not a whole number") from None
 
 
-def _movement_line(m: inventory.Movement | None) -> str:
+def _movement_line(m: Movement | None) -> str:
     if m is None:
         return "count matches the balance: nothing recorded"
     sign = "+" if m.on_hand_delta >= 0 else ""
@@ -36,14 +36,18 @@ def _movement_line(m: inventory.Movement | None) -> str:
 
 @stock_app.command("adjust")
 def adjust(
-    warehouse: str, sku: str,
+    warehouse: str,
+    sku: str,
     count: Annotated[int, typer.Option(help="Units physically counted.")],
-    reason: Reason = "cycle count", lot: Lot = None,
-    tenant: TenantOpt = None, as_json: JsonOpt = False,
+    reason: Reason = "cycle count",
+    lot: Lot = None,
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Cycle count: record the absolute count; the ledger gets the difference."""
-    m = inventory.adjust_to_count(tenant_uow(tenant), warehouse, sku, count, actor=actor(),
-                                  reason=reason, lot=lot)
+    m = inventory.adjust_to_count(
+        tenant_uow(tenant), warehouse, sku, count, actor=actor(), reason=reason, lot=lot
+    )
     emit(m, as_json, lambda: _movement_line(m))
 
 
@@ -52,70 +56,136 @@ def transfer(
     sku: str,
     from_: Annotated[str, typer.Option("--from", help="Source warehouse code.")],
     to: Annotated[str, typer.Option("--to", help="Target warehouse code.")],
-    qty: Qty, reason: Reason = "transfer", lot: Lot = None,
-    tenant: TenantOpt = None, as_json: JsonOpt = False,
+    qty: Qty,
+    reason: Reason = "transfer",
+    lot: Lot = None,
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    out, into = inventory.transfer(tenant_uow(tenant), from_, to, sku, qty, actor=actor(),
-                                   reason=reason, lot=lot)
+    out, into = inventory.transfer(
+        tenant_uow(tenant), from_, to, sku, qty, actor=actor(), reason=reason, lot=lot
+    )
     emit([out, into], as_json, lambda: f"moved {qty} x {sku} {from_} -> {to} ({out.reference})")
 
 
 @stock_app.command("scrap")
 def scrap(
-    warehouse: str, sku: str, qty: Qty, reason: Reason = "scrap", lot: Lot = None,
-    tenant: TenantOpt = None, as_json: JsonOpt = False,
+    warehouse: str,
+    sku: str,
+    qty: Qty,
+    reason: Reason = "scrap",
+    lot: Lot = None,
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    m = inventory.scrap(tenant_uow(tenant), warehouse, sku, qty, actor=actor(), reason=reason,
-                        lot=lot)
+    m = inventory.scrap(
+        tenant_uow(tenant), warehouse, sku, qty, actor=actor(), reason=reason, lot=lot
+    )
     emit(m, as_json, lambda: _movement_line(m))
 
 
 @stock_app.command("return")
 def return_(
-    warehouse: str, sku: str, qty: Qty, reason: Reason = "customer return", lot: Lot = None,
+    warehouse: str,
+    sku: str,
+    qty: Qty,
+    reason: Reason = "customer return",
+    lot: Lot = None,
     reference: Annotated[str | None, typer.Option(help="e.g. the order or RMA number")] = None,
-    tenant: TenantOpt = None, as_json: JsonOpt = False,
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    m = inventory.return_to_stock(tenant_uow(tenant), warehouse, sku, qty, actor=actor(),
-                                  reason=reason, lot=lot, reference=reference)
+    m = inventory.return_to_stock(
+        tenant_uow(tenant),
+        warehouse,
+        sku,
+        qty,
+        actor=actor(),
+        reason=reason,
+        lot=lot,
+        reference=reference,
+    )
     emit(m, as_json, lambda: _movement_line(m))
 
 
 @stock_app.command("safety")
 def safety(
-    warehouse: str, sku: str, qty: Qty,
-    reorder_point: Annotated[int | None, typer.Option()] = None, lot: Lot = None,
-    tenant: TenantOpt = None, as_json: JsonOpt = False,
+    warehouse: str,
+    sku: str,
+    qty: Qty,
+    reorder_point: Annotated[int | None, typer.Option()] = None,
+    lot: Lot = None,
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Set safety stock (and optionally the reorder point) for one SKU in one warehouse."""
-    level = inventory.set_safety_stock(tenant_uow(tenant), warehouse, sku, qty, lot=lot,
-                                       reorder_point=reorder_point)
-    emit(level, as_json, lambda: f"safety stock {level.safety_stock}, "
-                                 f"available {level.available}")
+    level = inventory.set_safety_stock(
+        tenant_uow(tenant), warehouse, sku, qty, lot=lot, reorder_point=reorder_point
+    )
+    emit(level, as_json, lambda: f"safety stock {level.safety_stock}, available {level.available}")
 
 
 @stock_app.command("report")
 def report(tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
     """On hand, reserved, safety stock and available per warehouse, SKU and lot."""
     lines = inventory.stock_report(tenant_uow(tenant))
-    emit(lines, as_json, lambda: table(
-        [[ln.sku, ln.warehouse, ln.lot or "-", str(ln.on_hand), str(ln.reserved),
-          str(ln.safety_stock), str(ln.available)] for ln in lines],
-        ["sku", "warehouse", "lot", "on_hand", "reserved", "safety", "available"]))
+    emit(
+        lines,
+        as_json,
+        lambda: table(
+            [
+                [
+                    ln.sku,
+                    ln.warehouse,
+                    ln.lot or "-",
+                    str(ln.on_hand),
+                    str(ln.reserved),
+                    str(ln.safety_stock),
+                    str(ln.available),
+                ]
+                for ln in lines
+            ],
+            ["sku", "warehouse", "lot", "on_hand", "reserved", "safety", "available"],
+        ),
+    )
 
 
 @stock_app.command("verify")
 def verify(tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
     """Prove every balance equals the sum of its movements; exit 1 on any drift."""
     drifts = inventory.verify_ledger(tenant_uow(tenant))
-    emit({"ok": not drifts, "drifts": drifts}, as_json, lambda: (
-        "ledger ok: every balance equals the sum of its movements" if not drifts else
-        "LEDGER DRIFT\n" + table(
-            [[str(d.warehouse_id), str(d.sku_id), d.lot or "-", str(d.on_hand),
-              str(d.on_hand_from_ledger), str(d.reserved), str(d.reserved_from_ledger)]
-             for d in drifts],
-            ["warehouse", "sku", "lot", "on_hand", "ledger_on_hand", "reserved",
-             "ledger_reserved"])))
+    emit(
+        {"ok": not drifts, "drifts": drifts},
+        as_json,
+        lambda: (
+            "ledger ok: every balance equals the sum of its movements"
+            if not drifts
+            else "LEDGER DRIFT\n"
+            + table(
+                [
+                    [
+                        str(d.warehouse_id),
+                        str(d.sku_id),
+                        d.lot or "-",
+                        str(d.on_hand),
+                        str(d.on_hand_from_ledger),
+                        str(d.reserved),
+                        str(d.reserved_from_ledger),
+                    ]
+                    for d in drifts
+                ],
+                [
+                    "warehouse",
+                    "sku",
+                    "lot",
+                    "on_hand",
+                    "ledger_on_hand",
+                    "reserved",
+                    "ledger_reserved",
+                ],
+            )
+        ),
+    )
     if drifts:
         raise typer.Exit(1)
 
@@ -126,7 +196,8 @@ def po_create(
     supplier: Annotated[str, typer.Option()],
     warehouse: Annotated[str, typer.Option()],
     line: Annotated[list[str], typer.Option(help="SKU:QTY:UNIT_COST, repeatable")],
-    tenant: TenantOpt = None, as_json: JsonOpt = False,
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     parsed: list[tuple[str, int, str]] = []
     for i, raw in enumerate(line, start=1):
@@ -138,8 +209,12 @@ def po_create(
     with uow:
         currency = uow.suppliers.by_key(supplier).currency
     po = purchasing.create_purchase_order(
-        uow, number, supplier, warehouse,
-        [(sku, qty, Money.of(cost, currency, field="unit_cost")) for sku, qty, cost in parsed])
+        uow,
+        number,
+        supplier,
+        warehouse,
+        [(sku, qty, Money.of(cost, currency, field="unit_cost")) for sku, qty, cost in parsed],
+    )
     emit(po, as_json, lambda: f"created purchase order {po.number} with {len(po.lines)} lines")
 
 
@@ -148,7 +223,8 @@ def po_receive(
     number: str,
     line: Annotated[list[str], typer.Option(help="SKU:QTY received now, repeatable")],
     lot: Annotated[list[str] | None, typer.Option(help="SKU:LOT for lot-tracked SKUs")] = None,
-    tenant: TenantOpt = None, as_json: JsonOpt = False,
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     quantities: dict[str, int] = {}
     for i, raw in enumerate(line, start=1):
@@ -157,7 +233,14 @@ def po_receive(
             raise InvalidValue(f"line[{i}]", raw, "expected SKU:QTY")
         quantities[sku] = parse_int(f"line[{i}].qty", qty)
     lots = dict(raw.partition(":")[::2] for raw in (lot or []))
-    receipt = purchasing.receive_purchase_order(tenant_uow(tenant), number, quantities,
-                                                actor=actor(), lots=lots)
-    emit(receipt, as_json, lambda: f"received {sum(ln.quantity for ln in receipt.lines)} units "
-                                   f"on {number} (receipt #{receipt.id})")
+    receipt = purchasing.receive_purchase_order(
+        tenant_uow(tenant), number, quantities, actor=actor(), lots=lots
+    )
+    emit(
+        receipt,
+        as_json,
+        lambda: (
+            f"received {sum(ln.quantity for ln in receipt.lines)} units "
+            f"on {number} (receipt #{receipt.id})"
+        ),
+    )

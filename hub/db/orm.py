@@ -40,8 +40,12 @@ def _money(table: Any, prefix: str, currency: str = "currency") -> Any:
 
 
 def _children(cls: type, key: str) -> Any:
-    return relationship(cls, cascade="all, delete-orphan", order_by=cls.id,  # type: ignore[attr-defined]
-                        lazy="selectin")
+    return relationship(
+        cls,
+        cascade="all, delete-orphan",
+        order_by=cls.id,  # type: ignore[attr-defined]
+        lazy="selectin",
+    )
 
 
 def start_mappers() -> None:
@@ -60,29 +64,43 @@ def start_mappers() -> None:
     m(StockLevel, t.stock_levels)
     m(Movement, t.stock_movements)
     m(Reservation, t.reservations)
-    m(OrderLine, t.order_lines, properties={
-        "unit_price": _money(t.order_lines, "unit_price"),
-        "discount": _money(t.order_lines, "discount"),
-        "tax": _money(t.order_lines, "tax"),
-    })
+    m(
+        OrderLine,
+        t.order_lines,
+        properties={
+            "unit_price": _money(t.order_lines, "unit_price"),
+            "discount": _money(t.order_lines, "discount"),
+            "tax": _money(t.order_lines, "tax"),
+        },
+    )
     m(ShippingLine, t.shipping_lines, properties={"price": _money(t.shipping_lines, "price")})
     m(TaxLine, t.tax_lines, properties={"amount": _money(t.tax_lines, "amount")})
     m(Discount, t.discounts, properties={"amount": _money(t.discounts, "amount")})
     m(Payment, t.payments, properties={"amount": _money(t.payments, "amount")})
     m(Refund, t.refunds, properties={"amount": _money(t.refunds, "amount")})
-    m(Order, t.orders, properties={
-        "lines": _children(OrderLine, "order_id"),
-        "shipping_lines": _children(ShippingLine, "order_id"),
-        "tax_lines": _children(TaxLine, "order_id"),
-        "discounts": _children(Discount, "order_id"),
-        "payments": _children(Payment, "order_id"),
-        "refunds": _children(Refund, "order_id"),
-    })
+    m(
+        Order,
+        t.orders,
+        properties={
+            "lines": _children(OrderLine, "order_id"),
+            "shipping_lines": _children(ShippingLine, "order_id"),
+            "tax_lines": _children(TaxLine, "order_id"),
+            "discounts": _children(Discount, "order_id"),
+            "payments": _children(Payment, "order_id"),
+            "refunds": _children(Refund, "order_id"),
+        },
+    )
     m(Supplier, t.suppliers)
-    m(PurchaseOrderLine, t.purchase_order_lines,
-      properties={"unit_cost": _money(t.purchase_order_lines, "unit_cost")})
-    m(PurchaseOrder, t.purchase_orders,
-      properties={"lines": _children(PurchaseOrderLine, "purchase_order_id")})
+    m(
+        PurchaseOrderLine,
+        t.purchase_order_lines,
+        properties={"unit_cost": _money(t.purchase_order_lines, "unit_cost")},
+    )
+    m(
+        PurchaseOrder,
+        t.purchase_orders,
+        properties={"lines": _children(PurchaseOrderLine, "purchase_order_id")},
+    )
     m(ReceiptLine, t.receipt_lines, properties={"unit_cost": _money(t.receipt_lines, "unit_cost")})
     m(Receipt, t.receipts, properties={"lines": _children(ReceiptLine, "receipt_id")})
     _mapped = True

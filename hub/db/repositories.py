@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import func, select
+from sqlalchemy import text as sa_text
 from sqlalchemy.orm import Session
 
+from hub.db import tables as t
 from hub.domain.catalog import Channel, Listing, Product, Sku, Tenant, Warehouse
 from hub.domain.errors import NotFound
 from hub.domain.inventory import Lot, Movement, Reservation, StockLevel
@@ -52,8 +54,7 @@ class TenantRepository(Generic[T]):
         return found
 
     def list(self, **filters: Any) -> Sequence[T]:
-        order = getattr(self.entity, "id")  # noqa: B009 - mapped attribute, not a literal
-        return self.session.scalars(self._select(**filters).order_by(order)).all()
+        return self.session.scalars(self._select(**filters).order_by(sa_text("id"))).all()
 
 
 class Channels(TenantRepository[Channel]):
@@ -108,11 +109,17 @@ class Movements(TenantRepository[Movement]):
 
     def ledger_sums(self) -> dict[tuple[int, int, str], tuple[int, int]]:
         """(warehouse, sku, lot) -> (sum of on_hand deltas, sum of reserved deltas)."""
+        m = t.stock_movements.c
         rows = self.session.execute(
-            select(Movement.warehouse_id, Movement.sku_id, Movement.lot_code,  # type: ignore[arg-type]
-                   func.sum(Movement.on_hand_delta), func.sum(Movement.reserved_delta))  # type: ignore[arg-type]
-            .where(Movement.tenant_id == self.tenant_id)  # type: ignore[arg-type]
-            .group_by(Movement.warehouse_id, Movement.sku_id, Movement.lot_code)  # type: ignore[arg-type]
+            select(
+                m.warehouse_id,
+                m.sku_id,
+                m.lot_code,
+                func.sum(m.on_hand_delta),
+                func.sum(m.reserved_delta),
+            )
+            .where(m.tenant_id == self.tenant_id)
+            .group_by(m.warehouse_id, m.sku_id, m.lot_code)
         ).all()
         return {(w, s, lot): (int(oh), int(rv)) for w, s, lot, oh, rv in rows}
 
@@ -166,4 +173,4 @@ class Tenants:
         return self.session.scalars(select(Tenant).filter_by(slug=slug)).one_or_none()
 
     def list(self) -> Sequence[Tenant]:
-        return self.session.scalars(select(Tenant).order_by(Tenant.id)).all()  # type: ignore[arg-type]
+        return self.session.scalars(select(Tenant).order_by(t.tenants.c.id)).all()

@@ -18,8 +18,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from hub.db.types import ExactDecimal, Id, UTCDateTime
 from hub.db.types import EnumText as Enum
+from hub.db.types import ExactDecimal, Id, UTCDateTime
 from hub.domain.catalog import WarehouseKind
 from hub.domain.inventory import MovementKind
 from hub.domain.orders import OrderStatus
@@ -66,15 +66,18 @@ def _currency(name: str = "currency") -> Column[str]:
 
 
 tenants = Table(
-    "tenants", metadata,
+    "tenants",
+    metadata,
     _id(),
     Column("slug", String(64), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
 )
 
 channels = Table(
-    "channels", metadata,
-    _id(), _tenant(),
+    "channels",
+    metadata,
+    _id(),
+    _tenant(),
     Column("platform", String(64), nullable=False),
     Column("name", String(200), nullable=False),
     _currency(),
@@ -83,8 +86,10 @@ channels = Table(
 )
 
 warehouses = Table(
-    "warehouses", metadata,
-    _id(), _tenant(),
+    "warehouses",
+    metadata,
+    _id(),
+    _tenant(),
     Column("code", String(64), nullable=False),
     Column("name", String(200), nullable=False),
     Column("country", String(2), nullable=False, default=""),
@@ -95,14 +100,18 @@ warehouses = Table(
 )
 
 products = Table(
-    "products", metadata,
-    _id(), _tenant(),
+    "products",
+    metadata,
+    _id(),
+    _tenant(),
     Column("name", String(300), nullable=False),
 )
 
 skus = Table(
-    "skus", metadata,
-    _id(), _tenant(),
+    "skus",
+    metadata,
+    _id(),
+    _tenant(),
     _fk("product_id", "products.id", nullable=True),
     Column("code", String(64), nullable=False),
     Column("name", String(300), nullable=False),
@@ -114,8 +123,10 @@ skus = Table(
 )
 
 listings = Table(
-    "listings", metadata,
-    _id(), _tenant(),
+    "listings",
+    metadata,
+    _id(),
+    _tenant(),
     _fk("channel_id", "channels.id"),
     Column("channel_sku", String(255), nullable=False),
     _fk("sku_id", "skus.id", nullable=True),
@@ -126,8 +137,10 @@ listings = Table(
 )
 
 lots = Table(
-    "lots", metadata,
-    _id(), _tenant(),
+    "lots",
+    metadata,
+    _id(),
+    _tenant(),
     _fk("sku_id", "skus.id"),
     Column("code", String(64), nullable=False),
     Column("expires_on", Date, nullable=True),
@@ -135,8 +148,10 @@ lots = Table(
 )
 
 stock_levels = Table(
-    "stock_levels", metadata,
-    _id(), _tenant(),
+    "stock_levels",
+    metadata,
+    _id(),
+    _tenant(),
     _fk("warehouse_id", "warehouses.id", index=False),
     _fk("sku_id", "skus.id"),
     Column("lot_code", String(64), nullable=False, default=""),
@@ -153,8 +168,10 @@ stock_levels = Table(
 )
 
 stock_movements = Table(
-    "stock_movements", metadata,
-    _id(), _tenant(),
+    "stock_movements",
+    metadata,
+    _id(),
+    _tenant(),
     Column("kind", Enum(MovementKind), nullable=False),
     _fk("warehouse_id", "warehouses.id", index=False),
     _fk("sku_id", "skus.id", index=False),
@@ -172,8 +189,10 @@ stock_movements = Table(
 )
 
 orders = Table(
-    "orders", metadata,
-    _id(), _tenant(),
+    "orders",
+    metadata,
+    _id(),
+    _tenant(),
     _fk("channel_id", "channels.id", index=False),
     Column("external_id", String(255), nullable=False),
     Column("status", Enum(OrderStatus), nullable=False),
@@ -190,8 +209,10 @@ orders = Table(
 )
 
 order_lines = Table(
-    "order_lines", metadata,
-    _id(), _tenant(),
+    "order_lines",
+    metadata,
+    _id(),
+    _tenant(),
     _fk("order_id", "orders.id"),
     Column("external_id", String(255), nullable=True),
     Column("channel_sku", String(255), nullable=False),
@@ -207,8 +228,10 @@ order_lines = Table(
 )
 
 shipping_lines = Table(
-    "shipping_lines", metadata,
-    _id(), _tenant(),
+    "shipping_lines",
+    metadata,
+    _id(),
+    _tenant(),
     _fk("order_id", "orders.id"),
     Column("title", String(300), nullable=False),
     Column("carrier", String(100), nullable=True),
@@ -217,8 +240,10 @@ shipping_lines = Table(
 )
 
 tax_lines = Table(
-    "tax_lines", metadata,
-    _id(), _tenant(),
+    "tax_lines",
+    metadata,
+    _id(),
+    _tenant(),
     _fk("order_id", "orders.id"),
     Column("title", String(200), nullable=False),
     Column("rate", ExactDecimal(), nullable=False),
@@ -228,8 +253,10 @@ tax_lines = Table(
 )
 
 discounts = Table(
-    "discounts", metadata,
-    _id(), _tenant(),
+    "discounts",
+    metadata,
+    _id(),
+    _tenant(),
     _fk("order_id", "orders.id"),
     Column("code", String(200), nullable=False),
     _money("amount"),
@@ -237,8 +264,10 @@ discounts = Table(
 )
 
 payments = Table(
-    "payments", metadata,
-    _id(), _tenant(),
+    "payments",
+    metadata,
+    _id(),
+    _tenant(),
     _fk("order_id", "orders.id"),
     Column("gateway", String(100), nullable=False),
     Column("external_id", String(255), nullable=True),
@@ -248,8 +277,10 @@ payments = Table(
 )
 
 refunds = Table(
-    "refunds", metadata,
-    _id(), _tenant(),
+    "refunds",
+    metadata,
+    _id(),
+    _tenant(),
     _fk("order_id", "orders.id"),
     Column("external_id", String(255), nullable=True),
     _money("amount"),
@@ -261,8 +292,10 @@ refunds = Table(
 )
 
 reservations = Table(
-    "reservations", metadata,
-    _id(), _tenant(),
+    "reservations",
+    metadata,
+    _id(),
+    _tenant(),
     _fk("order_line_id", "order_lines.id", index=False),
     _fk("warehouse_id", "warehouses.id", index=False),
     _fk("sku_id", "skus.id"),
@@ -270,14 +303,17 @@ reservations = Table(
     Column("quantity", Integer, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     # Exactly once: one reservation row per (line, warehouse, lot), grown or shrunk in place.
-    UniqueConstraint("order_line_id", "warehouse_id", "lot_code",
-                     name="uq_reservations_line_wh_lot"),
+    UniqueConstraint(
+        "order_line_id", "warehouse_id", "lot_code", name="uq_reservations_line_wh_lot"
+    ),
     CheckConstraint("quantity > 0", name="quantity_positive"),
 )
 
 suppliers = Table(
-    "suppliers", metadata,
-    _id(), _tenant(),
+    "suppliers",
+    metadata,
+    _id(),
+    _tenant(),
     Column("code", String(64), nullable=False),
     Column("name", String(200), nullable=False),
     _currency(),
@@ -286,8 +322,10 @@ suppliers = Table(
 )
 
 purchase_orders = Table(
-    "purchase_orders", metadata,
-    _id(), _tenant(),
+    "purchase_orders",
+    metadata,
+    _id(),
+    _tenant(),
     _fk("supplier_id", "suppliers.id"),
     Column("number", String(64), nullable=False),
     _fk("warehouse_id", "warehouses.id", index=False),
@@ -298,8 +336,10 @@ purchase_orders = Table(
 )
 
 purchase_order_lines = Table(
-    "purchase_order_lines", metadata,
-    _id(), _tenant(),
+    "purchase_order_lines",
+    metadata,
+    _id(),
+    _tenant(),
     _fk("purchase_order_id", "purchase_orders.id"),
     _fk("sku_id", "skus.id", index=False),
     Column("quantity_ordered", Integer, nullable=False),
@@ -307,13 +347,17 @@ purchase_order_lines = Table(
     _money("unit_cost"),
     _currency(),
     CheckConstraint("quantity_ordered > 0", name="ordered_positive"),
-    CheckConstraint("quantity_received >= 0 AND quantity_received <= quantity_ordered",
-                    name="received_within_ordered"),
+    CheckConstraint(
+        "quantity_received >= 0 AND quantity_received <= quantity_ordered",
+        name="received_within_ordered",
+    ),
 )
 
 receipts = Table(
-    "receipts", metadata,
-    _id(), _tenant(),
+    "receipts",
+    metadata,
+    _id(),
+    _tenant(),
     _fk("purchase_order_id", "purchase_orders.id"),
     _fk("warehouse_id", "warehouses.id", index=False),
     Column("actor", String(200), nullable=False),
@@ -321,8 +365,10 @@ receipts = Table(
 )
 
 receipt_lines = Table(
-    "receipt_lines", metadata,
-    _id(), _tenant(),
+    "receipt_lines",
+    metadata,
+    _id(),
+    _tenant(),
     _fk("receipt_id", "receipts.id"),
     _fk("purchase_order_line_id", "purchase_order_lines.id", nullable=True, index=False),
     _fk("sku_id", "skus.id", index=False),

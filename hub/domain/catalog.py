@@ -69,8 +69,12 @@ class Warehouse:
     def __post_init__(self) -> None:
         check_code("warehouse", "code", self.code)
         if self.country and not re.fullmatch(r"[A-Z]{2}", self.country):
-            raise InvalidValue("country", self.country, "must be an ISO 3166-1 alpha-2 code",
-                               record=f"warehouse {self.code}")
+            raise InvalidValue(
+                "country",
+                self.country,
+                "must be an ISO 3166-1 alpha-2 code",
+                record=f"warehouse {self.code}",
+            )
 
     @property
     def allocatable(self) -> bool:
@@ -98,8 +102,9 @@ class Sku:
     def __post_init__(self) -> None:
         check_code("sku", "code", self.code)
         if self.unit_cost.amount < Decimal(0):
-            raise InvalidValue("unit_cost", str(self.unit_cost), "must not be negative",
-                               record=f"sku {self.code}")
+            raise InvalidValue(
+                "unit_cost", str(self.unit_cost), "must not be negative", record=f"sku {self.code}"
+            )
 
 
 @dataclass(eq=False)

@@ -125,13 +125,15 @@ class StockLevel:
             raise InvalidValue("quantity", quantity, "must be a whole number", record=self.label)
         if kind is MovementKind.ADJUSTMENT:
             if quantity == 0:
-                raise InvalidValue("quantity", quantity, "an adjustment must change the count",
-                                   record=self.label)
+                raise InvalidValue(
+                    "quantity", quantity, "an adjustment must change the count", record=self.label
+                )
         elif quantity <= 0:
             raise InvalidValue("quantity", quantity, "must be greater than 0", record=self.label)
         if not actor:
-            raise InvalidValue("actor", actor, "every movement names who made it",
-                               record=self.label)
+            raise InvalidValue(
+                "actor", actor, "every movement names who made it", record=self.label
+            )
         on_hand_sign, reserved_sign = MOVEMENT_EFFECTS[kind]
         on_hand_delta = on_hand_sign * quantity
         reserved_delta = reserved_sign * quantity
@@ -160,7 +162,10 @@ class StockLevel:
         if reserved > on_hand:
             # Taking stock that orders were promised would oversell them; the caller must
             # release or re-allocate those reservations first.
-            wanted = (self.on_hand - on_hand) if kind is not K.RESERVATION else reserved - self.reserved
+            if kind is K.RESERVATION:
+                wanted = reserved - self.reserved
+            else:
+                wanted = self.on_hand - on_hand
             raise InsufficientStock(self.label, "free (on_hand - reserved)", self.free, wanted)
 
     def set_safety_stock(self, quantity: int) -> None:

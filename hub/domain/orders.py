@@ -83,8 +83,9 @@ class OrderLine:
         if self.quantity <= 0:
             raise InvalidValue("quantity", self.quantity, "must be greater than 0", record=where)
         if self.unit_price.amount < 0:
-            raise InvalidValue("unit_price", str(self.unit_price), "must not be negative",
-                               record=where)
+            raise InvalidValue(
+                "unit_price", str(self.unit_price), "must not be negative", record=where
+            )
         currency = self.unit_price.currency
         if self.discount is None:
             self.discount = Money.zero(currency)
@@ -182,8 +183,7 @@ class Order:
         if self.platform_updated_at is not None:
             self.platform_updated_at = ensure_utc(self.platform_updated_at, "platform_updated_at")
         if not self.external_id:
-            raise InvalidValue("external_id", self.external_id, "must not be empty",
-                               record="order")
+            raise InvalidValue("external_id", self.external_id, "must not be empty", record="order")
 
     @property
     def label(self) -> str:
@@ -197,8 +197,11 @@ class Order:
 
     def add_line(self, line: OrderLine) -> None:
         if line.unit_price.currency != self.currency:
-            raise CurrencyMismatch(self.currency, line.unit_price.currency,
-                                   field=f"{self.label}.lines[{len(self.lines)}].unit_price")
+            raise CurrencyMismatch(
+                self.currency,
+                line.unit_price.currency,
+                field=f"{self.label}.lines[{len(self.lines)}].unit_price",
+            )
         self.lines.append(line)
 
     @property

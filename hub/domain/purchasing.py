@@ -100,8 +100,9 @@ class PurchaseOrder:
             raise CurrencyMismatch(self.currency, unit_cost.currency, field=f"{where}.unit_cost")
         if unit_cost.amount < 0:
             raise InvalidValue("unit_cost", str(unit_cost), "must not be negative", record=where)
-        line = PurchaseOrderLine(sku_id=sku_id, quantity_ordered=quantity, unit_cost=unit_cost,
-                                 tenant_id=self.tenant_id)
+        line = PurchaseOrderLine(
+            sku_id=sku_id, quantity_ordered=quantity, unit_cost=unit_cost, tenant_id=self.tenant_id
+        )
         self.lines.append(line)
         return line
 
@@ -120,33 +121,43 @@ class PurchaseOrder:
             raise IllegalTransition(self.label, self.status.value, "receive")
         if not quantities:
             raise InvalidValue("quantities", quantities, "nothing to receive", record=self.label)
-        receipt = Receipt(tenant_id=self.tenant_id, purchase_order_id=self.id or 0,
-                          warehouse_id=self.warehouse_id, actor=actor)
+        receipt = Receipt(
+            tenant_id=self.tenant_id,
+            purchase_order_id=self.id or 0,
+            warehouse_id=self.warehouse_id,
+            actor=actor,
+        )
         # Validate everything before changing anything: a receipt is all or nothing.
         planned: list[tuple[PurchaseOrderLine, int]] = []
         for sku_id, quantity in quantities.items():
             line = self.line_for(sku_id)
             where = f"{self.label} sku #{sku_id}"
             if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
-                raise InvalidValue("quantity", quantity, "must be a whole number > 0",
-                                   record=where)
+                raise InvalidValue("quantity", quantity, "must be a whole number > 0", record=where)
             if quantity > line.outstanding:
                 raise InvalidValue(
-                    "quantity", quantity,
+                    "quantity",
+                    quantity,
                     f"only {line.outstanding} of {line.quantity_ordered} still outstanding",
                     record=where,
                 )
             planned.append((line, quantity))
         for line, quantity in planned:
             line.quantity_received += quantity
-            receipt.lines.append(ReceiptLine(
-                sku_id=line.sku_id, quantity=quantity, unit_cost=line.unit_cost,
-                lot_code=(lots or {}).get(line.sku_id, NO_LOT),
-                purchase_order_line_id=line.id, tenant_id=self.tenant_id,
-            ))
+            receipt.lines.append(
+                ReceiptLine(
+                    sku_id=line.sku_id,
+                    quantity=quantity,
+                    unit_cost=line.unit_cost,
+                    lot_code=(lots or {}).get(line.sku_id, NO_LOT),
+                    purchase_order_line_id=line.id,
+                    tenant_id=self.tenant_id,
+                )
+            )
         fully = all(line.outstanding == 0 for line in self.lines)
-        self.status = (PurchaseOrderStatus.RECEIVED if fully
-                       else PurchaseOrderStatus.PARTIALLY_RECEIVED)
+        self.status = (
+            PurchaseOrderStatus.RECEIVED if fully else PurchaseOrderStatus.PARTIALLY_RECEIVED
+        )
         return receipt
 
     def cancel(self) -> None:

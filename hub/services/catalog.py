@@ -23,7 +23,10 @@ def create_tenant(uow: UnitOfWork, slug: str, name: str) -> Tenant:
 
 
 def create_channel(
-    uow: UnitOfWork, name: str, platform: str, currency: str,
+    uow: UnitOfWork,
+    name: str,
+    platform: str,
+    currency: str,
     settings: dict[str, Any] | None = None,
 ) -> Channel:
     minor_units(currency)
@@ -31,36 +34,50 @@ def create_channel(
         if uow.channels.find(name=name) is not None:
             raise AlreadyExists("channel", name)
         assert uow.tenant_id is not None
-        channel = uow.channels.add(Channel(uow.tenant_id, platform, name, currency,
-                                           dict(settings or {})))
+        channel = uow.channels.add(
+            Channel(uow.tenant_id, platform, name, currency, dict(settings or {}))
+        )
         uow.commit()
         return channel
 
 
 def create_warehouse(
-    uow: UnitOfWork, code: str, name: str, *, country: str = "", region: str = "",
-    priority: int = 100, kind: WarehouseKind = WarehouseKind.OWN,
+    uow: UnitOfWork,
+    code: str,
+    name: str,
+    *,
+    country: str = "",
+    region: str = "",
+    priority: int = 100,
+    kind: WarehouseKind = WarehouseKind.OWN,
 ) -> Warehouse:
     with uow:
         if uow.warehouses.find(code=code) is not None:
             raise AlreadyExists("warehouse", code)
         assert uow.tenant_id is not None
-        warehouse = uow.warehouses.add(Warehouse(uow.tenant_id, code, name, country, region,
-                                                 priority, kind))
+        warehouse = uow.warehouses.add(
+            Warehouse(uow.tenant_id, code, name, country, region, priority, kind)
+        )
         uow.commit()
         return warehouse
 
 
 def create_sku(
-    uow: UnitOfWork, code: str, name: str, unit_cost: Money, *,
-    barcode: str | None = None, lot_tracked: bool = False,
+    uow: UnitOfWork,
+    code: str,
+    name: str,
+    unit_cost: Money,
+    *,
+    barcode: str | None = None,
+    lot_tracked: bool = False,
 ) -> Sku:
     with uow:
         if uow.skus.find(code=code) is not None:
             raise AlreadyExists("sku", code)
         assert uow.tenant_id is not None
-        sku = uow.skus.add(Sku(uow.tenant_id, code, name, unit_cost, barcode=barcode,
-                               lot_tracked=lot_tracked))
+        sku = uow.skus.add(
+            Sku(uow.tenant_id, code, name, unit_cost, barcode=barcode, lot_tracked=lot_tracked)
+        )
         uow.commit()
         return sku
 
@@ -83,13 +100,13 @@ def create_supplier(
 ) -> Supplier:
     minor_units(currency)
     if lead_time_days < 0:
-        raise InvalidValue("lead_time_days", lead_time_days, "must not be negative",
-                           record=f"supplier {code}")
+        raise InvalidValue(
+            "lead_time_days", lead_time_days, "must not be negative", record=f"supplier {code}"
+        )
     with uow:
         if uow.suppliers.find(code=code) is not None:
             raise AlreadyExists("supplier", code)
         assert uow.tenant_id is not None
-        supplier = uow.suppliers.add(Supplier(uow.tenant_id, code, name, currency,
-                                              lead_time_days))
+        supplier = uow.suppliers.add(Supplier(uow.tenant_id, code, name, currency, lead_time_days))
         uow.commit()
         return supplier

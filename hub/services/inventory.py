@@ -68,8 +68,14 @@ def _record(uow: UnitOfWork, movement: Movement) -> Movement:
 
 
 def adjust_to_count(
-    uow: UnitOfWork, warehouse_code: str, sku_code: str, counted: int, *,
-    actor: str, reason: str, lot: str | None = None,
+    uow: UnitOfWork,
+    warehouse_code: str,
+    sku_code: str,
+    counted: int,
+    *,
+    actor: str,
+    reason: str,
+    lot: str | None = None,
 ) -> Movement | None:
     """Cycle count: the operator gives the absolute number found; the ledger records the
     difference. A count equal to the balance writes nothing and returns None."""
@@ -81,19 +87,38 @@ def adjust_to_count(
         delta = count_delta(level, counted)
         if delta == 0:
             return None
-        movement = _record(uow, level.move(MovementKind.ADJUSTMENT, delta, actor=actor,
-                                           reason=reason, reference=f"count:{counted}"))
+        movement = _record(
+            uow,
+            level.move(
+                MovementKind.ADJUSTMENT,
+                delta,
+                actor=actor,
+                reason=reason,
+                reference=f"count:{counted}",
+            ),
+        )
         uow.commit()
         return movement
 
 
 def transfer(
-    uow: UnitOfWork, from_code: str, to_code: str, sku_code: str, quantity: int, *,
-    actor: str, reason: str, lot: str | None = None,
+    uow: UnitOfWork,
+    from_code: str,
+    to_code: str,
+    sku_code: str,
+    quantity: int,
+    *,
+    actor: str,
+    reason: str,
+    lot: str | None = None,
 ) -> tuple[Movement, Movement]:
     if from_code == to_code:
-        raise InvalidValue("to_warehouse", to_code, "must differ from the source warehouse",
-                           record=f"transfer of {sku_code}")
+        raise InvalidValue(
+            "to_warehouse",
+            to_code,
+            "must differ from the source warehouse",
+            record=f"transfer of {sku_code}",
+        )
     with uow:
         source = uow.warehouses.by_key(from_code)
         target = uow.warehouses.by_key(to_code)
@@ -101,65 +126,123 @@ def transfer(
         lot_code = resolve_lot(uow, sku, lot)
         src_id, sku_id = _ids(source, sku)
         dst_id, _ = _ids(target, sku)
-        levels = {lv.warehouse_id: lv for lv in uow.stock.lock_many(
-            [(src_id, sku_id, lot_code), (dst_id, sku_id, lot_code)])}
+        levels = {
+            lv.warehouse_id: lv
+            for lv in uow.stock.lock_many([(src_id, sku_id, lot_code), (dst_id, sku_id, lot_code)])
+        }
         levels[src_id].name_for_messages(source.code, sku.code)
         levels[dst_id].name_for_messages(target.code, sku.code)
         reference = f"transfer:{uuid.uuid4().hex[:16]}"
-        out = _record(uow, levels[src_id].move(MovementKind.TRANSFER_OUT, quantity, actor=actor,
-                                               reason=reason, reference=reference))
-        into = _record(uow, levels[dst_id].move(MovementKind.TRANSFER_IN, quantity, actor=actor,
-                                                reason=reason, reference=reference))
+        out = _record(
+            uow,
+            levels[src_id].move(
+                MovementKind.TRANSFER_OUT, quantity, actor=actor, reason=reason, reference=reference
+            ),
+        )
+        into = _record(
+            uow,
+            levels[dst_id].move(
+                MovementKind.TRANSFER_IN, quantity, actor=actor, reason=reason, reference=reference
+            ),
+        )
         uow.commit()
         return out, into
 
 
 def _single(
-    uow: UnitOfWork, kind: MovementKind, warehouse_code: str, sku_code: str, quantity: int,
-    *, actor: str, reason: str, lot: str | None, reference: str | None, create_lot: bool = False,
+    uow: UnitOfWork,
+    kind: MovementKind,
+    warehouse_code: str,
+    sku_code: str,
+    quantity: int,
+    *,
+    actor: str,
+    reason: str,
+    lot: str | None,
+    reference: str | None,
+    create_lot: bool = False,
 ) -> Movement:
     with uow:
         warehouse = uow.warehouses.by_key(warehouse_code)
         sku = uow.skus.by_key(sku_code)
         lot_code = resolve_lot(uow, sku, lot, create=create_lot)
         level = uow.stock.for_update(*_ids(warehouse, sku), lot_code, (warehouse.code, sku.code))
-        movement = _record(uow, level.move(kind, quantity, actor=actor, reason=reason,
-                                           reference=reference))
+        movement = _record(
+            uow, level.move(kind, quantity, actor=actor, reason=reason, reference=reference)
+        )
         uow.commit()
         return movement
 
 
 def scrap(
-    uow: UnitOfWork, warehouse_code: str, sku_code: str, quantity: int, *,
-    actor: str, reason: str, lot: str | None = None,
+    uow: UnitOfWork,
+    warehouse_code: str,
+    sku_code: str,
+    quantity: int,
+    *,
+    actor: str,
+    reason: str,
+    lot: str | None = None,
 ) -> Movement:
-    return _single(uow, MovementKind.SCRAP, warehouse_code, sku_code, quantity,
-                   actor=actor, reason=reason, lot=lot, reference=None)
+    return _single(
+        uow,
+        MovementKind.SCRAP,
+        warehouse_code,
+        sku_code,
+        quantity,
+        actor=actor,
+        reason=reason,
+        lot=lot,
+        reference=None,
+    )
 
 
 def return_to_stock(
-    uow: UnitOfWork, warehouse_code: str, sku_code: str, quantity: int, *,
-    actor: str, reason: str, lot: str | None = None, reference: str | None = None,
+    uow: UnitOfWork,
+    warehouse_code: str,
+    sku_code: str,
+    quantity: int,
+    *,
+    actor: str,
+    reason: str,
+    lot: str | None = None,
+    reference: str | None = None,
 ) -> Movement:
-    return _single(uow, MovementKind.RETURN, warehouse_code, sku_code, quantity,
-                   actor=actor, reason=reason, lot=lot, reference=reference)
+    return _single(
+        uow,
+        MovementKind.RETURN,
+        warehouse_code,
+        sku_code,
+        quantity,
+        actor=actor,
+        reason=reason,
+        lot=lot,
+        reference=reference,
+    )
 
 
 def set_safety_stock(
-    uow: UnitOfWork, warehouse_code: str, sku_code: str, quantity: int, *,
-    lot: str | None = None, reorder_point: int | None = None,
+    uow: UnitOfWork,
+    warehouse_code: str,
+    sku_code: str,
+    quantity: int,
+    *,
+    lot: str | None = None,
+    reorder_point: int | None = None,
 ) -> StockLevel:
     """Safety stock is a policy, not a movement: it changes what is available, not on_hand."""
     with uow:
         warehouse = uow.warehouses.by_key(warehouse_code)
         sku = uow.skus.by_key(sku_code)
-        level = uow.stock.for_update(*_ids(warehouse, sku), resolve_lot(uow, sku, lot),
-                                     (warehouse.code, sku.code))
+        level = uow.stock.for_update(
+            *_ids(warehouse, sku), resolve_lot(uow, sku, lot), (warehouse.code, sku.code)
+        )
         level.set_safety_stock(quantity)
         if reorder_point is not None:
             if reorder_point < 0:
-                raise InvalidValue("reorder_point", reorder_point, "must not be negative",
-                                   record=level.label)
+                raise InvalidValue(
+                    "reorder_point", reorder_point, "must not be negative", record=level.label
+                )
             level.reorder_point = reorder_point
         uow.commit()
         return level
@@ -170,8 +253,15 @@ def stock_report(uow: UnitOfWork) -> list[StockLine]:
         warehouses = {w.id: w.code for w in uow.warehouses.list()}
         skus = {s.id: s.code for s in uow.skus.list()}
         lines = [
-            StockLine(warehouses[lv.warehouse_id], skus[lv.sku_id], lv.lot_code, lv.on_hand,
-                      lv.reserved, lv.safety_stock, lv.available)
+            StockLine(
+                warehouses[lv.warehouse_id],
+                skus[lv.sku_id],
+                lv.lot_code,
+                lv.on_hand,
+                lv.reserved,
+                lv.safety_stock,
+                lv.available,
+            )
             for lv in uow.stock.list()
         ]
     return sorted(lines, key=lambda line: (line.sku, line.warehouse, line.lot))

@@ -11,13 +11,20 @@ from hub.services.inventory import resolve_lot
 
 
 def create_purchase_order(
-    uow: UnitOfWork, number: str, supplier_code: str, warehouse_code: str,
+    uow: UnitOfWork,
+    number: str,
+    supplier_code: str,
+    warehouse_code: str,
     lines: list[tuple[str, int, Money]],
 ) -> PurchaseOrder:
     """lines: (sku code, quantity, unit cost in the supplier's currency)."""
     if not lines:
-        raise InvalidValue("lines", lines, "a purchase order needs at least one line",
-                           record=f"purchase order {number}")
+        raise InvalidValue(
+            "lines",
+            lines,
+            "a purchase order needs at least one line",
+            record=f"purchase order {number}",
+        )
     with uow:
         if uow.purchase_orders.find(number=number) is not None:
             raise AlreadyExists("purchase order", number)
@@ -27,8 +34,11 @@ def create_purchase_order(
         po = PurchaseOrder(uow.tenant_id, supplier.id, number, warehouse.id, supplier.currency)
         for sku_code, quantity, unit_cost in lines:
             if unit_cost.currency != supplier.currency:
-                raise CurrencyMismatch(supplier.currency, unit_cost.currency,
-                                       field=f"purchase order {number} {sku_code}.unit_cost")
+                raise CurrencyMismatch(
+                    supplier.currency,
+                    unit_cost.currency,
+                    field=f"purchase order {number} {sku_code}.unit_cost",
+                )
             sku = uow.skus.by_key(sku_code)
             assert sku.id is not None
             po.add_line(sku.id, quantity, unit_cost)
@@ -38,8 +48,13 @@ def create_purchase_order(
 
 
 def receive_purchase_order(
-    uow: UnitOfWork, number: str, quantities: dict[str, int], *, actor: str,
-    reason: str = "purchase receipt", lots: dict[str, str] | None = None,
+    uow: UnitOfWork,
+    number: str,
+    quantities: dict[str, int],
+    *,
+    actor: str,
+    reason: str = "purchase receipt",
+    lots: dict[str, str] | None = None,
 ) -> Receipt:
     """quantities: {sku code: quantity received now}. One receipt, one movement per line."""
     with uow:
@@ -56,7 +71,14 @@ def receive_purchase_order(
         reference = f"po:{po.number}/receipt:{receipt.id}"
         for line in receipt.lines:
             level = uow.stock.for_update(po.warehouse_id, line.sku_id, line.lot_code)
-            uow.movements.add(level.move(MovementKind.RECEIPT, line.quantity, actor=actor,
-                                         reason=reason, reference=reference))
+            uow.movements.add(
+                level.move(
+                    MovementKind.RECEIPT,
+                    line.quantity,
+                    actor=actor,
+                    reason=reason,
+                    reference=reference,
+                )
+            )
         uow.commit()
         return receipt

@@ -14,7 +14,7 @@ from hub.db.types import EnumText
 config = context.config
 
 
-def _render_item(type_: str, obj: Any, autogen_context: Any) -> str | bool:
+def _render_item(type_: str, obj: Any, autogen_context: Any) -> Any:
     # Enums are plain VARCHARs in the schema; the Python side owns the allowed values.
     if type_ == "type" and isinstance(obj, EnumText):
         return repr(String(32)).replace("String", "sa.String")
