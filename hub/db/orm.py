@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import composite, registry, relationship
 
 from hub.db import tables as t
+from hub.db import tables_allocation as _allocation_tables  # noqa: F401  (registers tables)
 from hub.domain.catalog import Channel, Listing, Product, Sku, Tenant, Warehouse
 from hub.domain.inventory import Lot, Movement, Reservation, StockLevel
 from hub.domain.money import Money
