@@ -1,0 +1,78 @@
+"""The shared HTTP toolkit: everything a connector would otherwise write again."""
+
+from connectors.toolkit.auth import ApiKeyHeaderAuth, BasicAuth, BearerAuth, OAuth1Auth
+from connectors.toolkit.context import ConnectorContext
+from connectors.toolkit.http import HttpClient, HttpError
+from connectors.toolkit.oauth import (
+    InMemoryTokenStore,
+    OAuth2RefreshAuth,
+    OAuth2TokenClient,
+    TokenSet,
+    TokenStore,
+)
+from connectors.toolkit.pagination import (
+    CursorPaginator,
+    LinkHeaderPaginator,
+    NextTokenPaginator,
+    OffsetPaginator,
+    PageNumberPaginator,
+    PageRequest,
+    Paginator,
+)
+from connectors.toolkit.ratefeeds import (
+    amazon_rate_limit,
+    shopify_call_limit,
+    shopify_graphql_throttle,
+)
+from connectors.toolkit.ratelimit import (
+    LocalRateBudgets,
+    LocalTokenBucket,
+    RateBudget,
+    RateBudgets,
+    RateLimit,
+    RedisRateBudgets,
+    RedisTokenBucket,
+    acquire,
+)
+from connectors.toolkit.rest import RestStorefrontConnector, Stream, parse_utc
+from connectors.toolkit.retry import parse_retry_after
+from connectors.toolkit.signatures import hmac_sha256_base64, verify_hmac_sha256_base64
+
+__all__ = [
+    "ApiKeyHeaderAuth",
+    "BasicAuth",
+    "BearerAuth",
+    "ConnectorContext",
+    "CursorPaginator",
+    "HttpClient",
+    "HttpError",
+    "InMemoryTokenStore",
+    "LinkHeaderPaginator",
+    "LocalRateBudgets",
+    "LocalTokenBucket",
+    "NextTokenPaginator",
+    "OAuth1Auth",
+    "OAuth2RefreshAuth",
+    "OAuth2TokenClient",
+    "OffsetPaginator",
+    "PageNumberPaginator",
+    "PageRequest",
+    "Paginator",
+    "RateBudget",
+    "RateBudgets",
+    "RateLimit",
+    "RedisRateBudgets",
+    "RedisTokenBucket",
+    "RestStorefrontConnector",
+    "Stream",
+    "TokenSet",
+    "TokenStore",
+    "acquire",
+    "amazon_rate_limit",
+    "hmac_sha256_base64",
+    "parse_retry_after",
+    "parse_utc",
+    "shopify_call_limit",
+    "shopify_graphql_throttle",
+    "verify_hmac_sha256_base64",
+]

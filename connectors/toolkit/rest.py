@@ -1,0 +1,233 @@
+"""A storefront connector over REST, built from declarations plus a few hooks.
+
+Subclasses set class attributes (name, capabilities, config model, the orders stream
+with its paginator, rate limit) and override hooks (base URL, authenticator, query
+parameters for "changed since", webhook signature, stock batch shape). Everything
+else (paging, loop detection, retries, rate budget, error classification, skipping
+malformed records, batching) lives here once.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar, Generic, TypeVar
+
+import requests
+from requests.auth import AuthBase
+from requests.structures import CaseInsensitiveDict
+
+from connectors.base import (
+    Capability,
+    ConnectorConfig,
+    ConnectorKind,
+    FulfillmentPush,
+    Page,
+    PushResult,
+    RawRecord,
+    RejectedItem,
+    SkippableRecordError,
+    StockLevelUpdate,
+    UnsupportedCapability,
+    WebhookDelivery,
+    WebhookRejected,
+)
+from connectors.errors import ERROR_MAPPING, ConnectorError, Resolution
+from connectors.toolkit.context import ConnectorContext
+from connectors.toolkit.http import HttpClient
+from connectors.toolkit.pagination import JsonPath, PageRequest, Paginator, dig
+from connectors.toolkit.ratefeeds import Feeder
+from connectors.toolkit.ratelimit import RateLimit
+
+ConfigT = TypeVar("ConfigT", bound=ConnectorConfig)
+
+
+@dataclass(frozen=True)
+class Stream:
+    """Where a list of records lives and how to page through it."""
+
+    path: str
+    paginator: Paginator
+    records_path: JsonPath = ()  # () = the body is the list
+    id_field: str = "id"
+    updated_field: str | None = None  # the platform's last-modified field (UTC)
+    params: Mapping[str, Any] = field(default_factory=dict)
+    kind: str = "order"
+
+
+def parse_utc(value: Any) -> datetime:
+    """ISO 8601 to aware UTC; a value without offset is taken as UTC (declare only
+    fields that are in UTC, such as WooCommerce's ``*_gmt``)."""
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"not a timestamp: {value!r}")
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+class RestStorefrontConnector(Generic[ConfigT]):
+    name: ClassVar[str]
+    kind: ClassVar[ConnectorKind] = ConnectorKind.STOREFRONT
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    config_model: ClassVar[type[ConnectorConfig]]
+
+    orders: ClassVar[Stream]
+    rate_limit: ClassVar[RateLimit] = RateLimit(capacity=10, rate=5.0)
+    rate_family: ClassVar[str] = "rest"
+    # Functions reading the platform's own counters (a tuple: functions stored as class
+    # attributes would be bound as methods).
+    rate_feeders: ClassVar[tuple[Feeder, ...]] = ()
+    error_mapping: ClassVar[Mapping[int | type[Exception], Resolution]] = ERROR_MAPPING
+    stock_batch_size: ClassVar[int] = 100
+
+    def __init__(self, config: ConfigT, context: ConnectorContext | None = None) -> None:
+        self.config = config
+        self.context = context or ConnectorContext()
+        budget = self.context.budgets.budget(
+            self.context.connection_key, self.rate_family, self.rate_limit
+        )
+        _, secrets = config.split()
+        self.http = HttpClient(
+            self.base_url(),
+            auth=self.authenticator(),
+            budget=budget,
+            feeders=self.rate_feeders,
+            error_mapping=self.error_mapping,
+            sleep=self.context.sleep,
+            secrets=[str(v) for v in secrets.values()],
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.context.connection_key!r})"
+
+    # ---- hooks -------------------------------------------------------------------------
+
+    def base_url(self) -> str:
+        """The API root every stream path is relative to."""
+        raise NotImplementedError
+
+    def authenticator(self) -> AuthBase | None:
+        """How requests are signed; None for public endpoints."""
+        return None
+
+    def changed_since_params(self, since: datetime) -> dict[str, Any]:
+        """Query parameters that ask for records modified after ``since``."""
+        raise NotImplementedError
+
+    def to_record(self, item: Any) -> RawRecord:
+        """Wrap one list item; raise SkippableRecordError naming the field if unusable."""
+        stream = self.orders
+        if not isinstance(item, Mapping):
+            raise SkippableRecordError("?", "(record)", "not a JSON object", item)
+        raw_id = item.get(stream.id_field)
+        if raw_id is None or raw_id == "":
+            raise SkippableRecordError("?", stream.id_field, "missing", item)
+        updated = None
+        if stream.updated_field:
+            try:
+                updated = parse_utc(item.get(stream.updated_field))
+            except ValueError as exc:
+                field_name = stream.updated_field
+                raise SkippableRecordError(str(raw_id), field_name, str(exc), item) from None
+        return RawRecord(stream.kind, str(raw_id), updated, item)
+
+    def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
+        """True when the signature on the raw body is genuine (constant-time compare)."""
+        raise UnsupportedCapability(f"{self.name} has no webhooks")
+
+    def webhook_topic(self, headers: Mapping[str, str]) -> str:
+        return ""
+
+    def webhook_delivery_id(self, headers: Mapping[str, str]) -> str | None:
+        return None
+
+    def stock_group(self, update: StockLevelUpdate) -> str:
+        """Updates that can share one batch call share a group (e.g. a parent product)."""
+        return ""
+
+    def stock_request(self, chunk: Sequence[StockLevelUpdate]) -> PageRequest:
+        """The batch call that sets the quantities of ``chunk``."""
+        raise UnsupportedCapability(f"{self.name} cannot push stock")
+
+    def stock_result(
+        self, chunk: Sequence[StockLevelUpdate], response: requests.Response
+    ) -> PushResult:
+        """Per-item outcome of one batch call (default: all accepted)."""
+        return PushResult(accepted=[u.listing_id for u in chunk], calls=1)
+
+    # ---- the contract ------------------------------------------------------------------
+
+    def iter_order_pages(self, since: datetime, resume: str | None = None) -> Iterator[Page]:
+        stream = self.orders
+        first = PageRequest(stream.path, {**stream.params, **self.changed_since_params(since)})
+        pages = stream.paginator.pages(self._send, first, self._items, resume)
+        for items, following in pages:
+            yield self._page(items, following)
+
+    def get_order(self, external_id: str) -> RawRecord:
+        item = self.http.get_json(f"{self.orders.path.rstrip('/')}/{external_id}")
+        return self.to_record(item)
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookDelivery:
+        folded = CaseInsensitiveDict(headers)
+        if not self.verify_webhook(folded, body):
+            raise WebhookRejected(f"{self.name}: webhook signature missing or invalid")
+        try:
+            item = json.loads(body)
+        except ValueError:
+            raise WebhookRejected(f"{self.name}: webhook body is not JSON") from None
+        page = self._page([item], None)
+        return WebhookDelivery(
+            self.webhook_delivery_id(folded), self.webhook_topic(folded), page.records, page.skipped
+        )
+
+    def push_stock(self, updates: Sequence[StockLevelUpdate]) -> PushResult:
+        """One call per ``stock_batch_size`` updates of the same ``stock_group``."""
+        groups: dict[str, list[StockLevelUpdate]] = {}
+        for update in updates:
+            groups.setdefault(self.stock_group(update), []).append(update)
+        accepted: list[str] = []
+        rejected: list[RejectedItem] = []
+        calls = 0
+        for group in groups.values():
+            for start in range(0, len(group), self.stock_batch_size):
+                chunk = group[start : start + self.stock_batch_size]
+                request = self.stock_request(chunk)
+                response = self.http.request(request.method, request.path, json=request.json)
+                result = self.stock_result(chunk, response)
+                accepted += result.accepted
+                rejected += result.rejected
+                calls += 1
+        return PushResult(accepted, rejected, calls)
+
+    def push_fulfillment(self, fulfillment: FulfillmentPush) -> PushResult:
+        raise UnsupportedCapability(f"{self.name} cannot push fulfillments yet")
+
+    def push_cancellation(self, order_external_id: str, reason: str) -> PushResult:
+        raise UnsupportedCapability(f"{self.name} cannot push cancellations yet")
+
+    # ---- internals ---------------------------------------------------------------------
+
+    def _send(self, request: PageRequest) -> requests.Response:
+        return self.http.request(
+            request.method, request.path, params=request.params or None, json=request.json
+        )
+
+    def _items(self, response: requests.Response) -> Sequence[Any]:
+        body = response.json()
+        items = dig(body, self.orders.records_path) if self.orders.records_path else body
+        if not isinstance(items, list):
+            where = ".".join(self.orders.records_path) or "the body"
+            raise ConnectorError(f"{self.orders.path}: expected a list at {where}")
+        return items
+
+    def _page(self, items: Sequence[Any], following: str | None) -> Page:
+        records: list[RawRecord] = []
+        skipped: list[SkippableRecordError] = []
+        for item in items:
+            try:
+                records.append(self.to_record(item))
+            except SkippableRecordError as exc:
+                skipped.append(exc)
+        return Page(records, following, skipped)
