@@ -12,6 +12,7 @@ from sqlalchemy.orm import composite, registry, relationship
 
 from hub.db import tables as t
 from hub.db import tables_allocation as _allocation_tables  # noqa: F401  (registers tables)
+from hub.db.orm_mapping import map_mapping
 from hub.domain.catalog import Channel, Listing, Product, Sku, Tenant, Warehouse
 from hub.domain.inventory import Lot, Movement, Reservation, StockLevel
 from hub.domain.money import Money
@@ -104,4 +105,5 @@ def start_mappers() -> None:
     )
     m(ReceiptLine, t.receipt_lines, properties={"unit_cost": _money(t.receipt_lines, "unit_cost")})
     m(Receipt, t.receipts, properties={"lines": _children(ReceiptLine, "receipt_id")})
+    map_mapping(mapper_registry)
     _mapped = True

@@ -199,6 +199,8 @@ orders = Table(
     Column("status_reason", Text, nullable=True),
     _currency(),
     Column("presentment_currency", String(3), nullable=True),
+    Column("fx_rate", ExactDecimal(), nullable=True),  # added by 0003_mapping
+    Column("fx_source", String(100), nullable=True),  # added by 0003_mapping
     Column("customer_email", String(320), nullable=True),
     Column("customer_name", String(300), nullable=True),
     Column("ship_to", JSON, nullable=False, default=dict),
@@ -224,6 +226,7 @@ order_lines = Table(
     _money("tax"),
     _currency(),
     Column("raw", JSON, nullable=False, default=dict),
+    _fk("listing_id", "listings.id", nullable=True, index=False),  # added by 0003_mapping
     CheckConstraint("quantity > 0", name="quantity_positive"),
 )
 

@@ -72,6 +72,7 @@ class OrderLine:
     tax: Money | None = None
     external_id: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    listing_id: int | None = None  # the listing that resolved channel_sku, if any
     id: int | None = None
     order_id: int | None = None
     tenant_id: int | None = None
@@ -166,6 +167,10 @@ class Order:
     status_reason: str | None = None
     # Presentment currency is what the buyer saw; `currency` is the shop's books currency.
     presentment_currency: str | None = None
+    # Shop-currency units per one presentment unit, and where that rate came from
+    # (e.g. "shopify:price_set", "ecb:2026-11-20"); None when both currencies are the same.
+    fx_rate: Decimal | None = None
+    fx_source: str | None = None
     customer_email: str | None = None
     customer_name: str | None = None
     ship_to: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""Inbound record mappers per platform, written with mapping.mapper's declarative rules."""
