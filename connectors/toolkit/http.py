@@ -112,7 +112,11 @@ class HttpClient:
         self, resolution: Resolution, message: str, response: requests.Response | None = None
     ) -> ConnectorError:
         if resolution.action is Action.RATE_LIMITED:
-            after = parse_retry_after(response.headers.get("Retry-After")) if response else None
+            after = (
+                parse_retry_after(response.headers.get("Retry-After"))
+                if response is not None
+                else None
+            )
             return RateLimited(message, retry_after=after)
         if resolution.action is Action.RETRY:
             return RetriableError(message)

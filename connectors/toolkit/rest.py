@@ -55,6 +55,8 @@ class Stream:
     updated_field: str | None = None  # the platform's last-modified field (UTC)
     params: Mapping[str, Any] = field(default_factory=dict)
     kind: str = "order"
+    method: str = "GET"
+    body: Any = None  # JSON body sent with every page (e.g. a GraphQL query)
 
 
 def parse_utc(value: Any) -> datetime:
@@ -115,6 +117,12 @@ class RestStorefrontConnector(Generic[ConfigT]):
         """Query parameters that ask for records modified after ``since``."""
         raise NotImplementedError
 
+    def first_request(self, since: datetime) -> PageRequest:
+        """The request for the first page of orders changed since ``since``."""
+        stream = self.orders
+        params = {**stream.params, **self.changed_since_params(since)}
+        return PageRequest(stream.path, params, stream.body, stream.method)
+
     def to_record(self, item: Any) -> RawRecord:
         """Wrap one list item; raise SkippableRecordError naming the field if unusable."""
         stream = self.orders
@@ -159,9 +167,8 @@ class RestStorefrontConnector(Generic[ConfigT]):
     # ---- the contract ------------------------------------------------------------------
 
     def iter_order_pages(self, since: datetime, resume: str | None = None) -> Iterator[Page]:
-        stream = self.orders
-        first = PageRequest(stream.path, {**stream.params, **self.changed_since_params(since)})
-        pages = stream.paginator.pages(self._send, first, self._items, resume)
+        first = self.first_request(since)
+        pages = self.orders.paginator.pages(self._send, first, self._items, resume)
         for items, following in pages:
             yield self._page(items, following)
 

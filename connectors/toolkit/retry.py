@@ -37,7 +37,7 @@ class wait_retry_after(wait_base):
     exponentially with jitter."""
 
     def __init__(self, fallback: wait_base | None = None) -> None:
-        self.fallback = fallback or wait_exponential_jitter(initial=0.5, max=20.0)
+        self.fallback = fallback or wait_exponential_jitter(multiplier=0.5, max=20.0)
 
     def __call__(self, retry_state: RetryCallState) -> float:
         outcome = retry_state.outcome
