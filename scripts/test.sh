@@ -8,8 +8,11 @@ bash scripts/bootstrap.sh dev
 bash scripts/services.sh
 py=".venv/bin"
 
-echo "== ruff"; "$py/ruff" check . && "$py/ruff" format --check .
-echo "== mypy"; "$py/mypy"
+echo "== ruff"
+"$py/ruff" check .
+"$py/ruff" format --check .
+echo "== mypy"
+"$py/mypy"
 
 run_pytest() {
     # pytest exits 5 when a selection is empty; that is not a failure of the suite.

@@ -43,7 +43,11 @@ def workspace(uow: UowFactory, stock: dict[tuple[str, str], int] | None = None) 
     for warehouse, quantities in by_warehouse.items():
         number = f"PO-SEED-{warehouse}"
         purchasing.create_purchase_order(
-            uow(), number, "ALPS", warehouse,
-            [(sku, qty, Money.of("1", "EUR")) for sku, qty in quantities.items()])
+            uow(),
+            number,
+            "ALPS",
+            warehouse,
+            [(sku, qty, Money.of("1", "EUR")) for sku, qty in quantities.items()],
+        )
         purchasing.receive_purchase_order(uow(), number, quantities, actor="seed")
     return Workspace(uow)

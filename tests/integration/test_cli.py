@@ -12,14 +12,21 @@ from pathlib import Path
 import pytest
 
 
-def hub(cwd: Path, *args: str, database_url: str | None = None,
-        tenant: str = "demo") -> subprocess.CompletedProcess[str]:
+def hub(
+    cwd: Path, *args: str, database_url: str | None = None, tenant: str = "demo"
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env["HUB_TENANT"] = tenant
     if database_url:
         env["HUB_DATABASE_URL"] = database_url
-    return subprocess.run([sys.executable, "-m", "hub", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "hub", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_demo_runs_on_the_embedded_default_and_is_idempotent(tmp_path: Path) -> None:
@@ -42,7 +49,8 @@ def test_errors_are_one_clear_line_and_a_non_zero_exit(tmp_path: Path) -> None:
     scrap = hub(tmp_path, "stock", "scrap", "BER", "TENT-2P", "--qty", "999")
     assert scrap.returncode == 1
     assert scrap.stderr.strip().splitlines() == [
-        "error: warehouse BER sku TENT-2P: on_hand is 18, cannot take 999"]
+        "error: warehouse BER sku TENT-2P: on_hand is 18, cannot take 999"
+    ]
     unknown = hub(tmp_path, "stock", "adjust", "BER", "NOPE", "--count", "1")
     assert (unknown.returncode, unknown.stderr.strip()) == (1, "error: unknown sku 'NOPE'")
     bad_amount = hub(tmp_path, "sku", "create", "X-1", "--cost", "12,50")
@@ -52,8 +60,19 @@ def test_errors_are_one_clear_line_and_a_non_zero_exit(tmp_path: Path) -> None:
 
 def test_stock_commands_write_the_ledger_and_verify_catches_drift(tmp_path: Path) -> None:
     assert hub(tmp_path, "demo").returncode == 0
-    moved = hub(tmp_path, "stock", "transfer", "STOVE-MINI", "--from", "BER", "--to", "NJ",
-                "--qty", "5", "--json")
+    moved = hub(
+        tmp_path,
+        "stock",
+        "transfer",
+        "STOVE-MINI",
+        "--from",
+        "BER",
+        "--to",
+        "NJ",
+        "--qty",
+        "5",
+        "--json",
+    )
     assert moved.returncode == 0, moved.stderr
     assert [m["kind"] for m in json.loads(moved.stdout)] == ["transfer_out", "transfer_in"]
     assert hub(tmp_path, "stock", "verify").returncode == 0
@@ -72,8 +91,17 @@ def test_a_whole_workspace_can_be_built_from_the_cli(tmp_path: Path) -> None:
         ["warehouse", "create", "W1", "--country", "GB"],
         ["sku", "create", "MUG", "--cost", "3.10", "--currency", "GBP"],
         ["supplier", "create", "POTS", "--currency", "GBP"],
-        ["po", "create", "PO-1", "--supplier", "POTS", "--warehouse", "W1",
-         "--line", "MUG:10:3.10"],
+        [
+            "po",
+            "create",
+            "PO-1",
+            "--supplier",
+            "POTS",
+            "--warehouse",
+            "W1",
+            "--line",
+            "MUG:10:3.10",
+        ],
         ["po", "receive", "PO-1", "--line", "MUG:4"],
         ["stock", "adjust", "W1", "MUG", "--count", "3", "--reason", "one broke"],
     ]
@@ -99,7 +127,13 @@ def test_demo_runs_on_postgresql(tmp_path: Path, postgres_url: str) -> None:
 def test_production_mode_refuses_to_start_with_the_default_secret(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
     env["HUB_ENVIRONMENT"] = "production"
-    done = subprocess.run([sys.executable, "-m", "hub", "stock", "report"], cwd=tmp_path,
-                          env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "hub", "stock", "report"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2
     assert "HUB_SECRET_KEY" in done.stderr and "Traceback" not in done.stderr

@@ -18,8 +18,9 @@ from tests.integration.factories import UowFactory, workspace
 def _order(uow_factory: UowFactory, channel_id: int, external_id: str) -> Order:
     with uow_factory() as uow:
         assert uow.tenant_id is not None
-        order = Order(uow.tenant_id, channel_id, external_id, "EUR",
-                      datetime(2026, 3, 1, tzinfo=UTC))
+        order = Order(
+            uow.tenant_id, channel_id, external_id, "EUR", datetime(2026, 3, 1, tzinfo=UTC)
+        )
         order.add_line(OrderLine("TENT", 2, Money.of("99.00", "EUR"), tenant_id=uow.tenant_id))
         uow.orders.add(order)
         uow.commit()
@@ -32,7 +33,7 @@ def test_the_same_external_order_id_twice_on_one_channel_is_refused(tenant: UowF
     assert channel.id is not None and other.id is not None
     _order(tenant, channel.id, "1001")
     _order(tenant, other.id, "1001")  # another channel may reuse the number
-    with pytest.raises(IntegrityError, match="(?i)unique|duplicate"):
+    with pytest.raises(IntegrityError, match=r"(?i)unique|duplicate"):
         _order(tenant, channel.id, "1001")
 
 
@@ -68,15 +69,20 @@ def test_stock_level_checks_refuse_overselling_and_negative_stock(
 ) -> None:
     workspace(tenant, {("BER", "TENT"): 5})
     with pytest.raises(IntegrityError, match=constraint), tenant() as uow:
-        uow.session.execute(sa.text(f"UPDATE stock_levels SET {assignment} "
-                                    "WHERE tenant_id = :t"), {"t": uow.tenant_id})
+        uow.session.execute(
+            sa.text(f"UPDATE stock_levels SET {assignment} WHERE tenant_id = :t"),
+            {"t": uow.tenant_id},
+        )
         uow.session.flush()
 
 
-@pytest.mark.parametrize("statement", [
-    "UPDATE stock_movements SET quantity = quantity + 1 WHERE tenant_id = :t",
-    "DELETE FROM stock_movements WHERE tenant_id = :t",
-])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE stock_movements SET quantity = quantity + 1 WHERE tenant_id = :t",
+        "DELETE FROM stock_movements WHERE tenant_id = :t",
+    ],
+)
 def test_the_ledger_is_append_only(tenant: UowFactory, statement: str) -> None:
     ws = workspace(tenant, {("BER", "TENT"): 5})
     with pytest.raises(DBAPIError, match="append-only"), tenant() as uow:
@@ -87,6 +93,10 @@ def test_the_ledger_is_append_only(tenant: UowFactory, statement: str) -> None:
 def test_received_quantity_cannot_exceed_ordered(tenant: UowFactory) -> None:
     workspace(tenant, {("BER", "TENT"): 5})
     with pytest.raises(IntegrityError, match="received_within_ordered"), tenant() as uow:
-        uow.session.execute(sa.text("UPDATE purchase_order_lines SET quantity_received = "
-                                    "quantity_ordered + 1 WHERE tenant_id = :t"),
-                            {"t": uow.tenant_id})
+        uow.session.execute(
+            sa.text(
+                "UPDATE purchase_order_lines SET quantity_received = "
+                "quantity_ordered + 1 WHERE tenant_id = :t"
+            ),
+            {"t": uow.tenant_id},
+        )

@@ -24,8 +24,13 @@ def test_receiving_a_purchase_order_in_parts_writes_one_movement_per_line(
     tenant: UowFactory,
 ) -> None:
     ws = workspace(tenant)
-    purchasing.create_purchase_order(tenant(), "PO-7", "ALPS", "BER", [
-        ("TENT", 10, Money.of("80.00", "EUR")), ("STOVE", 4, Money.of("19.90", "EUR"))])
+    purchasing.create_purchase_order(
+        tenant(),
+        "PO-7",
+        "ALPS",
+        "BER",
+        [("TENT", 10, Money.of("80.00", "EUR")), ("STOVE", 4, Money.of("19.90", "EUR"))],
+    )
     first = purchasing.receive_purchase_order(tenant(), "PO-7", {"TENT": 6}, actor="clerk")
     assert ws.level("BER", "TENT") == (6, 0)
     purchasing.receive_purchase_order(tenant(), "PO-7", {"TENT": 4, "STOVE": 4}, actor="clerk")
@@ -34,7 +39,10 @@ def test_receiving_a_purchase_order_in_parts_writes_one_movement_per_line(
     with tenant() as uow:
         movements = uow.movements.list()
         assert [(m.kind, m.quantity) for m in movements] == [
-            (MovementKind.RECEIPT, 6), (MovementKind.RECEIPT, 4), (MovementKind.RECEIPT, 4)]
+            (MovementKind.RECEIPT, 6),
+            (MovementKind.RECEIPT, 4),
+            (MovementKind.RECEIPT, 4),
+        ]
         assert movements[0].reference == f"po:PO-7/receipt:{first.id}"
         assert all(m.actor == "clerk" and m.reason for m in movements)
         assert uow.purchase_orders.by_key("PO-7").status is PurchaseOrderStatus.RECEIVED
@@ -46,11 +54,15 @@ def test_receipt_beyond_the_ordered_quantity_is_refused_and_nothing_is_written(
     tenant: UowFactory,
 ) -> None:
     ws = workspace(tenant)
-    purchasing.create_purchase_order(tenant(), "PO-8", "ALPS", "BER", [
-        ("TENT", 5, Money.of("80", "EUR")), ("STOVE", 5, Money.of("20", "EUR"))])
+    purchasing.create_purchase_order(
+        tenant(),
+        "PO-8",
+        "ALPS",
+        "BER",
+        [("TENT", 5, Money.of("80", "EUR")), ("STOVE", 5, Money.of("20", "EUR"))],
+    )
     with pytest.raises(InvalidValue) as err:
-        purchasing.receive_purchase_order(tenant(), "PO-8", {"STOVE": 2, "TENT": 6},
-                                          actor="clerk")
+        purchasing.receive_purchase_order(tenant(), "PO-8", {"STOVE": 2, "TENT": 6}, actor="clerk")
     assert err.value.field == "quantity" and err.value.value == 6
     assert ws.count_movements() == 0
     assert ws.level("BER", "STOVE") == (0, 0)
@@ -61,19 +73,24 @@ def test_receipt_beyond_the_ordered_quantity_is_refused_and_nothing_is_written(
 def test_a_purchase_order_line_in_another_currency_is_refused(tenant: UowFactory) -> None:
     workspace(tenant)
     with pytest.raises(CurrencyMismatch):
-        purchasing.create_purchase_order(tenant(), "PO-9", "ALPS", "BER",
-                                         [("TENT", 1, Money.of("1", "USD"))])
+        purchasing.create_purchase_order(
+            tenant(), "PO-9", "ALPS", "BER", [("TENT", 1, Money.of("1", "USD"))]
+        )
     with tenant() as uow:
         assert uow.purchase_orders.find(number="PO-9") is None
 
 
 def test_cycle_count_records_the_difference(tenant: UowFactory) -> None:
     ws = workspace(tenant, {("BER", "TENT"): 10})
-    movement = inventory.adjust_to_count(tenant(), "BER", "TENT", 7, actor="counter",
-                                         reason="cycle count aisle 3")
+    movement = inventory.adjust_to_count(
+        tenant(), "BER", "TENT", 7, actor="counter", reason="cycle count aisle 3"
+    )
     assert movement is not None
     assert (movement.kind, movement.on_hand_delta, movement.reference) == (
-        MovementKind.ADJUSTMENT, -3, "count:7")
+        MovementKind.ADJUSTMENT,
+        -3,
+        "count:7",
+    )
     assert ws.level("BER", "TENT") == (7, 0)
     assert inventory.adjust_to_count(tenant(), "BER", "TENT", 7, actor="c", reason="r") is None
     assert inventory.adjust_to_count(tenant(), "BER", "TENT", 9, actor="c", reason="r")
@@ -82,8 +99,9 @@ def test_cycle_count_records_the_difference(tenant: UowFactory) -> None:
 
 def test_transfer_moves_stock_with_two_linked_movements(tenant: UowFactory) -> None:
     ws = workspace(tenant, {("BER", "TENT"): 10})
-    out, into = inventory.transfer(tenant(), "BER", "NJ", "TENT", 4, actor="ops",
-                                   reason="stock the US")
+    out, into = inventory.transfer(
+        tenant(), "BER", "NJ", "TENT", 4, actor="ops", reason="stock the US"
+    )
     assert (out.kind, into.kind) == (MovementKind.TRANSFER_OUT, MovementKind.TRANSFER_IN)
     assert out.reference == into.reference and out.reference.startswith("transfer:")  # type: ignore[union-attr]
     assert ws.level("BER", "TENT") == (6, 0)
@@ -110,11 +128,15 @@ def test_transfer_of_more_than_is_free_is_refused_and_nothing_moves(tenant: UowF
 def test_scrap_and_return(tenant: UowFactory) -> None:
     ws = workspace(tenant, {("BER", "STOVE"): 5})
     scrapped = inventory.scrap(tenant(), "BER", "STOVE", 2, actor="qa", reason="dented")
-    returned = inventory.return_to_stock(tenant(), "BER", "STOVE", 1, actor="rma",
-                                         reason="customer return", reference="order:1001")
+    returned = inventory.return_to_stock(
+        tenant(), "BER", "STOVE", 1, actor="rma", reason="customer return", reference="order:1001"
+    )
     assert (scrapped.kind, scrapped.on_hand_delta) == (MovementKind.SCRAP, -2)
     assert (returned.kind, returned.on_hand_delta, returned.reference) == (
-        MovementKind.RETURN, 1, "order:1001")
+        MovementKind.RETURN,
+        1,
+        "order:1001",
+    )
     assert ws.level("BER", "STOVE") == (4, 0)
 
 
@@ -152,15 +174,18 @@ def test_non_positive_quantities_are_refused(tenant: UowFactory, qty: int) -> No
 
 def test_lot_tracked_stock_needs_a_lot_and_keeps_lots_apart(tenant: UowFactory) -> None:
     ws = workspace(tenant)
-    purchasing.create_purchase_order(tenant(), "PO-L", "ALPS", "BER",
-                                     [("GAS", 10, Money.of("2", "EUR"))])
+    purchasing.create_purchase_order(
+        tenant(), "PO-L", "ALPS", "BER", [("GAS", 10, Money.of("2", "EUR"))]
+    )
     with pytest.raises(InvalidValue) as err:
         purchasing.receive_purchase_order(tenant(), "PO-L", {"GAS": 4}, actor="clerk")
     assert err.value.field == "lot"
-    purchasing.receive_purchase_order(tenant(), "PO-L", {"GAS": 4}, actor="clerk",
-                                      lots={"GAS": "L1"})
-    purchasing.receive_purchase_order(tenant(), "PO-L", {"GAS": 6}, actor="clerk",
-                                      lots={"GAS": "L2"})
+    purchasing.receive_purchase_order(
+        tenant(), "PO-L", {"GAS": 4}, actor="clerk", lots={"GAS": "L1"}
+    )
+    purchasing.receive_purchase_order(
+        tenant(), "PO-L", {"GAS": 6}, actor="clerk", lots={"GAS": "L2"}
+    )
     inventory.scrap(tenant(), "BER", "GAS", 1, actor="qa", reason="leak", lot="L2")
     assert ws.level("BER", "GAS", "L1") == (4, 0)
     assert ws.level("BER", "GAS", "L2") == (5, 0)
@@ -207,9 +232,12 @@ def test_verify_proves_the_ledger_and_detects_a_corrupted_balance(
         tent = uow.skus.by_key("TENT")
         ber = uow.warehouses.by_key("BER")
         uow.session.execute(
-            sa.text("UPDATE stock_levels SET on_hand = on_hand + 5 "
-                    "WHERE sku_id = :sku AND warehouse_id = :wh"),
-            {"sku": tent.id, "wh": ber.id})
+            sa.text(
+                "UPDATE stock_levels SET on_hand = on_hand + 5 "
+                "WHERE sku_id = :sku AND warehouse_id = :wh"
+            ),
+            {"sku": tent.id, "wh": ber.id},
+        )
         uow.commit()
     drifts = inventory.verify_ledger(tenant())
     assert len(drifts) == 1

@@ -36,21 +36,51 @@ def test_an_order_with_every_part_round_trips_exactly(
     with tenant() as uow:
         tid = uow.tenant_id
         assert tid is not None
-        order = Order(tid, channel.id, "A-1", currency, placed, customer_email="b@example.com",
-                      ship_to={"country": "KW", "city": "Kuwait City"},
-                      presentment_currency="EUR")
-        order.add_line(OrderLine("TENT", 2, Money.of(price, currency), tenant_id=tid,
-                                 external_id="L1", raw={"id": 1, "price": price}))
-        order.shipping_lines.append(ShippingLine("Express", Money.of("1", currency),
-                                                 carrier="DHL", tenant_id=tid))
-        order.tax_lines.append(TaxLine("VAT", Decimal("0.05"), Money.of("0", currency),
-                                       tenant_id=tid))
+        order = Order(
+            tid,
+            channel.id,
+            "A-1",
+            currency,
+            placed,
+            customer_email="b@example.com",
+            ship_to={"country": "KW", "city": "Kuwait City"},
+            presentment_currency="EUR",
+        )
+        order.add_line(
+            OrderLine(
+                "TENT",
+                2,
+                Money.of(price, currency),
+                tenant_id=tid,
+                external_id="L1",
+                raw={"id": 1, "price": price},
+            )
+        )
+        order.shipping_lines.append(
+            ShippingLine("Express", Money.of("1", currency), carrier="DHL", tenant_id=tid)
+        )
+        order.tax_lines.append(
+            TaxLine("VAT", Decimal("0.05"), Money.of("0", currency), tenant_id=tid)
+        )
         order.discounts.append(Discount("NONE", Money.zero(currency), tenant_id=tid))
-        order.payments.append(Payment("stripe", Money.of(expected_total, currency),
-                                      external_id="ch_1", tenant_id=tid,
-                                      processed_at=placed))
-        order.refunds.append(Refund(Money.of("1", currency), external_id="r1", restock=True,
-                                    lines=[{"line": "L1", "quantity": 1}], tenant_id=tid))
+        order.payments.append(
+            Payment(
+                "stripe",
+                Money.of(expected_total, currency),
+                external_id="ch_1",
+                tenant_id=tid,
+                processed_at=placed,
+            )
+        )
+        order.refunds.append(
+            Refund(
+                Money.of("1", currency),
+                external_id="r1",
+                restock=True,
+                lines=[{"line": "L1", "quantity": 1}],
+                tenant_id=tid,
+            )
+        )
         order.transition(OrderStatus.READY)
         uow.orders.add(order)
         uow.commit()

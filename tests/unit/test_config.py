@@ -1,5 +1,4 @@
 import pytest
-
 from pydantic import ValidationError
 
 from hub.config import DEFAULT_SECRET, Environment, Settings

@@ -8,23 +8,28 @@ from hub.domain.errors import CurrencyMismatch, InvalidValue
 from hub.domain.money import Money, minor_units, total
 
 
-@pytest.mark.parametrize(("currency", "digits"), [("JPY", 0), ("USD", 2), ("EUR", 2),
-                                                   ("KWD", 3), ("BHD", 3), ("CLF", 4)])
+@pytest.mark.parametrize(
+    ("currency", "digits"), [("JPY", 0), ("USD", 2), ("EUR", 2), ("KWD", 3), ("BHD", 3), ("CLF", 4)]
+)
 def test_minor_units_follow_iso_4217(currency: str, digits: int) -> None:
     assert minor_units(currency) == digits
 
 
-@pytest.mark.parametrize(("raw", "currency", "expected"), [
-    ("1234.5", "JPY", "1235"),
-    ("1234.4", "JPY", "1234"),
-    ("10.005", "USD", "10.01"),
-    ("10.004", "USD", "10.00"),
-    ("-10.005", "USD", "-10.01"),
-    ("1.2345", "KWD", "1.235"),
-    ("1.2344", "KWD", "1.234"),
-])
-def test_amounts_round_half_up_to_the_currency_minor_unit(raw: str, currency: str,
-                                                           expected: str) -> None:
+@pytest.mark.parametrize(
+    ("raw", "currency", "expected"),
+    [
+        ("1234.5", "JPY", "1235"),
+        ("1234.4", "JPY", "1234"),
+        ("10.005", "USD", "10.01"),
+        ("10.004", "USD", "10.00"),
+        ("-10.005", "USD", "-10.01"),
+        ("1.2345", "KWD", "1.235"),
+        ("1.2344", "KWD", "1.234"),
+    ],
+)
+def test_amounts_round_half_up_to_the_currency_minor_unit(
+    raw: str, currency: str, expected: str
+) -> None:
     money = Money.of(raw, currency)
     assert money.amount == Decimal(expected)
     assert str(money.amount) == expected
@@ -76,13 +81,15 @@ def test_allocate_splits_without_losing_a_cent() -> None:
 
 
 @given(
-    units=st.integers(min_value=-10**9, max_value=10**9),
+    units=st.integers(min_value=-(10**9), max_value=10**9),
     currency=st.sampled_from(["JPY", "USD", "KWD"]),
-    weights=st.lists(st.integers(min_value=0, max_value=1000), min_size=1, max_size=12)
-    .filter(lambda ws: sum(ws) > 0),
+    weights=st.lists(st.integers(min_value=0, max_value=1000), min_size=1, max_size=12).filter(
+        lambda ws: sum(ws) > 0
+    ),
 )
-def test_allocated_parts_always_add_up_and_are_rounded(units: int, currency: str,
-                                                       weights: list[int]) -> None:
+def test_allocated_parts_always_add_up_and_are_rounded(
+    units: int, currency: str, weights: list[int]
+) -> None:
     money = Money(Decimal(units).scaleb(-minor_units(currency)), currency)
     parts = money.allocate(weights)
     assert total(parts, currency) == money

@@ -34,8 +34,14 @@ ALLOWED = {
 
 
 def make_order(status: OrderStatus) -> Order:
-    return Order(tenant_id=1, channel_id=1, external_id="1001", currency="USD",
-                 placed_at=datetime(2026, 1, 2, tzinfo=UTC), status=status)
+    return Order(
+        tenant_id=1,
+        channel_id=1,
+        external_id="1001",
+        currency="USD",
+        placed_at=datetime(2026, 1, 2, tzinfo=UTC),
+        status=status,
+    )
 
 
 @pytest.mark.parametrize(("current", "target"), sorted(product(S, S)))
@@ -61,8 +67,13 @@ def test_terminal_state_refunded_has_no_way_out() -> None:
 
 def test_naive_placed_at_is_refused() -> None:
     with pytest.raises(InvalidValue) as err:
-        Order(tenant_id=1, channel_id=1, external_id="1", currency="USD",
-              placed_at=datetime(2026, 1, 2))
+        Order(
+            tenant_id=1,
+            channel_id=1,
+            external_id="1",
+            currency="USD",
+            placed_at=datetime(2026, 1, 2),
+        )
     assert err.value.field == "placed_at"
 
 
@@ -70,8 +81,13 @@ def test_times_are_normalised_to_utc() -> None:
     from datetime import timedelta, timezone
 
     tokyo = timezone(timedelta(hours=9))
-    order = Order(tenant_id=1, channel_id=1, external_id="1", currency="JPY",
-                  placed_at=datetime(2026, 1, 2, 9, 0, tzinfo=tokyo))
+    order = Order(
+        tenant_id=1,
+        channel_id=1,
+        external_id="1",
+        currency="JPY",
+        placed_at=datetime(2026, 1, 2, 9, 0, tzinfo=tokyo),
+    )
     assert order.placed_at == datetime(2026, 1, 2, 0, 0, tzinfo=UTC)
     assert order.placed_at.tzinfo is UTC
 
@@ -79,8 +95,12 @@ def test_times_are_normalised_to_utc() -> None:
 @pytest.mark.parametrize("quantity", [0, -1, True, 1.5])
 def test_line_quantity_must_be_a_positive_whole_number(quantity: object) -> None:
     with pytest.raises(InvalidValue) as err:
-        OrderLine(channel_sku="A", quantity=quantity, unit_price=Money.of("1", "USD"),  # type: ignore[arg-type]
-                  external_id="L1")
+        OrderLine(
+            channel_sku="A",
+            quantity=quantity,
+            unit_price=Money.of("1", "USD"),  # type: ignore[arg-type]
+            external_id="L1",
+        )
     assert err.value.field == "quantity"
     assert err.value.record == "order line L1"
 
@@ -103,8 +123,9 @@ def test_grand_total_adds_exclusive_tax_but_not_inclusive_tax() -> None:
     order.discounts.append(Discount("WELCOME", Money.of("2.00", "USD")))
     order.shipping_lines.append(ShippingLine("Ground", Money.of("4.99", "USD")))
     order.tax_lines.append(TaxLine("State", Decimal("0.07"), Money.of("1.89", "USD")))
-    order.tax_lines.append(TaxLine("VAT incl.", Decimal("0.2"), Money.of("5.00", "USD"),
-                                   inclusive=True))
+    order.tax_lines.append(
+        TaxLine("VAT incl.", Decimal("0.2"), Money.of("5.00", "USD"), inclusive=True)
+    )
     assert order.subtotal == Money.of("30.00", "USD")
     assert order.discount_total == Money.of("3.00", "USD")
     assert order.grand_total == Money.of("33.88", "USD")  # 30 - 3 + 4.99 + 1.89

@@ -6,8 +6,7 @@ from hub.domain.purchasing import PurchaseOrder, PurchaseOrderStatus
 
 
 def po() -> PurchaseOrder:
-    order = PurchaseOrder(tenant_id=1, supplier_id=1, number="PO-1", warehouse_id=1,
-                          currency="EUR")
+    order = PurchaseOrder(tenant_id=1, supplier_id=1, number="PO-1", warehouse_id=1, currency="EUR")
     order.add_line(sku_id=10, quantity=5, unit_cost=Money.of("2.00", "EUR"))
     order.add_line(sku_id=11, quantity=3, unit_cost=Money.of("7.50", "EUR"))
     return order

@@ -44,7 +44,11 @@ def test_each_movement_kind_moves_on_hand_and_reserved_by_its_rule(
     assert movement.reserved_delta == rv_after - rv
     assert movement.quantity == abs(qty)
     assert (movement.kind, movement.actor, movement.reason, movement.reference) == (
-        kind, "tester", "why", "ref-1")
+        kind,
+        "tester",
+        "why",
+        "ref-1",
+    )
     assert movement.created_at.tzinfo is not None
 
 
@@ -107,8 +111,9 @@ moves = st.lists(
 
 
 @given(moves)
-def test_balance_always_equals_the_sum_of_accepted_movements(ops: list[tuple[MovementKind, int]]
-                                                             ) -> None:
+def test_balance_always_equals_the_sum_of_accepted_movements(
+    ops: list[tuple[MovementKind, int]],
+) -> None:
     stock = level()
     ledger = []
     for kind, qty in ops:
