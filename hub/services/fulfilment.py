@@ -1,0 +1,256 @@
+"""What happens to reservations after allocation: release, cancel, ship, return.
+
+Shipping and releasing always start from the reservation rows (never a recomputed
+warehouse), and every balance change is a ledger movement that names the reservation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from hub.db.allocation_store import AllocationStore, LineRow, OrderRow, ReservationRow
+from hub.db.retry import with_retries
+from hub.db.unit_of_work import UnitOfWork
+from hub.domain.errors import InvalidValue
+from hub.domain.inventory import Movement, MovementKind, StockLevel
+from hub.domain.orders import OrderStatus
+from hub.services.allocation import check_lines, move_status
+from hub.services.inventory import resolve_lot
+from hub.services.stock_events import StockChanges, publish
+
+S = OrderStatus
+SHIPPABLE = frozenset({S.ALLOCATED, S.PARTIALLY_ALLOCATED, S.PARTIALLY_SHIPPED})
+RELEASABLE = frozenset({S.ALLOCATED, S.PARTIALLY_ALLOCATED, S.BACKORDERED, S.READY})
+
+
+def release(uow: UnitOfWork, order_id: int, *, actor: str, cancel: bool = False) -> OrderStatus:
+    """Give back every reservation (and drop backorders) of an unshipped order; the order
+    becomes READY to be allocated again, or CANCELLED."""
+
+    def run(store: AllocationStore, order: OrderRow) -> StockChanges:
+        if order.status not in RELEASABLE and not (
+            cancel and order.status in (S.PENDING_REVIEW, S.ON_HOLD)
+        ):
+            raise InvalidValue(
+                "status",
+                order.status.value,
+                "only an order that has not shipped can be released or cancelled",
+                record=order.label,
+            )
+        lines = store.lines(order.id)
+        changes = _release_lines(store, order, lines, actor, "cancelled" if cancel else "released")
+        move_status(
+            order,
+            S.CANCELLED if cancel else S.READY,
+            f"{'cancelled' if cancel else 'released'} by {actor}",
+        )
+        return changes
+
+    return _transaction(uow, order_id, run)
+
+
+def cancel(uow: UnitOfWork, order_id: int, *, actor: str) -> OrderStatus:
+    return release(uow, order_id, actor=actor, cancel=True)
+
+
+def release_lines(
+    uow: UnitOfWork, order_id: int, line_ids: list[int], *, actor: str
+) -> OrderStatus:
+    """Before an order update removes lines: give back their stock (status unchanged)."""
+
+    def run(store: AllocationStore, order: OrderRow) -> StockChanges:
+        lines = [line for line in store.lines(order.id) if line.id in set(line_ids)]
+        missing = set(line_ids) - {line.id for line in lines}
+        if missing:
+            raise InvalidValue(
+                "line_ids", sorted(missing), "not lines of this order", record=order.label
+            )
+        return _release_lines(store, order, lines, actor, "line removed")
+
+    return _transaction(uow, order_id, run)
+
+
+def ship(
+    uow: UnitOfWork, order_id: int, *, actor: str, quantities: dict[int, int] | None = None
+) -> OrderStatus:
+    """Commit reservations: on_hand and reserved both go down. quantities: line id ->
+    units shipped now (default: everything reserved)."""
+
+    def run(store: AllocationStore, order: OrderRow) -> StockChanges:
+        if order.status not in SHIPPABLE:
+            raise InvalidValue(
+                "status", order.status.value, "only an allocated order can ship", record=order.label
+            )
+        lines = store.lines(order.id)
+        check_lines(order, lines)
+        held = _by_line(store.reservations([line.id for line in lines]))
+        wanted = (
+            quantities
+            if quantities is not None
+            else {line.id: sum(r.quantity for r in held.get(line.id, [])) for line in lines}
+        )
+        names = {line.id: line for line in lines}
+        for line_id, qty in wanted.items():
+            where = f"{order.label} line {names[line_id].name if line_id in names else line_id}"
+            if line_id not in names:
+                raise InvalidValue("line", line_id, "not a line of this order", record=order.label)
+            have = sum(r.quantity for r in held.get(line_id, []))
+            if isinstance(qty, bool) or not isinstance(qty, int) or qty < 0 or qty > have:
+                raise InvalidValue(
+                    "quantity", qty, f"must be 0..{have} (units reserved)", record=where
+                )
+        if not any(wanted.values()):
+            raise InvalidValue("quantities", wanted, "nothing reserved to ship", record=order.label)
+        rows = [r for line_id in wanted for r in held.get(line_id, [])]
+        levels = _lock(store, rows)
+        changes, movements = StockChanges(), []
+        for line_id, qty in wanted.items():
+            for res in held.get(line_id, []):  # oldest reservation first
+                take = min(qty, res.quantity)
+                if take == 0:
+                    break
+                level = changes.touch(levels[(res.warehouse_id, res.sku_id, res.lot_code)])
+                movements.append(
+                    level.move(
+                        MovementKind.SHIPMENT,
+                        take,
+                        actor=actor,
+                        reason=f"ship {order.label}",
+                        reference=f"reservation:{res.id}",
+                    )
+                )
+                store.resize_reservation(res.id, res.quantity - take)
+                store.add_fulfilment("shipment", line_id, level, take, res.id)
+                qty -= take
+        _write(store, changes, movements)
+        shipped = store.fulfilled(list(names), "shipment")
+        done = all(shipped.get(line.id, 0) >= line.quantity for line in lines)
+        move_status(order, S.SHIPPED if done else S.PARTIALLY_SHIPPED, None)
+        return changes
+
+    return _transaction(uow, order_id, run)
+
+
+def return_items(
+    uow: UnitOfWork,
+    order_id: int,
+    line_id: int,
+    quantity: int,
+    warehouse_code: str,
+    *,
+    actor: str,
+    lot: str | None = None,
+    reason: str = "customer return",
+) -> Movement:
+    """Restock returned units of a shipped line into the chosen warehouse."""
+    made: list[Movement] = []
+
+    def run(store: AllocationStore, order: OrderRow) -> StockChanges:
+        line = next((li for li in store.lines(order.id) if li.id == line_id), None)
+        where = f"{order.label} line {line.name if line else line_id}"
+        if line is None or line.sku_id is None:
+            raise InvalidValue(
+                "line", line_id, "not a mapped line of this order", record=order.label
+            )
+        returnable = store.fulfilled([line.id], "shipment").get(line.id, 0) - store.fulfilled(
+            [line.id], "return"
+        ).get(line.id, 0)
+        if (
+            isinstance(quantity, bool)
+            or not isinstance(quantity, int)
+            or not 0 < quantity <= returnable
+        ):
+            raise InvalidValue(
+                "quantity",
+                quantity,
+                f"must be 1..{returnable} (shipped, not yet returned)",
+                record=where,
+            )
+        warehouse = uow.warehouses.by_key(warehouse_code)
+        sku = uow.skus.get(line.sku_id)
+        assert warehouse.id is not None
+        level = uow.stock.for_update(
+            warehouse.id, line.sku_id, resolve_lot(uow, sku, lot), (warehouse.code, sku.code)
+        )
+        changes = StockChanges()
+        changes.touch(level)
+        made.append(
+            uow.movements.add(
+                level.move(
+                    MovementKind.RETURN,
+                    quantity,
+                    actor=actor,
+                    reason=reason,
+                    reference=f"order:{order.external_id}/line:{line.id}",
+                )
+            )
+        )
+        uow.session.flush()
+        store.add_fulfilment("return", line.id, level, quantity)
+        return changes
+
+    _transaction(uow, order_id, run)
+    return made[-1]
+
+
+def _release_lines(
+    store: AllocationStore, order: OrderRow, lines: list[LineRow], actor: str, why: str
+) -> StockChanges:
+    ids = [line.id for line in lines]
+    rows = store.reservations(ids)
+    levels = _lock(store, rows)
+    changes, movements = StockChanges(), []
+    for res in rows:
+        level = changes.touch(levels[(res.warehouse_id, res.sku_id, res.lot_code)])
+        movements.append(
+            level.move(
+                MovementKind.RELEASE,
+                res.quantity,
+                actor=actor,
+                reason=f"{order.label}: {why}",
+                reference=f"reservation:{res.id}",
+            )
+        )
+        store.resize_reservation(res.id, 0)
+    backorders = store.backorders(ids)
+    for line in lines:
+        if line.id in backorders and line.sku_id is not None:
+            store.set_backorder(line.id, line.sku_id, 0, had=True)
+    _write(store, changes, movements)
+    return changes
+
+
+def _by_line(rows: list[ReservationRow]) -> dict[int, list[ReservationRow]]:
+    held: dict[int, list[ReservationRow]] = {}
+    for res in rows:
+        held.setdefault(res.line_id, []).append(res)
+    return held
+
+
+def _lock(
+    store: AllocationStore, rows: list[ReservationRow]
+) -> dict[tuple[int, int, str], StockLevel]:
+    locked = store.lock_levels({r.sku_id for r in rows}, {r.warehouse_id for r in rows})
+    return {(lv.warehouse_id, lv.sku_id, lv.lot_code): lv for lv, _ in locked}
+
+
+def _write(store: AllocationStore, changes: StockChanges, movements: list[Movement]) -> None:
+    store.save_levels(changes.levels.values())
+    store.add_movements(movements)
+
+
+def _transaction(
+    uow: UnitOfWork, order_id: int, body: Callable[[AllocationStore, OrderRow], StockChanges]
+) -> OrderStatus:
+    def attempt() -> OrderStatus:
+        with uow:
+            assert uow.tenant_id is not None
+            store = AllocationStore(uow.session, uow.tenant_id)
+            order = store.lock_order(order_id)
+            changes = body(store, order)
+            store.set_status(order)
+            publish(uow.session, uow.tenant_id, changes)
+            uow.commit()
+            return order.status
+
+    return with_retries(attempt)

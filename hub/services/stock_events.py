@@ -1,0 +1,172 @@
+"""After a stock change, inside the same transaction: publish every channel figure it moved.
+
+For each (channel, SKU) whose available-to-sell may have changed, the published-figure
+row is locked *before* the figure is computed. Two transactions that change different
+warehouses of one SKU therefore publish one after the other, and the second computes
+from a snapshot that includes the first: the last event always carries the true figure.
+An event is written only when the figure actually changed ("stock.changed"), plus a
+"stock.low" event when a balance falls to or below its reorder point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, bindparam, case, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from hub.db import tables as t
+from hub.db import tables_allocation as ta
+from hub.db.allocation_store import policy_from_row
+from hub.db.outbox import Outbox, OutboxEvent
+from hub.domain.availability import channel_available
+from hub.domain.catalog import WarehouseKind
+from hub.domain.inventory import StockLevel
+
+STOCK_CHANGED = "stock.changed"
+STOCK_LOW = "stock.low"
+
+
+@dataclass
+class StockChanges:
+    """Balances touched in one transaction, with their available figure before the first
+    change (to detect crossing the reorder point)."""
+
+    before: dict[tuple[int, int, str], int] = field(default_factory=dict)
+    levels: dict[tuple[int, int, str], StockLevel] = field(default_factory=dict)
+
+    def touch(self, level: StockLevel) -> StockLevel:
+        key = (level.warehouse_id, level.sku_id, level.lot_code)
+        self.before.setdefault(key, level.available)
+        self.levels[key] = level
+        return level
+
+    def __bool__(self) -> bool:
+        return bool(self.levels)
+
+
+def publish(session: Session, tenant_id: int, changes: StockChanges) -> list[OutboxEvent]:
+    if not changes:
+        return []
+    events = _low_stock(changes) + _channel_figures(session, tenant_id, changes)
+    Outbox(session, tenant_id).add_many(events)
+    return events
+
+
+def _low_stock(changes: StockChanges) -> list[OutboxEvent]:
+    events = []
+    for key, level in sorted(changes.levels.items()):
+        before = changes.before[key]
+        if level.reorder_point > 0 and before > level.reorder_point >= level.available:
+            events.append(
+                OutboxEvent(
+                    STOCK_LOW,
+                    f"warehouse:{level.warehouse_id}/sku:{level.sku_id}",
+                    {
+                        "warehouse_id": level.warehouse_id,
+                        "sku_id": level.sku_id,
+                        "lot": level.lot_code,
+                        "available": level.available,
+                        "reorder_point": level.reorder_point,
+                    },
+                )
+            )
+    return events
+
+
+def _channel_figures(session: Session, tenant_id: int, changes: StockChanges) -> list[OutboxEvent]:
+    warehouse_ids = sorted({w for w, _s, _l in changes.levels})
+    sku_ids = sorted({s for _w, s, _l in changes.levels})
+    cw, p = ta.channel_warehouses.c, ta.channel_allocation_policies.c
+    channel_rows = session.execute(
+        select(cw.channel_id, ta.channel_allocation_policies)
+        .distinct()
+        .outerjoin(ta.channel_allocation_policies, p.channel_id == cw.channel_id)
+        .where(cw.tenant_id == tenant_id, cw.warehouse_id.in_(warehouse_ids))
+    ).all()
+    policies = {
+        r.channel_id: policy_from_row(r if r.strategy is not None else None) for r in channel_rows
+    }
+    if not policies:
+        return []
+    pairs = [(c, s) for c in sorted(policies) for s in sku_ids]
+    published = _lock_published(session, tenant_id, pairs)
+    figures = _pooled(session, tenant_id, sorted(policies), sku_ids)
+    events, bumps = [], []
+    for channel_id, sku_id in pairs:
+        row_id, version, old = published[(channel_id, sku_id)]
+        new = channel_available([figures.get((channel_id, sku_id), 0)], policies[channel_id])
+        if new == old and version > 0:
+            continue
+        bumps.append({"b_id": row_id, "b_version": version + 1, "b_available": new})
+        events.append(
+            OutboxEvent(
+                STOCK_CHANGED,
+                f"channel:{channel_id}/sku:{sku_id}",
+                {
+                    "channel_id": channel_id,
+                    "sku_id": sku_id,
+                    "available": new,
+                    "version": version + 1,
+                },
+                version=version + 1,
+            )
+        )
+    if bumps:
+        v = ta.channel_stock_versions.c
+        session.execute(
+            update(ta.channel_stock_versions)
+            .where(v.id == bindparam("b_id"))
+            .values(version=bindparam("b_version"), available=bindparam("b_available")),
+            bumps,
+            execution_options={"synchronize_session": False},
+        )
+    return events
+
+
+def _lock_published(
+    session: Session, tenant_id: int, pairs: list[tuple[int, int]]
+) -> dict[tuple[int, int], tuple[int, int, int]]:
+    """(channel, sku) -> (row id, version, available), rows created at version 0 and
+    locked (the no-op ON CONFLICT update takes the row lock on PostgreSQL)."""
+    v = ta.channel_stock_versions
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = insert(v).values(
+        [
+            {"tenant_id": tenant_id, "channel_id": c, "sku_id": s, "version": 0, "available": -1}
+            for c, s in pairs
+        ]
+    )
+    # On conflict keep the stored version: the point of the no-op update is the row lock.
+    statement = statement.on_conflict_do_update(
+        index_elements=[v.c.channel_id, v.c.sku_id], set_={"version": v.c.version}
+    )
+    rows = session.execute(
+        statement.returning(v.c.id, v.c.channel_id, v.c.sku_id, v.c.version, v.c.available)
+    ).all()
+    return {(r.channel_id, r.sku_id): (r.id, r.version, r.available) for r in rows}
+
+
+def _pooled(
+    session: Session, tenant_id: int, channel_ids: Iterable[int], sku_ids: Iterable[int]
+) -> dict[tuple[int, int], int]:
+    """(channel, sku) -> sum of per-warehouse available over the channel's warehouses."""
+    s, cw, w = t.stock_levels.c, ta.channel_warehouses.c, t.warehouses.c
+    free = s.on_hand - s.reserved - s.safety_stock
+    rows: Any = session.execute(
+        select(cw.channel_id, s.sku_id, func.sum(case((free > 0, free), else_=0)))
+        .select_from(ta.channel_warehouses)
+        .join(t.warehouses, w.id == cw.warehouse_id)
+        .join(t.stock_levels, and_(s.warehouse_id == cw.warehouse_id, s.tenant_id == tenant_id))
+        .where(
+            cw.tenant_id == tenant_id,
+            cw.channel_id.in_(list(channel_ids)),
+            s.sku_id.in_(list(sku_ids)),
+            w.kind != WarehouseKind.MARKETPLACE_FULFILLED,
+        )
+        .group_by(cw.channel_id, s.sku_id)
+    ).all()
+    return {(c, sku): int(total) for c, sku, total in rows}
