@@ -13,6 +13,7 @@ from hub.db.unit_of_work import UnitOfWork
 from hub.domain.catalog import Sku, Warehouse
 from hub.domain.errors import InvalidValue, NotFound
 from hub.domain.inventory import NO_LOT, Movement, MovementKind, StockLevel, count_delta
+from hub.services.stock_events import publish_levels
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ def adjust_to_count(
         delta = count_delta(level, counted)
         if delta == 0:
             return None
+        available_before = level.available
         movement = _record(
             uow,
             level.move(
@@ -97,6 +99,7 @@ def adjust_to_count(
                 reference=f"count:{counted}",
             ),
         )
+        publish_levels(uow, [(level, available_before)])
         uow.commit()
         return movement
 
@@ -133,6 +136,7 @@ def transfer(
         levels[src_id].name_for_messages(source.code, sku.code)
         levels[dst_id].name_for_messages(target.code, sku.code)
         reference = f"transfer:{uuid.uuid4().hex[:16]}"
+        before = [(lv, lv.available) for lv in levels.values()]
         out = _record(
             uow,
             levels[src_id].move(
@@ -145,6 +149,7 @@ def transfer(
                 MovementKind.TRANSFER_IN, quantity, actor=actor, reason=reason, reference=reference
             ),
         )
+        publish_levels(uow, before)
         uow.commit()
         return out, into
 
@@ -167,9 +172,11 @@ def _single(
         sku = uow.skus.by_key(sku_code)
         lot_code = resolve_lot(uow, sku, lot, create=create_lot)
         level = uow.stock.for_update(*_ids(warehouse, sku), lot_code, (warehouse.code, sku.code))
+        available_before = level.available
         movement = _record(
             uow, level.move(kind, quantity, actor=actor, reason=reason, reference=reference)
         )
+        publish_levels(uow, [(level, available_before)])
         uow.commit()
         return movement
 
@@ -237,6 +244,7 @@ def set_safety_stock(
         level = uow.stock.for_update(
             *_ids(warehouse, sku), resolve_lot(uow, sku, lot), (warehouse.code, sku.code)
         )
+        available_before = level.available
         level.set_safety_stock(quantity)
         if reorder_point is not None:
             if reorder_point < 0:
@@ -244,6 +252,7 @@ def set_safety_stock(
                     "reorder_point", reorder_point, "must not be negative", record=level.label
                 )
             level.reorder_point = reorder_point
+        publish_levels(uow, [(level, available_before)])
         uow.commit()
         return level
 

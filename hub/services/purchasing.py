@@ -8,6 +8,7 @@ from hub.domain.inventory import MovementKind
 from hub.domain.money import Money
 from hub.domain.purchasing import PurchaseOrder, Receipt
 from hub.services.inventory import resolve_lot
+from hub.services.stock_events import publish_levels
 
 
 def create_purchase_order(
@@ -69,8 +70,10 @@ def receive_purchase_order(
         receipt = po.receive(by_id, actor=actor, lots=lot_by_id)
         uow.receipts.add(receipt)
         reference = f"po:{po.number}/receipt:{receipt.id}"
+        before = []
         for line in receipt.lines:
             level = uow.stock.for_update(po.warehouse_id, line.sku_id, line.lot_code)
+            before.append((level, level.available))
             uow.movements.add(
                 level.move(
                     MovementKind.RECEIPT,
@@ -80,5 +83,6 @@ def receive_purchase_order(
                     reference=reference,
                 )
             )
+        publish_levels(uow, before)
         uow.commit()
         return receipt

@@ -22,6 +22,7 @@ from hub.db import tables as t
 from hub.db import tables_allocation as ta
 from hub.db.allocation_store import policy_from_row
 from hub.db.outbox import Outbox, OutboxEvent
+from hub.db.unit_of_work import UnitOfWork
 from hub.domain.availability import channel_available
 from hub.domain.catalog import WarehouseKind
 from hub.domain.inventory import StockLevel
@@ -46,6 +47,18 @@ class StockChanges:
 
     def __bool__(self) -> bool:
         return bool(self.levels)
+
+
+def publish_levels(uow: UnitOfWork, levels: list[tuple[StockLevel, int]]) -> list[OutboxEvent]:
+    """For services that change balances through the ORM: (level after the change, its
+    available figure before). Flushes first so the figures are computed from the change."""
+    changes = StockChanges()
+    for level, available_before in levels:
+        changes.touch(level)
+        changes.before[(level.warehouse_id, level.sku_id, level.lot_code)] = available_before
+    uow.session.flush()
+    assert uow.tenant_id is not None
+    return publish(uow.session, uow.tenant_id, changes)
 
 
 def publish(session: Session, tenant_id: int, changes: StockChanges) -> list[OutboxEvent]:
