@@ -79,10 +79,14 @@ class OAuth1Auth(AuthBase):
         self.clock = clock
         self.nonce = nonce
 
-    def signature(self, method: str, url: str, params: list[tuple[str, str]]) -> str:
+    @staticmethod
+    def base_string(method: str, url: str, params: list[tuple[str, str]]) -> str:
         pairs = sorted((_enc(k), _enc(v)) for k, v in params)
         param_string = "&".join(f"{k}={v}" for k, v in pairs)
-        base = "&".join([method.upper(), _enc(url), _enc(param_string)])
+        return "&".join([method.upper(), _enc(url), _enc(param_string)])
+
+    def signature(self, method: str, url: str, params: list[tuple[str, str]]) -> str:
+        base = self.base_string(method, url, params)
         key = f"{_enc(self.consumer_secret.get_secret_value())}&".encode()
         digest = hashlib.sha1 if self.method == "HMAC-SHA1" else hashlib.sha256
         return base64.b64encode(hmac.new(key, base.encode(), digest).digest()).decode()

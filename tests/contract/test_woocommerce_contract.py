@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from connectors.shop_platforms.woocommerce import WooCommerceConnector
 from connectors.testing import StorefrontContract
@@ -14,7 +14,7 @@ WEBHOOK_SECRET = "whsec-contract-7f3a"
 
 class TestWooCommerceContract(StorefrontContract):
     connector_class = WooCommerceConnector
-    config = {
+    config: ClassVar[dict[str, Any]] = {
         "store_url": "https://shop.example.com",
         "consumer_key": "ck_contract_0123456789abcdef",
         "consumer_secret": "cs_contract_fedcba9876543210",
