@@ -54,8 +54,9 @@ def publish_levels(uow: UnitOfWork, levels: list[tuple[StockLevel, int]]) -> lis
     available figure before). Flushes first so the figures are computed from the change."""
     changes = StockChanges()
     for level, available_before in levels:
-        changes.touch(level)
-        changes.before[(level.warehouse_id, level.sku_id, level.lot_code)] = available_before
+        key = (level.warehouse_id, level.sku_id, level.lot_code)
+        changes.before.setdefault(key, available_before)
+        changes.levels[key] = level
     uow.session.flush()
     assert uow.tenant_id is not None
     return publish(uow.session, uow.tenant_id, changes)
