@@ -1,0 +1,145 @@
+"""Tables of the sync engine (issue 5): inbox, error queue, cursors, webhook deliveries,
+stock push state and push delivery records. Core tables: the ingest hot path and the
+relay read and write them with SQLAlchemy Core. Migration: 0005_sync.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+
+from hub.db.tables import metadata
+from hub.db.types import Id, UTCDateTime
+
+
+def _id() -> Column[int]:
+    return Column("id", Id, primary_key=True, autoincrement=True)
+
+
+def _tenant() -> Column[int]:
+    return Column("tenant_id", Id, ForeignKey("tenants.id"), nullable=False, index=True)
+
+
+def _channel() -> Column[int]:
+    return Column("channel_id", Id, ForeignKey("channels.id"), nullable=False)
+
+
+# Every payload from a poll or a webhook, archived raw before it is mapped. One row per
+# (channel, kind, external id, version): a redelivery of the same version is a no-op.
+inbox_records = Table(
+    "inbox_records",
+    metadata,
+    _id(),
+    _tenant(),
+    _channel(),
+    Column("kind", String(32), nullable=False),
+    Column("external_id", String(255), nullable=False),
+    # The platform's updated-at in canonical ISO form, or a payload digest if it has none.
+    Column("version", String(80), nullable=False),
+    Column("platform_updated_at", UTCDateTime(), nullable=True),
+    Column("source", String(16), nullable=False),  # poll | webhook | sweep | replay
+    Column("payload", JSON, nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("status", String(16), nullable=False),  # pending | processed | stale | failed
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("processed_at", UTCDateTime(), nullable=True),
+    Column("order_id", Id, nullable=True),
+    UniqueConstraint(
+        "channel_id", "kind", "external_id", "version", name="uq_inbox_records_version"
+    ),
+    Index("ix_inbox_records_status", "status", "received_at"),
+)
+
+# A record that could not be mapped, validated or delivered: the reason names the record
+# and the field; `hub errors replay` re-runs it from the archived payload.
+sync_errors = Table(
+    "sync_errors",
+    metadata,
+    _id(),
+    _tenant(),
+    Column("channel_id", Id, ForeignKey("channels.id"), nullable=True),
+    Column("inbox_id", Id, ForeignKey("inbox_records.id"), nullable=True),
+    Column("stage", String(16), nullable=False),  # parse | map | store | allocate | push
+    Column("record", String(300), nullable=False),
+    Column("field", String(200), nullable=False, default=""),
+    Column("reason", Text, nullable=False),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("last_attempt_at", UTCDateTime(), nullable=False),
+    Column("resolved_at", UTCDateTime(), nullable=True),
+    Index("ix_sync_errors_open", "tenant_id", "resolved_at"),
+)
+
+# Tiny per (channel, stream) state: where the next pull starts; also the last run of
+# each scheduled job of the channel ("job:pull", "job:sweep", "job:resync").
+sync_cursors = Table(
+    "sync_cursors",
+    metadata,
+    _id(),
+    _tenant(),
+    _channel(),
+    Column("stream", String(64), nullable=False),
+    Column("since", UTCDateTime(), nullable=True),
+    Column("resume", Text, nullable=True),
+    Column("high_water", UTCDateTime(), nullable=True),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("channel_id", "stream", name="uq_sync_cursors_channel_stream"),
+)
+
+# Every webhook attempt, forged ones included. Accepted deliveries carry a dedupe key
+# (the platform's delivery id); NULL keys never collide, so rejections never block one.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    _id(),
+    _tenant(),
+    _channel(),
+    Column("delivery_id", String(255), nullable=True),
+    Column("dedupe_key", String(255), nullable=True),
+    Column("topic", String(100), nullable=False, default=""),
+    Column("outcome", String(16), nullable=False),  # accepted | duplicate | rejected
+    Column("reason", Text, nullable=False, default=""),
+    Column("records", Integer, nullable=False, default=0),
+    Column("received_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("channel_id", "dedupe_key", name="uq_webhook_deliveries_dedupe"),
+)
+
+# The newest stock figure each channel has accepted per SKU: the relay skips older ones.
+channel_push_state = Table(
+    "channel_push_state",
+    metadata,
+    _id(),
+    _tenant(),
+    _channel(),
+    Column("sku_id", Id, ForeignKey("skus.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("pushed_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("channel_id", "sku_id", name="uq_channel_push_state_channel_sku"),
+)
+
+# What was sent to a channel, per listing, and what the platform said.
+push_deliveries = Table(
+    "push_deliveries",
+    metadata,
+    _id(),
+    _tenant(),
+    _channel(),
+    Column("sku_id", Id, nullable=False),
+    Column("listing_id", Id, nullable=True),
+    Column("version", Integer, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("outcome", String(16), nullable=False),  # accepted | rejected | stale | unlisted
+    Column("reason", Text, nullable=False, default=""),
+    Column("source", String(16), nullable=False),  # outbox | resync
+    Column("delivered_at", UTCDateTime(), nullable=False),
+    Index("ix_push_deliveries_channel_sku", "channel_id", "sku_id"),
+)
+
+TABLES = (
+    inbox_records,
+    sync_errors,
+    sync_cursors,
+    webhook_deliveries,
+    channel_push_state,
+    push_deliveries,
+)
