@@ -19,6 +19,7 @@ __all__ = [
     "ChartEntry",
     "PartyEntry",
     "TaxEntry",
+    "entry_problems",
     "resolve_account",
     "resolve_party",
     "resolve_tax_code",
@@ -73,6 +74,23 @@ def _scope_problem(entry: ChartEntry, channels: Collection[str]) -> str | None:
     return f"role {entry.role}: scope {entry.scope!r} must be '', 'channel:NAME' or 'gateway:NAME'"
 
 
+def entry_problems(
+    entry: ChartEntry, channels: Collection[str], known_accounts: Collection[str] | None
+) -> list[str]:
+    """What is wrong with one chart entry on its own (empty/unknown account, bad scope)."""
+    problems = []
+    if not entry.account_code.strip():
+        problems.append(f"role {entry.role}: account code is empty")
+    elif known_accounts is not None and entry.account_code not in known_accounts:
+        problems.append(
+            f"role {entry.role}: unknown account {entry.account_code!r} (not in the books)"
+        )
+    scope_problem = _scope_problem(entry, channels)
+    if scope_problem:
+        problems.append(scope_problem)
+    return problems
+
+
 def validate_chart(
     record: str,
     entries: Iterable[ChartEntry],
@@ -88,13 +106,7 @@ def validate_chart(
         if (e.role, e.scope) in seen:
             problems.append(f"role {e.role} scope {e.scope!r}: mapped twice")
         seen.add((e.role, e.scope))
-        if not e.account_code.strip():
-            problems.append(f"role {e.role}: account code is empty")
-        elif known_accounts is not None and e.account_code not in known_accounts:
-            problems.append(f"role {e.role}: unknown account {e.account_code!r} (not in the books)")
-        scope_problem = _scope_problem(e, channels)
-        if scope_problem:
-            problems.append(scope_problem)
+        problems += entry_problems(e, channels, known_accounts)
     defaults = {e.role for e in entries if e.scope == ""}
     for role in _NEED_DEFAULT:
         if role not in defaults:

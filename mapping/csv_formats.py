@@ -19,16 +19,20 @@ from hub.domain.errors import InvalidValue
 
 __all__ = [
     "BUNDLE_COLUMNS",
+    "CHART_COLUMNS",
     "LISTING_COLUMNS",
     "BundleRow",
+    "ChartRow",
     "ListingRow",
     "ParsedRows",
     "RowError",
     "format_components",
     "parse_bundles",
+    "parse_chart",
     "parse_components",
     "parse_listings",
     "render_bundles",
+    "render_chart",
     "render_listings",
 ]
 
@@ -74,6 +78,7 @@ RowT = TypeVar("RowT")
 
 @dataclass
 class ParsedRows(Generic[RowT]):
+    columns: list[str] = field(default_factory=list)
     rows: list[RowT] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
 
@@ -130,7 +135,7 @@ def parse_listings(text: str) -> ParsedRows[ListingRow]:
     reader = _reader(text, LISTING_COLUMNS, LISTING_REQUIRED)
     header = list(reader.fieldnames or [])
     id_columns = [c for c in header if c.startswith("channel_") and c != "channel_sku"]
-    result: ParsedRows[ListingRow] = ParsedRows()
+    result: ParsedRows[ListingRow] = ParsedRows(header)
     for row, raw in enumerate(reader, start=2):
         key = raw.get("channel_sku") or ""
         shape = _shape_error(raw, len(header))
@@ -167,7 +172,7 @@ def render_listings(rows: Iterable[Sequence[str | None]]) -> str:
 
 def parse_bundles(text: str) -> ParsedRows[BundleRow]:
     reader = _reader(text, BUNDLE_COLUMNS, BUNDLE_COLUMNS)
-    result: ParsedRows[BundleRow] = ParsedRows()
+    result: ParsedRows[BundleRow] = ParsedRows(list(reader.fieldnames or []))
     for row, raw in enumerate(reader, start=2):
         key = raw.get("bundle_sku") or ""
         shape = _shape_error(raw, len(BUNDLE_COLUMNS))
@@ -191,4 +196,37 @@ def render_bundles(rows: Iterable[tuple[str, str, int]]) -> str:
     writer.writerow(BUNDLE_COLUMNS)
     for bundle, component, qty in rows:
         writer.writerow([bundle, component, qty])
+    return out.getvalue()
+
+
+CHART_COLUMNS = ("role", "scope", "account_code")
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    row: int
+    role: str
+    scope: str
+    account_code: str
+
+
+def parse_chart(text: str) -> ParsedRows[ChartRow]:
+    """role,scope,account_code; `scope` may be omitted (default accounts only)."""
+    reader = _reader(text, CHART_COLUMNS, ("role", "account_code"))
+    result: ParsedRows[ChartRow] = ParsedRows(list(reader.fieldnames or []))
+    width = len(result.columns)
+    for row, raw in enumerate(reader, start=2):
+        shape = _shape_error(raw, width)
+        if shape:
+            result.errors.append(RowError(row, shape, raw.get("role") or ""))
+            continue
+        result.rows.append(ChartRow(row, raw["role"], raw.get("scope") or "", raw["account_code"]))
+    return result
+
+
+def render_chart(rows: Iterable[tuple[str, str, str]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CHART_COLUMNS)
+    writer.writerows(sorted(rows))
     return out.getvalue()

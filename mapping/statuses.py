@@ -132,7 +132,14 @@ def resolve_status(
     present = {k: str(v) for k, v in observed.items() if v is not None}
     for rule in rules:
         if present.get(rule.field) == rule.value:
-            return StatusDecision(rule.target, rule)
+            # A hold the platform asked for must say so, or lifting another hold (an
+            # unmapped SKU) would release an order the channel still holds.
+            reason = (
+                f"channel status {rule.field}={rule.value!r} on channel {channel}"
+                if rule.target is OrderStatus.ON_HOLD
+                else None
+            )
+            return StatusDecision(rule.target, rule, reason)
     shown = ", ".join(f"{k}={v!r}" for k, v in sorted(present.items())) or "no status"
     return StatusDecision(
         OrderStatus.ON_HOLD, None, f"unmapped status {shown} on channel {channel}"

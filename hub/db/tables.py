@@ -197,6 +197,7 @@ orders = Table(
     Column("external_id", String(255), nullable=False),
     Column("status", Enum(OrderStatus), nullable=False),
     Column("status_reason", Text, nullable=True),
+    Column("resume_status", Enum(OrderStatus), nullable=True),  # added by 0003_mapping
     _currency(),
     Column("presentment_currency", String(3), nullable=True),
     Column("fx_rate", ExactDecimal(), nullable=True),  # added by 0003_mapping

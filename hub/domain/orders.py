@@ -165,6 +165,8 @@ class Order:
     placed_at: datetime
     status: OrderStatus = OrderStatus.PENDING_REVIEW
     status_reason: str | None = None
+    # Where a hold returns to once nothing holds the order any more (None: READY).
+    resume_status: OrderStatus | None = None
     # Presentment currency is what the buyer saw; `currency` is the shop's books currency.
     presentment_currency: str | None = None
     # Shop-currency units per one presentment unit, and where that rate came from

@@ -147,6 +147,9 @@ def upgrade() -> None:
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.add_column(sa.Column("fx_rate", hub.db.types.ExactDecimal(), nullable=True))
         batch_op.add_column(sa.Column("fx_source", sa.String(length=100), nullable=True))
+        # The status a hold returns to (an unpaid order held for an unmapped SKU goes
+        # back to review, not straight to allocation).
+        batch_op.add_column(sa.Column("resume_status", sa.String(length=32), nullable=True))
     # Which listing resolved a line: bundle listings resolve without a single SKU.
     with op.batch_alter_table("order_lines", schema=None) as batch_op:
         batch_op.add_column(
@@ -163,6 +166,7 @@ def downgrade() -> None:
     with op.batch_alter_table("order_lines", schema=None) as batch_op:
         batch_op.drop_column("listing_id")
     with op.batch_alter_table("orders", schema=None) as batch_op:
+        batch_op.drop_column("resume_status")
         batch_op.drop_column("fx_source")
         batch_op.drop_column("fx_rate")
     for table in (

@@ -1,0 +1,157 @@
+"""Storing unified orders and keeping them honest about their mappings.
+
+An order is always stored, whatever its lines say. Each line is resolved through the
+channel's listings; a line nobody mapped keeps its channel SKU and raw data with
+sku_id None, and the order goes ON_HOLD with "unmapped SKU X on channel Y". Fixing a
+mapping (link, auto-link, CSV import, bundle) calls `heal_orders` in the same
+transaction: lines get their SKU and the order returns to where it was (READY, or
+PENDING_REVIEW for an unpaid one) once nothing else holds it.
+
+Version-aware upserts belong to the sync engine's inbox in front of this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import select
+
+from hub.db import tables as t
+from hub.db.repositories_mapping import mapping_repos
+from hub.db.unit_of_work import UnitOfWork
+from hub.domain.catalog import Channel
+from hub.domain.errors import AlreadyExists, InvalidValue, NotFound
+from hub.domain.orders import Order, OrderStatus, can_transition
+from mapping.holds import UNMAPPED_PREFIX, is_mapped, unmapped_reason
+
+__all__ = ["get_order", "heal_orders", "held_orders", "store_order"]
+
+_SEP = "; "
+
+
+def _check_currency(order: Order) -> None:
+    if order.fx_rate is None:
+        return
+    if order.fx_rate <= 0:
+        raise InvalidValue("fx_rate", str(order.fx_rate), "must be positive", record=order.label)
+    if not order.fx_source:
+        raise InvalidValue(
+            "fx_source", order.fx_source, "name where the rate came from", record=order.label
+        )
+    if not order.presentment_currency or order.presentment_currency == order.currency:
+        raise InvalidValue(
+            "fx_rate",
+            str(order.fx_rate),
+            "a rate needs a presentment currency different from the shop currency",
+            record=order.label,
+        )
+
+
+def _resolve_lines(uow: UnitOfWork, channel: Channel, order: Order) -> list[str]:
+    """Point lines at their listing and SKU; return the channel SKUs still unmapped."""
+    bundle_listings = mapping_repos(uow).bundles.bundle_listing_ids()
+    cache: dict[str, tuple[int | None, int | None]] = {}
+    unmapped = []
+    for line in order.lines:
+        if line.channel_sku not in cache:
+            listing = uow.listings.find(channel_id=channel.id, channel_sku=line.channel_sku)
+            cache[line.channel_sku] = (listing.id, listing.sku_id) if listing else (None, None)
+        line.listing_id, line.sku_id = cache[line.channel_sku]
+        if not is_mapped(line, bundle_listings):
+            unmapped.append(line.channel_sku)
+    return unmapped
+
+
+def _other_reasons(order: Order) -> list[str]:
+    parts = (order.status_reason or "").split(_SEP) if order.status_reason else []
+    return [p for p in parts if not p.startswith(UNMAPPED_PREFIX)]
+
+
+def _apply_holds(order: Order, channel: Channel, unmapped: Iterable[str]) -> None:
+    reason = unmapped_reason(unmapped, channel.name)
+    held = order.status is OrderStatus.ON_HOLD
+    if reason is None:
+        if held and order.status_reason and UNMAPPED_PREFIX in order.status_reason:
+            others = _other_reasons(order)
+            if others:
+                order.status_reason = _SEP.join(others)
+            else:
+                order.transition(order.resume_status or OrderStatus.READY)
+                order.resume_status = None
+        return
+    if held:
+        order.status_reason = _SEP.join([*_other_reasons(order), reason])
+    elif can_transition(order.status, OrderStatus.ON_HOLD):
+        order.resume_status = order.status
+        order.transition(OrderStatus.ON_HOLD, reason)
+    # Shipped, cancelled or refunded history is stored as it is; its unmapped lines still
+    # show in `hub mapping unmapped` and heal like any other.
+
+
+def store_order(uow: UnitOfWork, channel_name: str, order: Order) -> Order:
+    """Store a new unified order for `channel_name`, resolving its lines; never refuses
+    an order for an unmapped SKU (it is held instead)."""
+    with uow:
+        channel = uow.channels.by_key(channel_name)
+        assert uow.tenant_id is not None and channel.id is not None
+        if order.tenant_id != uow.tenant_id or order.channel_id != channel.id:
+            raise InvalidValue(
+                "channel_id", order.channel_id, f"is not channel {channel.name}", order.label
+            )
+        if uow.orders.by_external_id(channel.id, order.external_id) is not None:
+            raise AlreadyExists("order", f"{channel.name}/{order.external_id}")
+        _check_currency(order)
+        children: list[Any] = [*order.lines, *order.shipping_lines, *order.tax_lines,
+                               *order.discounts, *order.payments, *order.refunds]  # fmt: skip
+        for child in children:
+            child.tenant_id = uow.tenant_id
+        _apply_holds(order, channel, _resolve_lines(uow, channel, order))
+        uow.orders.add(order)
+        uow.commit()
+        return order
+
+
+def heal_orders(uow: UnitOfWork, channel: Channel) -> list[Order]:
+    """Inside an open unit of work: re-resolve every order of `channel` that has an
+    unmapped line; lift mapping holds that no longer apply. Returns the orders changed."""
+    ol, o = t.order_lines.c, t.orders.c
+    order_ids = uow.session.scalars(
+        select(ol.order_id)
+        .join(t.orders, o.id == ol.order_id)
+        .where(o.tenant_id == uow.tenant_id, o.channel_id == channel.id, ol.sku_id.is_(None))
+        .distinct()
+    ).all()
+    changed = []
+    for order_id in sorted(order_ids):
+        order = uow.orders.get(order_id)
+        before = (order.status, order.status_reason, [ln.sku_id for ln in order.lines])
+        _apply_holds(order, channel, _resolve_lines(uow, channel, order))
+        if (order.status, order.status_reason, [ln.sku_id for ln in order.lines]) != before:
+            changed.append(order)
+    uow.session.flush()
+    return changed
+
+
+def get_order(uow: UnitOfWork, channel_name: str, external_id: str) -> Order:
+    with uow:
+        channel = uow.channels.by_key(channel_name)
+        assert channel.id is not None
+        order = uow.orders.by_external_id(channel.id, external_id)
+        if order is None:
+            raise NotFound("order", f"{channel_name}/{external_id}")
+        uow.session.expunge(order)  # read-only: keep it usable after the session closes
+        return order
+
+
+def held_orders(uow: UnitOfWork) -> list[Order]:
+    """Orders waiting for a mapping, oldest first."""
+    with uow:
+        held = [
+            x
+            for x in uow.orders.list(status=OrderStatus.ON_HOLD)
+            if UNMAPPED_PREFIX in (x.status_reason or "")
+        ]
+        for order in held:
+            uow.session.expunge(order)
+        return sorted(held, key=lambda x: x.placed_at)
