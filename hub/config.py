@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     lock_timeout_ms: int = 5000
     default_tenant: str = "default"
     log_level: str = "INFO"
+    # Encrypts connection credentials at rest (a Fernet key: 32 url-safe base64 bytes).
+    # Unset: derived from secret_key, so rotating secret_key needs a re-encryption.
+    fernet_key: SecretStr | None = None
+    # Shared rate budgets (and later the broker); unset = in-process budgets.
+    redis_url: str | None = None
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

@@ -1,0 +1,29 @@
+"""Connections: one configured storefront or accounting connector per row.
+
+Secrets live only in ``credentials``, a Fernet token (hub.crypto.SecretBox); ``settings``
+holds the connector's non-secret config. OAuth2 tokens are secrets too: they ride in the
+same blob and are rewritten under a row lock when refreshed (hub.services.connections).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, UniqueConstraint
+
+from hub.db.tables import metadata
+from hub.db.types import Id, UTCDateTime
+
+connections = Table(
+    "connections",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("tenant_id", Id, ForeignKey("tenants.id"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),  # storefront | accounting
+    Column("connector", String(64), nullable=False),  # registry name, e.g. "woocommerce"
+    Column("display_name", String(200), nullable=False),
+    Column("channel_id", Id, ForeignKey("channels.id"), nullable=True, index=True),
+    Column("credentials", Text, nullable=False),
+    Column("settings", JSON, nullable=False, default=dict),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("tenant_id", "display_name", name="uq_connections_tenant_display_name"),
+)
