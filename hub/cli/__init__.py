@@ -8,6 +8,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from hub.cli.allocation import register as register_allocation
 from hub.cli.catalog import channel_app, lot_app, sku_app, supplier_app, tenant_app, warehouse_app
 from hub.cli.common import hub
 from hub.cli.demo import demo
@@ -29,6 +30,7 @@ app.add_typer(lot_app, name="lot")
 app.add_typer(supplier_app, name="supplier")
 app.add_typer(stock_app, name="stock")
 app.add_typer(po_app, name="po")
+register_allocation(app, channel_app, stock_app)
 app.command("demo")(demo)
 
 

@@ -22,7 +22,7 @@ from hub.db.unit_of_work import UnitOfWork
 from hub.domain.allocation import Candidate, Demand, ShipTo, plan_allocation
 from hub.domain.availability import ReviewFacts, review_reasons
 from hub.domain.clock import utcnow
-from hub.domain.errors import IllegalTransition, InvalidValue
+from hub.domain.errors import IllegalTransition, InvalidValue, NotFound
 from hub.domain.inventory import MovementKind
 from hub.domain.orders import OrderStatus, can_transition
 from hub.services.stock_events import StockChanges, publish
@@ -283,3 +283,15 @@ def _result(
         backorders,
         changed,
     )
+
+
+def find_order(uow: UnitOfWork, channel_name: str, external_id: str) -> tuple[int, dict[str, int]]:
+    """The order's id and its lines by name (external line id, else channel SKU)."""
+    with uow:
+        channel = uow.channels.by_key(channel_name)
+        assert channel.id is not None
+        order = uow.orders.by_external_id(channel.id, external_id)
+        if order is None or order.id is None:
+            raise NotFound("order", f"{channel_name}/{external_id}")
+        lines = {(line.external_id or line.channel_sku): line.id for line in order.lines}
+        return order.id, {name: line_id for name, line_id in lines.items() if line_id is not None}

@@ -1,0 +1,272 @@
+"""`hub order ...`, `hub channel policy ...`, `hub stock ats|reorder`: the allocator's CLI."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+
+import typer
+
+from hub.cli.common import JsonOpt, TenantOpt, actor, emit, table, tenant_uow
+from hub.domain.allocation import ShortfallPolicy, SplitPolicy, Strategy
+from hub.domain.errors import InvalidValue
+from hub.services import fulfilment, stock_policy
+from hub.services.allocation import AllocationResult, allocate, approve, find_order
+
+order_app = typer.Typer(help="Allocate, ship, cancel and return orders.", no_args_is_help=True)
+policy_app = typer.Typer(help="How a channel allocates and what it lists.", no_args_is_help=True)
+
+Channel = Annotated[str, typer.Argument(help="Channel name.")]
+External = Annotated[str, typer.Argument(help="The order's id on the channel.")]
+
+
+def _result_line(r: AllocationResult) -> str:
+    units = sum(x.quantity for x in r.reservations)
+    reason = f" ({r.reason})" if r.reason else ""
+    note = "" if r.changed else " [already allocated: nothing changed]"
+    return f"order {r.order}: {r.status.value}, {units} unit(s) reserved{reason}{note}"
+
+
+@order_app.command("allocate")
+def order_allocate(
+    channel: Channel, external_id: External, tenant: TenantOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Reserve stock for the order (again: only the difference)."""
+    order_id, _ = find_order(tenant_uow(tenant), channel, external_id)
+    result = allocate(tenant_uow(tenant), order_id, actor=actor())
+    emit(result, as_json, lambda: _result_line(result))
+
+
+@order_app.command("approve")
+def order_approve(
+    channel: Channel, external_id: External, tenant: TenantOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Release an order from review or hold, and allocate it."""
+    order_id, _ = find_order(tenant_uow(tenant), channel, external_id)
+    result = approve(tenant_uow(tenant), order_id, actor=actor())
+    emit(result, as_json, lambda: _result_line(result))
+
+
+@order_app.command("release")
+def order_release(
+    channel: Channel, external_id: External, tenant: TenantOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Give back the order's reservations; it becomes ready to allocate again."""
+    order_id, _ = find_order(tenant_uow(tenant), channel, external_id)
+    status = fulfilment.release(tenant_uow(tenant), order_id, actor=actor())
+    emit(
+        {"order": external_id, "status": status},
+        as_json,
+        lambda: f"order {external_id}: {status.value}",
+    )
+
+
+@order_app.command("cancel")
+def order_cancel(
+    channel: Channel, external_id: External, tenant: TenantOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Cancel an unshipped order and release its stock."""
+    order_id, _ = find_order(tenant_uow(tenant), channel, external_id)
+    status = fulfilment.cancel(tenant_uow(tenant), order_id, actor=actor())
+    emit(
+        {"order": external_id, "status": status},
+        as_json,
+        lambda: f"order {external_id}: {status.value}",
+    )
+
+
+def _quantities(lines: dict[str, int], raw: list[str]) -> dict[int, int]:
+    out = {}
+    for item in raw:
+        name, _, qty = item.partition("=")
+        if name not in lines:
+            raise InvalidValue("line", name, f"not a line of this order (lines: {sorted(lines)})")
+        try:
+            out[lines[name]] = int(qty)
+        except ValueError:
+            raise InvalidValue(
+                "quantity", qty, "not a whole number", record=f"line {name}"
+            ) from None
+    return out
+
+
+@order_app.command("ship")
+def order_ship(
+    channel: Channel,
+    external_id: External,
+    line: Annotated[
+        list[str] | None, typer.Option(help="LINE=QTY to ship part; default all.")
+    ] = None,
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Commit reservations: the goods left the warehouse they were reserved in."""
+    order_id, lines = find_order(tenant_uow(tenant), channel, external_id)
+    quantities = _quantities(lines, line) if line else None
+    status = fulfilment.ship(tenant_uow(tenant), order_id, actor=actor(), quantities=quantities)
+    emit(
+        {"order": external_id, "status": status},
+        as_json,
+        lambda: f"order {external_id}: {status.value}",
+    )
+
+
+@order_app.command("return")
+def order_return(
+    channel: Channel,
+    external_id: External,
+    line: Annotated[str, typer.Option(help="The line (external id or channel SKU).")],
+    qty: Annotated[int, typer.Option("--qty", help="Units returned.")],
+    warehouse: Annotated[str, typer.Option(help="Warehouse code to restock into.")],
+    lot: Annotated[str | None, typer.Option(help="Lot code (lot-tracked SKUs).")] = None,
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Restock returned units of a shipped line."""
+    order_id, lines = find_order(tenant_uow(tenant), channel, external_id)
+    if line not in lines:
+        raise InvalidValue("line", line, f"not a line of order {external_id}")
+    m = fulfilment.return_items(
+        tenant_uow(tenant), order_id, lines[line], qty, warehouse, actor=actor(), lot=lot
+    )
+    emit(m, as_json, lambda: f"returned {qty} to {warehouse} (movement #{m.id})")
+
+
+@order_app.command("flag-customer")
+def flag_customer(
+    email: str,
+    reason: Annotated[str, typer.Option()] = "",
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Hold this customer's orders for review."""
+    stock_policy.flag_customer(tenant_uow(tenant), email, reason)
+    emit({"flagged": email}, as_json, lambda: f"orders from {email} will wait for review")
+
+
+def _policy_text(view: stock_policy.ChannelPolicyView) -> str:
+    p = view.policy
+    return "\n".join(
+        [
+            f"channel {view.channel}: sells from {', '.join(view.warehouses) or '(no warehouse)'}",
+            f"strategy={p.strategy.value} split={p.split.value} shortfall={p.shortfall.value}",
+            f"buffer={p.buffer} share={p.share} max_to_list={p.max_to_list} end_when={p.end_when}",
+            f"review: over={p.review_over_amount} missing_country={p.review_missing_country}",
+        ]
+    )
+
+
+@policy_app.command("show")
+def policy_show(channel: Channel, tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
+    view = stock_policy.show_policy(tenant_uow(tenant), channel)
+    emit(view, as_json, lambda: _policy_text(view))
+
+
+@policy_app.command("warehouses")
+def policy_warehouses(
+    channel: Channel,
+    codes: Annotated[list[str], typer.Argument(help="Warehouse codes, most preferred first.")],
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Set the warehouses the channel sells from (replaces the list)."""
+    view = stock_policy.set_warehouses(tenant_uow(tenant), channel, codes)
+    emit(view, as_json, lambda: _policy_text(view))
+
+
+def _decimal(field: str, raw: str | None) -> Decimal | None:
+    if raw is None:
+        return None
+    try:
+        return Decimal(raw)
+    except InvalidOperation:
+        raise InvalidValue(field, raw, "not a decimal number", record="allocation policy") from None
+
+
+@policy_app.command("set")
+def policy_set(
+    channel: Channel,
+    strategy: Annotated[Strategy | None, typer.Option()] = None,
+    split: Annotated[SplitPolicy | None, typer.Option()] = None,
+    shortfall: Annotated[ShortfallPolicy | None, typer.Option()] = None,
+    buffer: Annotated[int | None, typer.Option(help="Units held back from the channel.")] = None,
+    share: Annotated[str | None, typer.Option(help="Fraction 0..1 of the pool to list.")] = None,
+    max_to_list: Annotated[int | None, typer.Option(help="Cap on the listed quantity.")] = None,
+    end_when: Annotated[int | None, typer.Option(help="List 0 at or below this.")] = None,
+    review_over: Annotated[str | None, typer.Option(help="Review orders above this total.")] = None,
+    review_missing_country: Annotated[bool | None, typer.Option()] = None,
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change some fields of the channel's allocation policy."""
+    changes = {
+        "strategy": strategy,
+        "split": split,
+        "shortfall": shortfall,
+        "buffer": buffer,
+        "share": _decimal("share", share),
+        "max_to_list": max_to_list,
+        "end_when": end_when,
+        "review_over_amount": _decimal("review_over", review_over),
+        "review_missing_country": review_missing_country,
+    }
+    given = {k: v for k, v in changes.items() if v is not None}
+    view = stock_policy.set_policy(tenant_uow(tenant), channel, **given)
+    emit(view, as_json, lambda: _policy_text(view))
+
+
+def stock_ats(
+    channel: Annotated[str | None, typer.Option(help="Only this channel.")] = None,
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Available-to-sell per channel and SKU (what the storefronts should show)."""
+    rows = stock_policy.ats_report(tenant_uow(tenant), channel)
+    emit(
+        rows,
+        as_json,
+        lambda: table(
+            [[r.channel, r.sku, str(r.pooled), str(r.available)] for r in rows],
+            ["channel", "sku", "pooled", "available"],
+        ),
+    )
+
+
+def stock_reorder(
+    window_days: Annotated[int, typer.Option(help="Sales window for velocity.")] = 30,
+    cover_days: Annotated[int, typer.Option(help="Days of sales to buy for.")] = 30,
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """SKUs at or below their reorder point, with a suggested purchase quantity."""
+    rows = stock_policy.reorder_report(
+        tenant_uow(tenant), window_days=window_days, cover_days=cover_days
+    )
+    data = [{"warehouse": w, "sku": s, **vars(x)} for w, s, x in rows]
+    emit(
+        data,
+        as_json,
+        lambda: table(
+            [
+                [
+                    w,
+                    s,
+                    str(x.available),
+                    str(x.reorder_point),
+                    str(x.on_order),
+                    str(x.daily_velocity),
+                    str(x.suggested),
+                ]
+                for w, s, x in rows
+            ],
+            ["warehouse", "sku", "available", "reorder_at", "on_order", "per_day", "suggest"],
+        ),
+    )
+
+
+def register(app: typer.Typer, channel_app: typer.Typer, stock_app: typer.Typer) -> None:
+    """Attach the allocator's commands to the main CLI (one line in hub/cli/__init__.py)."""
+    app.add_typer(order_app, name="order")
+    channel_app.add_typer(policy_app, name="policy")
+    stock_app.command("ats")(stock_ats)
+    stock_app.command("reorder")(stock_reorder)
