@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from hub.cli.allocation import register as register_allocation
 from hub.cli.catalog import channel_app, lot_app, sku_app, supplier_app, tenant_app, warehouse_app
 from hub.cli.common import hub
+from hub.cli.connectors import register as register_connectors
 from hub.cli.demo import demo
 from hub.cli.stock import po_app, stock_app
 from hub.config import InsecureConfiguration
@@ -31,6 +32,7 @@ app.add_typer(supplier_app, name="supplier")
 app.add_typer(stock_app, name="stock")
 app.add_typer(po_app, name="po")
 register_allocation(app, channel_app, stock_app)
+register_connectors(app)
 app.command("demo")(demo)
 
 

@@ -1,0 +1,105 @@
+"""`hub connectors list` and `hub connector new`, run as an operator would."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from connectors.registry import Registry, UnknownConnector
+
+REPO = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+
+
+def run(cwd: Path, *args: str, pythonpath: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
+    return subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_connectors_list_shows_installed_connectors_and_their_capabilities(
+    tmp_path: Path,
+) -> None:
+    listed = run(tmp_path, sys.executable, "-m", "hub", "connectors", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    by_name = {row["name"]: row for row in json.loads(listed.stdout)}
+    woo = by_name["woocommerce"]
+    assert woo["kind"] == "storefront"
+    assert {"pull_orders", "webhooks", "push_stock"} <= set(woo["capabilities"])
+    assert "consumer_secret" in woo["secret_fields"]
+    human = run(tmp_path, sys.executable, "-m", "hub", "connectors", "list")
+    assert "woocommerce" in human.stdout and "push_stock" in human.stdout
+
+
+def test_an_unknown_connector_is_a_configuration_error_naming_the_installed_ones() -> None:
+    registry = Registry()
+    try:
+        registry.load("shopfiy")
+    except UnknownConnector as exc:
+        assert "woocommerce" in str(exc) and "shopfiy" in str(exc)
+    else:
+        raise AssertionError("an unknown connector must be refused")
+
+
+def test_a_generated_connector_is_lint_clean_and_passes_its_contract_test(
+    tmp_path: Path,
+) -> None:
+    made = run(
+        tmp_path,
+        sys.executable,
+        "-m",
+        "hub",
+        "connector",
+        "new",
+        "acme_shop",
+        "--package",
+        "acme_hub",
+        "--json",
+    )
+    assert made.returncode == 0, made.stderr
+    result = json.loads(made.stdout)
+    assert result["entry_point"] == 'acme_shop = "acme_hub:AcmeShopConnector"'
+    files = [str(tmp_path / "acme_hub"), result["test_file"]]
+    # The project's rules, with the generated package counted as first-party (as it is
+    # once it lives in the project).
+    ruff = [
+        str(VENV_BIN / "ruff"),
+        *("--config", str(REPO / "pyproject.toml")),
+        *("--config", "lint.isort.known-first-party = ['acme_hub', 'connectors']"),
+    ]
+    lint = run(REPO, ruff[0], "check", "--no-cache", *ruff[1:], *files)
+    assert lint.returncode == 0, lint.stdout
+    form = run(REPO, ruff[0], "format", "--check", "--no-cache", *ruff[1:], *files)
+    assert form.returncode == 0, form.stdout
+    contract = run(
+        tmp_path,
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "tests/contract",
+        pythonpath=tmp_path,
+    )
+    assert contract.returncode == 0, contract.stdout[-3000:]
+    assert "passed" in contract.stdout
+
+    again = run(
+        tmp_path,
+        sys.executable,
+        "-m",
+        "hub",
+        "connector",
+        "new",
+        "acme_shop",
+        "--package",
+        "acme_hub",
+    )
+    assert again.returncode == 1 and "already exists" in again.stderr
