@@ -66,13 +66,13 @@ def expand_line(
     listing_id: int | None,
     quantity: int,
 ) -> Components:
-    """What an order line needs from stock: [(sku id, units)]. A bundle SKU or bundle
-    listing expands to its leaf components; a plain SKU needs itself; an unmapped line
+    """What an order line needs from stock: [(sku id, units)]. A bundle listing, else a
+    bundle SKU, expands to its leaf components; a plain SKU needs itself; an unmapped line
     (neither) needs nothing and must stay held."""
-    if sku_id is not None and ("sku", sku_id) in definitions:
+    if listing_id is not None and ("listing", listing_id) in definitions:
+        parts = definitions[("listing", listing_id)]  # channel-specific: the most precise
+    elif sku_id is not None and ("sku", sku_id) in definitions:
         parts = definitions[("sku", sku_id)]
-    elif listing_id is not None and ("listing", listing_id) in definitions:
-        parts = definitions[("listing", listing_id)]
     elif sku_id is not None:
         parts = [(sku_id, 1)]
     else:

@@ -92,7 +92,12 @@ class Direct:
             if self.required:
                 raise InvalidValue(self.source, None, "is required")
             return self.default
-        return raw if self.convert is None else self.convert(raw, context)
+        if self.convert is None:
+            return raw
+        try:
+            return self.convert(raw, context)
+        except InvalidValue as exc:  # converters do not know the field they were given
+            raise InvalidValue(self.source, exc.value, exc.reason, exc.record) from None
 
 
 def direct(
