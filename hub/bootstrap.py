@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
+import redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from connectors.registry import Registry, default_registry
+from connectors.toolkit.ratelimit import LocalRateBudgets, RateBudgets, RedisRateBudgets
 from hub.config import Settings, load_settings
+from hub.crypto import SecretBox
 from hub.db.engine import make_engine, make_session_factory
 from hub.db.unit_of_work import UnitOfWork
+from hub.services import connections
 
 
 @dataclass
@@ -35,6 +41,30 @@ class Hub:
             tenant = uow.tenants.by_slug(slug)
             assert tenant.id is not None
             return tenant.id
+
+    @cached_property
+    def secret_box(self) -> SecretBox:
+        return SecretBox.from_settings(self.settings)
+
+    @cached_property
+    def connectors(self) -> Registry:
+        return default_registry
+
+    @cached_property
+    def rate_budgets(self) -> RateBudgets:
+        # Redis when configured: every worker process shares one budget per connection.
+        if self.settings.redis_url:
+            return RedisRateBudgets(redis.Redis.from_url(self.settings.redis_url))
+        return LocalRateBudgets()
+
+    def open_connector(self, tenant_id: int, connection_id: int) -> Any:
+        return connections.open_connector(
+            lambda: self.uow(tenant_id),
+            self.secret_box,
+            self.connectors,
+            self.rate_budgets,
+            connection_id,
+        )
 
     def close(self) -> None:
         if "engine" in self.__dict__:

@@ -18,7 +18,9 @@ from sqlalchemy.exc import OperationalError
 
 from connectors.base import ConnectorConfig, ConnectorKind, FatalConfigurationError, RetriableError
 from connectors.registry import Registry, UnknownConnector
+from connectors.toolkit.context import ConnectorContext
 from connectors.toolkit.oauth import Refresh, TokenSet
+from connectors.toolkit.ratelimit import RateBudgets
 from hub.crypto import SecretBox
 from hub.db.tables_connections import connections
 from hub.db.unit_of_work import UnitOfWork
@@ -113,6 +115,27 @@ def load_config(
     return validate_config(
         registry, row.connector, {**row.settings, **secrets}, f"connection {row.display_name!r}"
     )
+
+
+def open_connector(
+    uow_factory: Callable[[], UnitOfWork],
+    box: SecretBox,
+    registry: Registry,
+    budgets: RateBudgets,
+    connection_id: int,
+) -> Any:
+    """A ready connector for one connection: config decrypted, the shared rate budget
+    keyed by (tenant, connection), OAuth2 tokens kept in this connection's row."""
+    uow = uow_factory()
+    config = load_config(uow, box, registry, connection_id)
+    with uow:
+        row = _row(uow, connection_id)
+    context = ConnectorContext(
+        connection_key=f"t{uow.tenant_id}:c{connection_id}",
+        budgets=budgets,
+        token_store=DbTokenStore(uow_factory, box, connection_id),
+    )
+    return registry.load(row.connector)(config, context)
 
 
 class DbTokenStore:

@@ -3,9 +3,11 @@ refresh is single-flight under the row lock and keeps every rotated refresh toke
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from importlib.metadata import EntryPoint
 from typing import Any, ClassVar
 
@@ -14,9 +16,17 @@ import responses
 import sqlalchemy as sa
 from pydantic import SecretStr
 
-from connectors.base import Capability, ConnectorConfig, ConnectorKind, secret
+from connectors.base import (
+    Capability,
+    ConnectorConfig,
+    ConnectorKind,
+    FatalConfigurationError,
+    secret,
+)
 from connectors.registry import GROUP, Registry
 from connectors.toolkit import OAuth2RefreshAuth, OAuth2TokenClient
+from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.crypto import CredentialsUnreadable, SecretBox, derive_key
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.errors import InvalidValue
@@ -156,3 +166,46 @@ def test_concurrent_refreshes_call_the_token_endpoint_once_and_keep_the_rotation
     # The config secrets are still there beside the tokens.
     config = svc.load_config(db.uow(tenant_id), BOX, REGISTRY, view.id)
     assert isinstance(config, BooksConfig) and config.client_id == "ABk1"
+
+
+def test_an_opened_connector_fails_loudly_without_leaking_its_secrets(
+    db: Database, tenant: Callable[[], UnitOfWork], caplog: pytest.LogCaptureFixture
+) -> None:
+    hub = Hub(Settings(database_url=db.url, secret_key=SecretStr("k" * 32), _env_file=None))
+    tenant_id = tenant().tenant_id
+    assert tenant_id is not None
+    values = {
+        "store_url": "https://shop.example.com",
+        "consumer_key": "ck_leak_check_1",
+        "consumer_secret": "cs_leak_check_2",
+        "webhook_secret": "wh_leak_check_3",
+    }
+    view = svc.add_connection(
+        db.uow(tenant_id),
+        hub.secret_box,
+        hub.connectors,
+        connector="woocommerce",
+        display_name="Woo",
+        values=values,
+    )
+    connector = hub.open_connector(tenant_id, view.id)
+    assert connector.context.connection_key == f"t{tenant_id}:c{view.id}"
+    caplog.set_level(logging.DEBUG)
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as api:
+        # A platform that echoes the key it refused (some do).
+        api.get(
+            "https://shop.example.com/wp-json/wc/v3/orders",
+            status=401,
+            json={
+                "code": "woocommerce_rest_authentication_error",
+                "message": "bad ck_leak_check_1",
+            },
+        )
+        with pytest.raises(FatalConfigurationError) as failure:
+            list(connector.iter_order_pages(datetime(2025, 1, 1, tzinfo=UTC)))
+    visible = " ".join([caplog.text, str(failure.value), repr(connector), repr(view)])
+    assert "401" in visible
+    for value in values.values():
+        if "leak_check" in value:
+            assert value not in visible
+    hub.close()
