@@ -98,6 +98,29 @@ class AllocationStore:
             raise NotFound("order", order_id)
         return OrderRow(*row)
 
+    def lock_orders(self, order_ids: Sequence[int]) -> dict[int, OrderRow]:
+        o = t.orders.c
+        rows = self.session.execute(
+            select(o.id, o.channel_id, o.external_id, o.status, o.status_reason, o.ship_to)
+            .where(o.tenant_id == self.tenant_id, o.id.in_(list(order_ids)))
+            .order_by(o.id)
+            .with_for_update()
+        ).all()
+        return {row.id: OrderRow(*row) for row in rows}
+
+    def lines_of(self, order_ids: Sequence[int]) -> dict[int, list[LineRow]]:
+        c = t.order_lines.c
+        rows = self.session.execute(
+            select(c.order_id, c.id, c.sku_id, c.quantity, c.external_id, c.channel_sku)
+            .where(c.tenant_id == self.tenant_id, c.order_id.in_(list(order_ids)))
+            .order_by(c.id)
+        ).all()
+        found: dict[int, list[LineRow]] = {}
+        for r in rows:
+            line = LineRow(r.id, r.sku_id, r.quantity, r.external_id or r.channel_sku)
+            found.setdefault(r.order_id, []).append(line)
+        return found
+
     def set_status(self, order: OrderRow) -> None:
         self.session.execute(
             update(t.orders)
@@ -167,19 +190,18 @@ class AllocationStore:
         return totals
 
     def lock_levels(
-        self, sku_ids: Iterable[int], warehouse_ids: Iterable[int]
+        self, sku_ids: Iterable[int], warehouse_ids: Iterable[int] | None
     ) -> list[tuple[StockLevel, Any]]:
-        """Balances of these SKUs in these warehouses, locked in the global order, each
-        with its lot's expiry date (None when not lot-tracked or undated)."""
+        """Balances of these SKUs in these warehouses (None: all), locked in the global
+        order, each with its lot's expiry date (None when not lot-tracked or undated)."""
         s, lot = t.stock_levels.c, t.lots.c
+        where = [s.tenant_id == self.tenant_id, s.sku_id.in_(sorted(set(sku_ids)))]
+        if warehouse_ids is not None:
+            where.append(s.warehouse_id.in_(sorted(set(warehouse_ids))))
         rows = self.session.execute(
             select(t.stock_levels, lot.expires_on)
             .outerjoin(t.lots, (lot.sku_id == s.sku_id) & (lot.code == s.lot_code))
-            .where(
-                s.tenant_id == self.tenant_id,
-                s.sku_id.in_(sorted(set(sku_ids))),
-                s.warehouse_id.in_(sorted(set(warehouse_ids))),
-            )
+            .where(*where)
             .order_by(s.sku_id, s.warehouse_id, s.lot_code)
             .with_for_update(of=t.stock_levels)
         ).all()

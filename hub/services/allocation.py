@@ -22,7 +22,7 @@ from hub.db.unit_of_work import UnitOfWork
 from hub.domain.allocation import Candidate, Demand, ShipTo, plan_allocation
 from hub.domain.availability import ReviewFacts, review_reasons
 from hub.domain.clock import utcnow
-from hub.domain.errors import IllegalTransition, InvalidValue, NotFound
+from hub.domain.errors import DomainError, IllegalTransition, InvalidValue, NotFound
 from hub.domain.inventory import MovementKind
 from hub.domain.orders import OrderStatus, can_transition
 from hub.services.stock_events import StockChanges, publish
@@ -85,34 +85,84 @@ def _run(
         assert uow.tenant_id is not None
         store = AllocationStore(uow.session, uow.tenant_id)
         order = store.lock_order(order_id)
-        if approve:
-            if order.status not in (S.PENDING_REVIEW, S.ON_HOLD):
-                raise InvalidValue(
-                    "status",
-                    order.status.value,
-                    "only an order pending review or on hold can be approved",
-                    record=order.label,
-                )
-            move_status(order, S.READY, f"approved by {actor}")
-        elif order.status is S.PENDING_REVIEW:
-            reasons = _review(uow, order)
-            if reasons:
-                order.status_reason = "review: " + "; ".join(reasons)
-                store.set_status(order)
-                uow.commit()
-                return AllocationResult(order.external_id, order.status, order.status_reason)
-            move_status(order, S.READY, None)
-        if order.status not in ALLOCATABLE:
-            raise InvalidValue(
-                "status",
-                order.status.value,
-                "an order in this state cannot be allocated",
-                record=order.label,
-            )
-        result = _reconcile(store, order, store.lines(order.id), actor, today)
+        result = _gate(uow, store, order, actor, approve)
+        if result is None:
+            changes = StockChanges()
+            result = _reconcile(store, order, store.lines(order.id), actor, today, changes)
+            publish(store.session, store.tenant_id, changes)
         if result.changed or approve:
             uow.commit()
         return result
+
+
+def allocate_batch(
+    uow: UnitOfWork, order_ids: list[int], *, actor: str = "hub", today: date | None = None
+) -> dict[int, AllocationResult | DomainError]:
+    """Allocate many orders in one transaction (order rows, then every candidate balance,
+    locked up front in the global order). An order that is refused gets its error in the
+    result and leaves nothing behind (savepoint); the rest of the batch goes on."""
+    day = today or utcnow().date()
+    return with_retries(lambda: _run_batch(uow, sorted(set(order_ids)), actor, day))
+
+
+def _run_batch(
+    uow: UnitOfWork, order_ids: list[int], actor: str, today: date
+) -> dict[int, AllocationResult | DomainError]:
+    results: dict[int, AllocationResult | DomainError] = {}
+    with uow:
+        assert uow.tenant_id is not None
+        store = AllocationStore(uow.session, uow.tenant_id)
+        orders = store.lock_orders(order_ids)
+        lines = store.lines_of(list(orders))
+        skus = {line.sku_id for group in lines.values() for line in group if line.sku_id}
+        store.lock_levels(skus, None)
+        changes = StockChanges()
+        for order_id in order_ids:
+            order = orders.get(order_id)
+            if order is None:
+                results[order_id] = NotFound("order", order_id)
+                continue
+            try:
+                with uow.session.begin_nested():
+                    early = _gate(uow, store, order, actor, approve=False)
+                    results[order_id] = early or _reconcile(
+                        store, order, lines.get(order_id, []), actor, today, changes
+                    )
+            except DomainError as exc:
+                results[order_id] = exc
+        publish(store.session, store.tenant_id, changes)
+        uow.commit()
+    return results
+
+
+def _gate(
+    uow: UnitOfWork, store: AllocationStore, order: OrderRow, actor: str, approve: bool
+) -> AllocationResult | None:
+    """Approval and review rules before any stock is touched; a result means 'stop here'."""
+    if approve:
+        if order.status not in (S.PENDING_REVIEW, S.ON_HOLD):
+            raise InvalidValue(
+                "status",
+                order.status.value,
+                "only an order pending review or on hold can be approved",
+                record=order.label,
+            )
+        move_status(order, S.READY, f"approved by {actor}")
+    elif order.status is S.PENDING_REVIEW:
+        reasons = _review(uow, order)
+        if reasons:
+            order.status_reason = "review: " + "; ".join(reasons)
+            store.set_status(order)
+            return AllocationResult(order.external_id, order.status, order.status_reason)
+        move_status(order, S.READY, None)
+    if order.status not in ALLOCATABLE:
+        raise InvalidValue(
+            "status",
+            order.status.value,
+            "an order in this state cannot be allocated",
+            record=order.label,
+        )
+    return None
 
 
 def _review(uow: UnitOfWork, order: OrderRow) -> list[str]:
@@ -142,7 +192,12 @@ def check_lines(order: OrderRow, lines: list[LineRow]) -> None:
 
 
 def _reconcile(
-    store: AllocationStore, order: OrderRow, lines: list[LineRow], actor: str, today: date
+    store: AllocationStore,
+    order: OrderRow,
+    lines: list[LineRow],
+    actor: str,
+    today: date,
+    changes: StockChanges,
 ) -> AllocationResult:
     check_lines(order, lines)
     policy, channel_warehouses = store.channel_setup(order.channel_id)
@@ -181,7 +236,7 @@ def _reconcile(
         set(usable) | {r.warehouse_id for r in release_rows},
     )
     levels = {(lv.warehouse_id, lv.sku_id, lv.lot_code): lv for lv, _ in locked}
-    changes, movements = StockChanges(), []
+    movements = []
     kept = {r.id: r.quantity for r in existing}
     for line, excess in releases:
         for res in reversed(held[line.id]):  # newest reservation first
@@ -251,7 +306,6 @@ def _reconcile(
             store.set_backorder(line.id, line.sku_id, wanted, line.id in backorders)
     store.save_levels(changes.levels.values())
     store.add_movements(movements)
-    publish(store.session, store.tenant_id, changes)
 
     final = [replace(r, quantity=kept[r.id]) for r in existing if kept[r.id] > 0] + new_rows
     if plan.rejected is not None:

@@ -233,7 +233,7 @@ def test_unknown_order_and_channel_without_warehouses_are_refused(tenant: Tenant
     with pytest.raises(NotFound, match="order"):
         allocate(tenant(), 999_999)
     order = s.order([("TENT", 1)], external_id="W-9")
-    with pytest.raises(InvalidValue, match="order W-9 channel .* warehouses"):
+    with pytest.raises(InvalidValue, match=r"order W-9 channel .* warehouses"):
         allocate(tenant(), order)
 
 
@@ -246,3 +246,22 @@ def test_ship_refuses_more_than_reserved_naming_the_line(tenant: Tenant) -> None
         with pytest.raises(InvalidValue, match="order W-5 line L1: quantity"):
             fulfilment.ship(tenant(), order, actor="t", quantities={line: qty})
     assert s.level("BER", "TENT") == (5, 2)
+
+
+def test_a_batch_allocates_the_good_orders_and_reports_the_bad_one(tenant: Tenant) -> None:
+    from hub.services.allocation import AllocationResult, allocate_batch
+
+    s = shop(tenant, {("BER", "TENT"): 5, ("NJ", "STOVE"): 5})
+    good = s.order([("TENT", 2), ("STOVE", 1)])
+    bad = s.order([("TENT", 1), (None, 1)], external_id="W-13")
+    other = s.order([("STOVE", 2)])
+    results = allocate_batch(tenant(), [good, bad, other, 424_242])
+    assert isinstance(results[good], AllocationResult) and isinstance(
+        results[other], AllocationResult
+    )
+    assert results[good].status is S.ALLOCATED and results[other].status is S.ALLOCATED
+    assert isinstance(results[bad], InvalidValue) and "order W-13 line L2" in str(results[bad])
+    assert isinstance(results[424_242], NotFound)
+    assert s.reservations(bad) == [] and s.status(bad)[0] is S.READY
+    assert s.level("BER", "TENT") == (5, 2) and s.level("NJ", "STOVE") == (5, 3)
+    assert s.verify() == []
