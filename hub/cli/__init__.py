@@ -13,6 +13,7 @@ from hub.cli.catalog import channel_app, lot_app, sku_app, supplier_app, tenant_
 from hub.cli.common import hub
 from hub.cli.connectors import register as register_connectors
 from hub.cli.demo import demo
+from hub.cli.mapping import mapping_app
 from hub.cli.stock import po_app, stock_app
 from hub.config import InsecureConfiguration
 from hub.domain.errors import DomainError
@@ -31,6 +32,7 @@ app.add_typer(lot_app, name="lot")
 app.add_typer(supplier_app, name="supplier")
 app.add_typer(stock_app, name="stock")
 app.add_typer(po_app, name="po")
+app.add_typer(mapping_app, name="mapping")
 register_allocation(app, channel_app, stock_app)
 register_connectors(app)
 app.command("demo")(demo)
