@@ -1,0 +1,22 @@
+"""The dispatcher that runs work right away in the caller (CLI without a worker, tests);
+the Celery one lives in hub.tasks. Both are called only after the work was committed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from hub.services import ingest, relay
+from hub.services.sync_context import SyncContext
+
+__all__ = ["InlineDispatcher"]
+
+
+class InlineDispatcher:
+    def __init__(self, ctx: SyncContext) -> None:
+        self.ctx = ctx
+
+    def process_inbox(self, tenant_id: int, inbox_ids: Sequence[int]) -> None:
+        ingest.process_many(self.ctx, tenant_id, inbox_ids)
+
+    def relay(self, tenant_id: int) -> None:
+        relay.relay(self.ctx, tenant_id)

@@ -1,0 +1,227 @@
+"""The inbox: every inbound payload archived raw, keyed by its platform version, before
+anything maps it; and the error queue of records that could not be taken in.
+
+Archiving is an INSERT ... ON CONFLICT DO NOTHING on (channel, kind, external id,
+version): the same version by poll, webhook and redelivery is stored once, and only
+records still pending come back for processing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from connectors.base import RawRecord, SkippableRecordError
+from hub.db.tables_sync import inbox_records, sync_errors
+from hub.domain.clock import utcnow
+
+__all__ = [
+    "PENDING",
+    "ErrorView",
+    "archive",
+    "archive_skipped",
+    "list_errors",
+    "record_error",
+    "resolve_errors",
+    "version_key",
+]
+
+PENDING, PROCESSED, STALE, FAILED = "pending", "processed", "stale", "failed"
+
+
+def version_key(record: RawRecord) -> str:
+    """The platform's updated-at, canonical; a digest of the payload when it has none."""
+    if record.updated_at is not None:
+        return record.updated_at.isoformat(timespec="microseconds")
+    body = json.dumps(record.payload, sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(body.encode()).hexdigest()
+
+
+def _insert(session: Session) -> Any:
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
+
+
+def archive(
+    session: Session,
+    tenant_id: int,
+    channel_id: int,
+    records: Sequence[RawRecord],
+    source: str,
+    *,
+    status: str = PENDING,
+) -> list[int]:
+    """Store ``records`` (inside the caller's transaction); return the ids of the ones
+    still waiting to be processed, new or not, in the order given."""
+    if not records:
+        return []
+    now = utcnow()
+    rows: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for record in records:
+        key = (record.kind, record.external_id, version_key(record))
+        rows[key] = {
+            "tenant_id": tenant_id,
+            "channel_id": channel_id,
+            "kind": key[0],
+            "external_id": key[1],
+            "version": key[2],
+            "platform_updated_at": record.updated_at,
+            "source": source,
+            "payload": dict(record.payload) if isinstance(record.payload, Mapping) else {},
+            "received_at": now,
+            "status": status,
+            "attempts": 0,
+        }
+    session.execute(_insert(session)(inbox_records).on_conflict_do_nothing(), list(rows.values()))
+    i = inbox_records.c
+    found = session.execute(
+        select(i.id, i.kind, i.external_id, i.version, i.status).where(
+            i.channel_id == channel_id,
+            tuple_(i.kind, i.external_id, i.version).in_(list(rows)),
+        )
+    ).all()
+    by_key = {(r.kind, r.external_id, r.version): (r.id, r.status) for r in found}
+    return [by_key[k][0] for k in rows if by_key[k][1] == PENDING]
+
+
+def archive_skipped(
+    session: Session,
+    tenant_id: int,
+    channel_id: int,
+    skipped: Sequence[SkippableRecordError],
+    source: str,
+) -> int:
+    """Records the connector could not even read: archived as failed, each with an error."""
+    for problem in skipped:
+        payload = (
+            problem.payload if isinstance(problem.payload, Mapping) else {"raw": problem.payload}
+        )
+        raw = RawRecord("order", problem.record_id, None, payload)
+        archive(session, tenant_id, channel_id, [raw], source, status=FAILED)
+        i = inbox_records.c
+        inbox_id = session.execute(
+            select(i.id).where(
+                i.channel_id == channel_id,
+                i.kind == raw.kind,
+                i.external_id == raw.external_id,
+                i.version == version_key(raw),
+            )
+        ).scalar_one()
+        record_error(
+            session,
+            tenant_id,
+            channel_id,
+            inbox_id,
+            "parse",
+            f"order {problem.record_id}",
+            problem.field,
+            problem.reason,
+        )
+    return len(skipped)
+
+
+def record_error(
+    session: Session,
+    tenant_id: int,
+    channel_id: int | None,
+    inbox_id: int | None,
+    stage: str,
+    record: str,
+    field: str,
+    reason: str,
+) -> int:
+    """Open (or bump) the error of one record; one open error per inbox record."""
+    now = utcnow()
+    e = sync_errors.c
+    if inbox_id is not None:
+        open_id = session.execute(
+            select(e.id).where(e.inbox_id == inbox_id, e.resolved_at.is_(None))
+        ).scalar()
+        if open_id is not None:
+            session.execute(
+                update(sync_errors)
+                .where(e.id == open_id)
+                .values(
+                    stage=stage,
+                    field=field,
+                    reason=reason,
+                    attempts=e.attempts + 1,
+                    last_attempt_at=now,
+                )
+            )
+            return int(open_id)
+    values = {
+        "tenant_id": tenant_id,
+        "channel_id": channel_id,
+        "inbox_id": inbox_id,
+        "stage": stage,
+        "record": record[:300],
+        "field": field[:200],
+        "reason": reason,
+        "attempts": 1,
+        "created_at": now,
+        "last_attempt_at": now,
+    }
+    return int(session.execute(insert(sync_errors).values(values).returning(e.id)).scalar_one())
+
+
+def resolve_errors(session: Session, inbox_id: int) -> None:
+    e = sync_errors.c
+    session.execute(
+        update(sync_errors)
+        .where(e.inbox_id == inbox_id, e.resolved_at.is_(None))
+        .values(resolved_at=utcnow())
+    )
+
+
+@dataclass(frozen=True)
+class ErrorView:
+    id: int
+    channel_id: int | None
+    inbox_id: int | None
+    stage: str
+    record: str
+    field: str
+    reason: str
+    attempts: int
+    created_at: datetime
+    resolved_at: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["created_at"] = self.created_at.isoformat()
+        data["resolved_at"] = self.resolved_at.isoformat() if self.resolved_at else None
+        return data
+
+
+def list_errors(
+    session: Session, tenant_id: int, *, include_resolved: bool = False, limit: int = 100
+) -> list[ErrorView]:
+    e = sync_errors.c
+    query = select(sync_errors).where(e.tenant_id == tenant_id)
+    if not include_resolved:
+        query = query.where(e.resolved_at.is_(None))
+    rows = session.execute(query.order_by(e.id).limit(limit)).mappings()
+    return [
+        ErrorView(
+            r["id"],
+            r["channel_id"],
+            r["inbox_id"],
+            r["stage"],
+            r["record"],
+            r["field"],
+            r["reason"],
+            r["attempts"],
+            r["created_at"],
+            r["resolved_at"],
+        )
+        for r in rows
+    ]

@@ -1,0 +1,265 @@
+"""Inbox record -> unified order: map, version-aware upsert, allocate.
+
+Each step is idempotent, so processing a record twice (a redelivered task, a worker
+killed half way, the same order by poll and by webhook) converges on one order and one
+set of reservations:
+- a record already processed or superseded is a no-op;
+- a new order is inserted under the (channel, external id) unique key: a concurrent
+  insert loses with an integrity error and continues as an update;
+- an update only applies when its platform version is newer than the stored one (the
+  order row is locked for the check), so an older update after a newer one changes
+  nothing;
+- allocation reconciles (allocating again is a no-op).
+A record that fails mapping or validation is marked failed with an error naming the
+record and the field; `hub errors replay` runs it again after the fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from hub.db import tables as t
+from hub.db.tables_sync import inbox_records, sync_errors
+from hub.domain.errors import AlreadyExists, DomainError, InvalidValue, NotFound
+from hub.domain.orders import Order, OrderStatus, can_transition
+from hub.services import fulfilment
+from hub.services.allocation import ALLOCATABLE, allocate
+from hub.services.inbox import FAILED, PENDING, PROCESSED, STALE, record_error, resolve_errors
+from hub.services.orders import store_order
+from hub.services.sync_context import ChannelRef, SyncContext, load_channel
+from mapping.mapper import Context
+from mapping.platforms import woocommerce
+from mapping.platforms.shopify import ShopifyOrderMapper
+
+__all__ = ["MAPPERS", "Outcome", "map_record", "process", "process_many", "replay"]
+
+S = OrderStatus
+OrderMapper = Callable[[dict[str, Any], Context], Order]
+
+# Platform -> function mapping one raw order; a channel's `platform` picks the entry.
+MAPPERS: dict[str, OrderMapper] = {
+    "woocommerce": woocommerce.map_order,
+    "shopify": lambda record, context: ShopifyOrderMapper(context).map(record),
+}
+
+# Statuses the platform decides; the rest (allocation, holds, shipping) belong to the hub.
+_PLATFORM_DRIVEN = frozenset({S.COMPLETED, S.REFUNDED})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    inbox_id: int
+    result: str  # created | updated | same | stale | failed | done (already processed)
+    order_id: int | None = None
+    reason: str = ""
+
+
+def map_record(channel: ChannelRef, payload: dict[str, Any]) -> Order:
+    mapper = MAPPERS.get(channel.platform)
+    if mapper is None:
+        known = ", ".join(sorted(MAPPERS))
+        raise InvalidValue(
+            "platform",
+            channel.platform,
+            f"no order mapper (known: {known})",
+            record=f"channel {channel.name}",
+        )
+    context = Context(
+        channel.tenant_id,
+        channel.id,
+        channel.platform,
+        channel.currency,
+        extra={"channel_name": channel.name},
+    )
+    return mapper(payload, context)
+
+
+def process(ctx: SyncContext, tenant_id: int, inbox_id: int) -> Outcome:
+    with ctx.uow(tenant_id) as uow:
+        i = inbox_records.c
+        row = uow.session.execute(
+            select(i.id, i.channel_id, i.status, i.payload, i.external_id).where(
+                i.id == inbox_id, i.tenant_id == tenant_id
+            )
+        ).first()
+        if row is None:
+            raise NotFound("inbox record", inbox_id)
+        if row.status != PENDING:
+            return Outcome(inbox_id, "done")
+        channel = load_channel(uow.session, row.channel_id, tenant_id)
+    try:
+        order = map_record(channel, dict(row.payload))
+    except (DomainError, KeyError, TypeError, ValueError) as exc:
+        return _fail(ctx, tenant_id, channel, inbox_id, row.external_id, "map", exc)
+    try:
+        result, order_id = _upsert(ctx, tenant_id, channel, order)
+        if result in ("created", "updated", "same"):
+            _allocate_if_ready(ctx, tenant_id, order_id)
+    except DomainError as exc:
+        return _fail(ctx, tenant_id, channel, inbox_id, row.external_id, "store", exc)
+    _finish(ctx, tenant_id, inbox_id, STALE if result == "stale" else PROCESSED, order_id)
+    return Outcome(inbox_id, result, order_id)
+
+
+def process_many(ctx: SyncContext, tenant_id: int, inbox_ids: Sequence[int]) -> list[Outcome]:
+    """One record at a time: a failure is recorded and the rest of the batch goes on."""
+    return [process(ctx, tenant_id, inbox_id) for inbox_id in inbox_ids]
+
+
+def replay(ctx: SyncContext, tenant_id: int, error_id: int) -> Outcome:
+    """Run a failed record again from its archived payload (after a mapping fix)."""
+    with ctx.uow(tenant_id) as uow:
+        e = sync_errors.c
+        inbox_id = uow.session.execute(
+            select(e.inbox_id).where(e.id == error_id, e.tenant_id == tenant_id)
+        ).scalar()
+        if inbox_id is None:
+            raise NotFound("error", error_id)
+        i = inbox_records.c
+        uow.session.execute(update(inbox_records).where(i.id == inbox_id).values(status=PENDING))
+        uow.commit()
+    return process(ctx, tenant_id, inbox_id)
+
+
+# ---- steps ---------------------------------------------------------------------------
+
+
+def _existing(ctx: SyncContext, tenant_id: int, channel_id: int, external_id: str) -> Any:
+    o = t.orders.c
+    with ctx.uow(tenant_id) as uow:
+        return uow.session.execute(
+            select(o.id, o.platform_updated_at).where(
+                o.channel_id == channel_id, o.external_id == external_id
+            )
+        ).first()
+
+
+def _newer(incoming: datetime | None, stored: datetime | None) -> bool:
+    # Without a platform version there is no order to respect: the latest arrival wins.
+    return incoming is None or stored is None or incoming > stored
+
+
+def _upsert(ctx: SyncContext, tenant_id: int, channel: ChannelRef, order: Order) -> tuple[str, int]:
+    existing = _existing(ctx, tenant_id, channel.id, order.external_id)
+    if existing is None:
+        try:
+            stored = store_order(ctx.uow(tenant_id), channel.name, order)
+            assert stored.id is not None
+            return "created", stored.id
+        except (AlreadyExists, IntegrityError):
+            existing = _existing(ctx, tenant_id, channel.id, order.external_id)
+            assert existing is not None, "insert lost to a writer that left no order"
+    if order.platform_updated_at is not None and order.platform_updated_at == existing[1]:
+        return "same", existing[0]
+    return _update(ctx, tenant_id, channel, existing[0], order), existing[0]
+
+
+def _update(
+    ctx: SyncContext, tenant_id: int, channel: ChannelRef, order_id: int, incoming: Order
+) -> str:
+    o = t.orders.c
+    with ctx.uow(tenant_id) as uow:
+        # Lock the order row: concurrent updates of one order apply one after the other,
+        # and the version check below sees the winner's version.
+        stored_version = uow.session.execute(
+            select(o.platform_updated_at).where(o.id == order_id).with_for_update()
+        ).scalar()
+        if not _newer(incoming.platform_updated_at, stored_version):
+            return "stale"
+        order = uow.orders.get(order_id)
+        order.platform_updated_at = incoming.platform_updated_at
+        order.customer_email = incoming.customer_email or order.customer_email
+        order.customer_name = incoming.customer_name or order.customer_name
+        order.ship_to = incoming.ship_to or order.ship_to
+        target = incoming.status
+        cancel = target is S.CANCELLED and order.status is not S.CANCELLED
+        if target is S.READY and order.status is S.PENDING_REVIEW:
+            order.transition(S.READY, None)  # paid on the channel: ready to allocate
+        elif target in _PLATFORM_DRIVEN and can_transition(order.status, target):
+            order.transition(target, incoming.status_reason)
+        edited = _line_key(order) != _line_key(incoming)
+        if edited:
+            record_error(
+                uow.session,
+                tenant_id,
+                channel.id,
+                None,
+                "store",
+                order.label,
+                "line_items",
+                "order edited on the channel: line changes are not applied to a stored order",
+            )
+        uow.commit()
+    if cancel:
+        fulfilment.cancel(ctx.uow(tenant_id), order_id, actor=f"channel {channel.name}")
+    return "updated"
+
+
+def _line_key(order: Order) -> list[tuple[str, int]]:
+    return sorted((line.channel_sku, line.quantity) for line in order.lines)
+
+
+def _allocate_if_ready(ctx: SyncContext, tenant_id: int, order_id: int) -> None:
+    with ctx.uow(tenant_id) as uow:
+        status = uow.session.execute(
+            select(t.orders.c.status).where(t.orders.c.id == order_id)
+        ).scalar()
+    if status in ALLOCATABLE:
+        allocate(ctx.uow(tenant_id), order_id, actor="sync")
+
+
+def _finish(
+    ctx: SyncContext, tenant_id: int, inbox_id: int, status: str, order_id: int | None
+) -> None:
+    with ctx.uow(tenant_id) as uow:
+        i = inbox_records.c
+        uow.session.execute(
+            update(inbox_records)
+            .where(i.id == inbox_id)
+            .values(
+                status=status, order_id=order_id, processed_at=ctx.clock(), attempts=i.attempts + 1
+            )
+        )
+        resolve_errors(uow.session, inbox_id)
+        uow.commit()
+
+
+def _fail(
+    ctx: SyncContext,
+    tenant_id: int,
+    channel: ChannelRef,
+    inbox_id: int,
+    external_id: str,
+    stage: str,
+    exc: Exception,
+) -> Outcome:
+    field = getattr(exc, "field", "") or (str(exc.args[0]) if isinstance(exc, KeyError) else "")
+    record = getattr(exc, "record", None) or f"{channel.platform} order {external_id}"
+    reason = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
+    if isinstance(exc, KeyError):
+        reason = "missing"
+    with ctx.uow(tenant_id) as uow:
+        i = inbox_records.c
+        uow.session.execute(
+            update(inbox_records)
+            .where(i.id == inbox_id)
+            .values(status=FAILED, attempts=i.attempts + 1)
+        )
+        record_error(
+            uow.session,
+            tenant_id,
+            channel.id,
+            inbox_id,
+            stage,
+            str(record),
+            str(field),
+            str(reason),
+        )
+        uow.commit()
+    return Outcome(inbox_id, "failed", None, f"{record}: {field}: {reason}")
