@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
 from hub.domain.errors import InvalidValue
@@ -123,3 +126,21 @@ def test_csv_parsing_reports_rows_as_a_spreadsheet_numbers_them() -> None:
         parse_components("KIT-A:0")
     with pytest.raises(InvalidValue, match="repeated column"):
         parse_bundles("bundle_sku,component_sku,quantity,quantity\n")
+
+
+def test_the_mapping_package_never_touches_persistence() -> None:
+    root = Path(__file__).resolve().parents[2] / "mapping"
+    for path in root.rglob("*.py"):
+        modules = imported_modules(path)
+        assert not {m for m in modules if m.startswith(("hub.db", "hub.services"))}, path
+        assert not {m.split(".")[0] for m in modules} & {"sqlalchemy", "requests", "celery"}, path
+
+
+def imported_modules(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module)
+    return found
