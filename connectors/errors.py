@@ -72,6 +72,16 @@ class SkippableRecordError(ConnectorError):
         self.payload = payload
 
 
+class DocumentRejected(ConnectorError):
+    """The books refused one document (validation): it is held for a person, the batch
+    goes on. Accounting connectors raise it instead of a bare HTTP error."""
+
+
+class PeriodClosed(DocumentRejected):
+    """The document's date is in a period the books have closed (QuickBooks 5010
+    "Account Period Closed", Xero lock date)."""
+
+
 def _r(action: Action, message: str) -> Resolution:
     return Resolution(action, message)
 

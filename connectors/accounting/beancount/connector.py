@@ -1,0 +1,185 @@
+"""Beancount as the hub's books: a real, local ledger file (the embedded default).
+
+Posting appends one transaction per document under a file lock, after checking that
+the hub_id is not already in the ledger (never a duplicate) and that Beancount itself
+accepts the transaction (never a ledger `bean-check` would refuse). Reading back uses
+beanquery, as an accountant would.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, ClassVar
+
+import beanquery
+
+from connectors.accounting.beancount.ledger import (
+    check,
+    opened_accounts,
+    posted_ids,
+    render_opens,
+    render_transaction,
+)
+from connectors.base import (
+    Capability,
+    ConnectorConfig,
+    ConnectorKind,
+    LedgerAccount,
+    OutgoingDocument,
+    PostedDocument,
+)
+from connectors.errors import DocumentRejected, FatalConfigurationError
+from connectors.toolkit.context import ConnectorContext
+
+__all__ = ["BeancountConfig", "BeancountConnector"]
+
+PAGE = 500
+_QUERY = (
+    "SELECT str(entry_meta('hub_id')) AS hub_id, str(entry_meta('hub_kind')) AS kind, "
+    "str(entry_meta('hub_status')) AS status, entry_meta('lineno') AS lineno, "
+    "date, account, number, currency "
+    "WHERE entry_meta('hub_id') IS NOT NULL AND date >= {since}"
+)
+
+
+class BeancountConfig(ConnectorConfig):
+    ledger_path: str
+    operating_currency: str = "USD"
+
+
+class BeancountConnector:
+    name: ClassVar[str] = "beancount"
+    kind: ClassVar[ConnectorKind] = ConnectorKind.ACCOUNTING
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.POST_DOCUMENTS, Capability.READ_DOCUMENTS, Capability.LIST_ACCOUNTS,
+         Capability.LIST_TAX_CODES}
+    )  # fmt: skip
+    config_model: ClassVar[type[ConnectorConfig]] = BeancountConfig
+
+    def __init__(self, config: BeancountConfig, context: ConnectorContext | None = None) -> None:
+        self.config = config
+        self.context = context or ConnectorContext()
+        self.path = Path(config.ledger_path)
+
+    def __repr__(self) -> str:
+        return f"BeancountConnector({str(self.path)!r})"
+
+    # ---- the ledger file ---------------------------------------------------------------
+
+    def _header(self) -> str:
+        return f'option "operating_currency" "{self.config.operating_currency}"\n\n'
+
+    @contextmanager
+    def _locked(self) -> Iterator[str]:
+        """The ledger's text under an exclusive lock (other workers append too)."""
+        if not self.path.parent.exists():
+            raise FatalConfigurationError(f"ledger folder {self.path.parent} does not exist")
+        with open(f"{self.path}.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                if not self.path.exists():
+                    self.path.write_text(self._header())
+                yield self.path.read_text()
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _append(self, text: str) -> None:
+        with open(self.path, "a") as ledger:
+            ledger.write(text)
+            ledger.flush()
+            os.fsync(ledger.fileno())
+
+    # ---- AccountingConnector -----------------------------------------------------------
+
+    def post_document(self, document: OutgoingDocument, idempotency_key: str) -> PostedDocument:
+        with self._locked() as text:
+            if document.natural_key in posted_ids(text):
+                return self._posted(document.natural_key)
+            transaction = render_transaction(
+                document, idempotency_key, self.config.operating_currency
+            )
+            accounts = {line["account"] for line in document.payload["lines"]}
+            missing = accounts - opened_accounts(text)
+            problems = check(self._header() + render_opens(accounts) + transaction)
+            if problems:
+                raise DocumentRejected(f"{document.natural_key}: " + "; ".join(problems))
+            self._append(render_opens(missing) + transaction)
+        return self._posted(document.natural_key)
+
+    def _posted(self, key: str) -> PostedDocument:
+        return PostedDocument(natural_key=key, external_id=f"beancount:{key}")
+
+    def find_document(self, kind: str, natural_key: str) -> PostedDocument | None:
+        if not self.path.exists():
+            return None
+        found = natural_key in posted_ids(self.path.read_text())
+        return self._posted(natural_key) if found else None
+
+    def iter_documents(self, kind: str, since: datetime) -> Iterator[Sequence[PostedDocument]]:
+        """Hub-tagged transactions since `since` (kind "*" for all kinds), each with the
+        normalised read-back payload reconciliation compares: kind, date, currency, total,
+        status and the signed amount per account."""
+        if not self.path.exists():
+            return
+        docs: dict[str, list[dict[str, Any]]] = {}
+        connection = beanquery.connect(f"beancount:{self.path}")
+        rows = connection.execute(_QUERY.format(since=since.date().isoformat())).fetchall()
+        for hub_id, doc_kind, status, lineno, day, account, number, currency in rows:
+            if kind != "*" and doc_kind != kind:
+                continue
+            legs = docs.setdefault(hub_id, [])
+            legs.append({"kind": doc_kind, "status": status, "date": day, "account": account,
+                         "number": number, "currency": currency, "lineno": lineno})  # fmt: skip
+        page: list[PostedDocument] = []
+        for hub_id, legs in docs.items():
+            page.append(_read_back(hub_id, legs))
+            if len(page) == PAGE:
+                yield page
+                page = []
+        if page:
+            yield page
+
+    def list_accounts(self) -> Sequence[LedgerAccount]:
+        text = self.path.read_text() if self.path.exists() else ""
+        return [LedgerAccount(a, a, "account") for a in sorted(opened_accounts(text))]
+
+    def list_tax_codes(self) -> Sequence[LedgerAccount]:
+        """Beancount has no tax codes: the ones the hub wrote as posting metadata."""
+        if not self.path.exists():
+            return []
+        connection = beanquery.connect(f"beancount:{self.path}")
+        rows = connection.execute(
+            "SELECT DISTINCT str(meta('tax_code')) WHERE meta('tax_code') IS NOT NULL"
+        ).fetchall()
+        return [LedgerAccount(r[0], r[0], "tax_code") for r in rows]
+
+
+def _read_back(hub_id: str, legs: list[dict[str, Any]]) -> PostedDocument:
+    """Several transactions with one hub_id are returned as one document whose `count`
+    says so; reconciliation reports them as duplicates."""
+    first = legs[0]
+    accounts: dict[str, Decimal] = {}
+    for leg in legs:
+        accounts[leg["account"]] = accounts.get(leg["account"], Decimal(0)) + leg["number"]
+    copies = len({leg["lineno"] for leg in legs})
+    debits = sum((leg["number"] for leg in legs if leg["number"] > 0), Decimal(0))
+    total = debits / copies
+    return PostedDocument(
+        natural_key=hub_id,
+        external_id=f"beancount:{hub_id}",
+        payload={
+            "kind": first["kind"],
+            "date": first["date"],
+            "currency": first["currency"],
+            "total": total,
+            "status": first["status"] or "posted",
+            "accounts": accounts,
+            "count": copies,
+        },
+    )

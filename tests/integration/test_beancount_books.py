@@ -1,0 +1,153 @@
+"""Beancount end to end: orders, refund, fee, payout and supplier bill land in a real
+ledger that `bean-check` accepts, with the balances the hub expects, exactly once."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import beanquery
+import pytest
+
+from connectors.accounting.beancount import BeancountConfig, BeancountConnector
+from hub.db.accounting_store import DocumentStore
+from hub.domain.documents import DocumentStatus
+from hub.domain.money import Money
+from hub.services import accounting, posting
+from tests.integration.books_setup import (
+    UowFactory,
+    paid_order,
+    refund,
+    setup_books,
+    supplier_receipt,
+)
+
+BEAN_CHECK = str(Path(sys.executable).with_name("bean-check"))
+
+
+def bean_check(ledger: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([BEAN_CHECK, str(ledger)], capture_output=True, text=True)
+
+
+def balances(ledger: Path) -> dict[str, Decimal]:
+    rows = beanquery.connect(f"beancount:{ledger}").execute(
+        "SELECT account, sum(number) AS total GROUP BY account"
+    )
+    return {account: Decimal(total) for account, total in rows.fetchall()}
+
+
+@pytest.fixture
+def books(tenant: UowFactory, tmp_path: Path) -> tuple[UowFactory, BeancountConnector, Path]:
+    ledger = tmp_path / "books.beancount"
+    setup_books(tenant, {"ledger_path": str(ledger)})
+    return tenant, BeancountConnector(BeancountConfig(ledger_path=str(ledger))), ledger
+
+
+def shop_month(uow: UowFactory) -> None:
+    """Two paid orders, the second fully refunded, one payout net of a 3.49 fee, and a
+    supplier receipt of 3 x 20.00."""
+    paid_order(uow, "1001")
+    paid_order(uow, "1002", price="50.00", tax="5.00")
+    refund(uow, "1002", "r1", "55.00", date(2026, 11, 5))
+    supplier_receipt(uow)
+    accounting.record_payout(
+        uow(), "shop", "P1", date(2026, 11, 8), Money.of("106.51", "USD"),
+        fees=[("Shopify Payments fee", Money.of("3.49", "USD"))],
+        orders=["1001", "1002"], refunds=[("1002", "r1")],
+    )  # fmt: skip
+
+
+def test_a_month_of_shop_events_posts_a_ledger_bean_check_accepts_with_the_expected_balances(
+    books: tuple[UowFactory, BeancountConnector, Path],
+) -> None:
+    uow, connector, ledger = books
+    shop_month(uow)
+    generated = accounting.generate_documents(uow(), "books")
+    assert generated.held == {}
+    assert len(generated.created) == 6  # 2 receipts, credit note, bill, fee, payout
+    report = posting.post_pending_documents(uow, "books", connector)
+    assert sorted(report.posted) == sorted(generated.created)
+    result = bean_check(ledger)
+    assert result.returncode == 0, result.stderr
+    assert balances(ledger) == {
+        "Assets:Clearing:Shop": Decimal("0.00"),
+        "Income:Sales": Decimal("-100.00"),
+        "Liabilities:SalesTax": Decimal("-10.00"),
+        "Expenses:MarketplaceFees": Decimal("3.49"),
+        "Assets:Bank": Decimal("106.51"),
+        "Assets:Inventory": Decimal("60.00"),
+        "Liabilities:AP": Decimal("-60.00"),
+    }
+
+
+def test_generating_and_posting_twice_changes_nothing(
+    books: tuple[UowFactory, BeancountConnector, Path],
+) -> None:
+    uow, connector, ledger = books
+    shop_month(uow)
+    accounting.generate_documents(uow(), "books")
+    posting.post_pending_documents(uow, "books", connector)
+    before = ledger.read_text()
+    again = accounting.generate_documents(uow(), "books")
+    assert (
+        again.created == [] and again.unchanged == 5
+    )  # sources: 2 orders, refund, receipt, payout
+    assert posting.post_pending_documents(uow, "books", connector).posted == []
+    assert ledger.read_text() == before
+
+
+def test_a_missing_tax_mapping_holds_the_order_with_the_reason_and_the_rest_goes_on(
+    books: tuple[UowFactory, BeancountConnector, Path],
+) -> None:
+    uow, connector, ledger = books
+    paid_order(uow, "2001", tax_title="GST")
+    paid_order(uow, "2002")
+    report = accounting.generate_documents(uow(), "books")
+    assert list(report.held) == ["shop:order:2001"]
+    assert "tax code mapping" in report.held["shop:order:2001"]
+    assert "GST" in report.held["shop:order:2001"]
+    assert report.created == ["shop:order:2002"]
+    posting.post_pending_documents(uow, "books", connector)
+    assert "shop:order:2001" not in ledger.read_text()
+
+
+def test_payments_that_do_not_cover_the_order_hold_it_as_unbalanced(
+    books: tuple[UowFactory, BeancountConnector, Path],
+) -> None:
+    uow, _, _ = books
+    paid_order(uow, "3001", paid="105.00")
+    report = accounting.generate_documents(uow(), "books")
+    assert "payments 105.00 USD != order total 110.00 USD" in report.held["shop:order:3001"]
+
+
+def test_a_transaction_beancount_refuses_is_held_and_never_written(
+    books: tuple[UowFactory, BeancountConnector, Path], tenant: UowFactory
+) -> None:
+    uow, connector, ledger = books
+    paid_order(uow, "4001")
+    accounting.generate_documents(uow(), "books")
+    with uow() as u:
+        assert u.tenant_id is not None
+        store = DocumentStore(u.session, u.tenant_id)
+        (doc,) = store.documents(doc_connection(u))
+        doc.lines[0] = doc.lines[0].__class__("bad account", doc.lines[0].amount)
+        store.save(doc)
+        u.commit()
+    report = posting.post_pending_documents(uow, "books", connector)
+    assert "shop:order:4001" in report.held
+    assert bean_check(ledger).returncode == 0
+    assert "4001" not in ledger.read_text()
+    with uow() as u:
+        assert u.tenant_id is not None
+        (doc,) = DocumentStore(u.session, u.tenant_id).documents(doc_connection(u))
+    assert doc.status is DocumentStatus.HELD
+    assert doc.hold_reason is not None and "refused by the books" in doc.hold_reason
+
+
+def doc_connection(u: object) -> int:
+    from hub.services.accounting_books import connection_id
+
+    return connection_id(u, "books")  # type: ignore[arg-type]
