@@ -74,35 +74,35 @@ class Dispatcher(Protocol):
     def relay(self, tenant_id: int) -> None: ...
 
 
-# (session, channel) -> (connector name, config values incl. secrets, connection key)
-ConnectionLoader = Callable[[Session, ChannelRef], tuple[str, dict[str, Any], str] | None]
+# (session, channel) -> the connector of the channel's connection, or None without one
+ConnectionOpener = Callable[[Session, ChannelRef], StorefrontConnector | None]
 
 
 class RegistryConnectors:
     """Connectors found by name in the registry (entry points), never imported here.
 
-    The configuration comes from the channel's connection (encrypted credentials) through
-    ``load_connection``; a channel without one may name ``settings["connector"]`` and give
-    non-secret values in ``settings["connection"]`` (a demo or a test platform).
+    The channel's connection (encrypted credentials) is opened by ``open_connection``; a
+    channel without one may name ``settings["connector"]`` and give non-secret values in
+    ``settings["connection"]`` (a demo or a test platform).
     """
 
     def __init__(
         self,
         registry: Registry | None = None,
-        load_connection: ConnectionLoader | None = None,
+        open_connection: ConnectionOpener | None = None,
         budgets: RateBudgets | None = None,
     ) -> None:
         self.registry = registry or default_registry
-        self.load_connection = load_connection
+        self.open_connection = open_connection
         self.budgets = budgets or LocalRateBudgets()
 
     def storefront(self, session: Session, channel: ChannelRef) -> StorefrontConnector:
-        found = self.load_connection(session, channel) if self.load_connection else None
-        if found is None:
-            name = str(channel.settings.get("connector") or channel.platform)
-            values = dict(channel.settings.get("connection") or {})
-            found = (name, values, f"t{channel.tenant_id}:ch{channel.id}")
-        name, values, key = found
+        opened = self.open_connection(session, channel) if self.open_connection else None
+        if opened is not None:
+            return opened
+        name = str(channel.settings.get("connector") or channel.platform)
+        values = dict(channel.settings.get("connection") or {})
+        key = f"t{channel.tenant_id}:ch{channel.id}"
         cls = self.registry.load(name)
         try:
             config = self.registry.config(name, values)

@@ -1,0 +1,59 @@
+"""The Celery app: four queues, late acks, no result backend.
+
+Broker: Redis (or RabbitMQ) in a deployment, `HUB_BROKER_URL`; unset, the embedded
+default is kombu's SQLAlchemy transport on a SQLite file next to the database, so
+`hub run` needs no server. Every task is idempotent and the database is the truth: a
+message lost with a killed worker or a broker restart is found again by the reaper
+(pending inbox records, undelivered outbox events), so the broker never holds state
+that cannot be rebuilt.
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+from kombu import Queue
+
+from hub.sync_config import SyncSettings
+
+__all__ = ["QUEUES", "app", "make_celery"]
+
+QUEUES = ("ingest", "allocation", "push", "accounting")
+
+ROUTES = {
+    "hub.tasks.process_inbox": {"queue": "ingest"},
+    "hub.tasks.pull_channel": {"queue": "ingest"},
+    "hub.tasks.sweep_channel": {"queue": "ingest"},
+    "hub.tasks.tick": {"queue": "ingest"},
+    "hub.tasks.allocate_order": {"queue": "allocation"},
+    "hub.tasks.relay_outbox": {"queue": "push"},
+    "hub.tasks.resync_channel": {"queue": "push"},
+}
+
+
+def make_celery(settings: SyncSettings | None = None) -> Celery:
+    s = settings or SyncSettings()
+    celery = Celery("hub", broker=s.resolved_broker_url(), include=["hub.tasks"])
+    celery.conf.update(
+        task_queues=[Queue(name) for name in QUEUES],
+        task_default_queue="ingest",
+        task_routes=ROUTES,
+        # A task is acknowledged after it ran; a worker that dies mid-task gives it back.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        timezone="UTC",
+        enable_utc=True,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": s.broker_visibility_timeout},
+        # One beat entry drives every channel's own intervals (see hub.services.schedule):
+        # channels added later are scheduled without restarting beat.
+        beat_schedule={"tick": {"task": "hub.tasks.tick", "schedule": 30.0}},
+        beat_schedule_filename=str(s.broker_path.with_name("hub-beat-schedule")),
+    )
+    return celery
+
+
+app = make_celery()

@@ -1,0 +1,109 @@
+"""Per-channel schedule and the reaper, driven by one beat tick.
+
+Each channel has its own intervals (pull, catch-up sweep, full stock resync), defaults
+from the settings, overridden in `channel.settings["sync"]`. A job's last start lives in
+the channel's cursors ("job:pull", ...) and is claimed in the same transaction that
+decides it is due, so two beats (or a beat restarted) never enqueue it twice.
+
+The reaper re-kicks work whose message was lost (worker killed, broker restarted):
+inbox records still pending and outbox events still undelivered after a grace period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from hub.db import tables as t
+from hub.db import tables_allocation as ta
+from hub.db.tables_connections import connections
+from hub.db.tables_sync import inbox_records
+from hub.services.inbox import PENDING
+from hub.services.pull import Cursor, read_cursor, save_cursor
+from hub.services.stock_events import STOCK_CHANGED
+from hub.services.sync_context import ChannelRef, SyncContext
+
+__all__ = ["JOBS", "DueJob", "Stuck", "claim_due_jobs", "find_stuck"]
+
+JOBS = {"pull": "pull_interval", "sweep": "sweep_interval", "resync": "resync_interval"}
+
+
+@dataclass(frozen=True)
+class DueJob:
+    tenant_id: int
+    channel_id: int
+    job: str
+
+
+def _synced_channels(ctx: SyncContext) -> list[ChannelRef]:
+    """Channels that have a storefront connection (or name a connector in settings)."""
+    c, k = t.channels.c, connections.c
+    with ctx.uow() as uow:
+        connected = set(
+            uow.session.execute(select(k.channel_id).where(k.kind == "storefront")).scalars()
+        )
+        rows = uow.session.execute(select(t.channels).order_by(c.id)).mappings().all()
+    return [
+        ChannelRef(
+            r["id"],
+            r["tenant_id"],
+            r["name"],
+            r["platform"],
+            r["currency"],
+            dict(r["settings"] or {}),
+        )
+        for r in rows
+        if (r["id"] in connected or (r["settings"] or {}).get("connector"))
+        and (r["settings"] or {}).get("sync", {}).get("enabled", True)
+    ]
+
+
+def claim_due_jobs(ctx: SyncContext, now: datetime | None = None) -> list[DueJob]:
+    now = now or ctx.clock()
+    due: list[DueJob] = []
+    for channel in _synced_channels(ctx):
+        intervals = ctx.settings.for_channel(channel.settings)
+        with ctx.uow(channel.tenant_id) as uow:
+            for job, key in JOBS.items():
+                stream = f"job:{job}"
+                last = read_cursor(uow.session, channel.id, stream)
+                if (
+                    last is None
+                    or last.since is None
+                    or (now - last.since >= timedelta(seconds=int(intervals[key])))
+                ):
+                    save_cursor(uow.session, channel, stream, Cursor(now, None, None), now)
+                    due.append(DueJob(channel.tenant_id, channel.id, job))
+            uow.commit()
+    return due
+
+
+@dataclass
+class Stuck:
+    inbox: dict[int, list[int]] = field(default_factory=dict)  # tenant -> inbox ids
+    outbox_tenants: list[int] = field(default_factory=list)
+
+
+def find_stuck(ctx: SyncContext, now: datetime | None = None, limit: int = 5000) -> Stuck:
+    cutoff = (now or ctx.clock()) - timedelta(seconds=ctx.settings.sync_reap_after)
+    i, o = inbox_records.c, ta.outbox_events.c
+    stuck = Stuck()
+    with ctx.uow() as uow:
+        rows = uow.session.execute(
+            select(i.tenant_id, i.id)
+            .where(i.status == PENDING, i.received_at < cutoff)
+            .order_by(i.id)
+            .limit(limit)
+        ).all()
+        for tenant_id, inbox_id in rows:
+            stuck.inbox.setdefault(tenant_id, []).append(inbox_id)
+        stuck.outbox_tenants = sorted(
+            uow.session.execute(
+                select(o.tenant_id)
+                .where(o.topic == STOCK_CHANGED, o.delivered_at.is_(None), o.created_at < cutoff)
+                .distinct()
+            ).scalars()
+        )
+    return stuck
