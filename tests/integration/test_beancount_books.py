@@ -17,6 +17,7 @@ from hub.db.accounting_store import DocumentStore
 from hub.domain.documents import DocumentStatus
 from hub.domain.money import Money
 from hub.services import accounting, posting
+from reconciliation import Outcome, Period, reconcile, summary
 from tests.integration.books_setup import (
     UowFactory,
     paid_order,
@@ -54,10 +55,15 @@ def shop_month(uow: UowFactory) -> None:
     refund(uow, "1002", "r1", "55.00", date(2026, 11, 5))
     supplier_receipt(uow)
     accounting.record_payout(
-        uow(), "shop", "P1", date(2026, 11, 8), Money.of("106.51", "USD"),
+        uow(),
+        "shop",
+        "P1",
+        date(2026, 11, 8),
+        Money.of("106.51", "USD"),
         fees=[("Shopify Payments fee", Money.of("3.49", "USD"))],
-        orders=["1001", "1002"], refunds=[("1002", "r1")],
-    )  # fmt: skip
+        orders=["1001", "1002"],
+        refunds=[("1002", "r1")],
+    )
 
 
 def test_a_month_of_shop_events_posts_a_ledger_bean_check_accepts_with_the_expected_balances(
@@ -151,3 +157,83 @@ def doc_connection(u: object) -> int:
     from hub.services.accounting_books import connection_id
 
     return connection_id(u, "books")  # type: ignore[arg-type]
+
+
+def blocks(ledger: Path) -> list[str]:
+    return ledger.read_text().split("\n\n")
+
+
+def block_of(ledger: Path, key: str) -> str:
+    (found,) = [b for b in blocks(ledger) if f'hub_id: "{key}"' in b]
+    return found
+
+
+def posted_month(books: tuple[UowFactory, BeancountConnector, Path]) -> None:
+    uow, connector, _ = books
+    shop_month(uow)
+    accounting.generate_documents(uow(), "books")
+    posting.post_pending_documents(uow, "books", connector)
+
+
+NOVEMBER = Period.parse("2026-11")
+
+
+def test_a_freshly_posted_month_reconciles_and_every_payout_clears_to_zero(
+    books: tuple[UowFactory, BeancountConnector, Path],
+) -> None:
+    uow, connector, _ = books
+    posted_month(books)
+    report = reconcile(uow, "books", connector, NOVEMBER)
+    assert report.counts()["matched"] == 6
+    assert report.reconciled, summary(report)
+    (check,) = report.clearing
+    assert (check.payout, check.hub_balance, check.books_balance) == (
+        "shop:P1",
+        Decimal("0.00"),
+        Decimal("0.00"),
+    )
+
+
+def test_a_deleted_entry_is_found_missing_and_repair_posts_it_once_more(
+    books: tuple[UowFactory, BeancountConnector, Path],
+) -> None:
+    uow, connector, ledger = books
+    posted_month(books)
+    payout = block_of(ledger, "shop:payout:P1")
+    ledger.write_text(ledger.read_text().replace(payout + "\n\n", ""))
+    found = reconcile(uow, "books", connector, NOVEMBER)
+    missing = [f.key for f in found.findings if f.outcome is Outcome.MISSING_IN_BOOKS]
+    assert missing == ["shop:payout:P1"]
+    (check,) = found.clearing
+    assert check.books_balance == Decimal("106.51") and not check.ok
+    repaired = reconcile(uow, "books", connector, NOVEMBER, repair_missing=True)
+    assert repaired.repaired == ["shop:payout:P1"]
+    assert repaired.reconciled, summary(repaired)
+    assert len([b for b in blocks(ledger) if 'hub_id: "shop:payout:P1"' in b]) == 1
+    assert bean_check(ledger).returncode == 0
+
+
+def test_tampered_books_show_amount_mismatch_duplicate_and_status_drift_and_repair_deletes_nothing(
+    books: tuple[UowFactory, BeancountConnector, Path],
+) -> None:
+    uow, connector, ledger = books
+    posted_month(books)
+    text = ledger.read_text()
+    fee = block_of(ledger, "shop:payout:P1:fee:1")
+    text = text.replace(fee, fee.replace("3.49 USD", "3.59 USD").replace("-3.49", "-3.59"))
+    receipt = block_of(ledger, "shop:order:1001")
+    text += "\n" + receipt + "\n"  # someone pasted the sale twice
+    bill = next(b for b in text.split("\n\n") if 'hub_kind: "supplier_bill"' in b)
+    text = text.replace(bill, bill.replace("  hub_kind:", '  hub_status: "voided"\n  hub_kind:'))
+    ledger.write_text(text)
+    before = ledger.read_text()
+    report = reconcile(uow, "books", connector, NOVEMBER, repair_missing=True)
+    outcomes = {f.key: (f.outcome, f.delta) for f in report.problems()}
+    bill_key = next(k for k in outcomes if k.startswith("purchase:PO-1:receipt:"))
+    assert outcomes == {
+        "shop:payout:P1:fee:1": (Outcome.AMOUNT_MISMATCH, Decimal("0.10")),
+        "shop:order:1001": (Outcome.DUPLICATE, Decimal("0.00")),
+        bill_key: (Outcome.STATUS_DRIFT, Decimal("0.00")),
+    }
+    assert report.repaired == []
+    assert ledger.read_text() == before  # nothing posted, nothing deleted

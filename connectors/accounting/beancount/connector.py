@@ -57,15 +57,20 @@ class BeancountConnector:
     name: ClassVar[str] = "beancount"
     kind: ClassVar[ConnectorKind] = ConnectorKind.ACCOUNTING
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.POST_DOCUMENTS, Capability.READ_DOCUMENTS, Capability.LIST_ACCOUNTS,
-         Capability.LIST_TAX_CODES}
-    )  # fmt: skip
+        {
+            Capability.POST_DOCUMENTS,
+            Capability.READ_DOCUMENTS,
+            Capability.LIST_ACCOUNTS,
+            Capability.LIST_TAX_CODES,
+        }
+    )
     config_model: ClassVar[type[ConnectorConfig]] = BeancountConfig
 
     def __init__(self, config: BeancountConfig, context: ConnectorContext | None = None) -> None:
         self.config = config
         self.context = context or ConnectorContext()
         self.path = Path(config.ledger_path)
+        self._cache: tuple[tuple[int, int, str], list[PostedDocument]] | None = None
 
     def __repr__(self) -> str:
         return f"BeancountConnector({str(self.path)!r})"
@@ -127,23 +132,42 @@ class BeancountConnector:
         status and the signed amount per account."""
         if not self.path.exists():
             return
-        docs: dict[str, list[dict[str, Any]]] = {}
-        connection = beanquery.connect(f"beancount:{self.path}")
-        rows = connection.execute(_QUERY.format(since=since.date().isoformat())).fetchall()
-        for hub_id, doc_kind, status, lineno, day, account, number, currency in rows:
-            if kind != "*" and doc_kind != kind:
-                continue
-            legs = docs.setdefault(hub_id, [])
-            legs.append({"kind": doc_kind, "status": status, "date": day, "account": account,
-                         "number": number, "currency": currency, "lineno": lineno})  # fmt: skip
         page: list[PostedDocument] = []
-        for hub_id, legs in docs.items():
-            page.append(_read_back(hub_id, legs))
+        for doc in self._read_back(since.date().isoformat()):
+            if kind != "*" and doc.payload["kind"] != kind:
+                continue
+            page.append(doc)
             if len(page) == PAGE:
                 yield page
                 page = []
         if page:
             yield page
+
+    def _read_back(self, since: str) -> list[PostedDocument]:
+        """One beanquery run per ledger version: reconciliation asks once per kind."""
+        stat = self.path.stat()
+        version = (stat.st_mtime_ns, stat.st_size, since)
+        if self._cache is not None and self._cache[0] == version:
+            return self._cache[1]
+        docs: dict[str, list[dict[str, Any]]] = {}
+        connection = beanquery.connect(f"beancount:{self.path}")
+        for hub_id, doc_kind, status, lineno, day, account, number, currency in connection.execute(
+            _QUERY.format(since=since)
+        ).fetchall():
+            docs.setdefault(hub_id, []).append(
+                {
+                    "kind": doc_kind,
+                    "status": status,
+                    "date": day,
+                    "account": account,
+                    "number": number,
+                    "currency": currency,
+                    "lineno": lineno,
+                }
+            )
+        result = [_read_back(hub_id, legs) for hub_id, legs in docs.items()]
+        self._cache = (version, result)
+        return result
 
     def list_accounts(self) -> Sequence[LedgerAccount]:
         text = self.path.read_text() if self.path.exists() else ""

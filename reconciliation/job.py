@@ -1,0 +1,136 @@
+"""The reconciliation job: hub documents of a period against what the books hold (read
+back through the connector), per kind and currency; repair posts what is missing."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from connectors.base import AccountingConnector, PostedDocument
+from hub.db.accounting_store import DocumentStore
+from hub.db.unit_of_work import UnitOfWork
+from hub.domain.documents import Document, DocumentKind, DocumentStatus
+from hub.domain.mappings import AccountRole
+from hub.services.accounting import enqueue
+from hub.services.accounting_books import connection_id, load_books
+from hub.services.posting import post_pending_documents
+from reconciliation.classify import classify, clearing_checks
+from reconciliation.model import BookEntry, HubEntry, Outcome, Period, Report
+
+__all__ = ["book_entry", "hub_entry", "reconcile", "repair"]
+
+Progress = Callable[[str, int], None]  # (stage, documents so far)
+
+
+def hub_entry(doc: Document) -> HubEntry:
+    accounts: dict[str, Decimal] = {}
+    for line in doc.lines:
+        accounts[line.account] = accounts.get(line.account, Decimal(0)) + line.amount.amount
+    return HubEntry(
+        doc.key,
+        doc.kind.value,
+        doc.date,
+        doc.currency,
+        doc.total.amount if doc.lines else Decimal(0),
+        accounts,
+        doc.status.value,
+        doc.payout,
+        doc.hold_reason,
+    )
+
+
+def book_entry(posted: PostedDocument) -> BookEntry:
+    """The connectors' normalised read-back payload (see AccountingConnector.iter_documents)."""
+    p: dict[str, Any] = dict(posted.payload)
+    day = p["date"]
+    accounts = p.get("accounts")
+    return BookEntry(
+        key=posted.natural_key,
+        external_id=posted.external_id,
+        kind=str(p.get("kind", "")),
+        date=day if isinstance(day, date) else date.fromisoformat(str(day)[:10]),
+        currency=str(p["currency"]),
+        total=Decimal(str(p["total"])),
+        accounts={a: Decimal(str(v)) for a, v in accounts.items()} if accounts else None,
+        status=str(p.get("status") or "posted"),
+        count=int(p.get("count", 1)),
+    )
+
+
+def _read_books(
+    connector: AccountingConnector, since: date, progress: Progress
+) -> Iterator[BookEntry]:
+    start = datetime.combine(since, time(), UTC)
+    read = 0
+    for kind in DocumentKind:
+        for page in connector.iter_documents(kind.value, start):
+            for posted in page:
+                yield book_entry(posted)
+            read += len(page)
+            progress("books", read)
+
+
+def reconcile(
+    uow_factory: Callable[[], UnitOfWork],
+    connection: str,
+    connector: AccountingConnector,
+    period: Period,
+    *,
+    repair_missing: bool = False,
+    progress: Progress | None = None,
+) -> Report:
+    """Classify every document of `period`; with `repair_missing`, post what the books
+    lack (idempotently) and classify again so the report shows the state after repair."""
+    tick: Progress = progress or (lambda stage, n: None)
+    repaired: list[str] = []
+    if repair_missing:
+        first = reconcile(uow_factory, connection, connector, period, progress=progress)
+        missing = [f.key for f in first.findings if f.outcome is Outcome.MISSING_IN_BOOKS]
+        repaired = repair(uow_factory, connection, connector, missing)
+    with uow_factory() as uow:
+        assert uow.tenant_id is not None
+        cid = connection_id(uow, connection)
+        store = DocumentStore(uow.session, uow.tenant_id)
+        docs = store.documents(cid, start=period.start, end=period.end)
+        books_map = load_books(uow.session, uow.tenant_id, cid, store.policy(cid), ())
+        clearing = {e.account_code for e in books_map.chart if e.role is AccountRole.CLEARING}
+    hub = [hub_entry(d) for d in docs]
+    tick("hub", len(hub))
+    hub_keys = {h.key for h in hub}
+    books = [
+        b
+        for b in _read_books(connector, period.start, tick)
+        if b.date in period or b.key in hub_keys
+    ]
+    report = Report(connection, period, classify(hub, books), clearing_checks(hub, books, clearing))
+    report.repaired = repaired
+    return report
+
+
+def repair(
+    uow_factory: Callable[[], UnitOfWork],
+    connection: str,
+    connector: AccountingConnector,
+    keys: list[str],
+) -> list[str]:
+    """Put the missing documents back in the outbox and post them. A document the hub
+    thought posted gets a new generation, so its idempotency key cannot replay the lost
+    one. Nothing is ever deleted from the books."""
+    if not keys:
+        return []
+    with uow_factory() as uow:
+        assert uow.tenant_id is not None
+        cid = connection_id(uow, connection)
+        store = DocumentStore(uow.session, uow.tenant_id)
+        for doc in store.documents(cid, keys=keys):
+            if doc.status is DocumentStatus.POSTED:
+                doc.generation += 1
+                doc.status, doc.external_id = DocumentStatus.PENDING, None
+                doc.flags.append(f"reposted:g{doc.generation}")
+                store.save(doc)
+                enqueue(uow, doc)
+        uow.commit()
+    report = post_pending_documents(uow_factory, connection, connector)
+    return sorted(set(keys) & set(report.posted + report.found))
