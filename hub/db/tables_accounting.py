@@ -61,7 +61,8 @@ accounting_documents = Table(
     Column("party", String(300), nullable=False, default=""),
     Column("source", String(200), nullable=False, default=""),
     Column("payout", String(300), nullable=True),
-    Column("fx_rate", ExactDecimal(), nullable=True),
+    # A rate keeps all its digits (NUMERIC(24, 6) would cut 1.08695652): stored as text.
+    Column("fx_rate", String(40), nullable=True),
     Column("fx_source", String(200), nullable=True),
     Column("status", EnumText(DocumentStatus), nullable=False),
     Column("hold_reason", Text, nullable=True),

@@ -81,6 +81,8 @@ def paid_order(
     day: date = date(2026, 11, 3),
     tax_title: str = "VAT",
     paid: str | None = None,
+    presentment: str | None = None,
+    fx_rate: str | None = None,
 ) -> Order:
     """One line at `price`, tax added on top, paid in full on `day` (or `paid`)."""
     when = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
@@ -88,6 +90,9 @@ def paid_order(
         channel = u.channels.by_key("shop")
         assert channel.id is not None and u.tenant_id is not None
         order = Order(u.tenant_id, channel.id, external_id, currency, when, customer_name="Ann")
+        if presentment and fx_rate:
+            order.presentment_currency, order.fx_rate = presentment, Decimal(fx_rate)
+            order.fx_source = "shopify:price_set"
         tid = u.tenant_id
         order.add_line(OrderLine("TENT", 1, Money.of(price, currency), title="Tent", tenant_id=tid))
         if Decimal(shipping):

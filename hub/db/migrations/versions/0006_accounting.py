@@ -74,7 +74,7 @@ def upgrade() -> None:
         sa.Column("party", sa.String(length=300), nullable=False),
         sa.Column("source", sa.String(length=200), nullable=False),
         sa.Column("payout", sa.String(length=300), nullable=True),
-        sa.Column("fx_rate", DECIMAL, nullable=True),
+        sa.Column("fx_rate", sa.String(length=40), nullable=True),
         sa.Column("fx_source", sa.String(length=200), nullable=True),
         sa.Column("status", sa.String(length=32), nullable=False),
         sa.Column("hold_reason", sa.Text(), nullable=True),
