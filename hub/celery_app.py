@@ -47,7 +47,12 @@ def make_celery(settings: SyncSettings | None = None) -> Celery:
         timezone="UTC",
         enable_utc=True,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": s.broker_visibility_timeout},
+        # Redis only: the SQLAlchemy transport hands its options to create_engine().
+        broker_transport_options=(
+            {"visibility_timeout": s.broker_visibility_timeout}
+            if s.resolved_broker_url().startswith(("redis", "rediss"))
+            else {}
+        ),
         # One beat entry drives every channel's own intervals (see hub.services.schedule):
         # channels added later are scheduled without restarting beat.
         beat_schedule={"tick": {"task": "hub.tasks.tick", "schedule": 30.0}},

@@ -12,7 +12,7 @@ import logging
 from fastapi import APIRouter, HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
-from connectors.base import WebhookRejected
+from connectors.base import FatalConfigurationError, WebhookRejected
 from hub.api.deps import DispatcherDep, SyncDep
 from hub.domain.errors import NotFound
 from hub.services.webhooks import receive
@@ -33,6 +33,8 @@ async def webhook(
         raise HTTPException(401, "webhook signature missing or invalid") from None
     except NotFound:
         raise HTTPException(404, f"no channel {channel_id}") from None
+    except FatalConfigurationError:  # no connector, or one without webhooks
+        raise HTTPException(404, f"channel {channel_id} takes no webhooks") from None
     if outcome.inbox_ids:
         try:
             await run_in_threadpool(dispatcher.process_inbox, outcome.tenant_id, outcome.inbox_ids)

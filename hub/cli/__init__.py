@@ -15,6 +15,7 @@ from hub.cli.connectors import register as register_connectors
 from hub.cli.demo import demo
 from hub.cli.mapping import mapping_app
 from hub.cli.stock import po_app, stock_app
+from hub.cli.sync import register as register_sync
 from hub.config import InsecureConfiguration
 from hub.domain.errors import DomainError
 
@@ -35,6 +36,7 @@ app.add_typer(po_app, name="po")
 app.add_typer(mapping_app, name="mapping")
 register_allocation(app, channel_app, stock_app)
 register_connectors(app)
+register_sync(app)
 app.command("demo")(demo)
 
 

@@ -1,0 +1,194 @@
+"""`hub run`, `hub sync ...`, `hub errors ...`, `hub outbox relay`: thin over the services.
+
+Without --queue the work runs here and now (and records are processed inline); with
+--queue it is handed to the Celery workers.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from hub.cli.common import JsonOpt, TenantOpt, emit, hub, table
+from hub.services import ingest, pull, relay
+from hub.services.dispatch import InlineDispatcher
+from hub.services.inbox import list_errors
+from hub.services.sync_context import SyncContext
+from hub.sync_config import SyncSettings
+
+sync_app = typer.Typer(help="Pull orders, heal gaps, push stock.", no_args_is_help=True)
+errors_app = typer.Typer(help="Records that could not be taken in.", no_args_is_help=True)
+outbox_app = typer.Typer(help="Deliver pending outbox events.", no_args_is_help=True)
+
+ChannelOpt = Annotated[str, typer.Option("--channel", help="Channel name.")]
+HoursOpt = Annotated[int | None, typer.Option("--hours", help="Window (default: settings).")]
+QueueOpt = Annotated[bool, typer.Option("--queue", help="Hand the job to the workers.")]
+
+
+def _context() -> SyncContext:
+    from hub.sync_runtime import build_context
+
+    return build_context(hub().settings)
+
+
+def _ids(tenant: str | None, channel: str | None = None) -> tuple[int, int]:
+    h = hub()
+    tenant_id = h.tenant_id(tenant or h.settings.default_tenant)
+    if channel is None:
+        return tenant_id, 0
+    with h.uow(tenant_id) as uow:
+        found = uow.channels.by_key(channel)
+        assert found.id is not None
+        return tenant_id, found.id
+
+
+@sync_app.command("pull")
+def sync_pull(
+    channel: ChannelOpt, tenant: TenantOpt = None, queue: QueueOpt = False, as_json: JsonOpt = False
+) -> None:
+    """Pull orders changed since the channel's cursor (first run: backfill)."""
+    tenant_id, channel_id = _ids(tenant, channel)
+    if queue:
+        from hub.tasks import pull_channel
+
+        pull_channel.delay(tenant_id, channel_id)
+        emit({"queued": "pull", "channel": channel}, as_json, lambda: f"pull of {channel} queued")
+        return
+    ctx = _context()
+    report = pull.pull(ctx, InlineDispatcher(ctx), tenant_id, channel_id)
+    emit(report.as_dict(), as_json, lambda: _pulled(report))
+
+
+def _pulled(report: pull.PullReport) -> str:
+    return (
+        f"{report.channel}: {report.records} records in {report.pages} pages since "
+        f"{report.since.isoformat()}, {report.queued} new, {report.skipped} unreadable; "
+        f"cursor {report.cursor.isoformat() if report.cursor else '-'}"
+    )
+
+
+@sync_app.command("sweep")
+def sync_sweep(
+    channel: ChannelOpt, tenant: TenantOpt = None, hours: HoursOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Re-read the recent window and take in whatever the hub never saw."""
+    tenant_id, channel_id = _ids(tenant, channel)
+    ctx = _context()
+    report = pull.sweep(ctx, InlineDispatcher(ctx), tenant_id, channel_id, hours)
+    emit(report.as_dict(), as_json, lambda: _pulled(report))
+
+
+@sync_app.command("missing")
+def sync_missing(
+    channel: ChannelOpt, tenant: TenantOpt = None, hours: HoursOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Orders on the channel (within the window) that the hub does not have."""
+    tenant_id, channel_id = _ids(tenant, channel)
+    report = pull.missing(_context(), tenant_id, channel_id, hours)
+
+    def human() -> str:
+        if not report.missing:
+            return f"{report.channel}: all {report.checked} orders present"
+        rows = [
+            [m.external_id, m.updated_at.isoformat() if m.updated_at else "-"]
+            for m in report.missing
+        ]
+        return table(rows, ["missing order", "updated at"])
+
+    emit(report.as_dict(), as_json, human)
+
+
+@sync_app.command("resync")
+def sync_resync(channel: ChannelOpt, tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
+    """Push the current stock figure of every listed SKU of the channel."""
+    tenant_id, channel_id = _ids(tenant, channel)
+    report = relay.resync(_context(), tenant_id, channel_id)
+    emit(report.as_dict(), as_json, lambda: f"pushed {report.pushed}, failed {report.failed}")
+
+
+@errors_app.command("list")
+def errors_list(
+    tenant: TenantOpt = None,
+    include_resolved: Annotated[bool, typer.Option("--all", help="Resolved ones too.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Open errors: the record, the field and the reason."""
+    tenant_id, _ = _ids(tenant)
+    with hub().uow(tenant_id) as uow:
+        errors = list_errors(uow.session, tenant_id, include_resolved=include_resolved)
+
+    def human() -> str:
+        if not errors:
+            return "no open errors"
+        rows = [[str(e.id), e.stage, e.record, e.field, e.reason, str(e.attempts)] for e in errors]
+        return table(rows, ["id", "stage", "record", "field", "reason", "attempts"])
+
+    emit([e.as_dict() for e in errors], as_json, human)
+
+
+@errors_app.command("replay")
+def errors_replay(
+    error_id: Annotated[int | None, typer.Argument(help="Error id.")] = None,
+    replay_all: Annotated[bool, typer.Option("--all", help="Every open error.")] = False,
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run failed records again from their archived payload (after a fix)."""
+    tenant_id, _ = _ids(tenant)
+    if error_id is None and not replay_all:
+        raise typer.BadParameter("give an error id or --all")
+    ctx = _context()
+    if replay_all:
+        with hub().uow(tenant_id) as uow:
+            ids = [e.id for e in list_errors(uow.session, tenant_id, limit=10_000) if e.inbox_id]
+    else:
+        ids = [error_id] if error_id is not None else []
+    outcomes = [ingest.replay(ctx, tenant_id, i) for i in ids]
+    results = [
+        {"error": i, "result": o.result, "reason": o.reason}
+        for i, o in zip(ids, outcomes, strict=True)
+    ]
+    emit(
+        results,
+        as_json,
+        lambda: (
+            "\n".join(f"error {r['error']}: {r['result']} {r['reason']}" for r in results)
+            or "nothing to replay"
+        ),
+    )
+
+
+@outbox_app.command("relay")
+def outbox_relay(tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
+    """Deliver pending stock events to the channels now."""
+    tenant_id, _ = _ids(tenant)
+    report = relay.relay(_context(), tenant_id)
+    emit(
+        report.as_dict(),
+        as_json,
+        lambda: (
+            f"{report.events} events: {report.pushed} pushed, {report.stale} stale, "
+            f"{report.rejected} rejected, {report.unlisted} unlisted"
+            + (f"; failed: {'; '.join(report.failed)}" if report.failed else "")
+        ),
+    )
+
+
+def run(
+    host: Annotated[str | None, typer.Option(help="API host (default HUB_API_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="API port (default HUB_API_PORT).")] = None,
+    concurrency: Annotated[int, typer.Option(help="Worker threads.")] = 2,
+) -> None:
+    """API + worker + scheduler in one process (no broker server needed by default)."""
+    from hub.runner import run_all
+
+    settings = SyncSettings()
+    run_all(host or settings.api_host, port or settings.api_port, concurrency)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(sync_app, name="sync")
+    app.add_typer(errors_app, name="errors")
+    app.add_typer(outbox_app, name="outbox")
+    app.command("run")(run)

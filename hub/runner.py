@@ -1,0 +1,41 @@
+"""`hub run`: API + Celery worker + beat in one process (the embedded default).
+
+The worker runs in the main thread (Celery wants the signals); uvicorn serves the API
+from a daemon thread. With no HUB_BROKER_URL the broker is a SQLite file, so this needs
+no server at all; with Redis it is one node of a normal deployment.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import uvicorn
+
+from hub.api import create_app
+from hub.bootstrap import bootstrap
+from hub.celery_app import QUEUES, app
+from hub.sync_config import SyncSettings
+from hub.sync_runtime import build_context
+from hub.tasks import CeleryDispatcher, use_context
+
+__all__ = ["run_all"]
+
+
+def run_all(host: str, port: int, concurrency: int = 2, loglevel: str = "INFO") -> None:
+    hub = bootstrap()
+    sync = build_context(hub.settings, SyncSettings())
+    use_context(sync)
+    api = create_app(hub, sync=sync, dispatcher=CeleryDispatcher())
+    server = uvicorn.Server(uvicorn.Config(api, host=host, port=port, log_level="info"))
+    threading.Thread(target=server.run, name="hub-api", daemon=True).start()
+    worker = app.Worker(
+        pool="threads",
+        concurrency=concurrency,
+        beat=True,
+        queues=list(QUEUES),
+        loglevel=loglevel,
+    )
+    try:
+        worker.start()
+    finally:
+        server.should_exit = True
