@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -9,10 +10,14 @@ import typer
 
 from connectors.registry import default_registry
 from connectors.scaffold import generate
-from hub.cli.common import JsonOpt, emit, fail_on, table
+from hub.cli.common import JsonOpt, TenantOpt, emit, fail_on, hub, table, tenant_uow
+from hub.services import connections as connection_service
 
 connectors_app = typer.Typer(help="Installed connectors (entry points hub.connectors).")
 connector_app = typer.Typer(help="Write a new connector.", no_args_is_help=True)
+connections_app = typer.Typer(
+    help="Configured connections (credentials encrypted at rest).", no_args_is_help=True
+)
 
 
 @connectors_app.command("list")
@@ -68,6 +73,46 @@ def new_connector(
     )
 
 
+@connections_app.command("add")
+def add_connection(
+    connector: str,
+    name: str,
+    config: Annotated[
+        typer.FileText,
+        typer.Option(help="JSON file with the settings and secrets ('-' reads stdin)."),
+    ],
+    channel: Annotated[str | None, typer.Option(help="Channel this connection feeds.")] = None,
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add a connection. Secrets come from a file or stdin, never from the command line
+    (shell history and process lists would keep them)."""
+    with fail_on(json.JSONDecodeError):
+        values = json.load(config)
+    h = hub()
+    view = connection_service.add_connection(
+        tenant_uow(tenant),
+        h.secret_box,
+        h.connectors,
+        connector=connector,
+        display_name=name,
+        values=values,
+        channel=channel,
+    )
+    emit(view, as_json, lambda: f"connection #{view.id} {name!r} ({connector}) added")
+
+
+@connections_app.command("list")
+def list_connections(tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
+    """Connections of the tenant: settings and the names of secret fields, never values."""
+    views = connection_service.list_connections(tenant_uow(tenant), hub().connectors)
+    rows = [
+        [str(v.id), v.display_name, v.connector, v.kind, ", ".join(v.secret_fields)] for v in views
+    ]
+    emit(views, as_json, lambda: table(rows, ["id", "name", "connector", "kind", "secrets"]))
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(connectors_app, name="connectors")
     app.add_typer(connector_app, name="connector")
+    app.add_typer(connections_app, name="connections")

@@ -103,3 +103,67 @@ def test_a_generated_connector_is_lint_clean_and_passes_its_contract_test(
         "acme_hub",
     )
     assert again.returncode == 1 and "already exists" in again.stderr
+
+
+def test_connections_are_added_from_a_file_and_listed_without_their_secrets(
+    tmp_path: Path,
+) -> None:
+    def hub(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HUB_")}
+        env |= {"HUB_TENANT": "acme", "HUB_SECRET_KEY": "cli-test-key"}
+        return subprocess.run(
+            [sys.executable, "-m", "hub", *args],
+            cwd=tmp_path,
+            env=env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    assert hub("migrate").returncode == 0
+    assert hub("tenant", "create", "acme").returncode == 0
+    assert hub("channel", "create", "Web", "--platform", "woocommerce").returncode == 0
+    config = {
+        "store_url": "https://shop.example.com",
+        "consumer_key": "ck_cli_secret_1",
+        "consumer_secret": "cs_cli_secret_2",
+    }
+    added = hub(
+        "connections",
+        "add",
+        "woocommerce",
+        "Web shop",
+        "--config",
+        "-",
+        "--channel",
+        "Web",
+        "--json",
+        stdin=json.dumps(config),
+    )
+    assert added.returncode == 0, added.stderr
+    listed = hub("connections", "list", "--json")
+    (row,) = json.loads(listed.stdout)
+    assert (row["connector"], row["display_name"], row["kind"]) == (
+        "woocommerce",
+        "Web shop",
+        "storefront",
+    )
+    assert row["channel_id"] is not None
+    assert row["secret_fields"] == ["consumer_key", "consumer_secret", "webhook_secret"]
+    everything = added.stdout + listed.stdout + hub("connections", "list").stdout
+    assert "cli_secret" not in everything
+    for stored in tmp_path.glob("hub.db*"):  # the database and its WAL
+        assert b"cli_secret" not in stored.read_bytes()
+
+    bad = hub(
+        "connections",
+        "add",
+        "woocommerce",
+        "Other",
+        "--config",
+        "-",
+        stdin=json.dumps({**config, "store_url": "ftp://x", "consumer_secret": 7}),
+    )
+    assert bad.returncode == 1 and "store_url" in bad.stderr
