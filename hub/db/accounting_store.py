@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -181,6 +181,23 @@ class DocumentStore:
         if row is None:
             raise NotFound("accounting document", document_id, "id")
         return row_document(row)
+
+    def claim(self, document_id: int, until: datetime, now: datetime) -> bool:
+        """Take the posting lease unless another worker holds an unexpired one (atomic)."""
+        free = (D.claimed_until.is_(None)) | (D.claimed_until < now)
+        taken = self.session.execute(
+            update(accounting_documents)
+            .where(D.tenant_id == self.tenant_id, D.id == document_id, free)
+            .values(claimed_until=until)
+        )
+        return bool(taken.rowcount)  # type: ignore[attr-defined]
+
+    def release(self, document_id: int) -> None:
+        self.session.execute(
+            update(accounting_documents)
+            .where(D.tenant_id == self.tenant_id, D.id == document_id)
+            .values(claimed_until=None)
+        )
 
     def by_key(self, connection_id: int, key: str) -> Document | None:
         row = self.session.execute(self._where(connection_id).where(D.key == key)).first()

@@ -72,6 +72,9 @@ accounting_documents = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("posted_at", UTCDateTime(), nullable=True),
+    # A worker posting this document right now holds it until then (a lease: a worker
+    # that dies mid-call blocks the document only until the lease runs out).
+    Column("claimed_until", UTCDateTime(), nullable=True),
     UniqueConstraint("connection_id", "key", name="uq_accounting_documents_key"),
     Index("ix_accounting_documents_status", "connection_id", "status"),
     Index("ix_accounting_documents_date", "connection_id", "date"),

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
-from connectors.base import AccountingConnector, OutgoingDocument, PostedDocument
+from connectors.base import AccountingConnector, OutgoingDocument
 from connectors.errors import (
     ConnectorError,
-    DocumentRejected,
     FatalConfigurationError,
     PeriodClosed,
     RateLimited,
@@ -50,6 +49,7 @@ class PostingReport:
     found: list[str] = field(default_factory=list)  # recovered by natural key, not re-posted
     held: dict[str, str] = field(default_factory=dict)
     retry_later: dict[str, str] = field(default_factory=dict)
+    busy: list[str] = field(default_factory=list)  # another worker holds the lease
     stopped: str | None = None  # why the run stopped early (rate limit, credentials)
 
 
@@ -82,16 +82,23 @@ def outgoing(doc: Document) -> OutgoingDocument:
     )
 
 
+DEFAULT_LEASE = timedelta(minutes=10)  # far above a post's worst case (4 tries x 30 s)
+
+
 def post_pending_documents(
     uow_factory: Callable[[], UnitOfWork],
     connection: str,
     connector: AccountingConnector,
     *,
     limit: int | None = None,
+    lease: timedelta = DEFAULT_LEASE,
     on_progress: Callable[[str], None] | None = None,
 ) -> PostingReport:
     """Post what the outbox holds for `connection`, oldest first; callable directly or
-    from a task. Stops early (reported) on a rate limit or a credentials problem."""
+    from a task. Stops early (reported) on a rate limit or a credentials problem.
+
+    A document another worker is posting (an unexpired lease) is skipped; a lease left
+    by a worker that died expires, and the next run resolves it by natural key."""
     report = PostingReport()
     with uow_factory() as uow:
         cid = connection_id(uow, connection)
@@ -103,13 +110,12 @@ def post_pending_documents(
             .where(o.key.like(f"connection:{cid}/%"))
             .order_by(o.id)
         )
-        events = [
-            (r.id, int(r.payload["document_id"]))
-            for r in uow.session.execute(query.limit(limit) if limit else query)
-        ]
+        rows = uow.session.execute(query.limit(limit) if limit else query)
+        events = [(r.id, int(r.payload["document_id"])) for r in rows]
+    run = _Run(uow_factory, connector, policy, lease, report)
     for event_id, document_id in events:
         try:
-            _post_one(uow_factory, connector, policy, event_id, document_id, report)
+            run.post(event_id, document_id)
         except (RateLimited, FatalConfigurationError) as exc:
             report.stopped = str(exc)
             break
@@ -118,108 +124,108 @@ def post_pending_documents(
     return report
 
 
-def _post_one(
-    uow_factory: Callable[[], UnitOfWork],
-    connector: AccountingConnector,
-    policy: PostingPolicy,
-    event_id: int,
-    document_id: int,
-    report: PostingReport,
-) -> None:
-    with uow_factory() as uow:
-        store, outbox = DocumentStore(uow.session, _tenant(uow)), Outbox(uow.session, _tenant(uow))
-        doc = store.get(document_id, lock=True)
-        if doc.status in (DocumentStatus.POSTED, DocumentStatus.HELD):
+@dataclass
+class _Run:
+    uow_factory: Callable[[], UnitOfWork]
+    connector: AccountingConnector
+    policy: PostingPolicy
+    lease: timedelta
+    report: PostingReport
+
+    def post(self, event_id: int, document_id: int) -> None:
+        claimed = self._claim(event_id, document_id)
+        if claimed is None:
+            return
+        doc, uncertain = claimed
+        try:
+            posted = self.connector.find_document(doc.kind.value, doc.key) if uncertain else None
+            recovered = posted is not None
+            if posted is None:
+                posted = self.connector.post_document(outgoing(doc), idempotency_key(doc))
+        except PeriodClosed as exc:
+            # The books know of a lock the hub did not: the first open date is theirs
+            # to tell, so hold (set the lock date on the policy, then retry held).
+            self._hold(event_id, document_id, f"period closed in the books: {exc}")
+            return
+        except RetriableError as exc:
+            self._retry_later(event_id, document_id, doc.key, str(exc))
+            if isinstance(exc, RateLimited):
+                raise
+            return
+        except FatalConfigurationError:
+            self._release(document_id)
+            raise
+        except ConnectorError as exc:  # DocumentRejected, or a 4xx the connector passed on
+            self._hold(event_id, document_id, f"refused by the books: {exc}")
+            return
+        with self.uow_factory() as uow:
+            store, outbox = _stores(uow)
+            doc = store.get(document_id, lock=True)
+            doc.status, doc.external_id = DocumentStatus.POSTED, posted.external_id
+            doc.posted_at, doc.hold_reason = utcnow(), None
+            store.save(doc)
+            store.release(document_id)
             outbox.mark_delivered([event_id])
             uow.commit()
-            return
-        pending = doc.status is DocumentStatus.PENDING
-        if pending and apply_period_lock(doc, policy.lock_date, policy.lock_policy):
-            _finish_held(uow, store, outbox, doc, event_id, report)
-            return
-        uncertain = doc.status is DocumentStatus.POSTING
-        doc.status, doc.attempts = DocumentStatus.POSTING, doc.attempts + 1
+        (self.report.found if recovered else self.report.posted).append(doc.key)
+
+    def _claim(self, event_id: int, document_id: int) -> tuple[Document, bool] | None:
+        """Commit `posting` (and the lease) before the call: (document, outcome of an
+        earlier attempt unknown), or None when there is nothing to post now."""
+        with self.uow_factory() as uow:
+            store, outbox = _stores(uow)
+            doc = store.get(document_id, lock=True)
+            if doc.status in (DocumentStatus.POSTED, DocumentStatus.HELD):
+                outbox.mark_delivered([event_id])
+                uow.commit()
+                return None
+            now = utcnow()
+            if not store.claim(document_id, now + self.lease, now):
+                self.report.busy.append(doc.key)
+                return None
+            pending = doc.status is DocumentStatus.PENDING
+            if pending and apply_period_lock(doc, self.policy.lock_date, self.policy.lock_policy):
+                self._finish_held(uow, doc, event_id)
+                return None
+            uncertain = doc.status is DocumentStatus.POSTING
+            doc.status, doc.attempts = DocumentStatus.POSTING, doc.attempts + 1
+            store.save(doc)
+            uow.commit()
+        return doc, uncertain
+
+    def _hold(self, event_id: int, document_id: int, reason: str) -> None:
+        with self.uow_factory() as uow:
+            store, _ = _stores(uow)
+            doc = store.get(document_id, lock=True)
+            doc.hold(reason)
+            self._finish_held(uow, doc, event_id)
+
+    def _finish_held(self, uow: UnitOfWork, doc: Document, event_id: int) -> None:
+        store, outbox = _stores(uow)
         store.save(doc)
-        uow.commit()
-    try:
-        posted: PostedDocument | None = None
-        if uncertain:
-            posted = connector.find_document(doc.kind.value, doc.key)
-        recovered = posted is not None
-        if posted is None:
-            posted = connector.post_document(outgoing(doc), idempotency_key(doc))
-    except PeriodClosed as exc:
-        # The books know of a lock the hub did not: the first open date is theirs to
-        # tell, so hold (set the lock date on the policy, then retry held documents).
-        _hold(uow_factory, document_id, event_id, f"period closed in the books: {exc}", report)
-        return
-    except DocumentRejected as exc:
-        _hold(uow_factory, document_id, event_id, f"refused by the books: {exc}", report)
-        return
-    except RetriableError as exc:
-        _retry_later(uow_factory, event_id, doc.key, str(exc), report)
-        if isinstance(exc, RateLimited):
-            raise
-        return
-    except FatalConfigurationError:
-        raise
-    except ConnectorError as exc:
-        _hold(uow_factory, document_id, event_id, f"refused by the books: {exc}", report)
-        return
-    with uow_factory() as uow:
-        store, outbox = DocumentStore(uow.session, _tenant(uow)), Outbox(uow.session, _tenant(uow))
-        doc = store.get(document_id, lock=True)
-        doc.status, doc.external_id, doc.posted_at = (
-            DocumentStatus.POSTED,
-            posted.external_id,
-            utcnow(),
-        )
-        doc.hold_reason = None
-        store.save(doc)
+        assert doc.id is not None
+        store.release(doc.id)
         outbox.mark_delivered([event_id])
         uow.commit()
-    (report.found if recovered else report.posted).append(doc.key)
+        self.report.held[doc.key] = doc.hold_reason or ""
+
+    def _retry_later(self, event_id: int, document_id: int, key: str, reason: str) -> None:
+        with self.uow_factory() as uow:
+            store, outbox = _stores(uow)
+            outbox.record_failure([event_id])
+            store.release(document_id)
+            uow.commit()
+        self.report.retry_later[key] = reason
+
+    def _release(self, document_id: int) -> None:
+        with self.uow_factory() as uow:
+            _stores(uow)[0].release(document_id)
+            uow.commit()
 
 
-def _hold(
-    uow_factory: Callable[[], UnitOfWork],
-    document_id: int,
-    event_id: int,
-    reason: str,
-    report: PostingReport,
-) -> None:
-    with uow_factory() as uow:
-        store, outbox = DocumentStore(uow.session, _tenant(uow)), Outbox(uow.session, _tenant(uow))
-        doc = store.get(document_id, lock=True)
-        doc.hold(reason)
-        _finish_held(uow, store, outbox, doc, event_id, report)
-
-
-def _finish_held(
-    uow: UnitOfWork,
-    store: DocumentStore,
-    outbox: Outbox,
-    doc: Document,
-    event_id: int,
-    report: PostingReport,
-) -> None:
-    store.save(doc)
-    outbox.mark_delivered([event_id])
-    uow.commit()
-    report.held[doc.key] = doc.hold_reason or ""
-
-
-def _retry_later(
-    uow_factory: Callable[[], UnitOfWork],
-    event_id: int,
-    key: str,
-    reason: str,
-    report: PostingReport,
-) -> None:
-    with uow_factory() as uow:
-        Outbox(uow.session, _tenant(uow)).record_failure([event_id])
-        uow.commit()
-    report.retry_later[key] = reason
+def _stores(uow: UnitOfWork) -> tuple[DocumentStore, Outbox]:
+    tenant = _tenant(uow)
+    return DocumentStore(uow.session, tenant), Outbox(uow.session, tenant)
 
 
 def _tenant(uow: UnitOfWork) -> int:

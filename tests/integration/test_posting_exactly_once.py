@@ -8,12 +8,14 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import update
 
 from connectors.base import OutgoingDocument, PostedDocument
 from connectors.errors import RateLimited
 from connectors.testing.books import InMemoryBooks, WorkerKilled
 from hub.db.accounting_store import DocumentStore
 from hub.db.outbox import Outbox
+from hub.db.tables_accounting import accounting_documents
 from hub.domain.documents import Document, DocumentStatus, LockPolicy
 from hub.services import accounting, posting
 from hub.services.accounting import POST_TOPIC
@@ -78,9 +80,26 @@ def test_a_worker_killed_after_the_books_accepted_leaves_no_duplicate_after_rest
     with pytest.raises(WorkerKilled):
         posting.post_pending_documents(shop, "books", books)
     books.kill_worker = 0.0
-    posting.post_pending_documents(shop, "books", books)
+    # While the dead worker's lease runs, nobody else touches the document ...
+    meanwhile = posting.post_pending_documents(shop, "books", books)
+    assert meanwhile.busy == ["shop:order:1"] and meanwhile.posted == ["shop:order:2"]
+    # ... once it has run out (a zero lease here), the next worker resolves it by key.
+    expire_leases(shop)
+    report = posting.post_pending_documents(shop, "books", books)
+    assert report.found == ["shop:order:1"] and report.posted == []
     assert sorted(books.keys()) == ["shop:order:1", "shop:order:2"]
     assert {d.status for d in documents(shop).values()} == {DocumentStatus.POSTED}
+
+
+def expire_leases(uow: UowFactory) -> None:
+    with uow() as u:
+        docs = accounting_documents.c
+        u.session.execute(
+            update(accounting_documents)
+            .where(docs.tenant_id == u.tenant_id)
+            .values(claimed_until=None)
+        )
+        u.commit()
 
 
 def test_a_closed_period_shifts_the_document_to_the_first_open_date_and_flags_it(

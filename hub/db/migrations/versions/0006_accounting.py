@@ -84,6 +84,7 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("created_at", UTC, nullable=False),
         sa.Column("posted_at", UTC, nullable=True),
+        sa.Column("claimed_until", UTC, nullable=True),
         _fk("accounting_documents", "tenant_id", "tenants"),
         _fk("accounting_documents", "connection_id", "accounting_connections"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_accounting_documents")),
