@@ -13,12 +13,14 @@ from dataclasses import dataclass
 
 from hub.domain.errors import NotFound
 from hub.domain.mappings import AccountRole, MappingRejected, PartyKind
+from mapping.csv_formats import ChartRow
 
 __all__ = [
     "PLACEHOLDERS",
     "ChartEntry",
     "PartyEntry",
     "TaxEntry",
+    "chart_from_rows",
     "entry_problems",
     "resolve_account",
     "resolve_party",
@@ -89,6 +91,30 @@ def entry_problems(
     if scope_problem:
         problems.append(scope_problem)
     return problems
+
+
+def chart_from_rows(
+    rows: Iterable[ChartRow], channels: Collection[str], known_accounts: Collection[str] | None
+) -> tuple[list[ChartEntry], list[str]]:
+    """Chart entries from CSV rows, and every row's problem prefixed by its row number."""
+    entries: list[ChartEntry] = []
+    problems: list[str] = []
+    seen: dict[tuple[str, str], int] = {}
+    for row in rows:
+        try:
+            role = AccountRole(row.role)
+        except ValueError:
+            problems.append(f"row {row.row}: unknown role {row.role!r}")
+            continue
+        if (row.role, row.scope) in seen:
+            first = seen[(row.role, row.scope)]
+            problems.append(f"row {row.row}: role {role} scope {row.scope!r} repeats row {first}")
+            continue
+        seen[(row.role, row.scope)] = row.row
+        entry = ChartEntry(role, row.account_code, row.scope)
+        problems += [f"row {row.row}: {p}" for p in entry_problems(entry, channels, known_accounts)]
+        entries.append(entry)
+    return entries, problems
 
 
 def validate_chart(

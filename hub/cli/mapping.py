@@ -129,7 +129,9 @@ def held(tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
 @bundle_app.command("set")
 def bundle_set(
     bundle: str,
-    components: Annotated[list[str], typer.Argument(help="SKU:QTY ... (none: dissolve).")],
+    components: Annotated[
+        list[str] | None, typer.Argument(help="SKU:QTY ... (none: dissolve).")
+    ] = None,
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

@@ -7,7 +7,6 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
-    ForeignKey,
     Index,
     Integer,
     String,
@@ -15,25 +14,16 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from hub.db.tables import metadata
-from hub.db.types import EnumText, Id
+from hub.db.tables import _fk, _id, _tenant, metadata
+from hub.db.types import EnumText
 from hub.domain.mappings import AccountingSystem, AccountRole, PartyKind
 from hub.domain.orders import OrderStatus
-
-
-def _id() -> Column[int]:
-    return Column("id", Id, primary_key=True, autoincrement=True)
-
-
-def _fk(name: str, target: str, nullable: bool = False, index: bool = True) -> Column[int]:
-    return Column(name, Id, ForeignKey(target), nullable=nullable, index=index)
-
 
 bundle_components = Table(
     "bundle_components",
     metadata,
     _id(),
-    _fk("tenant_id", "tenants.id"),
+    _tenant(),
     _fk("bundle_sku_id", "skus.id", nullable=True),
     _fk("listing_id", "listings.id", nullable=True),
     _fk("component_sku_id", "skus.id"),
@@ -48,7 +38,7 @@ status_overrides = Table(
     "status_overrides",
     metadata,
     _id(),
-    _fk("tenant_id", "tenants.id"),
+    _tenant(),
     _fk("channel_id", "channels.id"),
     Column("field", String(64), nullable=False),
     Column("value", String(64), nullable=False),
@@ -60,7 +50,7 @@ accounting_connections = Table(
     "accounting_connections",
     metadata,
     _id(),
-    _fk("tenant_id", "tenants.id"),
+    _tenant(),
     Column("name", String(200), nullable=False),
     Column("system", EnumText(AccountingSystem), nullable=False),
     Column("settings", JSON, nullable=False, default=dict),
@@ -71,7 +61,7 @@ account_mappings = Table(
     "account_mappings",
     metadata,
     _id(),
-    _fk("tenant_id", "tenants.id"),
+    _tenant(),
     _fk("connection_id", "accounting_connections.id"),
     Column("role", EnumText(AccountRole), nullable=False),
     Column("scope", String(200), nullable=False, default=""),
@@ -83,7 +73,7 @@ tax_code_mappings = Table(
     "tax_code_mappings",
     metadata,
     _id(),
-    _fk("tenant_id", "tenants.id"),
+    _tenant(),
     _fk("connection_id", "accounting_connections.id"),
     _fk("channel_id", "channels.id", nullable=True, index=False),
     Column("channel_tax", String(200), nullable=False),
@@ -98,7 +88,7 @@ party_rules = Table(
     "party_rules",
     metadata,
     _id(),
-    _fk("tenant_id", "tenants.id"),
+    _tenant(),
     _fk("connection_id", "accounting_connections.id"),
     Column("kind", EnumText(PartyKind), nullable=False),
     Column("match", String(200), nullable=False, default=""),

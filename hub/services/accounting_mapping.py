@@ -7,7 +7,7 @@ listed, and the stored mapping is left as it was. A half-saved chart could not p
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,7 @@ from mapping.accounting import (
     ChartEntry,
     PartyEntry,
     TaxEntry,
-    entry_problems,
+    chart_from_rows,
     validate_chart,
     validate_party_rules,
     validate_tax_codes,
@@ -90,32 +90,46 @@ def create_connection(
         return connection
 
 
-def _channels(uow: UnitOfWork) -> dict[str, int]:
-    return {c.name: c.id for c in uow.channels.list() if c.id is not None}
+@dataclass
+class _Opened:
+    repos: MappingRepositories
+    connection: AccountingConnection
+    id: int
+    tenant_id: int
+    channels: dict[str, int]  # channel name -> id
+
+    @property
+    def record(self) -> str:
+        return f"accounting connection {self.connection.name}"
+
+    def setting(self, key: str) -> list[str] | None:
+        return _list_setting(self.connection.settings, key)
 
 
-def _chart(repos: MappingRepositories, connection_id: int) -> list[AccountMapping]:
-    return list(repos.accounts.list(connection_id=connection_id))
-
-
-def _save_chart(
-    uow: UnitOfWork, connection: AccountingConnection, entries: list[ChartEntry]
-) -> None:
+def _open(uow: UnitOfWork, name: str) -> _Opened:
+    """Inside an entered unit of work: what every mapping save needs."""
     repos = mapping_repos(uow)
-    validate_chart(
-        f"accounting connection {connection.name}",
-        entries,
-        channels=_channels(uow),
-        known_accounts=_list_setting(connection.settings, "accounts"),
-    )
+    connection = repos.connections.by_key(name)
     assert connection.id is not None and uow.tenant_id is not None
-    for old in _chart(repos, connection.id):
-        uow.session.delete(old)
+    channels = {c.name: c.id for c in uow.channels.list() if c.id is not None}
+    return _Opened(repos, connection, connection.id, uow.tenant_id, channels)
+
+
+def _replace_rows(uow: UnitOfWork, old: Sequence[object], new: Sequence[object]) -> None:
+    for row in old:
+        uow.session.delete(row)
+    uow.session.flush()  # unique (connection, key) rows: old ones must be gone first
+    uow.session.add_all(new)
     uow.session.flush()
-    for e in entries:
-        repos.accounts.add(
-            AccountMapping(uow.tenant_id, connection.id, e.role, e.account_code, e.scope)
-        )
+
+
+def _save_chart(uow: UnitOfWork, c: _Opened, entries: list[ChartEntry]) -> None:
+    validate_chart(c.record, entries, channels=c.channels, known_accounts=c.setting("accounts"))
+    _replace_rows(
+        uow,
+        c.repos.accounts.list(connection_id=c.id),
+        [AccountMapping(c.tenant_id, c.id, e.role, e.account_code, e.scope) for e in entries],
+    )
 
 
 def set_accounts(
@@ -123,17 +137,15 @@ def set_accounts(
 ) -> list[ChartEntry]:
     """Merge `entries` into the chart (or replace it) and save only if the result is complete."""
     with uow:
-        repos = mapping_repos(uow)
-        connection = repos.connections.by_key(connection_name)
-        assert connection.id is not None
+        c = _open(uow, connection_name)
         merged: dict[tuple[AccountRole, str], ChartEntry] = {}
         if not replace:
-            for m in _chart(repos, connection.id):
+            for m in c.repos.accounts.list(connection_id=c.id):
                 merged[(m.role, m.scope)] = ChartEntry(m.role, m.account_code, m.scope)
         for e in entries:
             merged[(e.role, e.scope)] = e
         chart = sorted(merged.values(), key=lambda e: (e.role.value, e.scope))
-        _save_chart(uow, connection, chart)
+        _save_chart(uow, c, chart)
         uow.commit()
         return chart
 
@@ -142,83 +154,61 @@ def import_chart(uow: UnitOfWork, connection_name: str, text: str) -> list[Chart
     """Replace the chart from CSV (role,scope,account_code). All or nothing: any refused
     row, or a chart left incomplete, refuses the file with every row number and reason."""
     parsed = parse_chart(text)
-    problems = [f"row {e.row}: {e.reason}" for e in parsed.errors]
-    entries: list[ChartEntry] = []
     with uow:
-        connection = mapping_repos(uow).connections.by_key(connection_name)
-        channels = _channels(uow)
-        known = _list_setting(connection.settings, "accounts")
-        seen: dict[tuple[str, str], int] = {}
-        for row in parsed.rows:
-            try:
-                role = AccountRole(row.role)
-            except ValueError:
-                problems.append(f"row {row.row}: unknown role {row.role!r}")
-                continue
-            if (row.role, row.scope) in seen:
-                first = seen[(row.role, row.scope)]
-                problems.append(
-                    f"row {row.row}: role {role} scope {row.scope!r} repeats row {first}"
-                )
-                continue
-            seen[(row.role, row.scope)] = row.row
-            entry = ChartEntry(role, row.account_code, row.scope)
-            problems += [f"row {row.row}: {p}" for p in entry_problems(entry, channels, known)]
-            entries.append(entry)
-        record = f"accounting connection {connection_name}"
+        c = _open(uow, connection_name)
+        entries, problems = chart_from_rows(parsed.rows, c.channels, c.setting("accounts"))
+        problems = [f"row {e.row}: {e.reason}" for e in parsed.errors] + problems
         if problems:
-            raise MappingRejected(record, problems)
-        _save_chart(uow, connection, entries)
+            raise MappingRejected(c.record, problems)
+        _save_chart(uow, c, entries)
         uow.commit()
         return entries
 
 
 def export_chart(uow: UnitOfWork, connection_name: str) -> str:
     with uow:
-        repos = mapping_repos(uow)
-        connection = repos.connections.by_key(connection_name)
-        assert connection.id is not None
-        return render_chart(
-            (m.role.value, m.scope, m.account_code) for m in _chart(repos, connection.id)
+        c = _open(uow, connection_name)
+        chart = c.repos.accounts.list(connection_id=c.id)
+        return render_chart((m.role.value, m.scope, m.account_code) for m in chart)
+
+
+def _tax_entries(c: _Opened) -> list[TaxEntry]:
+    names = {v: k for k, v in c.channels.items()}
+    return [
+        TaxEntry(
+            m.channel_tax,
+            m.tax_code,
+            m.inclusive,
+            names.get(m.channel_id) if m.channel_id is not None else None,
         )
+        for m in c.repos.tax_codes.list(connection_id=c.id)
+    ]
 
 
 def set_tax_codes(
     uow: UnitOfWork, connection_name: str, entries: Iterable[TaxEntry], *, replace: bool = False
 ) -> list[TaxEntry]:
     with uow:
-        repos = mapping_repos(uow)
-        connection = repos.connections.by_key(connection_name)
-        assert connection.id is not None and uow.tenant_id is not None
-        channels = _channels(uow)
-        names = {v: k for k, v in channels.items()}
-        existing = list(repos.tax_codes.list(connection_id=connection.id))
-        merged: dict[tuple[str | None, str], TaxEntry] = {}
-        if not replace:
-            for m in existing:
-                channel = names.get(m.channel_id) if m.channel_id is not None else None
-                merged[(channel, m.channel_tax)] = TaxEntry(
-                    m.channel_tax, m.tax_code, m.inclusive, channel
-                )
+        c = _open(uow, connection_name)
+        merged = {} if replace else {(e.channel, e.channel_tax): e for e in _tax_entries(c)}
         for e in entries:
             merged[(e.channel, e.channel_tax)] = e
         result = list(merged.values())
         validate_tax_codes(
-            f"accounting connection {connection_name}",
-            result,
-            channels=channels,
-            known_tax_codes=_list_setting(connection.settings, "tax_codes"),
+            c.record, result, channels=c.channels, known_tax_codes=c.setting("tax_codes")
         )
-        for old in existing:
-            uow.session.delete(old)
-        uow.session.flush()
-        for e in result:
-            channel_id = channels[e.channel] if e.channel else None
-            repos.tax_codes.add(
-                TaxCodeMapping(
-                    uow.tenant_id, connection.id, e.channel_tax, e.tax_code, e.inclusive, channel_id
-                )
+        new = [
+            TaxCodeMapping(
+                c.tenant_id,
+                c.id,
+                e.channel_tax,
+                e.tax_code,
+                e.inclusive,
+                c.channels[e.channel] if e.channel else None,
             )
+            for e in result
+        ]
+        _replace_rows(uow, c.repos.tax_codes.list(connection_id=c.id), new)
         uow.commit()
         return result
 
@@ -227,52 +217,29 @@ def set_party_rules(
     uow: UnitOfWork, connection_name: str, entries: Iterable[PartyEntry], *, replace: bool = False
 ) -> list[PartyEntry]:
     with uow:
-        repos = mapping_repos(uow)
-        connection = repos.connections.by_key(connection_name)
-        assert connection.id is not None and uow.tenant_id is not None
-        existing = list(repos.party_rules.list(connection_id=connection.id))
-        merged = (
-            {}
-            if replace
-            else {(r.kind, r.match): PartyEntry(r.kind, r.target, r.match) for r in existing}
-        )
+        c = _open(uow, connection_name)
+        existing = c.repos.party_rules.list(connection_id=c.id)
+        merged = {} if replace else {(r.kind, r.match): PartyEntry(r.kind, r.target, r.match)
+                                     for r in existing}  # fmt: skip
         for e in entries:
             merged[(e.kind, e.match)] = e
         result = sorted(merged.values(), key=lambda e: (e.kind.value, e.match))
-        validate_party_rules(f"accounting connection {connection_name}", result)
-        for old in existing:
-            uow.session.delete(old)
-        uow.session.flush()
-        for e in result:
-            repos.party_rules.add(
-                PartyRule(uow.tenant_id, connection.id, e.kind, e.target, e.match)
-            )
+        validate_party_rules(c.record, result)
+        new = [PartyRule(c.tenant_id, c.id, e.kind, e.target, e.match) for e in result]
+        _replace_rows(uow, existing, new)
         uow.commit()
         return result
 
 
 def show_mappings(uow: UnitOfWork, connection_name: str) -> AccountingMappings:
     with uow:
-        repos = mapping_repos(uow)
-        connection = repos.connections.by_key(connection_name)
-        assert connection.id is not None
-        names = {c.id: c.name for c in uow.channels.list()}
-        cid = connection.id
+        c = _open(uow, connection_name)
         return AccountingMappings(
-            connection.name,
-            connection.system.value,
-            [ChartEntry(m.role, m.account_code, m.scope) for m in _chart(repos, cid)],
-            [
-                TaxEntry(
-                    m.channel_tax,
-                    m.tax_code,
-                    m.inclusive,
-                    names.get(m.channel_id) if m.channel_id else None,
-                )
-                for m in repos.tax_codes.list(connection_id=cid)
-            ],
-            [
-                PartyEntry(r.kind, r.target, r.match)
-                for r in repos.party_rules.list(connection_id=cid)
-            ],
-        )
+            c.connection.name,
+            c.connection.system.value,
+            [ChartEntry(m.role, m.account_code, m.scope)
+             for m in c.repos.accounts.list(connection_id=c.id)],
+            _tax_entries(c),
+            [PartyEntry(r.kind, r.target, r.match)
+             for r in c.repos.party_rules.list(connection_id=c.id)],
+        )  # fmt: skip

@@ -22,12 +22,14 @@ from hub.db.repositories_mapping import mapping_repos
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.catalog import Channel
 from hub.domain.errors import AlreadyExists, InvalidValue, NotFound
-from hub.domain.orders import Order, OrderStatus, can_transition
+from hub.domain.orders import Order, OrderStatus
 from mapping.holds import UNMAPPED_PREFIX, is_mapped, unmapped_reason
 
 __all__ = ["get_order", "heal_orders", "held_orders", "store_order"]
 
 _SEP = "; "
+# Only orders not yet allocated are held for a mapping.
+_HOLDABLE = (OrderStatus.READY, OrderStatus.PENDING_REVIEW)
 
 
 def _check_currency(order: Order) -> None:
@@ -82,11 +84,12 @@ def _apply_holds(order: Order, channel: Channel, unmapped: Iterable[str]) -> Non
         return
     if held:
         order.status_reason = _SEP.join([*_other_reasons(order), reason])
-    elif can_transition(order.status, OrderStatus.ON_HOLD):
+    elif order.status in _HOLDABLE:
         order.resume_status = order.status
         order.transition(OrderStatus.ON_HOLD, reason)
-    # Shipped, cancelled or refunded history is stored as it is; its unmapped lines still
-    # show in `hub mapping unmapped` and heal like any other.
+    # Orders past allocation (or shipped, cancelled history) are left as they are: holding
+    # them would not release their stock. Their unmapped lines still show in
+    # `hub mapping unmapped` and heal like any other.
 
 
 def store_order(uow: UnitOfWork, channel_name: str, order: Order) -> Order:
