@@ -8,6 +8,7 @@ import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from hub.cli.accounting import register as register_accounting
 from hub.cli.allocation import register as register_allocation
 from hub.cli.catalog import channel_app, lot_app, sku_app, supplier_app, tenant_app, warehouse_app
 from hub.cli.common import hub
@@ -37,6 +38,7 @@ app.add_typer(mapping_app, name="mapping")
 register_allocation(app, channel_app, stock_app)
 register_connectors(app)
 register_sync(app)
+register_accounting(app)
 app.command("demo")(demo)
 
 

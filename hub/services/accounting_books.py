@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from connectors.base import AccountingConnector
+from connectors.registry import Registry
 from hub.db.accounting_store import PostingPolicy
 from hub.db.tables import channels
 from hub.db.tables_mapping import (
@@ -19,6 +22,7 @@ from hub.db.tables_mapping import (
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.errors import NotFound
 from hub.domain.mappings import AccountingSystem, AccountRole, PartyKind
+from hub.services.connections import validate_config
 from mapping.accounting import (
     ChartEntry,
     PartyEntry,
@@ -28,7 +32,14 @@ from mapping.accounting import (
     resolve_tax_code,
 )
 
-__all__ = ["Connection", "MappedBooks", "connection", "connection_id", "load_books"]
+__all__ = [
+    "Connection",
+    "MappedBooks",
+    "connection",
+    "connection_id",
+    "load_books",
+    "open_books",
+]
 
 
 @dataclass(frozen=True)
@@ -127,3 +138,25 @@ def load_books(
     return MappedBooks(
         connection_id, policy.home_currency, policy.bank_account, chart, taxes, parties
     )
+
+
+_MAPPING_KEYS = ("accounts", "tax_codes", "connection_id")
+
+
+def open_books(
+    uow_factory: Callable[[], UnitOfWork],
+    name: str,
+    registry: Registry,
+    open_connection: Callable[[int], Any] | None = None,
+) -> AccountingConnector:
+    """The connector for accounting connection `name`: a sync-engine connection (secrets
+    encrypted there) when its settings name one by `connection_id`, else the system's
+    connector built from the plain settings (Beancount needs only a ledger path)."""
+    with uow_factory() as uow:
+        conn = connection(uow, name)
+    if "connection_id" in conn.settings and open_connection is not None:
+        return cast(AccountingConnector, open_connection(int(str(conn.settings["connection_id"]))))
+    cls = registry.load(conn.system.value)
+    values = {k: v for k, v in conn.settings.items() if k not in _MAPPING_KEYS}
+    config = validate_config(registry, conn.system.value, values, f"accounting connection {name}")
+    return cast(AccountingConnector, cls(config))
