@@ -135,3 +135,26 @@ def review_reasons(
     if policy.review_missing_country and not facts.ship_to_country.strip():
         reasons.append("address_missing_country")
     return reasons
+
+
+def channel_figures(
+    available: Mapping[tuple[int, int], int],
+    members: Mapping[int, Mapping[int, int]],
+    policies: Mapping[int, AllocationPolicy],
+    touched: Iterable[tuple[int, int]],
+    sellable: Iterable[int],
+) -> dict[tuple[int, int], int]:
+    """(channel, sku) -> available-to-sell, for every channel selling from a touched
+    (warehouse, sku). available: (warehouse, sku) -> per-warehouse figure; members:
+    channel -> {warehouse: rank}; sellable: warehouses whose stock channels may list."""
+    listable = set(sellable)
+    figures: dict[tuple[int, int], int] = {}
+    for warehouse, sku in sorted(set(touched)):
+        for channel, warehouses in members.items():
+            if warehouse not in warehouses or (channel, sku) in figures:
+                continue
+            pooled = [available.get((w, sku), 0) for w in warehouses if w in listable]
+            figures[(channel, sku)] = channel_available(
+                pooled, policies.get(channel, AllocationPolicy())
+            )
+    return figures

@@ -1,0 +1,190 @@
+"""The two reads of the allocation hot path, one round trip each.
+
+1. `load_order`: the order row (locked), its channel's policy, lines, reservations and
+   backorders.
+2. `lock_snapshot`: every balance of the order's SKUs in every warehouse, locked
+   ORDER BY sku_id, warehouse_id, lot_code, with the lot's expiry, the warehouse, and
+   which channels sell from it (with their policies). Holding *all* balances of a SKU
+   means any other change to that SKU waits for us, so the channel figures computed
+   from this snapshot are exact when we publish them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.db import tables as t
+from hub.db import tables_allocation as ta
+from hub.db.allocation_store import LineRow, OrderRow, ReservationRow, policy_from_row
+from hub.domain.allocation import AllocationPolicy
+from hub.domain.catalog import WarehouseKind
+from hub.domain.errors import NotFound
+from hub.domain.inventory import StockLevel
+
+
+@dataclass
+class OrderSnapshot:
+    order: OrderRow
+    policy: AllocationPolicy
+    lines: list[LineRow] = field(default_factory=list)
+    reservations: list[ReservationRow] = field(default_factory=list)
+    backorders: dict[int, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class WarehouseInfo:
+    country: str
+    region: str
+    priority: int
+    allocatable: bool
+
+
+@dataclass
+class StockSnapshot:
+    levels: dict[tuple[int, int, str], StockLevel] = field(default_factory=dict)
+    expiry: dict[tuple[int, int, str], date | None] = field(default_factory=dict)
+    warehouses: dict[int, WarehouseInfo] = field(default_factory=dict)
+    members: dict[int, dict[int, int]] = field(default_factory=dict)  # channel -> {wh: rank}
+    policies: dict[int, AllocationPolicy] = field(default_factory=dict)
+
+
+def load_orders(
+    session: Session, tenant_id: int, order_ids: Iterable[int]
+) -> dict[int, OrderSnapshot]:
+    """The orders (locked in id order) with everything allocation reads about them."""
+    o, p, ol = t.orders.c, ta.channel_allocation_policies, t.order_lines.c
+    r, b = t.reservations.c, ta.backorders.c
+    rows = session.execute(
+        select(
+            o.id,
+            o.channel_id,
+            o.external_id,
+            o.status,
+            o.status_reason,
+            o.ship_to,
+            p.c.strategy,
+            p.c.split_policy,
+            p.c.shortfall_policy,
+            p.c.buffer,
+            p.c.share,
+            p.c.max_to_list,
+            p.c.end_when,
+            p.c.review_over_amount,
+            p.c.review_missing_country,
+            ol.id.label("line_id"),
+            ol.sku_id,
+            ol.quantity,
+            ol.external_id.label("line_ext"),
+            ol.channel_sku,
+            r.id.label("res_id"),
+            r.warehouse_id,
+            r.sku_id.label("res_sku"),
+            r.lot_code,
+            r.quantity.label("res_qty"),
+            b.quantity.label("backordered"),
+        )
+        .select_from(t.orders)
+        .outerjoin(p, p.c.channel_id == o.channel_id)
+        .outerjoin(t.order_lines, ol.order_id == o.id)
+        .outerjoin(t.reservations, r.order_line_id == ol.id)
+        .outerjoin(ta.backorders, b.order_line_id == ol.id)
+        .where(o.tenant_id == tenant_id, o.id.in_(sorted(set(order_ids))))
+        .order_by(o.id, ol.id, r.id)
+        .with_for_update(of=t.orders)
+    ).all()
+    found: dict[int, OrderSnapshot] = {}
+    seen: set[int] = set()
+    for row in rows:
+        snap = found.get(row.id)
+        if snap is None:
+            policy = policy_from_row(row if row.strategy is not None else None)
+            snap = found[row.id] = OrderSnapshot(OrderRow(*row[:6]), policy)
+        if row.line_id is None:
+            continue
+        if row.line_id not in seen:
+            seen.add(row.line_id)
+            name = row.line_ext or row.channel_sku
+            snap.lines.append(LineRow(row.line_id, row.sku_id, row.quantity, name))
+            if row.backordered is not None:
+                snap.backorders[row.line_id] = row.backordered
+        if row.res_id is not None:
+            snap.reservations.append(
+                ReservationRow(
+                    row.res_id,
+                    row.line_id,
+                    row.warehouse_id,
+                    row.res_sku,
+                    row.lot_code,
+                    row.res_qty,
+                )
+            )
+    return found
+
+
+def load_order(session: Session, tenant_id: int, order_id: int) -> OrderSnapshot:
+    found = load_orders(session, tenant_id, [order_id]).get(order_id)
+    if found is None:
+        raise NotFound("order", order_id)
+    return found
+
+
+def lock_snapshot(session: Session, tenant_id: int, sku_ids: Iterable[int]) -> StockSnapshot:
+    s, lot, w = t.stock_levels.c, t.lots.c, t.warehouses.c
+    cw, p = ta.channel_warehouses.c, ta.channel_allocation_policies
+    rows = session.execute(
+        select(
+            t.stock_levels,
+            lot.expires_on,
+            w.country,
+            w.region,
+            w.priority,
+            w.kind,
+            cw.channel_id.label("member_of"),
+            cw.rank,
+            p.c.strategy,
+            p.c.split_policy,
+            p.c.shortfall_policy,
+            p.c.buffer,
+            p.c.share,
+            p.c.max_to_list,
+            p.c.end_when,
+            p.c.review_over_amount,
+            p.c.review_missing_country,
+        )
+        .join(t.warehouses, w.id == s.warehouse_id)
+        .outerjoin(t.lots, (lot.sku_id == s.sku_id) & (lot.code == s.lot_code))
+        .outerjoin(ta.channel_warehouses, cw.warehouse_id == s.warehouse_id)
+        .outerjoin(p, p.c.channel_id == cw.channel_id)
+        .where(s.tenant_id == tenant_id, s.sku_id.in_(sorted(set(sku_ids))))
+        .order_by(s.sku_id, s.warehouse_id, s.lot_code)
+        .with_for_update(of=t.stock_levels)
+    ).all()
+    snap = StockSnapshot()
+    for r in rows:
+        key = (r.warehouse_id, r.sku_id, r.lot_code)
+        if key not in snap.levels:
+            snap.levels[key] = StockLevel(
+                r.tenant_id,
+                r.warehouse_id,
+                r.sku_id,
+                r.lot_code,
+                r.on_hand,
+                r.reserved,
+                r.safety_stock,
+                r.reorder_point,
+                r.id,
+            )
+            snap.expiry[key] = r.expires_on
+            snap.warehouses[r.warehouse_id] = WarehouseInfo(
+                r.country, r.region, r.priority, r.kind != WarehouseKind.MARKETPLACE_FULFILLED
+            )
+        if r.member_of is not None:
+            snap.members.setdefault(r.member_of, {})[r.warehouse_id] = r.rank
+            if r.member_of not in snap.policies:
+                snap.policies[r.member_of] = policy_from_row(r if r.strategy is not None else None)
+    return snap
