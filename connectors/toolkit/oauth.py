@@ -12,19 +12,22 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 import requests
 from pydantic import SecretStr
-from requests import PreparedRequest
+from requests import PreparedRequest, Response
 from requests.auth import AuthBase
 
 from connectors.errors import FatalConfigurationError, RetriableError
 from connectors.toolkit.auth import BasicAuth
-from hub.domain.clock import utcnow
 
 EXPIRY_SKEW = timedelta(seconds=60)  # refresh a minute early: clocks and queues drift
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -136,17 +139,41 @@ class OAuth2RefreshAuth(AuthBase):
         self.header = header
         self.scheme = scheme
         self.clock = clock
+        self._last: TokenSet | None = None  # saves a store read per request while fresh
 
     def token(self) -> TokenSet:
+        if self._last is not None and self._last.fresh(self.clock()):
+            return self._last
         tokens = self.store.current()
-        if tokens.fresh(self.clock()):
-            return tokens
-        return self.store.refresh(self.refresh, stale=tokens)
+        if not tokens.fresh(self.clock()):
+            tokens = self.store.refresh(self.refresh, stale=tokens)
+        self._last = tokens
+        return tokens
 
     def __call__(self, request: PreparedRequest) -> PreparedRequest:
-        value = self.token().access_token.get_secret_value()
-        request.headers[self.header] = f"{self.scheme} {value}" if self.scheme else value
+        self._sign(request, self.token())
+        # An access token can be revoked before it expires: refresh once on a 401.
+        request.register_hook("response", self._refresh_on_401)  # type: ignore[no-untyped-call]
         return request
+
+    def _sign(self, request: PreparedRequest, tokens: TokenSet) -> None:
+        value = tokens.access_token.get_secret_value()
+        request.headers[self.header] = f"{self.scheme} {value}" if self.scheme else value
+
+    def _refresh_on_401(self, response: Response, **kwargs: Any) -> Response:
+        sent = response.request
+        if response.status_code != 401 or getattr(sent, "_hub_refreshed", False):
+            return response
+        stale = self._last or self.store.current()
+        self._last = self.store.refresh(self.refresh, stale=stale)
+        response.close()
+        retry = sent.copy()
+        self._sign(retry, self._last)
+        retry._hub_refreshed = True  # type: ignore[attr-defined]
+        again: Response = response.connection.send(retry, **kwargs)
+        again.history.append(response)
+        again.request = retry
+        return again
 
     def __repr__(self) -> str:
         return f"OAuth2RefreshAuth(header={self.header!r})"

@@ -144,3 +144,38 @@ def test_threads_refreshing_at_once_call_the_token_endpoint_once() -> None:
     assert len(responses.calls) == 1
     # The platform sent no new refresh token: the old one is kept, not lost.
     assert store.current().refresh_token.get_secret_value() == "r1"
+
+
+API_URL = "https://quickbooks.api.intuit.com/v3/company/9130/query"
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_a_revoked_access_token_is_refreshed_once_on_401_and_the_call_replayed() -> None:
+    store = InMemoryTokenStore(tokens("revoked", "r1", expires_in=3600))
+    client = OAuth2TokenClient(TOKEN_URL, "app", SecretStr("s"), clock=lambda: NOW)
+    responses.post(TOKEN_URL, json={"access_token": "renewed", "refresh_token": "r2"})
+    responses.get(
+        API_URL, status=401, match=[matchers.header_matcher({"Authorization": "Bearer revoked"})]
+    )
+    responses.get(
+        API_URL,
+        json={"QueryResponse": {}},
+        match=[matchers.header_matcher({"Authorization": "Bearer renewed"})],
+    )
+    session = requests.Session()
+    session.auth = OAuth2RefreshAuth(store, client, clock=lambda: NOW)
+    answer = session.get(API_URL)
+    assert answer.status_code == 200 and [r.status_code for r in answer.history] == [401]
+    assert store.current().refresh_token.get_secret_value() == "r2"
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_a_second_401_after_refreshing_is_returned_not_looped() -> None:
+    store = InMemoryTokenStore(tokens("revoked", "r1", expires_in=3600))
+    client = OAuth2TokenClient(TOKEN_URL, "app", SecretStr("s"), clock=lambda: NOW)
+    responses.post(TOKEN_URL, json={"access_token": "renewed"})
+    responses.get(API_URL, status=401)
+    session = requests.Session()
+    session.auth = OAuth2RefreshAuth(store, client, clock=lambda: NOW)
+    assert session.get(API_URL).status_code == 401
+    assert len(responses.calls) == 3  # call, refresh, one replay: then it stops
