@@ -177,3 +177,27 @@ def test_fx_rate_needs_its_source_and_a_presentment_currency(shop: UowFactory) -
     again = orders.get_order(shop(), "woo-eu", stored.external_id)
     assert (again.currency, again.presentment_currency) == ("EUR", "USD")
     assert (again.fx_rate, again.fx_source) == (RATE, "ecb:2026-11-20")
+
+
+def test_a_dry_run_import_heals_nothing(shop: UowFactory) -> None:
+    ingest(shop, woo(12, [("MYSTERY", 1)]))
+    report = listings.import_listings(shop(), "woo-eu", "channel_sku,sku\nMYSTERY,POLE\n",
+                                      dry_run=True)  # fmt: skip
+    assert report.healed_orders == ["12"]  # what would happen ...
+    assert orders.get_order(shop(), "woo-eu", "12").status is OrderStatus.ON_HOLD  # ... did not
+
+
+def test_removing_a_bundle_holds_ready_orders_but_never_an_allocated_one(shop: UowFactory) -> None:
+    listings.import_listings(shop(), "woo-eu", "channel_sku,sku,components\nSET,,TENT:1\n")
+    ingest(shop, woo(13, [("SET", 1)]))
+    ingest(shop, woo(14, [("SET", 1)]))
+    with shop() as uow:  # as if the allocator had reserved order 13
+        allocated = uow.orders.by_external_id(uow.channels.by_key("woo-eu").id or 0, "13")
+        assert allocated is not None
+        allocated.transition(OrderStatus.ALLOCATED)
+        uow.commit()
+    listings.import_listings(shop(), "woo-eu", "channel_sku,sku,components\nSET,,\n")
+    assert orders.get_order(shop(), "woo-eu", "13").status is OrderStatus.ALLOCATED
+    held = orders.get_order(shop(), "woo-eu", "14")
+    assert (held.status, held.status_reason) == (
+        OrderStatus.ON_HOLD, "unmapped SKU SET on channel woo-eu")  # fmt: skip
