@@ -123,7 +123,8 @@ class HttpClient:
         if resolution.action is Action.FAIL_CONFIG:
             return FatalConfigurationError(message)
         status = response.status_code if response is not None else None
-        return HttpError(message, status, response.text[:2000] if response is not None else "")
+        body = self._scrub(response.text[:2000]) if response is not None else ""
+        return HttpError(message, status, body)
 
     def _scrub(self, text: str) -> str:
         for value in self._secrets:

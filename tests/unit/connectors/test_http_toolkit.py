@@ -140,3 +140,12 @@ def test_the_local_bucket_refills_at_its_rate_and_never_beyond_capacity() -> Non
     assert [bucket.try_acquire().granted for _ in range(4)] == [True, True, True, False]
     clock[0] = 100.0
     assert [bucket.try_acquire().granted for _ in range(4)] == [True, True, True, False]
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_the_kept_error_body_is_scrubbed_too() -> None:
+    client = HttpClient(API, sleep=lambda s: None, secrets=["s3cr3t-token"])
+    responses.get(API + "orders/9", status=404, json={"message": "no order for s3cr3t-token"})
+    with pytest.raises(HttpError) as failure:
+        client.request("GET", "orders/9")
+    assert "no order for ***" in failure.value.body
