@@ -90,12 +90,16 @@ def link(
 @mapping_app.command("autolink")
 def autolink(
     channel: Channel,
-    normalise: Annotated[str, typer.Option(help="Comma list of: trim, case.")] = "",
+    normalise: Annotated[
+        str | None,
+        typer.Option(help="Comma list of: trim, case (default: the channel's sku_normalise)."),
+    ] = None,
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Link unmapped channel SKUs to internal SKUs with the same code."""
-    r = listings.autolink(tenant_uow(tenant), channel, parse_normalisations(normalise))
+    rules = None if normalise is None else parse_normalisations(normalise)
+    r = listings.autolink(tenant_uow(tenant), channel, rules)
     emit(r, as_json, lambda: "\n".join([
         f"linked {len(r.linked)}, not linked {len(r.not_linked)}, "
         f"healed {len(r.healed_orders)} order(s)",

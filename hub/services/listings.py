@@ -21,7 +21,7 @@ from hub.domain.errors import InvalidValue
 from hub.services.bundles import replace_listing_components
 from hub.services.orders import heal_orders
 from mapping.csv_formats import RowError, format_components, parse_listings, render_listings
-from mapping.skus import Normalisation, plan_links
+from mapping.skus import Normalisation, parse_normalisations, plan_links
 
 __all__ = [
     "ImportReport",
@@ -169,12 +169,17 @@ def export_listings(uow: UnitOfWork, channel_name: str) -> str:
         return render_listings(rows)
 
 
-def autolink(uow: UnitOfWork, channel_name: str, rules: frozenset[Normalisation]) -> LinkReport:
+def autolink(
+    uow: UnitOfWork, channel_name: str, rules: frozenset[Normalisation] | None = None
+) -> LinkReport:
     """Link channel SKUs nobody mapped (unlinked listings and SKUs seen only on orders)
-    to the one internal SKU with the same code after `rules`; report the rest."""
+    to the one internal SKU with the same code after `rules` (default: the channel's
+    `sku_normalise` setting, e.g. "trim,case"; else exact); report the rest."""
     report = LinkReport(channel_name)
     with uow:
         channel = uow.channels.by_key(channel_name)
+        if rules is None:
+            rules = parse_normalisations(str(channel.settings.get("sku_normalise", "")))
         bundle_listings = mapping_repos(uow).bundles.bundle_listing_ids()
         candidates = {
             x.channel_sku for x in uow.listings.list(channel_id=channel.id, sku_id=None)

@@ -130,6 +130,13 @@ def test_autolink_links_by_normalised_sku_and_heals(shop: UowFactory) -> None:
     assert stored.status_reason == "unmapped SKU nothing-like-it on channel woo-eu"
 
 
+def test_autolink_defaults_to_the_channels_own_normalisation(tenant: UowFactory) -> None:
+    catalog.create_channel(tenant(), "amz", "amazon", "EUR", {"sku_normalise": "case"})
+    catalog.create_sku(tenant(), "TENT", "Tent", Money.of("5", "EUR"))
+    listings.link_listing(tenant(), "amz", "tent", None)
+    assert listings.autolink(tenant(), "amz").linked == {"tent": "TENT"}
+
+
 def test_autolink_refuses_to_guess_between_two_skus(shop: UowFactory) -> None:
     catalog.create_sku(shop(), "tent", "lower-case twin", Money.of("5", "EUR"))
     ingest(shop, woo(9, [("Tent", 1)]))
