@@ -55,7 +55,7 @@ def make_celery(settings: SyncSettings | None = None) -> Celery:
         ),
         # One beat entry drives every channel's own intervals (see hub.services.schedule):
         # channels added later are scheduled without restarting beat.
-        beat_schedule={"tick": {"task": "hub.tasks.tick", "schedule": 30.0}},
+        beat_schedule={"tick": {"task": "hub.tasks.tick", "schedule": s.sync_tick_seconds}},
         beat_schedule_filename=str(s.broker_path.with_name("hub-beat-schedule")),
     )
     return celery

@@ -29,6 +29,8 @@ class SyncSettings(BaseSettings):
     sync_resync_interval: int = 86400
     # Pending inbox records and undelivered outbox events older than this are re-kicked.
     sync_reap_after: int = 300
+    # How often beat wakes the scheduler (channel jobs are due on their own intervals).
+    sync_tick_seconds: float = 30.0
     relay_batch_size: int = 500
     api_host: str = "127.0.0.1"
     api_port: int = 8000

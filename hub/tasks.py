@@ -124,7 +124,7 @@ def tick() -> dict[str, int]:
     due = schedule.claim_due_jobs(ctx)
     for job in due:
         JOB_TASKS[job.job].delay(job.tenant_id, job.channel_id)
-    stuck = schedule.find_stuck(ctx)
+    stuck = schedule.claim_stuck(ctx)
     dispatcher = CeleryDispatcher()
     for tenant_id, ids in stuck.inbox.items():
         dispatcher.process_inbox(tenant_id, ids)

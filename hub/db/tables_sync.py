@@ -5,7 +5,17 @@ relay read and write them with SQLAlchemy Core. Migration: 0005_sync.
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from hub.db.tables import metadata
 from hub.db.types import Id, UTCDateTime
@@ -42,6 +52,8 @@ inbox_records = Table(
     Column("status", String(16), nullable=False),  # pending | processed | stale | failed
     Column("attempts", Integer, nullable=False, default=0),
     Column("processed_at", UTCDateTime(), nullable=True),
+    # When the reaper last re-enqueued it: a backlog is re-kicked once per grace period.
+    Column("kicked_at", UTCDateTime(), nullable=True),
     Column("order_id", Id, nullable=True),
     UniqueConstraint(
         "channel_id", "kind", "external_id", "version", name="uq_inbox_records_version"

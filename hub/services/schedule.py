@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from hub.db import tables as t
 from hub.db import tables_allocation as ta
@@ -25,7 +25,7 @@ from hub.services.pull import Cursor, read_cursor, save_cursor
 from hub.services.stock_events import STOCK_CHANGED
 from hub.services.sync_context import ChannelRef, SyncContext
 
-__all__ = ["JOBS", "DueJob", "Stuck", "claim_due_jobs", "find_stuck"]
+__all__ = ["JOBS", "DueJob", "Stuck", "claim_due_jobs", "claim_stuck"]
 
 JOBS = {"pull": "pull_interval", "sweep": "sweep_interval", "resync": "resync_interval"}
 
@@ -86,19 +86,25 @@ class Stuck:
     outbox_tenants: list[int] = field(default_factory=list)
 
 
-def find_stuck(ctx: SyncContext, now: datetime | None = None, limit: int = 5000) -> Stuck:
-    cutoff = (now or ctx.clock()) - timedelta(seconds=ctx.settings.sync_reap_after)
+def claim_stuck(ctx: SyncContext, now: datetime | None = None, limit: int = 5000) -> Stuck:
+    now = now or ctx.clock()
+    cutoff = now - timedelta(seconds=ctx.settings.sync_reap_after)
     i, o = inbox_records.c, ta.outbox_events.c
     stuck = Stuck()
     with ctx.uow() as uow:
         rows = uow.session.execute(
             select(i.tenant_id, i.id)
-            .where(i.status == PENDING, i.received_at < cutoff)
+            .where(i.status == PENDING, func.coalesce(i.kicked_at, i.received_at) < cutoff)
             .order_by(i.id)
             .limit(limit)
+            .with_for_update(skip_locked=True)
         ).all()
         for tenant_id, inbox_id in rows:
             stuck.inbox.setdefault(tenant_id, []).append(inbox_id)
+        if rows:
+            kicked = [r.id for r in rows]
+            uow.session.execute(update(inbox_records).where(i.id.in_(kicked)).values(kicked_at=now))
+        uow.commit()
         stuck.outbox_tenants = sorted(
             uow.session.execute(
                 select(o.tenant_id)

@@ -86,7 +86,7 @@ def test_with_the_queue_down_the_delivery_is_kept_and_the_reaper_finds_it(
     assert response.status_code == 200
     assert s.inbox_statuses() == ["pending"]
     later = s.ctx.clock() + timedelta(seconds=s.ctx.settings.sync_reap_after + 1)
-    stuck = schedule.find_stuck(s.ctx, later)
+    stuck = schedule.claim_stuck(s.ctx, later)
     ids = stuck.inbox[s.tenant_id]
     s.dispatcher.process_inbox(s.tenant_id, ids)
     assert s.inbox_statuses() == ["processed"]
