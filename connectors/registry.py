@@ -57,7 +57,12 @@ class Registry:
             points = self._entry_points()
             if name not in points:
                 raise UnknownConnector(name, points)
-            cls = points[name].load()
+            try:
+                cls = points[name].load()
+            except Exception as exc:  # a broken plug-in must not take the hub down
+                raise FatalConfigurationError(
+                    f"connector {name!r} ({points[name].value}) failed to load: {exc!r}"
+                ) from exc
             for attribute in ("name", "kind", "capabilities", "config_model"):
                 if not hasattr(cls, attribute):
                     raise FatalConfigurationError(
@@ -83,8 +88,16 @@ class Registry:
             source=self._entry_points()[name].value,
         )
 
-    def describe_all(self) -> list[ConnectorInfo]:
-        return [self.describe(name) for name in self.names()]
+    def describe_all(self) -> tuple[list[ConnectorInfo], dict[str, str]]:
+        """(what loads, {name: why not} for the broken ones)."""
+        infos: list[ConnectorInfo] = []
+        broken: dict[str, str] = {}
+        for name in self.names():
+            try:
+                infos.append(self.describe(name))
+            except FatalConfigurationError as exc:
+                broken[name] = str(exc)
+        return infos, broken
 
 
 default_registry = Registry()

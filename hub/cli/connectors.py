@@ -23,7 +23,7 @@ connections_app = typer.Typer(
 @connectors_app.command("list")
 def list_connectors(as_json: JsonOpt = False) -> None:
     """Installed connectors, their kind, capabilities and secret settings."""
-    infos = default_registry.describe_all()
+    infos, broken = default_registry.describe_all()
     rows = [
         {
             "name": i.name,
@@ -35,11 +35,18 @@ def list_connectors(as_json: JsonOpt = False) -> None:
         for i in infos
     ]
 
+    rows += [{"name": name, "error": why} for name, why in broken.items()]
+
     def human() -> str:
         if not rows:
             return "no connectors installed"
-        body = [[str(r["name"]), str(r["kind"]), ", ".join(r["capabilities"])] for r in rows]
-        return table(body, ["name", "kind", "capabilities"])
+        body = [
+            [str(r["name"]), str(r.get("kind", "BROKEN")), ", ".join(r.get("capabilities", []))]
+            for r in rows
+        ]
+        lines = [table(body, ["name", "kind", "capabilities"])]
+        lines += [f"{name}: {why}" for name, why in broken.items()]
+        return "\n".join(lines)
 
     emit(rows, as_json, human)
 
