@@ -30,6 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
+from pydantic import SecretStr
 from requests import PreparedRequest
 
 from connectors.base import (
@@ -42,6 +43,7 @@ from connectors.base import (
 )
 from connectors.testing.pages import PageServer
 from connectors.toolkit.context import ConnectorContext
+from connectors.toolkit.oauth import InMemoryTokenStore, TokenSet, TokenStore
 from connectors.toolkit.ratelimit import LocalRateBudgets, RateBudget, RateLimit
 from connectors.toolkit.rest import RestStorefrontConnector
 
@@ -79,6 +81,13 @@ class StorefrontContract:
     def stock_update(self, n: int) -> StockLevelUpdate:
         return StockLevelUpdate(listing_id=str(1000 + n), quantity=n % 7)
 
+    def token_store(self) -> TokenStore:
+        """Tokens for OAuth2 connectors: fresh for a day, so no token call is needed."""
+        far = datetime.now(UTC) + timedelta(days=1)
+        return InMemoryTokenStore(
+            TokenSet(SecretStr("test-access"), SecretStr("test-refresh"), far)
+        )
+
     def serve_orders_page(self, pages: Sequence[Sequence[Any]], loop: bool = False) -> Any:
         """A responses callback serving ``pages``; override for a custom paginator."""
         return PageServer(self.connector_class.orders, pages, loop)
@@ -95,6 +104,7 @@ class StorefrontContract:
         context = ConnectorContext(
             connection_key=f"contract-{uuid.uuid4().hex[:8]}",
             budgets=_Unmetered(),
+            token_store=self.token_store(),
             sleep=sleeps.append,
         )
         return self.connector_class(config, context)
