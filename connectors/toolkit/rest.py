@@ -23,6 +23,7 @@ from connectors.base import (
     Capability,
     ConnectorConfig,
     ConnectorKind,
+    FatalConfigurationError,
     FulfillmentPush,
     Page,
     PushResult,
@@ -37,6 +38,7 @@ from connectors.base import (
 from connectors.errors import ERROR_MAPPING, ConnectorError, Resolution
 from connectors.toolkit.context import ConnectorContext
 from connectors.toolkit.http import HttpClient
+from connectors.toolkit.oauth import OAuth2RefreshAuth, Refresh
 from connectors.toolkit.pagination import JsonPath, PageRequest, Paginator, dig
 from connectors.toolkit.ratefeeds import Feeder
 from connectors.toolkit.ratelimit import RateLimit
@@ -112,6 +114,16 @@ class RestStorefrontConnector(Generic[ConfigT]):
     def authenticator(self) -> AuthBase | None:
         """How requests are signed; None for public endpoints."""
         return None
+
+    def oauth2(
+        self, refresh: Refresh, header: str = "Authorization", scheme: str = "Bearer"
+    ) -> AuthBase:
+        """For ``authenticator()`` of OAuth2 platforms: tokens from the connection's store."""
+        if self.context.token_store is None:
+            raise FatalConfigurationError(
+                f"{self.name} uses OAuth2: open it through a connection (no token store given)"
+            )
+        return OAuth2RefreshAuth(self.context.token_store, refresh, header=header, scheme=scheme)
 
     def changed_since_params(self, since: datetime) -> dict[str, Any]:
         """Query parameters that ask for records modified after ``since``."""

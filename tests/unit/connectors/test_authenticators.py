@@ -15,15 +15,19 @@ import responses
 from pydantic import SecretStr
 from responses import matchers
 
-from connectors.base import FatalConfigurationError
+from connectors.base import ConnectorConfig, FatalConfigurationError, secret
 from connectors.toolkit import (
     ApiKeyHeaderAuth,
     BasicAuth,
     BearerAuth,
+    ConnectorContext,
     InMemoryTokenStore,
+    NextTokenPaginator,
     OAuth1Auth,
     OAuth2RefreshAuth,
     OAuth2TokenClient,
+    RestStorefrontConnector,
+    Stream,
     TokenSet,
 )
 
@@ -179,3 +183,37 @@ def test_a_second_401_after_refreshing_is_returned_not_looped() -> None:
     session.auth = OAuth2RefreshAuth(store, client, clock=lambda: NOW)
     assert session.get(API_URL).status_code == 401
     assert len(responses.calls) == 3  # call, refresh, one replay: then it stops
+
+
+class LwaConfig(ConnectorConfig):
+    client_id: str
+    client_secret: SecretStr = secret("LWA client secret")
+
+
+class LwaShop(RestStorefrontConnector[LwaConfig]):
+    """An Amazon-style connector: LWA tokens in the x-amz-access-token header."""
+
+    name = "lwa_shop"
+    config_model = LwaConfig
+    orders = Stream("orders/v0/orders", NextTokenPaginator(), records_path=("payload", "Orders"))
+
+    def base_url(self) -> str:
+        return "https://sellingpartnerapi-na.amazon.com/"
+
+    def authenticator(self) -> requests.auth.AuthBase:
+        client = OAuth2TokenClient(
+            TOKEN_URL, self.config.client_id, self.config.client_secret, credentials_in_body=True
+        )
+        return self.oauth2(client, header="x-amz-access-token", scheme="")
+
+
+def test_an_oauth2_connector_takes_its_tokens_from_the_connection_store() -> None:
+    config = LwaConfig(client_id="amzn1.app", client_secret=SecretStr("shh"))
+    with pytest.raises(FatalConfigurationError, match="token store"):
+        LwaShop(config)
+    store = InMemoryTokenStore(tokens("Atza|live", "Atzr|1", expires_in=10**9))
+    shop = LwaShop(config, ConnectorContext(token_store=store))
+    request = requests.Request("GET", shop.http.url("orders/v0/orders")).prepare()
+    auth = shop.http.session.auth
+    assert isinstance(auth, requests.auth.AuthBase)
+    assert auth(request).headers["x-amz-access-token"] == "Atza|live"
