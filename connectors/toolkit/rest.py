@@ -156,6 +156,10 @@ class RestStorefrontConnector(Generic[ConfigT]):
         """True when the signature on the raw body is genuine (constant-time compare)."""
         raise UnsupportedCapability(f"{self.name} has no webhooks")
 
+    def is_webhook_ping(self, headers: Mapping[str, str], body: bytes) -> bool:
+        """A platform's unsigned "is this URL alive?" call, answered without records."""
+        return False
+
     def webhook_topic(self, headers: Mapping[str, str]) -> str:
         return ""
 
@@ -190,6 +194,8 @@ class RestStorefrontConnector(Generic[ConfigT]):
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookDelivery:
         folded = CaseInsensitiveDict(headers)
+        if self.is_webhook_ping(folded, body):
+            return WebhookDelivery(None, "ping", ())
         if not self.verify_webhook(folded, body):
             raise WebhookRejected(f"{self.name}: webhook signature missing or invalid")
         try:

@@ -7,10 +7,11 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import parse_qsl, urlsplit
 
+import pytest
 import responses
 from responses import matchers
 
-from connectors.base import Capability, StockLevelUpdate
+from connectors.base import Capability, StockLevelUpdate, WebhookRejected
 from connectors.registry import default_registry
 from connectors.shop_platforms.woocommerce import WooCommerceConfig, WooCommerceConnector
 from connectors.toolkit import ConnectorContext, hmac_sha256_base64
@@ -134,3 +135,11 @@ def test_variations_go_to_their_parents_batch_and_refusals_come_back_per_item() 
     assert [(r.key, r.reason) for r in result.rejected] == [
         ("24", "woocommerce_rest_product_invalid_id: Invalid ID.")
     ]
+
+
+def test_the_unsigned_creation_ping_is_answered_without_records() -> None:
+    ping = connector().parse_webhook({"User-Agent": "WooCommerce/8.0 Hookshot"}, b"webhook_id=12")
+    assert (ping.topic, ping.records) == ("ping", ())
+    # A ping-shaped body that claims a topic is a delivery: it must be signed.
+    with pytest.raises(WebhookRejected):
+        connector().parse_webhook({"X-WC-Webhook-Topic": "order.updated"}, b"webhook_id=12")

@@ -8,6 +8,7 @@ are ``page=N`` with the total in ``X-WP-TotalPages``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -34,6 +35,8 @@ from connectors.toolkit import (
     Stream,
     verify_hmac_sha256_base64,
 )
+
+_PING = re.compile(rb"webhook_id=\d+")
 
 
 class WooCommerceConfig(ConnectorConfig):
@@ -87,6 +90,10 @@ class WooCommerceConnector(RestStorefrontConnector[WooCommerceConfig]):
         return secret is not None and verify_hmac_sha256_base64(
             secret.get_secret_value(), body, signature
         )
+
+    def is_webhook_ping(self, headers: Mapping[str, str], body: bytes) -> bool:
+        # WC_Webhook::deliver_ping posts "webhook_id=N" unsigned and wants a 200 back.
+        return "X-WC-Webhook-Topic" not in headers and _PING.fullmatch(body) is not None
 
     def webhook_topic(self, headers: Mapping[str, str]) -> str:
         return headers.get("X-WC-Webhook-Topic", "")
