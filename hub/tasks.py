@@ -17,8 +17,9 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from connectors.base import RetriableError
 from hub.celery_app import app
-from hub.services import ingest, pull, relay, schedule
+from hub.services import pull, relay, schedule
 from hub.services.allocation import allocate
+from hub.services.ingest_batch import process_batch
 from hub.services.sync_context import SyncContext
 
 __all__ = ["CeleryDispatcher", "context"]
@@ -77,7 +78,7 @@ class CeleryDispatcher:
 
 @_task("hub.tasks.process_inbox")
 def process_inbox(tenant_id: int, inbox_ids: list[int]) -> dict[str, int]:
-    outcomes = ingest.process_many(context(), tenant_id, inbox_ids)
+    outcomes = process_batch(context(), tenant_id, inbox_ids)
     relay_outbox.delay(tenant_id)  # allocations changed stock: push it
     results: dict[str, int] = {}
     for outcome in outcomes:

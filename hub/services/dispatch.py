@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hub.services import ingest, relay
+from hub.services import relay
+from hub.services.ingest_batch import process_batch
 from hub.services.sync_context import SyncContext
 
 __all__ = ["InlineDispatcher"]
@@ -16,7 +17,7 @@ class InlineDispatcher:
         self.ctx = ctx
 
     def process_inbox(self, tenant_id: int, inbox_ids: Sequence[int]) -> None:
-        ingest.process_many(self.ctx, tenant_id, inbox_ids)
+        process_batch(self.ctx, tenant_id, inbox_ids)
 
     def relay(self, tenant_id: int) -> None:
         relay.relay(self.ctx, tenant_id)

@@ -25,7 +25,7 @@ from hub.domain.errors import AlreadyExists, InvalidValue, NotFound
 from hub.domain.orders import Order, OrderStatus
 from mapping.holds import UNMAPPED_PREFIX, is_mapped, unmapped_reason
 
-__all__ = ["get_order", "heal_orders", "held_orders", "store_order"]
+__all__ = ["add_order", "get_order", "heal_orders", "held_orders", "store_order"]
 
 _SEP = "; "
 # Only orders not yet allocated are held for a mapping.
@@ -97,22 +97,29 @@ def store_order(uow: UnitOfWork, channel_name: str, order: Order) -> Order:
     an order for an unmapped SKU (it is held instead)."""
     with uow:
         channel = uow.channels.by_key(channel_name)
-        assert uow.tenant_id is not None and channel.id is not None
-        if order.tenant_id != uow.tenant_id or order.channel_id != channel.id:
-            raise InvalidValue(
-                "channel_id", order.channel_id, f"is not channel {channel.name}", order.label
-            )
-        if uow.orders.by_external_id(channel.id, order.external_id) is not None:
-            raise AlreadyExists("order", f"{channel.name}/{order.external_id}")
-        _check_currency(order)
-        children: list[Any] = [*order.lines, *order.shipping_lines, *order.tax_lines,
-                               *order.discounts, *order.payments, *order.refunds]  # fmt: skip
-        for child in children:
-            child.tenant_id = uow.tenant_id
-        _apply_holds(order, channel, _resolve_lines(uow, channel, order))
-        uow.orders.add(order)
+        add_order(uow, channel, order)
         uow.commit()
         return order
+
+
+def add_order(uow: UnitOfWork, channel: Channel, order: Order) -> Order:
+    """Inside an open unit of work (no commit): what store_order does, so a caller can
+    store many orders in one transaction (the sync engine's batch ingest)."""
+    assert uow.tenant_id is not None and channel.id is not None
+    if order.tenant_id != uow.tenant_id or order.channel_id != channel.id:
+        raise InvalidValue(
+            "channel_id", order.channel_id, f"is not channel {channel.name}", order.label
+        )
+    if uow.orders.by_external_id(channel.id, order.external_id) is not None:
+        raise AlreadyExists("order", f"{channel.name}/{order.external_id}")
+    _check_currency(order)
+    children: list[Any] = [*order.lines, *order.shipping_lines, *order.tax_lines,
+                           *order.discounts, *order.payments, *order.refunds]  # fmt: skip
+    for child in children:
+        child.tenant_id = uow.tenant_id
+    _apply_holds(order, channel, _resolve_lines(uow, channel, order))
+    uow.orders.add(order)
+    return order
 
 
 def heal_orders(uow: UnitOfWork, channel: Channel) -> list[Order]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from sqlalchemy import select
+
 from connectors.base import RawRecord
 from connectors.toolkit import parse_utc
 from hub.db import tables as t
@@ -12,6 +14,7 @@ from hub.db.tables_sync import inbox_records, sync_errors
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.orders import OrderStatus
 from hub.services import inbox, ingest
+from hub.services.ingest_batch import process_batch
 from hub.services.webhooks import receive
 from tests.conftest import Database
 from tests.fakes.memshop import DELIVERY_HEADER, SIGNATURE_HEADER, sign, woo_order
@@ -113,3 +116,24 @@ def test_replay_after_the_fix_takes_the_record_in_and_resolves_the_error(
     assert s.count(t.orders) == 1
     assert s.count(sync_errors, resolved_at=None) == 0
     assert s.shop.level("BER", "SKU-A") == (10, 1)
+
+
+def test_a_batch_with_two_versions_of_a_new_order_and_a_bad_record_stores_the_newest_once(
+    db: Database, tenant: Callable[[], UnitOfWork]
+) -> None:
+    s = sync_shop(db, tenant, {("BER", "SKU-A"): 10})
+    newer = woo_order(6, "2026-11-01T12:00:00", [("SKU-A", 2)], email="new@example.com")
+    older = woo_order(6, "2026-11-01T11:00:00", [("SKU-A", 2)], email="old@example.com")
+    bad = woo_order(7, "2026-11-01T10:00:00")
+    bad["line_items"][0]["quantity"] = 0  # type: ignore[index]
+    other = woo_order(8, "2026-11-01T10:00:00", [("SKU-A", 1)])
+    outcomes = process_batch(s.ctx, s.tenant_id, _archive(s, newer, older, bad, other))
+    assert [o.result for o in outcomes] == ["created", "stale", "failed", "created"]
+    with s.shop.uow() as uow:
+        emails = uow.session.execute(
+            select(t.orders.c.customer_email).where(t.orders.c.tenant_id == s.tenant_id)
+        ).scalars()
+        assert sorted(e or "" for e in emails) == ["buyer@example.com", "new@example.com"]
+    assert s.shop.level("BER", "SKU-A") == (10, 3)
+    assert s.count(sync_errors, stage="map", field="quantity") == 1
+    assert process_batch(s.ctx, s.tenant_id, _archive(s, newer)) == []  # archived already

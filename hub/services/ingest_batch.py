@@ -1,0 +1,157 @@
+"""Batch ingest: many inbox records in a handful of transactions.
+
+The fast path covers the common case, orders the hub has never seen: map them all,
+store them in one transaction, allocate them with `allocate_batch`, then mark their
+inbox records. Everything else (updates of stored orders, a batch that loses an insert
+race) goes through the record-at-a-time path in hub.services.ingest, which holds the
+version rules. Both paths are idempotent, so a crash between the steps is healed by
+processing the records again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy.exc import IntegrityError
+
+from hub.db import tables as t
+from hub.db.tables_sync import inbox_records
+from hub.domain.errors import DomainError
+from hub.domain.orders import Order
+from hub.services.allocation import ALLOCATABLE, allocate_batch
+from hub.services.inbox import PENDING, PROCESSED
+from hub.services.ingest import Outcome, map_record, process
+from hub.services.orders import add_order
+from hub.services.sync_context import ChannelRef, SyncContext, load_channel
+
+__all__ = ["process_batch"]
+
+
+@dataclass
+class _Item:
+    inbox_id: int
+    channel: ChannelRef
+    external_id: str
+    payload: dict[str, Any]
+    order: Order | None = None
+
+
+def process_batch(ctx: SyncContext, tenant_id: int, inbox_ids: Sequence[int]) -> list[Outcome]:
+    items = _load(ctx, tenant_id, inbox_ids)
+    fresh, slow = _split(ctx, tenant_id, items)
+    outcomes: list[Outcome] = []
+    if fresh:
+        try:
+            stored = _store(ctx, tenant_id, fresh)
+        except (IntegrityError, DomainError):
+            slow += fresh  # a concurrent writer got there first: take the careful path
+        else:
+            outcomes += _allocate_and_finish(ctx, tenant_id, fresh, stored)
+    outcomes += [process(ctx, tenant_id, item.inbox_id) for item in slow]
+    order = {inbox_id: n for n, inbox_id in enumerate(inbox_ids)}
+    return sorted(outcomes, key=lambda o: order.get(o.inbox_id, len(order)))
+
+
+def _load(ctx: SyncContext, tenant_id: int, inbox_ids: Sequence[int]) -> list[_Item]:
+    i = inbox_records.c
+    with ctx.uow(tenant_id) as uow:
+        rows = uow.session.execute(
+            select(i.id, i.channel_id, i.external_id, i.payload).where(
+                i.tenant_id == tenant_id, i.id.in_(list(inbox_ids)), i.status == PENDING
+            )
+        ).all()
+        channels = {
+            c: load_channel(uow.session, c, tenant_id) for c in {r.channel_id for r in rows}
+        }
+    return [_Item(r.id, channels[r.channel_id], r.external_id, dict(r.payload)) for r in rows]
+
+
+def _split(ctx: SyncContext, tenant_id: int, items: list[_Item]) -> tuple[list[_Item], list[_Item]]:
+    """(new orders for the fast path, records for the careful path)."""
+    slow: list[_Item] = []
+    mapped: list[_Item] = []
+    for item in items:
+        try:
+            item.order = map_record(item.channel, item.payload)
+            mapped.append(item)
+        except (DomainError, KeyError, TypeError, ValueError):
+            slow.append(item)  # the careful path records the error with its reason
+    o = t.orders.c
+    keys = {(item.channel.id, item.external_id) for item in mapped}
+    with ctx.uow(tenant_id) as uow:
+        known = (
+            set(
+                uow.session.execute(
+                    select(o.channel_id, o.external_id).where(
+                        tuple_(o.channel_id, o.external_id).in_(list(keys))
+                    )
+                ).all()
+            )
+            if keys
+            else set()
+        )
+    newest: dict[tuple[int, str], _Item] = {}
+    for item in mapped:
+        key = (item.channel.id, item.external_id)
+        if key in known:
+            slow.append(item)
+            continue
+        other = newest.get(key)
+        if other is None or _version(item) > _version(other):
+            newest[key] = item
+            if other is not None:
+                slow.append(other)  # older version in the same batch: found stale later
+        else:
+            slow.append(item)
+    return list(newest.values()), slow
+
+
+def _version(item: _Item) -> str:
+    assert item.order is not None
+    stamp = item.order.platform_updated_at
+    return stamp.isoformat() if stamp else ""
+
+
+def _store(ctx: SyncContext, tenant_id: int, fresh: list[_Item]) -> dict[int, int]:
+    """Insert every new order in one transaction; inbox id -> order id."""
+    with ctx.uow(tenant_id) as uow:
+        channels = {}
+        for item in fresh:
+            if item.channel.id not in channels:
+                channels[item.channel.id] = uow.channels.get(item.channel.id)
+            assert item.order is not None
+            add_order(uow, channels[item.channel.id], item.order)
+        uow.session.flush()
+        uow.commit()
+    return {item.inbox_id: int(item.order.id) for item in fresh if item.order and item.order.id}
+
+
+def _allocate_and_finish(
+    ctx: SyncContext, tenant_id: int, fresh: list[_Item], stored: dict[int, int]
+) -> list[Outcome]:
+    ready = [
+        stored[item.inbox_id]
+        for item in fresh
+        if item.order is not None and item.order.status in ALLOCATABLE
+    ]
+    if ready:
+        allocate_batch(ctx.uow(tenant_id), ready, actor="sync")
+    i = inbox_records.c
+    with ctx.uow(tenant_id) as uow:
+        uow.session.execute(
+            update(inbox_records)
+            .where(i.id == bindparam("b_id"))
+            .values(
+                status=PROCESSED,
+                order_id=bindparam("b_order"),
+                processed_at=ctx.clock(),
+                attempts=i.attempts + 1,
+            ),
+            [{"b_id": item.inbox_id, "b_order": stored[item.inbox_id]} for item in fresh],
+            execution_options={"synchronize_session": False},
+        )
+        uow.commit()
+    return [Outcome(item.inbox_id, "created", stored[item.inbox_id]) for item in fresh]
