@@ -182,15 +182,30 @@ class DocumentStore:
             raise NotFound("accounting document", document_id, "id")
         return row_document(row)
 
-    def claim(self, document_id: int, until: datetime, now: datetime) -> bool:
-        """Take the posting lease unless another worker holds an unexpired one (atomic)."""
+    def claim(self, doc: Document, until: datetime, now: datetime) -> bool:
+        """Save `doc` and take its posting lease in one statement, unless another worker
+        holds an unexpired lease (then nothing changes)."""
+        assert doc.id is not None
         free = (D.claimed_until.is_(None)) | (D.claimed_until < now)
         taken = self.session.execute(
             update(accounting_documents)
-            .where(D.tenant_id == self.tenant_id, D.id == document_id, free)
-            .values(claimed_until=until)
+            .where(D.tenant_id == self.tenant_id, D.id == doc.id, free)
+            .values(**document_row(doc), claimed_until=until)
         )
         return bool(taken.rowcount)  # type: ignore[attr-defined]
+
+    def mark_posted(self, document_id: int, external_id: str, at: datetime) -> None:
+        self.session.execute(
+            update(accounting_documents)
+            .where(D.tenant_id == self.tenant_id, D.id == document_id)
+            .values(
+                status=DocumentStatus.POSTED,
+                external_id=external_id,
+                posted_at=at,
+                hold_reason=None,
+                claimed_until=None,
+            )
+        )
 
     def release(self, document_id: int) -> None:
         self.session.execute(

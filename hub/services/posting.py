@@ -160,11 +160,7 @@ class _Run:
             return
         with self.uow_factory() as uow:
             store, outbox = _stores(uow)
-            doc = store.get(document_id, lock=True)
-            doc.status, doc.external_id = DocumentStatus.POSTED, posted.external_id
-            doc.posted_at, doc.hold_reason = utcnow(), None
-            store.save(doc)
-            store.release(document_id)
+            store.mark_posted(document_id, posted.external_id, utcnow())
             outbox.mark_delivered([event_id])
             uow.commit()
         (self.report.found if recovered else self.report.posted).append(doc.key)
@@ -179,17 +175,16 @@ class _Run:
                 outbox.mark_delivered([event_id])
                 uow.commit()
                 return None
-            now = utcnow()
-            if not store.claim(document_id, now + self.lease, now):
-                self.report.busy.append(doc.key)
-                return None
             pending = doc.status is DocumentStatus.PENDING
             if pending and apply_period_lock(doc, self.policy.lock_date, self.policy.lock_policy):
                 self._finish_held(uow, doc, event_id)
                 return None
             uncertain = doc.status is DocumentStatus.POSTING
             doc.status, doc.attempts = DocumentStatus.POSTING, doc.attempts + 1
-            store.save(doc)
+            now = utcnow()
+            if not store.claim(doc, now + self.lease, now):
+                self.report.busy.append(doc.key)
+                return None
             uow.commit()
         return doc, uncertain
 
