@@ -42,3 +42,24 @@ def order(n: int, modified_gmt: str = "2025-01-02T10:00:00") -> dict[str, Any]:
     base = documented_orders()[0]
     base.update(id=n, number=str(n), date_modified_gmt=modified_gmt)
     return base
+
+
+@cache
+def route_args(route: str, method: str) -> dict[str, Any]:
+    """Arguments of one route from the wc/v3 route index (an older store's index)."""
+    path = SPECS / "wc-v3-route-index.derived.json"
+    if not path.exists():
+        pytest.skip(f"WooCommerce route index not found at {path} (../shared is absent)")
+    endpoints = json.loads(path.read_text())["routes"][route]["endpoints"]
+    for endpoint in endpoints:
+        if method in endpoint["methods"]:
+            return dict(endpoint["args"])
+    raise AssertionError(f"{route} has no {method} endpoint in the route index")
+
+
+def documented_parameters(doc: str, section: str) -> set[str]:
+    """Parameter names in the "Available parameters" table under ``section``."""
+    text = (SPECS / doc).read_text()
+    start = text.index(f"## {section} ##")
+    end = text.find("\n## ", start + 1)
+    return set(re.findall(r"^\| `([a-z_]+)`", text[start:end], re.M))
