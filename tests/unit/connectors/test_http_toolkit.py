@@ -149,3 +149,11 @@ def test_the_kept_error_body_is_scrubbed_too() -> None:
     with pytest.raises(HttpError) as failure:
         client.request("GET", "orders/9")
     assert "no order for ***" in failure.value.body
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_every_request_carries_connect_and_read_timeouts() -> None:
+    responses.get(API + "orders", json=[])
+    HttpClient(API).request("GET", "orders")
+    sent = responses.calls[0].request
+    assert sent.req_kwargs["timeout"] == (5.0, 30.0)  # type: ignore[attr-defined]
