@@ -1,8 +1,8 @@
-"""The contract kit serves any toolkit paginator: two more connector styles pass it.
+"""The contract kit serves every toolkit paginator: four more connector styles pass it.
 
-A Shopify-REST-like connector (Link header with page_info, records under "orders") and a
-GraphQL connector (POST, cursor in the variables, hasNextPage). Both are a few
-declarations; the kit needs a dozen lines of setup for each."""
+Shopify-REST-like (Link header with page_info), Amazon-like (payload.NextToken),
+Medusa/eBay-like (offset with a total) and GraphQL (POST, cursor in the variables,
+hasNextPage). Each is a few declarations; the kit needs a dozen lines of setup."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from connectors.toolkit import (
     ApiKeyHeaderAuth,
     CursorPaginator,
     LinkHeaderPaginator,
+    NextTokenPaginator,
+    OffsetPaginator,
     PageRequest,
     RestStorefrontConnector,
     Stream,
@@ -91,6 +93,38 @@ class GraphQLLike(ShopifyLike):
         return PageRequest(self.orders.path, json=body, method="POST")
 
 
+class NextTokenLike(ShopifyLike):
+    """Amazon SP-API orders v0 shape: payload.Orders and payload.NextToken."""
+
+    name = "next_token_like"
+    orders = Stream(
+        path="orders/v0/orders",
+        paginator=NextTokenPaginator(),
+        records_path=("payload", "Orders"),
+        id_field="AmazonOrderId",
+        updated_field="LastUpdateDate",
+        params={"MarketplaceIds": "ATVPDKIKX0DER"},
+    )
+
+    def changed_since_params(self, since: datetime) -> dict[str, Any]:
+        return {"LastUpdatedAfter": since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+
+
+class OffsetLike(ShopifyLike):
+    """Medusa / eBay shape: offset + limit, total in "count"."""
+
+    name = "offset_like"
+    orders = Stream(
+        path="admin/orders",
+        paginator=OffsetPaginator(limit=50, total_path=("count",)),
+        records_path=("orders",),
+        updated_field="updated_at",
+    )
+
+    def changed_since_params(self, since: datetime) -> dict[str, Any]:
+        return {"updated_at[$gte]": since.astimezone(UTC).isoformat()}
+
+
 class _Shopish(StorefrontContract):
     config: ClassVar[dict[str, Any]] = {"shop": "demo", "token": "shpat_x", "client_secret": SECRET}
     updated_key: ClassVar[str] = "updated_at"
@@ -113,6 +147,18 @@ class _Shopish(StorefrontContract):
 
 class TestShopifyLikeContract(_Shopish):
     connector_class = ShopifyLike
+
+
+class TestNextTokenLikeContract(_Shopish):
+    connector_class = NextTokenLike
+    updated_key = "LastUpdateDate"
+
+    def order_payload(self, n: int) -> dict[str, Any]:
+        return {"AmazonOrderId": f"902-{n:07d}", "LastUpdateDate": "2025-01-02T10:00:00Z"}
+
+
+class TestOffsetLikeContract(_Shopish):
+    connector_class = OffsetLike
 
 
 class TestGraphQLLikeContract(_Shopish):
