@@ -115,6 +115,8 @@ def _field_differences(h: HubEntry, b: BookEntry, tolerance: Decimal) -> tuple[s
 def _accounts_differ(
     hub: Mapping[str, Decimal], books: Mapping[str, Decimal], tolerance: Decimal
 ) -> bool:
+    if hub == books:  # the usual case; Decimal("1.0") == Decimal("1.00")
+        return False
     names = {a for a, v in hub.items() if v} | {a for a, v in books.items() if v}
     return any(abs(books.get(a, _ZERO) - hub.get(a, _ZERO)) > tolerance for a in names)
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from typing import Any
 
 from connectors.base import AccountingConnector, PostedDocument
 from hub.db.accounting_store import DocumentStore
@@ -41,21 +40,25 @@ def hub_entry(doc: Document) -> HubEntry:
     )
 
 
+def _decimal(value: object) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
 def book_entry(posted: PostedDocument) -> BookEntry:
     """The connectors' normalised read-back payload (see AccountingConnector.iter_documents)."""
-    p: dict[str, Any] = dict(posted.payload)
+    p = posted.payload
     day = p["date"]
     accounts = p.get("accounts")
     return BookEntry(
-        key=posted.natural_key,
-        external_id=posted.external_id,
-        kind=str(p.get("kind", "")),
-        date=day if isinstance(day, date) else date.fromisoformat(str(day)[:10]),
-        currency=str(p["currency"]),
-        total=Decimal(str(p["total"])),
-        accounts={a: Decimal(str(v)) for a, v in accounts.items()} if accounts else None,
-        status=str(p.get("status") or "posted"),
-        count=int(p.get("count", 1)),
+        posted.natural_key,
+        posted.external_id,
+        str(p.get("kind", "")),
+        day if isinstance(day, date) else date.fromisoformat(str(day)[:10]),
+        str(p["currency"]),
+        _decimal(p["total"]),
+        {a: _decimal(v) for a, v in accounts.items()} if accounts else None,
+        str(p.get("status") or "posted"),
+        int(p.get("count", 1)),
     )
 
 
