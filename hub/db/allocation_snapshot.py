@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from hub.db import tables as t
@@ -53,13 +54,10 @@ class StockSnapshot:
     policies: dict[int, AllocationPolicy] = field(default_factory=dict)
 
 
-def load_orders(
-    session: Session, tenant_id: int, order_ids: Iterable[int]
-) -> dict[int, OrderSnapshot]:
-    """The orders (locked in id order) with everything allocation reads about them."""
+def _load_orders_statement() -> Any:
     o, p, ol = t.orders.c, ta.channel_allocation_policies, t.order_lines.c
     r, b = t.reservations.c, ta.backorders.c
-    rows = session.execute(
+    return (
         select(
             o.id,
             o.channel_id,
@@ -93,10 +91,20 @@ def load_orders(
         .outerjoin(t.order_lines, ol.order_id == o.id)
         .outerjoin(t.reservations, r.order_line_id == ol.id)
         .outerjoin(ta.backorders, b.order_line_id == ol.id)
-        .where(o.tenant_id == tenant_id, o.id.in_(sorted(set(order_ids))))
+        .where(o.tenant_id == bindparam("tenant"), o.id.in_(bindparam("ids", expanding=True)))
         .order_by(o.id, ol.id, r.id)
         .with_for_update(of=t.orders)
-    ).all()
+    )
+
+
+_LOAD_ORDERS = _load_orders_statement()
+
+
+def load_orders(
+    session: Session, tenant_id: int, order_ids: Iterable[int]
+) -> dict[int, OrderSnapshot]:
+    """The orders (locked in id order) with everything allocation reads about them."""
+    rows = session.execute(_LOAD_ORDERS, {"tenant": tenant_id, "ids": sorted(set(order_ids))}).all()
     found: dict[int, OrderSnapshot] = {}
     seen: set[int] = set()
     for row in rows:
@@ -133,10 +141,10 @@ def load_order(session: Session, tenant_id: int, order_id: int) -> OrderSnapshot
     return found
 
 
-def lock_snapshot(session: Session, tenant_id: int, sku_ids: Iterable[int]) -> StockSnapshot:
+def _lock_snapshot_statement() -> Any:
     s, lot, w = t.stock_levels.c, t.lots.c, t.warehouses.c
     cw, p = ta.channel_warehouses.c, ta.channel_allocation_policies
-    rows = session.execute(
+    return (
         select(
             t.stock_levels,
             lot.expires_on,
@@ -160,9 +168,18 @@ def lock_snapshot(session: Session, tenant_id: int, sku_ids: Iterable[int]) -> S
         .outerjoin(t.lots, (lot.sku_id == s.sku_id) & (lot.code == s.lot_code))
         .outerjoin(ta.channel_warehouses, cw.warehouse_id == s.warehouse_id)
         .outerjoin(p, p.c.channel_id == cw.channel_id)
-        .where(s.tenant_id == tenant_id, s.sku_id.in_(sorted(set(sku_ids))))
+        .where(s.tenant_id == bindparam("tenant"), s.sku_id.in_(bindparam("skus", expanding=True)))
         .order_by(s.sku_id, s.warehouse_id, s.lot_code)
         .with_for_update(of=t.stock_levels)
+    )
+
+
+_LOCK_SNAPSHOT = _lock_snapshot_statement()
+
+
+def lock_snapshot(session: Session, tenant_id: int, sku_ids: Iterable[int]) -> StockSnapshot:
+    rows = session.execute(
+        _LOCK_SNAPSHOT, {"tenant": tenant_id, "skus": sorted(set(sku_ids))}
     ).all()
     snap = StockSnapshot()
     for r in rows:
