@@ -29,7 +29,9 @@ def classify(
         seen = by_key.get(entry.key)
         if seen is None:
             by_key[entry.key] = entry
-        else:  # the same key read twice (e.g. two pages): count both
+        elif seen.external_id == entry.external_id:
+            continue  # one document read twice (two kinds share an endpoint)
+        else:  # two documents in the books under one key
             by_key[entry.key] = BookEntry(
                 entry.key,
                 seen.external_id,

@@ -64,7 +64,10 @@ def test_a_different_currency_date_or_account_is_a_field_mismatch_naming_the_fie
 
 def test_two_live_documents_under_one_key_are_a_duplicate() -> None:
     assert outcome([hub()], [book(count=2)]) == [("k1", Outcome.DUPLICATE)]
-    assert outcome([hub()], [book(), book()]) == [("k1", Outcome.DUPLICATE)]
+    other = BookEntry("k1", "x-other", "sales_receipt", DAY, "USD", D("110.00"), SALE)
+    assert outcome([hub()], [book(), other]) == [("k1", Outcome.DUPLICATE)]
+    # the same external document read twice is one document
+    assert outcome([hub()], [book(), book()]) == [("k1", Outcome.MATCHED)]
 
 
 def test_a_voided_document_is_status_drift_and_a_held_one_is_reported_with_its_reason() -> None:

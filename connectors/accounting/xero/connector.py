@@ -1,0 +1,213 @@
+"""Xero Accounting API connector on the shared toolkit.
+
+Idempotency-Key on every PUT, `summarizeErrors=false` so a refusal names its element,
+the natural key looked up with `where`, reading back with If-Modified-Since + paging,
+OAuth2 refresh single-flight through the toolkit's token store. Xero's 429 says which
+limit was hit (X-Rate-Limit-Problem): a minute limit is waited out in-request, the day
+limit goes straight back to the job layer with its Retry-After.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any, ClassVar
+
+import requests
+from pydantic import SecretStr
+
+from connectors.accounting.jsonbody import dumps, loads
+from connectors.accounting.xero.documents import ENDPOINTS, Endpoint, read_back, to_xero
+from connectors.base import (
+    Capability,
+    ConnectorConfig,
+    ConnectorKind,
+    LedgerAccount,
+    OutgoingDocument,
+    PostedDocument,
+    secret,
+)
+from connectors.errors import (
+    DocumentRejected,
+    FatalConfigurationError,
+    PeriodClosed,
+    RateLimited,
+)
+from connectors.toolkit.context import ConnectorContext
+from connectors.toolkit.http import HttpClient, HttpError
+from connectors.toolkit.oauth import OAuth2RefreshAuth, OAuth2TokenClient
+from connectors.toolkit.pagination import PageNumberPaginator, PageRequest
+from connectors.toolkit.ratelimit import RateLimit
+from connectors.toolkit.retry import parse_retry_after
+
+__all__ = ["XeroConfig", "XeroConnector"]
+
+PAGE_SIZE = 100
+
+
+class XeroConfig(ConnectorConfig):
+    xero_tenant_id: str
+    client_id: str
+    client_secret: SecretStr = secret("OAuth2 client secret")
+    base_currency: str = "USD"
+    base_url: str = "https://api.xero.com/api.xro/2.0"
+    token_url: str = "https://identity.xero.com/connect/token"
+
+
+def _day_limit_hook(response: requests.Response, *args: Any, **kwargs: Any) -> None:
+    """The day limit will not lift in seconds: no in-request retry, the job waits."""
+    if response.status_code == 429 and response.headers.get("X-Rate-Limit-Problem") == "day":
+        after = parse_retry_after(response.headers.get("Retry-After")) or 3600.0
+        raise RateLimited(f"Xero daily call limit reached; retry in {after:.0f} s", after)
+
+
+class XeroConnector:
+    name: ClassVar[str] = "xero"
+    kind: ClassVar[ConnectorKind] = ConnectorKind.ACCOUNTING
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {
+            Capability.POST_DOCUMENTS,
+            Capability.READ_DOCUMENTS,
+            Capability.LIST_ACCOUNTS,
+            Capability.LIST_TAX_CODES,
+        }
+    )
+    config_model: ClassVar[type[ConnectorConfig]] = XeroConfig
+    rate_limit: ClassVar[RateLimit] = RateLimit(capacity=5, rate=1.0)  # 60/min per tenant
+
+    def __init__(self, config: XeroConfig, context: ConnectorContext | None = None) -> None:
+        self.config = config
+        self.context = context or ConnectorContext()
+        if self.context.token_store is None:
+            raise FatalConfigurationError("xero: no OAuth2 token store (connect the app first)")
+        auth = OAuth2RefreshAuth(
+            self.context.token_store,
+            OAuth2TokenClient(config.token_url, config.client_id, config.client_secret),
+        )
+        session = requests.Session()
+        session.hooks["response"].append(_day_limit_hook)
+        session.headers.update(
+            {"xero-tenant-id": config.xero_tenant_id, "Accept": "application/json"}
+        )
+        budget = self.context.budgets.budget(self.context.connection_key, "xero", self.rate_limit)
+        self.http = HttpClient(
+            config.base_url,
+            auth=auth,
+            budget=budget,
+            sleep=self.context.sleep,
+            secrets=[config.client_secret.get_secret_value()],
+            session=session,
+        )
+
+    def __repr__(self) -> str:
+        return f"XeroConnector({self.context.connection_key!r})"
+
+    # ---- posting -----------------------------------------------------------------------
+
+    def post_document(self, document: OutgoingDocument, idempotency_key: str) -> PostedDocument:
+        endpoint = ENDPOINTS.get(document.kind)
+        body = to_xero(document, self.config.base_currency)
+        assert endpoint is not None
+        item = self._put(endpoint.collection, body, idempotency_key, document.natural_key)
+        posted = read_back(endpoint, item, self.config.base_currency)
+        assert posted is not None
+        if document.kind == "sales_receipt":
+            self._pay(document, posted, idempotency_key)
+        return posted
+
+    def _put(self, collection: str, body: dict[str, Any], key: str, record: str) -> Any:
+        try:
+            response = self.http.request(
+                "PUT",
+                f"/{collection}",
+                params={"summarizeErrors": "false"},
+                data=dumps({collection: [body]}).encode(),
+                headers={"Idempotency-Key": key, "Content-Type": "application/json"},
+            )
+        except HttpError as exc:
+            raise _rejected(record, exc.body) from None
+        (item,) = loads(response.text)[collection]
+        if item.get("HasErrors") or item.get("StatusAttributeString") == "ERROR":
+            raise _rejected(record, dumps({"Elements": [item]}))
+        return item
+
+    def _pay(self, document: OutgoingDocument, invoice: PostedDocument, key: str) -> None:
+        """Settle the receipt's receivable into the clearing account (Xero payments
+        need a bank account or one with payments enabled: map clearing to such)."""
+        clearing = document.payload["lines"][0]["account"]
+        payment = {
+            "Invoice": {"InvoiceID": invoice.external_id},
+            "Account": {"Code": clearing},
+            "Date": document.date.date().isoformat(),
+            "Amount": document.total,
+            "Reference": document.natural_key,
+        }
+        self._put("Payments", payment, f"{key}:payment", document.natural_key)
+
+    # ---- reading back ------------------------------------------------------------------
+
+    def find_document(self, kind: str, natural_key: str) -> PostedDocument | None:
+        endpoint = ENDPOINTS[kind]
+        quoted = natural_key.replace('"', '\\"')
+        params = {"where": f'{endpoint.key_field}=="{quoted}"'}
+        for item in self._get(endpoint, params):
+            posted = read_back(endpoint, item, self.config.base_currency)
+            if posted is not None and posted.payload["status"] != "deleted":
+                return posted
+        return None
+
+    def iter_documents(self, kind: str, since: datetime) -> Iterator[Sequence[PostedDocument]]:
+        endpoint = ENDPOINTS[kind]
+        day = since.date()
+        where = f"Date>=DateTime({day.year},{day.month:02d},{day.day:02d})"
+        if endpoint.type is not None:
+            where += f' AND Type=="{endpoint.type}"'
+        params: dict[str, Any] = {"where": where}
+        if endpoint.collection == "Invoices":
+            params["createdByMyApp"] = "true"
+        paginator = PageNumberPaginator(total_pages_header=None)
+        first = PageRequest(f"/{endpoint.collection}", params)
+        headers = {"If-Modified-Since": since.strftime("%Y-%m-%dT%H:%M:%S")}
+        for records, _ in paginator.pages(
+            lambda r: self.http.request("GET", r.path, params=r.params, headers=headers),
+            first,
+            lambda response: loads(response.text).get(endpoint.collection) or [],
+        ):
+            page = [read_back(endpoint, item, self.config.base_currency) for item in records]
+            yield [p for p in page if p is not None]
+            if len(records) < PAGE_SIZE:
+                return
+
+    def _get(self, endpoint: Endpoint, params: dict[str, Any]) -> list[Any]:
+        response = self.http.request("GET", f"/{endpoint.collection}", params=params)
+        items: list[Any] = loads(response.text).get(endpoint.collection) or []
+        return items
+
+    def list_accounts(self) -> Sequence[LedgerAccount]:
+        rows = loads(self.http.request("GET", "/Accounts").text).get("Accounts") or []
+        return [
+            LedgerAccount(str(a.get("Code") or a["AccountID"]), str(a.get("Name", "")), "account")
+            for a in rows
+        ]
+
+    def list_tax_codes(self) -> Sequence[LedgerAccount]:
+        rows = loads(self.http.request("GET", "/TaxRates").text).get("TaxRates") or []
+        return [LedgerAccount(str(t["TaxType"]), str(t.get("Name", "")), "tax_code") for t in rows]
+
+
+def _rejected(record: str, body: str) -> DocumentRejected:
+    """Xero's validation messages, from a 400 ValidationException or an element with
+    HasErrors; a lock-date refusal is a closed period."""
+    try:
+        parsed = loads(body)
+    except ValueError:
+        return DocumentRejected(f"{record}: {body[:300]}")
+    messages = [
+        str(error.get("Message"))
+        for element in parsed.get("Elements") or []
+        for error in element.get("ValidationErrors") or []
+    ] or [str(parsed.get("Message") or parsed.get("Detail") or body[:300])]
+    text = f"{record}: " + "; ".join(messages)
+    if any("lock date" in m.lower() for m in messages):
+        return PeriodClosed(text)
+    return DocumentRejected(text)
