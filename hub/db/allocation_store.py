@@ -98,29 +98,6 @@ class AllocationStore:
             raise NotFound("order", order_id)
         return OrderRow(*row)
 
-    def lock_orders(self, order_ids: Sequence[int]) -> dict[int, OrderRow]:
-        o = t.orders.c
-        rows = self.session.execute(
-            select(o.id, o.channel_id, o.external_id, o.status, o.status_reason, o.ship_to)
-            .where(o.tenant_id == self.tenant_id, o.id.in_(list(order_ids)))
-            .order_by(o.id)
-            .with_for_update()
-        ).all()
-        return {row.id: OrderRow(*row) for row in rows}
-
-    def lines_of(self, order_ids: Sequence[int]) -> dict[int, list[LineRow]]:
-        c = t.order_lines.c
-        rows = self.session.execute(
-            select(c.order_id, c.id, c.sku_id, c.quantity, c.external_id, c.channel_sku)
-            .where(c.tenant_id == self.tenant_id, c.order_id.in_(list(order_ids)))
-            .order_by(c.id)
-        ).all()
-        found: dict[int, list[LineRow]] = {}
-        for r in rows:
-            line = LineRow(r.id, r.sku_id, r.quantity, r.external_id or r.channel_sku)
-            found.setdefault(r.order_id, []).append(line)
-        return found
-
     def set_status(self, order: OrderRow) -> None:
         self.session.execute(
             update(t.orders)

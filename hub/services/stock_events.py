@@ -21,14 +21,16 @@ from sqlalchemy.orm import Session
 from hub.db import tables as t
 from hub.db import tables_allocation as ta
 from hub.db.allocation_store import policy_from_row
+from hub.db.allocation_writes import STOCK_CHANGED, changed_event
 from hub.db.outbox import Outbox, OutboxEvent
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.availability import channel_available
 from hub.domain.catalog import WarehouseKind
 from hub.domain.inventory import StockLevel
 
-STOCK_CHANGED = "stock.changed"
 STOCK_LOW = "stock.low"
+
+__all__ = ["STOCK_CHANGED", "STOCK_LOW", "StockChanges", "publish", "publish_levels"]
 
 
 @dataclass
@@ -116,19 +118,7 @@ def _channel_figures(session: Session, tenant_id: int, changes: StockChanges) ->
         if new == old and version > 0:
             continue
         bumps.append({"b_id": row_id, "b_version": version + 1, "b_available": new})
-        events.append(
-            OutboxEvent(
-                STOCK_CHANGED,
-                f"channel:{channel_id}/sku:{sku_id}",
-                {
-                    "channel_id": channel_id,
-                    "sku_id": sku_id,
-                    "available": new,
-                    "version": version + 1,
-                },
-                version=version + 1,
-            )
-        )
+        events.append(changed_event(channel_id, sku_id, new, version + 1))
     if bumps:
         v = ta.channel_stock_versions.c
         session.execute(
