@@ -104,11 +104,12 @@ def _run(
             if snap is None:
                 results[order_id] = NotFound("order", order_id)
                 continue
+            was = (snap.order.status, snap.order.status_reason)
             try:
                 early = _gate(uow, store, snap, actor, approve)
-                dirty = dirty or approve or snap.order.status is S.PENDING_REVIEW
                 if early is not None:
                     results[order_id] = early
+                    dirty = True  # the review hold was written
                     continue
                 need = needs(store, snap)
             except DomainError as exc:
@@ -117,6 +118,9 @@ def _run(
                 results[order_id] = exc
                 continue
             if need.nothing and not snap.backorders:
+                if (snap.order.status, snap.order.status_reason) != was:
+                    store.set_status(snap.order)
+                    dirty = True
                 results[order_id] = _unchanged(snap)
             else:
                 planned.append((snap, need))
@@ -188,15 +192,13 @@ def _gate(
                 record=order.label,
             )
         move_status(order, S.READY, f"approved by {actor}")
-        store.set_status(order)
     elif order.status is S.PENDING_REVIEW:
         reasons = _review(uow, snap.order.id, snap.policy)
         if reasons:
             order.status_reason = "review: " + "; ".join(reasons)
             store.set_status(order)
             return AllocationResult(order.external_id, order.status, order.status_reason)
-        move_status(order, S.READY, None)
-        store.set_status(order)
+        move_status(order, S.READY, None)  # written with the allocation, not before
     if order.status not in ALLOCATABLE:
         raise InvalidValue(
             "status",

@@ -255,7 +255,11 @@ def test_a_batch_allocates_the_good_orders_and_reports_the_bad_one(tenant: Tenan
     good = s.order([("TENT", 2), ("STOVE", 1)])
     bad = s.order([("TENT", 1), (None, 1)], external_id="W-13")
     other = s.order([("STOVE", 2)])
-    results = allocate_batch(tenant(), [good, bad, other, 424_242])
+    reviewed_bad = s.order([(None, 1)], status=S.PENDING_REVIEW)
+    results = allocate_batch(tenant(), [good, bad, other, 424_242, reviewed_bad])
+    # It passed review but could not allocate: it stays where it was, nothing written.
+    assert isinstance(results[reviewed_bad], InvalidValue)
+    assert s.status(reviewed_bad) == (S.PENDING_REVIEW, None)
     assert isinstance(results[good], AllocationResult) and isinstance(
         results[other], AllocationResult
     )
