@@ -27,12 +27,17 @@ ROUTES = {
     "hub.tasks.allocate_order": {"queue": "allocation"},
     "hub.tasks.relay_outbox": {"queue": "push"},
     "hub.tasks.resync_channel": {"queue": "push"},
+    "hub.tasks.post_documents": {"queue": "accounting"},
+    "hub.tasks.reconcile_books": {"queue": "accounting"},
+    "hub.tasks.accounting_tick": {"queue": "accounting"},
+    "hub.tasks.reconcile_tick": {"queue": "accounting"},
 }
 
 
 def make_celery(settings: SyncSettings | None = None) -> Celery:
     s = settings or SyncSettings()
-    celery = Celery("hub", broker=s.resolved_broker_url(), include=["hub.tasks"])
+    include = ["hub.tasks", "hub.tasks_accounting"]
+    celery = Celery("hub", broker=s.resolved_broker_url(), include=include)
     celery.conf.update(
         task_queues=[Queue(name) for name in QUEUES],
         task_default_queue="ingest",
@@ -55,7 +60,12 @@ def make_celery(settings: SyncSettings | None = None) -> Celery:
         ),
         # One beat entry drives every channel's own intervals (see hub.services.schedule):
         # channels added later are scheduled without restarting beat.
-        beat_schedule={"tick": {"task": "hub.tasks.tick", "schedule": s.sync_tick_seconds}},
+        beat_schedule={
+            "tick": {"task": "hub.tasks.tick", "schedule": s.sync_tick_seconds},
+            # The books: post what is due every five minutes, reconcile once a day.
+            "accounting": {"task": "hub.tasks.accounting_tick", "schedule": 300.0},
+            "reconcile": {"task": "hub.tasks.reconcile_tick", "schedule": 86400.0},
+        },
         beat_schedule_filename=str(s.broker_path.with_name("hub-beat-schedule")),
     )
     return celery

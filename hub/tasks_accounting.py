@@ -1,0 +1,111 @@
+"""Celery tasks for the books: thin, ids and names in, the services do the work.
+
+Beat drives two entries: `accounting_tick` (every few minutes: generate and post for
+every connection with a posting policy) and `reconcile_tick` (daily: reconcile this
+month and last month, posting what is missing; never deleting).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from celery import Task
+from sqlalchemy import select
+
+from connectors.base import RetriableError
+from hub.bootstrap import Hub, bootstrap
+from hub.celery_app import app
+from hub.db.tables_accounting import accounting_policies
+from hub.db.tables_mapping import accounting_connections
+from hub.domain.clock import utcnow
+from hub.services import accounting, posting
+from hub.services.accounting_books import open_books
+from hub.tasks import RETRIABLE
+from reconciliation import Period, reconcile
+
+__all__ = ["accounting_tick", "post_documents", "reconcile_books", "reconcile_tick"]
+
+_hub: Hub | None = None
+
+
+def _the_hub() -> Hub:
+    global _hub
+    if _hub is None:
+        _hub = bootstrap()
+    return _hub
+
+
+def _task(name: str) -> Callable[[Callable[..., Any]], Task[Any, Any]]:
+    return app.task(
+        name=name,
+        autoretry_for=RETRIABLE,
+        retry_backoff=2,
+        retry_backoff_max=600,
+        retry_jitter=True,
+        max_retries=12,
+        acks_late=True,
+        reject_on_worker_lost=True,
+    )
+
+
+def _connections() -> list[tuple[int, str]]:
+    c, p = accounting_connections.c, accounting_policies.c
+    with _the_hub().uow() as uow:
+        rows = uow.session.execute(
+            select(c.tenant_id, c.name).join(accounting_policies, p.connection_id == c.id)
+        ).all()
+    return [(int(r.tenant_id), str(r.name)) for r in rows]
+
+
+@_task("hub.tasks.post_documents")
+def post_documents(tenant_id: int, connection: str) -> dict[str, Any]:
+    h = _the_hub()
+    accounting.generate_documents(h.uow(tenant_id), connection)
+    books = open_books(
+        lambda: h.uow(tenant_id),
+        connection,
+        h.connectors,
+        lambda cid: h.open_connector(tenant_id, cid),
+    )
+    report = posting.post_pending_documents(lambda: h.uow(tenant_id), connection, books)
+    if report.stopped or report.retry_later:
+        # What is left stays in the outbox; raising makes Celery come back with backoff.
+        raise RetriableError(report.stopped or "; ".join(report.retry_later.values()))
+    return {"posted": len(report.posted), "found": len(report.found), "held": len(report.held)}
+
+
+@_task("hub.tasks.reconcile_books")
+def reconcile_books(tenant_id: int, connection: str, period: str) -> dict[str, Any]:
+    h = _the_hub()
+    books = open_books(
+        lambda: h.uow(tenant_id),
+        connection,
+        h.connectors,
+        lambda cid: h.open_connector(tenant_id, cid),
+    )
+    report = reconcile(
+        lambda: h.uow(tenant_id), connection, books, Period.parse(period), repair_missing=True
+    )
+    return {"reconciled": report.reconciled, **report.counts()}
+
+
+@app.task(name="hub.tasks.accounting_tick", acks_late=True, ignore_result=True)
+def accounting_tick() -> int:
+    pairs = _connections()
+    for tenant_id, connection in pairs:
+        post_documents.delay(tenant_id, connection)
+    return len(pairs)
+
+
+@app.task(name="hub.tasks.reconcile_tick", acks_late=True, ignore_result=True)
+def reconcile_tick() -> int:
+    today = utcnow().date()
+    last_month = date.fromordinal(today.replace(day=1).toordinal() - 1)
+    periods = {f"{d.year}-{d.month:02d}" for d in (today, last_month)}
+    pairs = _connections()
+    for tenant_id, connection in pairs:
+        for period in sorted(periods):
+            reconcile_books.delay(tenant_id, connection, period)
+    return len(pairs)
