@@ -20,6 +20,7 @@ from connectors.toolkit import (
     HttpError,
     LocalTokenBucket,
     RateLimit,
+    acquire,
     amazon_rate_limit,
     parse_retry_after,
     shopify_call_limit,
@@ -157,3 +158,20 @@ def test_every_request_carries_connect_and_read_timeouts() -> None:
     HttpClient(API).request("GET", "orders")
     sent = responses.calls[0].request
     assert sent.req_kwargs["timeout"] == (5.0, 30.0)  # type: ignore[attr-defined]
+
+
+def test_acquire_waits_for_the_bucket_but_refuses_a_wait_longer_than_allowed() -> None:
+    clock = [0.0]
+    bucket = LocalTokenBucket("k", RateLimit(capacity=1, rate=0.5), clock=lambda: clock[0])
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock[0] += seconds
+
+    acquire(bucket, sleep=sleep)
+    acquire(bucket, sleep=sleep)  # empty: waits 2 s for the next token
+    assert slept == [pytest.approx(2.0)]
+    with pytest.raises(RateLimited) as refused:
+        acquire(bucket, max_wait=1.0, sleep=sleep)
+    assert refused.value.retry_after == pytest.approx(2.0)
