@@ -78,7 +78,7 @@ class Capability(StrEnum):
     PUSH_STOCK = "push_stock"
     PUSH_FULFILLMENT = "push_fulfillment"
     PUSH_CANCELLATION = "push_cancellation"
-    PUSH_REFUND = "push_refund"
+    PUSH_REFUND = "push_refund"  # no Protocol method yet: arrives with the refund push
     POST_DOCUMENTS = "post_documents"
     READ_DOCUMENTS = "read_documents"
     LIST_ACCOUNTS = "list_accounts"
