@@ -123,6 +123,9 @@ def reconcile(
             kept[res.id] -= take
             writes.resized[res.id] = kept[res.id]
             excess -= take
+    # Only the balances of the SKUs this order asks for: a batch snapshot holds every
+    # SKU of the batch, and building candidates from all of them is orders x balances.
+    wanted = {d.sku_id for d in need.demands}
     candidates = [
         Candidate(
             lv.warehouse_id,
@@ -135,7 +138,7 @@ def reconcile(
             stock.expiry[key],
         )
         for key, lv in stock.levels.items()
-        if lv.warehouse_id in rank
+        if lv.warehouse_id in rank and lv.sku_id in wanted
     ]
     ship_to = ShipTo(
         str(order.ship_to.get("country") or ""), str(order.ship_to.get("region") or "")

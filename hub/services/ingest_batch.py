@@ -24,10 +24,12 @@ from hub.domain.orders import Order
 from hub.services.allocation import ALLOCATABLE, allocate_batch
 from hub.services.inbox import PENDING, PROCESSED
 from hub.services.ingest import Outcome, map_record, process
-from hub.services.orders import add_order
+from hub.services.orders import ListingLookups, add_order
 from hub.services.sync_context import ChannelRef, SyncContext, load_channel
 
 __all__ = ["process_batch"]
+
+ALLOCATE_CHUNK = 25
 
 
 @dataclass
@@ -119,11 +121,17 @@ def _store(ctx: SyncContext, tenant_id: int, fresh: list[_Item]) -> dict[int, in
     """Insert every new order in one transaction; inbox id -> order id."""
     with ctx.uow(tenant_id) as uow:
         channels = {}
-        for item in fresh:
-            if item.channel.id not in channels:
-                channels[item.channel.id] = uow.channels.get(item.channel.id)
-            assert item.order is not None
-            add_order(uow, channels[item.channel.id], item.order)
+        lookups = ListingLookups()
+        # One flush for the whole batch (batched INSERTs) instead of one per lookup; the
+        # external ids were checked by _split (a race ends in IntegrityError at commit).
+        with uow.session.no_autoflush:
+            for item in fresh:
+                if item.channel.id not in channels:
+                    channels[item.channel.id] = uow.channels.get(item.channel.id)
+                assert item.order is not None
+                add_order(
+                    uow, channels[item.channel.id], item.order, lookups=lookups, known_new=True
+                )
         uow.session.flush()
         uow.commit()
     return {item.inbox_id: int(item.order.id) for item in fresh if item.order and item.order.id}
@@ -137,8 +145,9 @@ def _allocate_and_finish(
         for item in fresh
         if item.order is not None and item.order.status in ALLOCATABLE
     ]
-    if ready:
-        allocate_batch(ctx.uow(tenant_id), ready, actor="sync")
+    # Allocation batches stay small: its planning work grows with orders x balances locked.
+    for start in range(0, len(ready), ALLOCATE_CHUNK):
+        allocate_batch(ctx.uow(tenant_id), ready[start : start + ALLOCATE_CHUNK], actor="sync")
     i = inbox_records.c
     with ctx.uow(tenant_id) as uow:
         uow.session.execute(

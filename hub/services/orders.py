@@ -13,6 +13,7 @@ Version-aware upserts belong to the sync engine's inbox in front of this module.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -25,7 +26,7 @@ from hub.domain.errors import AlreadyExists, InvalidValue, NotFound
 from hub.domain.orders import Order, OrderStatus
 from mapping.holds import UNMAPPED_PREFIX, is_mapped, unmapped_reason
 
-__all__ = ["add_order", "get_order", "heal_orders", "held_orders", "store_order"]
+__all__ = ["ListingLookups", "add_order", "get_order", "heal_orders", "held_orders", "store_order"]
 
 _SEP = "; "
 # Only orders not yet allocated are held for a mapping.
@@ -50,15 +51,35 @@ def _check_currency(order: Order) -> None:
         )
 
 
-def _resolve_lines(uow: UnitOfWork, channel: Channel, order: Order) -> list[str]:
+@dataclass
+class ListingLookups:
+    """Listing lookups shared by the orders of one batch (one transaction): each channel
+    SKU is looked up once, the bundle listings once."""
+
+    listings: dict[tuple[int | None, str], tuple[int | None, int | None]] = field(
+        default_factory=dict
+    )
+    bundle_listing_ids: set[int] | None = None
+
+
+def _resolve_lines(
+    uow: UnitOfWork, channel: Channel, order: Order, lookups: ListingLookups | None = None
+) -> list[str]:
     """Point lines at their listing and SKU; return the channel SKUs still unmapped."""
-    bundle_listings = mapping_repos(uow).bundles.bundle_listing_ids()
+    lookups = lookups or ListingLookups()
+    if lookups.bundle_listing_ids is None:
+        lookups.bundle_listing_ids = mapping_repos(uow).bundles.bundle_listing_ids()
+    bundle_listings = lookups.bundle_listing_ids
     cache: dict[str, tuple[int | None, int | None]] = {}
+    for (channel_id, sku), found in lookups.listings.items():
+        if channel_id == channel.id:
+            cache[sku] = found
     unmapped = []
     for line in order.lines:
         if line.channel_sku not in cache:
             listing = uow.listings.find(channel_id=channel.id, channel_sku=line.channel_sku)
             cache[line.channel_sku] = (listing.id, listing.sku_id) if listing else (None, None)
+            lookups.listings[(channel.id, line.channel_sku)] = cache[line.channel_sku]
         line.listing_id, line.sku_id = cache[line.channel_sku]
         if not is_mapped(line, bundle_listings):
             unmapped.append(line.channel_sku)
@@ -102,23 +123,32 @@ def store_order(uow: UnitOfWork, channel_name: str, order: Order) -> Order:
         return order
 
 
-def add_order(uow: UnitOfWork, channel: Channel, order: Order) -> Order:
+def add_order(
+    uow: UnitOfWork,
+    channel: Channel,
+    order: Order,
+    *,
+    lookups: ListingLookups | None = None,
+    known_new: bool = False,
+) -> Order:
     """Inside an open unit of work (no commit): what store_order does, so a caller can
-    store many orders in one transaction (the sync engine's batch ingest)."""
+    store many orders in one transaction (the sync engine's batch ingest). A batch passes
+    shared `lookups` and, having checked the external ids itself, `known_new`; the order
+    is added to the session and written at the next flush."""
     assert uow.tenant_id is not None and channel.id is not None
     if order.tenant_id != uow.tenant_id or order.channel_id != channel.id:
         raise InvalidValue(
             "channel_id", order.channel_id, f"is not channel {channel.name}", order.label
         )
-    if uow.orders.by_external_id(channel.id, order.external_id) is not None:
+    if not known_new and uow.orders.by_external_id(channel.id, order.external_id) is not None:
         raise AlreadyExists("order", f"{channel.name}/{order.external_id}")
     _check_currency(order)
     children: list[Any] = [*order.lines, *order.shipping_lines, *order.tax_lines,
                            *order.discounts, *order.payments, *order.refunds]  # fmt: skip
     for child in children:
         child.tenant_id = uow.tenant_id
-    _apply_holds(order, channel, _resolve_lines(uow, channel, order))
-    uow.orders.add(order)
+    _apply_holds(order, channel, _resolve_lines(uow, channel, order, lookups))
+    uow.session.add(order)
     return order
 
 
