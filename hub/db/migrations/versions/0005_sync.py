@@ -7,6 +7,7 @@ Create Date: 2026-11-22 03:00:00
 """
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -21,15 +22,15 @@ depends_on: str | Sequence[str] | None = None
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
-def _id():
+def _id() -> sa.Column[int]:
     return sa.Column("id", ID, autoincrement=True, nullable=False, primary_key=True)
 
 
-def _ref(name, target, nullable=False):
+def _ref(name: str, target: str, nullable: bool = False) -> sa.Column[int]:
     return sa.Column(name, ID, sa.ForeignKey(target), nullable=nullable)
 
 
-def _time(name, nullable=False):
+def _time(name: str, nullable: bool = False) -> sa.Column[datetime]:
     return sa.Column(name, hub.db.types.UTCDateTime(timezone=True), nullable=nullable)
 
 
