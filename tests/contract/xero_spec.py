@@ -50,10 +50,15 @@ def _operation(method: str, path: str) -> tuple[dict[str, Any], list[dict[str, A
     raise AssertionError(f"{method} {path} is not an operation of the Xero Accounting API")
 
 
+@functools.cache
+def _validator(name: str) -> Draft202012Validator:
+    schema = {"$ref": f"#/components/schemas/{name}", "components": spec()["components"]}
+    return Draft202012Validator(schema)
+
+
 def validate_schema(name: str, instance: Any) -> None:
     """`instance` must satisfy components/schemas/`name` (Decimals count as numbers)."""
-    schema = {"$ref": f"#/components/schemas/{name}", "components": spec()["components"]}
-    errors = sorted(Draft202012Validator(schema).iter_errors(instance), key=str)
+    errors = sorted(_validator(name).iter_errors(instance), key=str)
     assert not errors, f"{name}: " + "; ".join(e.message for e in errors[:5])
 
 

@@ -43,13 +43,21 @@ def setup_books(
     lock_date: date | None = None,
     lock_policy: LockPolicy = LockPolicy.SHIFT,
     chart: dict[AccountRole, str] | None = None,
+    bank: str = BANK,
 ) -> None:
     catalog.create_channel(uow(), "shop", "shopify", home)
     accounting_mapping.create_connection(uow(), "books", system, settings or {})
     entries = [ChartEntry(role, code) for role, code in (chart or CHART).items()]
     accounting_mapping.set_accounts(uow(), "books", entries)
     accounting_mapping.set_tax_codes(uow(), "books", [TaxEntry("VAT", "VAT20")])
-    set_policy(uow, home=home, currencies=currencies, lock_date=lock_date, lock_policy=lock_policy)
+    set_policy(
+        uow,
+        home=home,
+        currencies=currencies,
+        lock_date=lock_date,
+        lock_policy=lock_policy,
+        bank=bank,
+    )
 
 
 def set_policy(
@@ -60,12 +68,13 @@ def set_policy(
     lock_date: date | None = None,
     lock_policy: LockPolicy = LockPolicy.SHIFT,
     posting_point: PostingPoint = PostingPoint.PAYMENT,
+    bank: str = BANK,
 ) -> None:
     accounting.set_policy(
         uow(),
         "books",
         lambda cid: PostingPolicy(
-            cid, home, BANK, posting_point, currencies, lock_date, lock_policy
+            cid, home, bank, posting_point, currencies, lock_date, lock_policy
         ),
     )
 
