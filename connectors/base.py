@@ -165,6 +165,9 @@ class StockLevelUpdate:
     quantity: int
     location_id: str | None = None
     parent_id: str | None = None  # e.g. WooCommerce product of a variation
+    # The figure the hub believes the platform holds now, for platforms that refuse a
+    # stale write (Shopify compareQuantity); None: set unconditionally.
+    expected: int | None = None
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,8 @@
 
 from connectors.toolkit.auth import ApiKeyHeaderAuth, BasicAuth, BearerAuth, OAuth1Auth
 from connectors.toolkit.context import ConnectorContext
-from connectors.toolkit.http import HttpClient, HttpError
+from connectors.toolkit.graphql import GraphQLError, graphql_errors, user_errors
+from connectors.toolkit.http import HttpClient, HttpError, ResponseCheck
 from connectors.toolkit.oauth import (
     InMemoryTokenStore,
     OAuth2RefreshAuth,
@@ -44,6 +45,7 @@ __all__ = [
     "BearerAuth",
     "ConnectorContext",
     "CursorPaginator",
+    "GraphQLError",
     "HttpClient",
     "HttpError",
     "InMemoryTokenStore",
@@ -63,16 +65,19 @@ __all__ = [
     "RateLimit",
     "RedisRateBudgets",
     "RedisTokenBucket",
+    "ResponseCheck",
     "RestStorefrontConnector",
     "Stream",
     "TokenSet",
     "TokenStore",
     "acquire",
     "amazon_rate_limit",
+    "graphql_errors",
     "hmac_sha256_base64",
     "parse_retry_after",
     "parse_utc",
     "shopify_call_limit",
     "shopify_graphql_throttle",
+    "user_errors",
     "verify_hmac_sha256_base64",
 ]

@@ -29,6 +29,10 @@ from connectors.toolkit.ratelimit import RateBudget, acquire
 from connectors.toolkit.retry import parse_retry_after, wait_retry_after
 
 log = logging.getLogger("connectors.http")
+# Reads a successful-looking response and raises a classified error when its *body*
+# says it failed (GraphQL "Throttled" arrives with HTTP 200).
+ResponseCheck = Callable[[requests.Response], None]
+
 
 DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds: a hung platform never hangs a worker
 
@@ -50,6 +54,7 @@ class HttpClient:
         auth: AuthBase | None = None,
         budget: RateBudget | None = None,
         feeders: Sequence[Feeder] = (),
+        checks: Sequence[ResponseCheck] = (),
         error_mapping: Mapping[int | type[Exception], Resolution] = ERROR_MAPPING,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         max_attempts: int = 4,
@@ -63,6 +68,7 @@ class HttpClient:
         self.session.auth = auth
         self.budget = budget
         self.feeders = tuple(feeders)
+        self.checks = tuple(checks)
         self.error_mapping = error_mapping
         self.timeout = timeout
         self.max_attempts = max_attempts
@@ -101,6 +107,8 @@ class HttpClient:
         if self.budget is not None:
             for feed in self.feeders:
                 feed(response, self.budget)
+        for check in self.checks:
+            check(response)
         resolution = classify(response.status_code, self.error_mapping)
         if resolution.action in (Action.SUCCESS, Action.IGNORE):
             return response

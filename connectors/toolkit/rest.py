@@ -37,7 +37,7 @@ from connectors.base import (
 )
 from connectors.errors import ERROR_MAPPING, ConnectorError, Resolution
 from connectors.toolkit.context import ConnectorContext
-from connectors.toolkit.http import HttpClient
+from connectors.toolkit.http import HttpClient, ResponseCheck
 from connectors.toolkit.oauth import OAuth2RefreshAuth, Refresh
 from connectors.toolkit.pagination import JsonPath, PageRequest, Paginator, dig
 from connectors.toolkit.ratefeeds import Feeder
@@ -82,6 +82,8 @@ class RestStorefrontConnector(Generic[ConfigT]):
     # Functions reading the platform's own counters (a tuple: functions stored as class
     # attributes would be bound as methods).
     rate_feeders: ClassVar[tuple[Feeder, ...]] = ()
+    # Body-level failure detectors run on every response (e.g. GraphQL errors).
+    response_checks: ClassVar[tuple[ResponseCheck, ...]] = ()
     error_mapping: ClassVar[Mapping[int | type[Exception], Resolution]] = ERROR_MAPPING
     stock_batch_size: ClassVar[int] = 100
 
@@ -97,6 +99,7 @@ class RestStorefrontConnector(Generic[ConfigT]):
             auth=self.authenticator(),
             budget=budget,
             feeders=self.rate_feeders,
+            checks=self.response_checks,
             error_mapping=self.error_mapping,
             sleep=self.context.sleep,
             secrets=[str(v) for v in secrets.values()],

@@ -34,8 +34,7 @@ from hub.services.inbox import FAILED, PENDING, PROCESSED, STALE, record_error, 
 from hub.services.orders import store_order
 from hub.services.sync_context import ChannelRef, SyncContext, load_channel
 from mapping.mapper import Context
-from mapping.platforms import woocommerce
-from mapping.platforms.shopify import ShopifyOrderMapper
+from mapping.platforms import shopify, woocommerce
 
 __all__ = ["MAPPERS", "Outcome", "map_record", "process", "process_many", "replay"]
 
@@ -45,7 +44,7 @@ OrderMapper = Callable[[dict[str, Any], Context], Order]
 # Platform -> function mapping one raw order; a channel's `platform` picks the entry.
 MAPPERS: dict[str, OrderMapper] = {
     "woocommerce": woocommerce.map_order,
-    "shopify": lambda record, context: ShopifyOrderMapper(context).map(record),
+    "shopify": shopify.map_order,  # GraphQL pulls and REST-shaped webhooks
 }
 
 # Statuses the platform decides; the rest (allocation, holds, shipping) belong to the hub.

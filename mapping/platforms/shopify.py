@@ -15,9 +15,10 @@ from hub.domain.money import Money, parse_decimal
 from hub.domain.orders import Discount, Order, OrderLine, ShippingLine, TaxLine
 from mapping.converters import currency_code, integer, optional_text, text, utc_datetime
 from mapping.mapper import Context, Fields, Mapper, Record, children, direct, mapping, path
+from mapping.platforms.shopify_graphql import is_graphql_order, map_graphql_order
 from mapping.statuses import Rule, resolve_status
 
-__all__ = ["ShopifyOrderMapper", "fx_from_price_set"]
+__all__ = ["ShopifyOrderMapper", "fx_from_price_set", "map_order"]
 
 
 def _money(record: Record, key: str, context: Context) -> Money:
@@ -136,6 +137,12 @@ class ShopifyOrderMapper(Mapper[Order]):
         )
 
     @mapping
+    def gid(self, record: Record) -> Fields:
+        # Webhooks are REST-shaped; the GID is the key a GraphQL pull uses for the order.
+        gid = record.get("admin_graphql_api_id")
+        return {"external_id": str(gid)} if gid else {}
+
+    @mapping
     def owner(self, record: Record) -> Fields:
         customer = record.get("customer") or {}
         name = " ".join(p for p in (customer.get("first_name"), customer.get("last_name")) if p)
@@ -162,3 +169,10 @@ class ShopifyOrderMapper(Mapper[Order]):
         }
         decision = resolve_status("shopify", observed, channel=channel, overrides=overrides)
         return {"status": decision.status, "status_reason": decision.reason}
+
+
+def map_order(record: Record, context: Context) -> Order:
+    """Either shape: a GraphQL order node (pulls) or a REST order (webhooks)."""
+    if is_graphql_order(record):
+        return map_graphql_order(record, context)
+    return ShopifyOrderMapper(context).map(record)

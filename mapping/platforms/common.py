@@ -1,0 +1,49 @@
+"""Small pieces every platform mapper needs: money at a path, and spreading an
+order-level discount over the lines so each line carries its net.
+
+The rule all platform mappers follow: a line's ``discount`` is everything taken off
+that line (its own discounts plus its share of order-level ones); ``Order.discounts``
+name the codes and carry only what no line carries (usually zero), so the books never
+count a discount twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from hub.domain.errors import InvalidValue
+from hub.domain.money import Money, parse_decimal
+from hub.domain.orders import OrderLine
+from mapping.mapper import Record, path
+
+__all__ = ["money_at", "rate_of", "spread_discount"]
+
+
+def money_at(record: Record, dotted: str, currency: str, default: Any = "0") -> Money:
+    """The amount at ``dotted`` (string, int or Decimal), rounded to ``currency``."""
+    raw = path(record, dotted, default)
+    return Money.of(default if raw is None or raw == "" else raw, currency, field=dotted)
+
+
+def rate_of(value: Any, field: str = "rate") -> Decimal:
+    """A tax *rate* (not money): platforms send JSON floats (Shopify ``rate``), which are
+    read through their shortest repr, e.g. 0.19 -> Decimal("0.19")."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    return parse_decimal(value if value is not None else "0", field)
+
+
+def spread_discount(amount: Money, lines: Sequence[OrderLine]) -> None:
+    """Add ``amount`` to the lines' discounts in proportion to what each line still costs,
+    to the minor unit (Money.allocate: the parts always add up to ``amount``)."""
+    if not amount.amount:
+        return
+    weights = [
+        (line.subtotal - (line.discount or Money.zero(amount.currency))).amount for line in lines
+    ]
+    if not lines or sum(weights) <= 0:
+        raise InvalidValue("discount", str(amount), "has no line to be spread over")
+    for line, share in zip(lines, amount.allocate(weights), strict=True):
+        line.discount = (line.discount or Money.zero(amount.currency)) + share
