@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from hub.db import tables as t
 from hub.db.tables_sync import inbox_records
+from hub.db.unit_of_work import UnitOfWork
 from hub.domain.errors import DomainError
 from hub.domain.orders import Order
 from hub.services.allocation import ALLOCATABLE, allocate_batch
@@ -121,7 +122,7 @@ def _store(ctx: SyncContext, tenant_id: int, fresh: list[_Item]) -> dict[int, in
     """Insert every new order in one transaction; inbox id -> order id."""
     with ctx.uow(tenant_id) as uow:
         channels = {}
-        lookups = ListingLookups()
+        lookups = _prefetch_listings(uow, fresh)
         # One flush for the whole batch (batched INSERTs) instead of one per lookup; the
         # external ids were checked by _split (a race ends in IntegrityError at commit).
         with uow.session.no_autoflush:
@@ -135,6 +136,29 @@ def _store(ctx: SyncContext, tenant_id: int, fresh: list[_Item]) -> dict[int, in
         uow.session.flush()
         uow.commit()
     return {item.inbox_id: int(item.order.id) for item in fresh if item.order and item.order.id}
+
+
+def _prefetch_listings(uow: UnitOfWork, fresh: list[_Item]) -> ListingLookups:
+    """Every listing the batch's lines name, in one query (not one per channel SKU)."""
+    wanted = {
+        (item.channel.id, line.channel_sku)
+        for item in fresh
+        if item.order is not None
+        for line in item.order.lines
+    }
+    lookups = ListingLookups()
+    if not wanted:
+        return lookups
+    lc = t.listings.c
+    rows = uow.session.execute(
+        select(lc.channel_id, lc.channel_sku, lc.id, lc.sku_id).where(
+            tuple_(lc.channel_id, lc.channel_sku).in_(list(wanted))
+        )
+    ).all()
+    found = {(r.channel_id, r.channel_sku): (r.id, r.sku_id) for r in rows}
+    for key in wanted:
+        lookups.listings[key] = found.get(key, (None, None))
+    return lookups
 
 
 def _allocate_and_finish(

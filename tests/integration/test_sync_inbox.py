@@ -137,3 +137,16 @@ def test_a_batch_with_two_versions_of_a_new_order_and_a_bad_record_stores_the_ne
     assert s.shop.level("BER", "SKU-A") == (10, 3)
     assert s.count(sync_errors, stage="map", field="quantity") == 1
     assert process_batch(s.ctx, s.tenant_id, _archive(s, newer)) == []  # archived already
+
+
+def test_a_new_order_with_an_unmapped_sku_is_stored_on_hold_and_reserves_nothing(
+    db: Database, tenant: Callable[[], UnitOfWork]
+) -> None:
+    s = sync_shop(db, tenant, {("BER", "SKU-A"): 10})
+    order = woo_order(9, "2026-11-01T10:00:00", [("SKU-A", 1), ("NOT-LISTED", 2)])
+    (outcome,) = process_batch(s.ctx, s.tenant_id, _archive(s, order))
+    assert outcome.result == "created"
+    status, reason = s.shop.status(s.order_id("9"))
+    assert status is OrderStatus.ON_HOLD
+    assert reason is not None and "unmapped SKU NOT-LISTED" in reason
+    assert s.shop.level("BER", "SKU-A") == (10, 0)
