@@ -18,8 +18,9 @@ from hub.domain.money import Money
 from hub.services import accounting, posting
 from hub.services.accounting_books import connection_id, open_books
 from reconciliation import Period, reconcile, summary, to_csv, to_json
+from reconciliation.channels import reconcile_channel
 
-__all__ = ["books_app", "reconcile_command", "register"]
+__all__ = ["books_app", "reconcile_channel_command", "reconcile_command", "register"]
 
 books_app = typer.Typer(help="Accounting documents: generate, post, list.", no_args_is_help=True)
 
@@ -218,6 +219,41 @@ def reconcile_command(
         raise typer.Exit(1)
 
 
+def reconcile_channel_command(
+    channel: Annotated[str, typer.Option("--channel", help="Channel name.")],
+    hours: Annotated[int | None, typer.Option("--hours", help="Order window.")] = None,
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Orders the channel has that the hub lacks, and stock drift; exit 1 if any."""
+    from hub.sync_runtime import build_context
+
+    h = hub()
+    uow, tenant_id = _uow_factory(tenant)
+    with uow:
+        channel_id = uow.channels.by_key(channel).id
+    assert channel_id is not None
+    report = reconcile_channel(build_context(h.settings), tenant_id, channel_id, window_hours=hours)
+
+    def human() -> str:
+        verdict = "RECONCILED" if report.reconciled else "NOT RECONCILED"
+        lines = [
+            f"{channel}: {verdict} ({report.checked_orders} orders, "
+            f"{report.checked_listings} listings checked)"
+        ]
+        lines += [f"  missing order {o}" for o in report.missing_orders]
+        lines += [
+            f"  stock {d.sku} (listing {d.listing}): channel {d.channel_shows} "
+            f"({d.source}), hub {d.hub_available}"
+            for d in report.drift
+        ]
+        return "\n".join(lines)
+
+    emit(report, as_json, human)
+    if not report.reconciled:
+        raise typer.Exit(1)
+
+
 def _day(field: str, text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -228,3 +264,4 @@ def _day(field: str, text: str) -> date:
 def register(app: typer.Typer) -> None:
     app.add_typer(books_app, name="books")
     app.command("reconcile")(reconcile_command)
+    app.command("reconcile-channel")(reconcile_channel_command)
