@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from connectors.base import Capability
 from hub.db import tables as t
 from hub.db.tables_sync import sync_cursors
 from hub.domain.clock import ensure_utc
@@ -103,6 +104,8 @@ def pull(ctx: SyncContext, dispatcher: Dispatcher, tenant_id: int, channel_id: i
         cursor = read_cursor(uow.session, channel_id, ORDERS)
         connector = ctx.connectors.storefront(uow.session, channel)
     settings = ctx.settings.for_channel(channel.settings)
+    if Capability.PULL_ORDERS not in connector.capabilities:
+        return PullReport(channel.name, ctx.clock())  # webhook-only platform: nothing to pull
     if cursor is not None and cursor.resume is not None and cursor.since is not None:
         since, base = cursor.since, cursor.since  # finish the interrupted pull as it began
     elif cursor is not None and cursor.since is not None:
@@ -147,6 +150,8 @@ def sweep(
         connector = ctx.connectors.storefront(uow.session, channel)
     hours = window_hours or int(ctx.settings.for_channel(channel.settings)["sweep_window_hours"])
     report = PullReport(channel.name, ctx.clock() - timedelta(hours=hours))
+    if Capability.PULL_ORDERS not in connector.capabilities:
+        return report
     for page in connector.iter_order_pages(report.since):
         with ctx.uow(tenant_id) as uow:
             ids = archive(uow.session, tenant_id, channel_id, page.records, "sweep")
