@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from connectors.base import RetriableError
 from hub.celery_app import app
-from hub.services import pull, relay, schedule
+from hub.services import pull, relay, resync, schedule
 from hub.services.allocation import allocate
 from hub.services.ingest_batch import process_batch
 from hub.services.sync_context import SyncContext
@@ -112,7 +112,7 @@ def relay_outbox(tenant_id: int) -> dict[str, Any]:
 
 @_task("hub.tasks.resync_channel")
 def resync_channel(tenant_id: int, channel_id: int) -> dict[str, Any]:
-    return relay.resync(context(), tenant_id, channel_id).as_dict()
+    return resync.resync(context(), tenant_id, channel_id).as_dict()
 
 
 JOB_TASKS = {"pull": pull_channel, "sweep": sweep_channel, "resync": resync_channel}

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from hub.cli.common import JsonOpt, TenantOpt, emit, hub, table
-from hub.services import ingest, pull, relay
+from hub.services import ingest, pull, relay, resync
 from hub.services.dispatch import InlineDispatcher
 from hub.services.inbox import list_errors
 from hub.services.sync_context import SyncContext
@@ -103,7 +103,7 @@ def sync_missing(
 def sync_resync(channel: ChannelOpt, tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
     """Push the current stock figure of every listed SKU of the channel."""
     tenant_id, channel_id = _ids(tenant, channel)
-    report = relay.resync(_context(), tenant_id, channel_id)
+    report = resync.resync(_context(), tenant_id, channel_id)
     emit(report.as_dict(), as_json, lambda: f"pushed {report.pushed}, failed {report.failed}")
 
 

@@ -1,4 +1,4 @@
-"""The outbox relay: deliver "stock.changed" events to the channels, and full resyncs.
+"""The outbox relay: deliver "stock.changed" events to the channels (resync: resync.py).
 
 One transaction per batch: claim pending events (FOR UPDATE SKIP LOCKED on PostgreSQL,
 so relays on several workers never take the same event; SQLite has one writer anyway),
@@ -29,7 +29,7 @@ from hub.services.inbox import record_error
 from hub.services.stock_events import STOCK_CHANGED, _pooled
 from hub.services.sync_context import ChannelRef, SyncContext, load_channel
 
-__all__ = ["RelayReport", "relay", "resync"]
+__all__ = ["Figures", "RelayReport", "push_figures", "relay"]
 
 
 @dataclass
@@ -91,7 +91,7 @@ def _relay_batch(ctx: SyncContext, tenant_id: int) -> RelayReport:
         delivered: list[int] = []
         for channel_id, figures in sorted(by_channel.items()):
             channel = load_channel(uow.session, channel_id, tenant_id)
-            if _push(ctx, uow.session, channel, figures, "outbox", report):
+            if push_figures(ctx, uow.session, channel, figures, "outbox", report):
                 delivered += event_ids[channel_id]
             else:
                 uow.session.execute(
@@ -107,40 +107,6 @@ def _relay_batch(ctx: SyncContext, tenant_id: int) -> RelayReport:
     return report
 
 
-def resync(ctx: SyncContext, tenant_id: int, channel_id: int) -> RelayReport:
-    """Push the current figure of every listed SKU of the channel (periodic full resync:
-    heals anything changed on the platform by hand)."""
-    report = RelayReport()
-    with ctx.uow(tenant_id) as uow:
-        channel = load_channel(uow.session, channel_id, tenant_id)
-        listed = _listed_skus(uow.session, channel_id)
-        v = ta.channel_stock_versions.c
-        published = {
-            r.sku_id: (r.version, r.available)
-            for r in uow.session.execute(
-                select(v.sku_id, v.version, v.available).where(
-                    v.channel_id == channel_id, v.sku_id.in_(listed), v.version > 0
-                )
-            )
-        }
-        unpublished = [s for s in listed if s not in published]
-        computed = _computed(uow.session, tenant_id, channel_id, unpublished)
-        figures = {**{s: (0, computed.get(s, 0)) for s in unpublished}, **published}
-        report.events = len(figures)
-        ok = _push(ctx, uow.session, channel, figures, "resync", report, force=True)
-        if ok:
-            uow.commit()
-    return report
-
-
-def _listed_skus(session: Session, channel_id: int) -> list[int]:
-    lc = t.listings.c
-    rows = session.execute(
-        select(lc.sku_id).where(lc.channel_id == channel_id, lc.sku_id.is_not(None)).distinct()
-    ).scalars()
-    return sorted(int(s) for s in rows)
-
-
 def _computed(session: Session, tenant_id: int, channel_id: int, skus: list[int]) -> dict[int, int]:
     if not skus:
         return {}
@@ -153,7 +119,7 @@ def _computed(session: Session, tenant_id: int, channel_id: int, skus: list[int]
     return {s: channel_available([pooled.get((channel_id, s), 0)], policy) for s in skus}
 
 
-def _push(
+def push_figures(
     ctx: SyncContext,
     session: Session,
     channel: ChannelRef,

@@ -12,7 +12,7 @@ from hub.db import tables as t
 from hub.db import tables_allocation as ta
 from hub.db.tables_sync import push_deliveries
 from hub.db.unit_of_work import UnitOfWork
-from hub.services import inventory, pull, relay
+from hub.services import inventory, pull, relay, resync
 from hub.sync_config import SyncSettings
 from tests.conftest import Database
 from tests.fakes.memshop import woo_order
@@ -146,6 +146,6 @@ def test_full_resync_pushes_every_listed_sku_with_its_current_figure(
         listed={"SKU-A": "71", "SKU-B": "72"},
     )
     s.platform.stock["71"] = 999  # changed by hand on the platform
-    report = relay.resync(s.ctx, s.tenant_id, s.channel_id)
+    report = resync.resync(s.ctx, s.tenant_id, s.channel_id)
     assert report.pushed == 2
     assert s.platform.stock == {"71": 10, "72": 3}
