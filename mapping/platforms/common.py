@@ -22,8 +22,13 @@ __all__ = ["money_at", "rate_of", "spread_discount"]
 
 
 def money_at(record: Record, dotted: str, currency: str, default: Any = "0") -> Money:
-    """The amount at ``dotted`` (string, int or Decimal), rounded to ``currency``."""
+    """The amount at ``dotted``, rounded to ``currency``. For platforms whose money fields
+    arrive as strings *or* JSON numbers (WooCommerce ``price``, Medusa, eBay): a number
+    decoded as float is read through its shortest repr, which gives back the digits the
+    platform wrote (12.5 -> "12.5"), never the binary approximation."""
     raw = path(record, dotted, default)
+    if isinstance(raw, float):
+        raw = repr(raw)
     return Money.of(default if raw is None or raw == "" else raw, currency, field=dotted)
 
 

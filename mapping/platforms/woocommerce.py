@@ -4,6 +4,13 @@ Prices: a line's unit price is `subtotal / quantity` (before coupons), its disco
 `subtotal - total`, its tax `total_tax`; `price` is a JSON number and may be a float,
 so it is never read. Times come from the `*_gmt` fields. A line without a SKU (Woo
 allows it) is named `#<variation_id or product_id>` so it can still be mapped.
+
+Coupons are already inside each line's `total`, so `coupon_lines` only name the codes
+(amount zero: the lines carry it). A negative fee line is how shops give an order-level
+discount: it is spread over the lines (Money.allocate, exact to the cent). A positive
+fee is a charge, kept as a shipping-like line. Refunds come from `refund_details` (the
+connector adds `GET /orders/<id>/refunds` to orders that have refunds); a refund that
+gives items back (negative line quantities) is a restock.
 """
 
 from __future__ import annotations
@@ -13,9 +20,18 @@ from decimal import Decimal
 
 from hub.domain.errors import InvalidValue
 from hub.domain.money import Money
-from hub.domain.orders import Discount, Order, OrderLine, Payment, ShippingLine, TaxLine
+from hub.domain.orders import (
+    Discount,
+    Order,
+    OrderLine,
+    Payment,
+    Refund,
+    ShippingLine,
+    TaxLine,
+)
 from mapping.converters import currency_code, integer, optional_text, text, utc_datetime
-from mapping.mapper import Context, Fields, Mapper, Record, children, direct, mapping, path
+from mapping.mapper import Context, Fields, Mapper, Record, children, direct, mapping
+from mapping.platforms.common import money_at, spread_discount
 from mapping.statuses import Rule, resolve_status
 
 __all__ = ["WooOrderMapper", "map_order"]
@@ -23,7 +39,7 @@ __all__ = ["WooOrderMapper", "map_order"]
 
 def _money(record: Record, key: str, context: Context) -> Money:
     assert context.currency is not None
-    return Money.of(path(record, key, "0") or "0", context.currency, field=key)
+    return money_at(record, key, context.currency)  # strings or numbers
 
 
 class WooLineMapper(Mapper[OrderLine]):
@@ -95,7 +111,8 @@ class WooCouponMapper(Mapper[Discount]):
 
     @mapping
     def amount(self, record: Record) -> Fields:
-        return {"amount": _money(record, "discount", self.context)}
+        assert self.context.currency is not None
+        return {"amount": Money.zero(self.context.currency)}  # already inside line totals
 
 
 class WooOrderMapper(Mapper[Order]):
@@ -165,5 +182,51 @@ class WooOrderMapper(Mapper[Order]):
         }
 
 
+def _fees(record: Record, order: Order) -> None:
+    for fee in record.get("fee_lines") or []:
+        amount = money_at(fee, "total", order.currency)
+        name = str(fee.get("name") or "fee")
+        if amount.amount < 0:
+            spread_discount(-amount, order.lines)
+            order.discounts.append(Discount(code=name, amount=Money.zero(order.currency)))
+        elif amount.amount > 0:
+            order.shipping_lines.append(ShippingLine(title=f"fee: {name}", price=amount))
+
+
+def _refunds(record: Record, order: Order, context: Context) -> None:
+    details = {str(r.get("id")): r for r in record.get("refund_details") or []}
+    for summary in record.get("refunds") or []:
+        refund = details.get(str(summary.get("id")), summary)
+        amount = refund.get("amount")
+        money = Money.of(amount, order.currency) if amount is not None else None
+        if money is None:  # the summary's total is negative ("-10.00")
+            money = -money_at(summary, "total", order.currency)
+        lines = [
+            {
+                "line": next(
+                    (str(m.get("value")) for m in item.get("meta_data") or []
+                     if m.get("key") == "_refunded_item_id"),
+                    str(item.get("id")),
+                ),
+                "quantity": abs(int(item.get("quantity") or 0)),
+            }
+            for item in refund.get("line_items") or []
+        ]  # fmt: skip
+        created = refund.get("date_created_gmt")
+        order.refunds.append(
+            Refund(
+                amount=money,
+                external_id=str(summary.get("id")),
+                reason=str(refund.get("reason") or summary.get("reason") or ""),
+                restock=any(line["quantity"] for line in lines),
+                lines=lines,
+                created_at=utc_datetime(created, context) if created else order.placed_at,
+            )
+        )
+
+
 def map_order(record: Record, context: Context) -> Order:
-    return WooOrderMapper(context).map(record)
+    order = WooOrderMapper(context).map(record)
+    _fees(record, order)
+    _refunds(record, order, context)
+    return order

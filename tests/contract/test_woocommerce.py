@@ -55,6 +55,9 @@ def test_orders_are_asked_for_by_gmt_modification_time_with_basic_auth() -> None
         json=documented,
         headers={"X-WP-Total": "1", "X-WP-TotalPages": "1"},
     )
+    refunded = [o["id"] for o in documented if o["refunds"]]
+    for order_id in refunded:
+        responses.get(f"{API}orders/{order_id}/refunds", json=docs.documented_refunds())
     paris = timezone(timedelta(hours=1))
     (page,) = connector().iter_order_pages(datetime(2025, 3, 1, 9, 0, tzinfo=paris))
     assert [r.external_id for r in page.records] == [str(o["id"]) for o in documented]
@@ -62,6 +65,8 @@ def test_orders_are_asked_for_by_gmt_modification_time_with_basic_auth() -> None
     assert record.external_id == "727"
     assert record.updated_at == datetime(2017, 3, 22, 19, 28, 8, tzinfo=UTC)  # the _gmt field
     assert record.payload == documented[0]
+    with_refunds = next(r for r in page.records if r.external_id == str(refunded[0]))
+    assert with_refunds.payload["refund_details"] == docs.documented_refunds()
     sent = responses.calls[0].request.headers["Authorization"]
     assert sent == "Basic " + base64.b64encode(b"ck_live_1:cs_live_2").decode()
 

@@ -63,3 +63,13 @@ def documented_parameters(doc: str, section: str) -> set[str]:
     start = text.index(f"## {section} ##")
     end = text.find("\n## ", start + 1)
     return set(re.findall(r"^\| `([a-z_]+)`", text[start:end], re.M))
+
+
+def documented_refunds() -> list[dict[str, Any]]:
+    """The `GET /orders/<id>/refunds` response example (order 723's two refunds)."""
+    return copy.deepcopy(_json_example("_order-refunds.md", "List all refunds"))
+
+
+def documented_order_with_refunds() -> dict[str, Any]:
+    """Order 723 of the list example: the one with a refund summary."""
+    return next(o for o in documented_orders() if o["refunds"])

@@ -20,7 +20,9 @@ from requests.auth import AuthBase
 from connectors.base import (
     Capability,
     ConnectorConfig,
+    FulfillmentPush,
     PushResult,
+    RawRecord,
     RejectedItem,
     StockLevelUpdate,
     secret,
@@ -58,7 +60,14 @@ class WooCommerceConnector(RestStorefrontConnector[WooCommerceConfig]):
     name: ClassVar[str] = "woocommerce"
     config_model = WooCommerceConfig
     capabilities = frozenset(
-        {Capability.PULL_ORDERS, Capability.GET_ORDER, Capability.WEBHOOKS, Capability.PUSH_STOCK}
+        {
+            Capability.PULL_ORDERS,
+            Capability.GET_ORDER,
+            Capability.WEBHOOKS,
+            Capability.PUSH_STOCK,
+            Capability.PUSH_FULFILLMENT,
+            Capability.PUSH_CANCELLATION,
+        }
     )
     orders = Stream(
         path="orders",
@@ -83,6 +92,31 @@ class WooCommerceConnector(RestStorefrontConnector[WooCommerceConfig]):
     def changed_since_params(self, since: datetime) -> dict[str, Any]:
         gmt = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
         return {"modified_after": gmt, "dates_are_gmt": "true", "per_page": self.config.per_page}
+
+    def to_record(self, item: Any) -> RawRecord:
+        record = super().to_record(item)
+        if not item.get("refunds") or "refund_details" in item:
+            return record
+        details = self.http.get_json(f"orders/{record.external_id}/refunds")
+        return RawRecord(record.kind, record.external_id, record.updated_at,
+                         {**item, "refund_details": details})  # fmt: skip
+
+    def push_fulfillment(self, fulfillment: FulfillmentPush) -> PushResult:
+        tracking = {
+            "carrier": fulfillment.carrier,
+            "tracking_number": fulfillment.tracking_number,
+            "tracking_url": fulfillment.tracking_url,
+            "lines": dict(fulfillment.lines),
+        }
+        body = {"status": "completed", "meta_data": [{"key": "_hub_tracking", "value": tracking}]}
+        self.http.request("PUT", f"orders/{fulfillment.order_external_id}", json=body)
+        return PushResult([fulfillment.order_external_id], (), calls=1)
+
+    def push_cancellation(self, order_external_id: str, reason: str) -> PushResult:
+        note = {"note": f"Cancelled by the hub: {reason}", "customer_note": False}
+        self.http.request("PUT", f"orders/{order_external_id}", json={"status": "cancelled"})
+        self.http.request("POST", f"orders/{order_external_id}/notes", json=note)
+        return PushResult([order_external_id], (), calls=2)
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
         secret = self.config.webhook_secret
