@@ -12,13 +12,12 @@ from connectors.base import AccountingConnector
 from hub.cli.common import JsonOpt, TenantOpt, emit, hub, table, tenant_uow
 from hub.db.accounting_store import DocumentStore, PostingPolicy
 from hub.db.unit_of_work import UnitOfWork
-from hub.domain.documents import DocumentStatus, LockPolicy, PostingPoint
+from hub.domain.documents import DocumentStatus, LockPolicy, PostingPoint, SummaryMode
 from hub.domain.errors import InvalidValue
 from hub.domain.money import Money
 from hub.services import accounting, posting
 from hub.services.accounting_books import connection_id, open_books
 from reconciliation import Period, reconcile, summary, to_csv, to_json
-from reconciliation.channels import reconcile_channel
 
 __all__ = ["books_app", "reconcile_channel_command", "reconcile_command", "register"]
 
@@ -54,6 +53,7 @@ def policy(
     posting_point: Annotated[PostingPoint, typer.Option("--posting-point")] = PostingPoint.PAYMENT,
     lock_date: Annotated[str | None, typer.Option("--lock-date", help="Closed up to.")] = None,
     lock_policy: Annotated[LockPolicy, typer.Option("--lock-policy")] = LockPolicy.SHIFT,
+    summary_mode: Annotated[SummaryMode, typer.Option("--summary")] = SummaryMode.PER_ORDER,
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -69,6 +69,7 @@ def policy(
             tuple(c.upper() for c in currency or ()),
             locked,
             lock_policy,
+            summary_mode,
         )
 
     accounting.set_policy(tenant_uow(tenant), connection, build)
@@ -227,6 +228,7 @@ def reconcile_channel_command(
 ) -> None:
     """Orders the channel has that the hub lacks, and stock drift; exit 1 if any."""
     from hub.sync_runtime import build_context
+    from reconciliation.channels import reconcile_channel
 
     h = hub()
     uow, tenant_id = _uow_factory(tenant)

@@ -20,6 +20,7 @@ from hub.domain.documents import (
     EntryLine,
     LockPolicy,
     PostingPoint,
+    SummaryMode,
 )
 from hub.domain.errors import NotFound
 from hub.domain.money import Money
@@ -38,6 +39,7 @@ class PostingPolicy:
     currencies: Sequence[str] = field(default_factory=tuple)
     lock_date: date | None = None
     lock_policy: LockPolicy = LockPolicy.SHIFT
+    summary: SummaryMode = SummaryMode.PER_ORDER
 
 
 def document_row(doc: Document) -> dict[str, Any]:
@@ -68,6 +70,7 @@ def document_row(doc: Document) -> dict[str, Any]:
         "flags": list(doc.flags),
         "external_id": doc.external_id,
         "generation": doc.generation,
+        "members": list(doc.members),
         "attempts": doc.attempts,
         "posted_at": doc.posted_at,
     }
@@ -98,6 +101,7 @@ def row_document(r: Any) -> Document:
         flags=list(r.flags),
         external_id=r.external_id,
         generation=r.generation,
+        members=list(r.members or []),
         attempts=r.attempts,
         posted_at=r.posted_at,
         id=r.id,
@@ -128,6 +132,7 @@ class DocumentStore:
             tuple(row.currencies),
             row.lock_date,
             row.lock_policy,
+            row.summary,
         )
 
     def save_policy(self, policy: PostingPolicy) -> None:
@@ -139,6 +144,7 @@ class DocumentStore:
             "posting_point": policy.posting_point,
             "lock_date": policy.lock_date,
             "lock_policy": policy.lock_policy,
+            "summary": policy.summary,
         }
         changed = self.session.execute(
             update(accounting_policies)

@@ -18,7 +18,13 @@ from sqlalchemy import (
 
 from hub.db.tables import metadata
 from hub.db.types import EnumText, ExactDecimal, Id, UTCDateTime
-from hub.domain.documents import DocumentKind, DocumentStatus, LockPolicy, PostingPoint
+from hub.domain.documents import (
+    DocumentKind,
+    DocumentStatus,
+    LockPolicy,
+    PostingPoint,
+    SummaryMode,
+)
 
 
 def _id() -> Column[int]:
@@ -43,6 +49,7 @@ accounting_policies = Table(
     Column("posting_point", EnumText(PostingPoint), nullable=False),
     Column("lock_date", Date, nullable=True),  # books closed up to and including this date
     Column("lock_policy", EnumText(LockPolicy), nullable=False),
+    Column("summary", EnumText(SummaryMode), nullable=False, default=SummaryMode.PER_ORDER),
     UniqueConstraint("connection_id", name="uq_accounting_policies_connection"),
 )
 
@@ -69,6 +76,7 @@ accounting_documents = Table(
     Column("flags", JSON, nullable=False, default=list),
     Column("external_id", String(200), nullable=True),
     Column("generation", Integer, nullable=False, default=1),
+    Column("members", JSON, nullable=False, default=list),
     Column("attempts", Integer, nullable=False, default=0),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("posted_at", UTCDateTime(), nullable=True),

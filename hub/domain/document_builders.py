@@ -25,6 +25,8 @@ __all__ = [
     "Payout",
     "bill_for_receipt",
     "credit_note_for_refund",
+    "daily_key",
+    "daily_summary",
     "documents_for_payout",
     "order_key",
     "refund_key",
@@ -277,3 +279,44 @@ def _payout_doc(
         source=f"payout:{payout.channel}:{payout.external_id}",
         payout=f"{payout.channel}:{payout.external_id}",
     )
+
+
+def daily_key(channel: str, day: date, currency: str) -> str:
+    return f"{channel}:daily:{day.isoformat()}:{currency}"
+
+
+def daily_summary(
+    channel: str, day: date, orders: Sequence[Document], books: Books, tenant_id: int
+) -> Document:
+    """One receipt for a channel's day in one currency: the orders' lines added up per
+    (account, tax code). `members` names the orders it covers, for late arrivals and
+    payouts. The rate is left to the books: orders of a day may carry different rates."""
+    if not orders:
+        raise InvalidValue("orders", [], "a daily summary needs orders", f"{channel} {day}")
+    currency = orders[0].currency
+    sums: dict[tuple[str, str | None], Money] = {}
+    for doc in orders:
+        if doc.currency != currency:
+            raise InvalidValue("currency", doc.currency, f"summary is in {currency}", doc.label)
+        for line in doc.lines:
+            slot = (line.account, line.tax_code)
+            sums[slot] = sums.get(slot, Money.zero(currency)) + line.amount
+    lines = [
+        EntryLine(account, amount, tax_code, memo=f"{len(orders)} orders {day.isoformat()}")
+        for (account, tax_code), amount in sums.items()
+        if amount.amount
+    ]
+    summary = Document(
+        tenant_id=tenant_id,
+        connection_id=books.connection_id,
+        kind=DocumentKind.SALES_RECEIPT,
+        key=daily_key(channel, day, currency),
+        date=day,
+        currency=currency,
+        lines=sorted(lines, key=lambda ln: -ln.amount.amount),  # the clearing debit first
+        party=channel,
+        source=f"daily:{channel}:{day.isoformat()}",
+        members=sorted(d.key for d in orders),
+    )
+    summary.check_balanced()
+    return summary

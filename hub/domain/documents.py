@@ -24,6 +24,7 @@ __all__ = [
     "EntryLine",
     "LockPolicy",
     "PostingPoint",
+    "SummaryMode",
     "Unbalanced",
     "apply_period_lock",
     "idempotency_key",
@@ -50,6 +51,11 @@ class DocumentStatus(StrEnum):
 class PostingPoint(StrEnum):
     PAYMENT = "payment"
     SHIPMENT = "shipment"
+
+
+class SummaryMode(StrEnum):
+    PER_ORDER = "per_order"  # one receipt / invoice per order
+    DAILY = "daily"  # one receipt per channel, day and currency (closed days only)
 
 
 class LockPolicy(StrEnum):
@@ -107,6 +113,7 @@ class Document:
     flags: list[str] = field(default_factory=list)
     external_id: str | None = None
     generation: int = 1  # bumped when repair re-posts, so idempotency keys never replay
+    members: list[str] = field(default_factory=list)  # order keys a daily summary covers
     attempts: int = 0
     posted_at: datetime | None = None
     id: int | None = None

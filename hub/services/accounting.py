@@ -25,11 +25,18 @@ from hub.domain.document_builders import (
     refund_key,
     sales_document,
 )
-from hub.domain.documents import Document, DocumentKind, DocumentStatus, PostingPoint
+from hub.domain.documents import (
+    Document,
+    DocumentKind,
+    DocumentStatus,
+    PostingPoint,
+    SummaryMode,
+)
 from hub.domain.errors import DomainError, NotFound
 from hub.domain.money import Money
 from hub.domain.orders import Order, OrderStatus
 from hub.services.accounting_books import connection_id, load_books
+from hub.services.accounting_daily import DailyCollector, Emit
 
 __all__ = [
     "POST_TOPIC",
@@ -144,9 +151,16 @@ def generate_documents(
             for doc in docs:
                 _store(uow, store, doc, existing.get(doc.key), report)
 
+        daily = (
+            DailyCollector(books, tenant_id, utcnow().date(), existing)
+            if policy.summary is SummaryMode.DAILY
+            else None
+        )
         for order in uow.orders.list():
             channel = channels[order.channel_id]
-            _order_documents(order, channel, books, policy, emit)
+            _order_documents(order, channel, books, policy, emit, daily)
+        if daily is not None:
+            daily.flush(emit)
         for receipt in uow.receipts.list():
             po = uow.purchase_orders.get(receipt.purchase_order_id)
             supplier = uow.suppliers.get(po.supplier_id)
@@ -159,11 +173,14 @@ def generate_documents(
                     _one, bill_for_receipt, receipt, supplier.code, supplier.name, po.number, books
                 ),
             )
+        summaries = [d for d in store.documents(cid) if d.members]
         for payout in store.payouts(channels):
             base = f"{payout.channel}:payout:{payout.external_id}"
             settled = [order_key(payout.channel, o) for o in payout.orders] + [
                 refund_key(payout.channel, o, r) for o, r in payout.refunds
             ]
+            # A daily summary belongs to the payout that settles all of its orders.
+            settled += [d.key for d in summaries if set(d.members) <= set(settled)]
             store.link_payout(cid, settled, f"{payout.channel}:{payout.external_id}")
             emit(
                 base,
@@ -180,7 +197,8 @@ def _order_documents(
     channel: str,
     books: Books,
     policy: PostingPolicy,
-    emit: Callable[[str, DocumentKind, str, Callable[[], list[Document]]], None],
+    emit: Emit,
+    daily: DailyCollector | None,
 ) -> None:
     paid = bool(order.payments)
     if policy.posting_point is PostingPoint.PAYMENT:
@@ -193,12 +211,19 @@ def _order_documents(
         return
     kind = DocumentKind.SALES_RECEIPT if paid else DocumentKind.SALES_INVOICE
     day = on
+    if daily is not None and paid and daily.offer(order, channel, day, emit):
+        _refund_documents(order, channel, books, emit)
+        return
     emit(
         order_key(channel, order.external_id),
         kind,
         f"order:{order.id}",
         partial(_one, partial(sales_document, paid=paid), order, channel, books, day),
     )
+    _refund_documents(order, channel, books, emit)
+
+
+def _refund_documents(order: Order, channel: str, books: Books, emit: Emit) -> None:
     for refund in order.refunds:
         if not refund.external_id:
             continue

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from hub.db.accounting_store import PostingPolicy
 from hub.db.unit_of_work import UnitOfWork
-from hub.domain.documents import LockPolicy, PostingPoint
+from hub.domain.documents import LockPolicy, PostingPoint, SummaryMode
 from hub.domain.mappings import AccountRole
 from hub.domain.money import Money
 from hub.domain.orders import Order, OrderLine, Payment, Refund, ShippingLine, TaxLine
@@ -69,12 +69,13 @@ def set_policy(
     lock_policy: LockPolicy = LockPolicy.SHIFT,
     posting_point: PostingPoint = PostingPoint.PAYMENT,
     bank: str = BANK,
+    summary: SummaryMode = SummaryMode.PER_ORDER,
 ) -> None:
     accounting.set_policy(
         uow(),
         "books",
         lambda cid: PostingPolicy(
-            cid, home, bank, posting_point, currencies, lock_date, lock_policy
+            cid, home, bank, posting_point, currencies, lock_date, lock_policy, summary
         ),
     )
 

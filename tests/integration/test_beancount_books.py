@@ -14,7 +14,7 @@ import pytest
 
 from connectors.accounting.beancount import BeancountConfig, BeancountConnector
 from hub.db.accounting_store import DocumentStore
-from hub.domain.documents import DocumentStatus
+from hub.domain.documents import DocumentStatus, SummaryMode
 from hub.domain.money import Money
 from hub.services import accounting, posting
 from reconciliation import Outcome, Period, reconcile, summary
@@ -22,6 +22,7 @@ from tests.integration.books_setup import (
     UowFactory,
     paid_order,
     refund,
+    set_policy,
     setup_books,
     supplier_receipt,
 )
@@ -237,3 +238,30 @@ def test_tampered_books_show_amount_mismatch_duplicate_and_status_drift_and_repa
     }
     assert report.repaired == []
     assert ledger.read_text() == before  # nothing posted, nothing deleted
+
+
+def test_a_daily_summary_posts_one_receipt_per_closed_day_and_late_orders_on_their_own(
+    books: tuple[UowFactory, BeancountConnector, Path],
+) -> None:
+    uow, connector, ledger = books
+    set_policy(uow, summary=SummaryMode.DAILY)
+    for n, price in enumerate(["100.00", "50.00", "20.00"]):
+        paid_order(uow, f"d{n}", price=price, tax="0", day=date(2026, 11, 3))
+    paid_order(uow, "d3", price="30.00", tax="0", day=date(2026, 11, 4))
+    paid_order(uow, "bad", tax_title="GST", day=date(2026, 11, 3))  # cannot be built
+    report = accounting.generate_documents(uow(), "books")
+    assert sorted(report.created) == ["shop:daily:2026-11-03:USD", "shop:daily:2026-11-04:USD"]
+    assert list(report.held) == ["shop:order:bad"]  # held alone; the day still goes
+    posting.post_pending_documents(uow, "books", connector)
+    assert bean_check(ledger).returncode == 0
+    assert balances(ledger)["Income:Sales"] == Decimal("-200.00")
+    day = block_of(ledger, "shop:daily:2026-11-03:USD")
+    assert "Assets:Clearing:Shop  170.00 USD" in day and "Income:Sales  -170.00 USD" in day
+
+    paid_order(uow, "d4", price="5.00", tax="0", day=date(2026, 11, 3))  # arrives late
+    late = accounting.generate_documents(uow(), "books")
+    assert late.created == ["shop:order:d4"]
+    posting.post_pending_documents(uow, "books", connector)
+    assert 'hub_flags: "late_for_daily:2026-11-03"' in block_of(ledger, "shop:order:d4")
+    report_after = reconcile(uow, "books", connector, NOVEMBER)
+    assert report_after.counts()["matched"] == 3 and report_after.counts()["held"] == 1
