@@ -7,11 +7,9 @@ month and last month, posting what is missing; never deleting).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from celery import Task
 from sqlalchemy import select
 
 from connectors.base import RetriableError
@@ -22,7 +20,7 @@ from hub.db.tables_mapping import accounting_connections
 from hub.domain.clock import utcnow
 from hub.services import accounting, posting
 from hub.services.accounting_books import open_books
-from hub.tasks import RETRIABLE
+from hub.tasks import _task  # the same retry policy as every hub task
 from reconciliation import Period, reconcile
 
 __all__ = ["accounting_tick", "post_documents", "reconcile_books", "reconcile_tick"]
@@ -35,19 +33,6 @@ def _the_hub() -> Hub:
     if _hub is None:
         _hub = bootstrap()
     return _hub
-
-
-def _task(name: str) -> Callable[[Callable[..., Any]], Task[Any, Any]]:
-    return app.task(
-        name=name,
-        autoretry_for=RETRIABLE,
-        retry_backoff=2,
-        retry_backoff_max=600,
-        retry_jitter=True,
-        max_retries=12,
-        acks_late=True,
-        reject_on_worker_lost=True,
-    )
 
 
 def _connections() -> list[tuple[int, str]]:

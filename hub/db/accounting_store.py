@@ -51,15 +51,7 @@ def document_row(doc: Document) -> dict[str, Any]:
         "date": doc.date,
         "currency": doc.currency,
         "total": doc.total.amount if doc.lines else Decimal(0),
-        "lines": [
-            {
-                "account": ln.account,
-                "amount": str(ln.amount.amount),
-                "tax_code": ln.tax_code,
-                "memo": ln.memo,
-            }
-            for ln in doc.lines
-        ],
+        "lines": doc.line_records(),
         "party": doc.party,
         "source": doc.source,
         "payout": doc.payout,

@@ -127,6 +127,18 @@ class Document:
         """The document's gross: the sum of its debits."""
         return total([line.amount for line in self.lines if line.debit], self.currency)
 
+    def line_records(self) -> list[dict[str, str | None]]:
+        """The lines as plain JSON records: stored as such, and handed to connectors."""
+        return [
+            {
+                "account": ln.account,
+                "amount": str(ln.amount.amount),
+                "tax_code": ln.tax_code,
+                "memo": ln.memo,
+            }
+            for ln in self.lines
+        ]
+
     def account_total(self, account: str) -> Money:
         return total([ln.amount for ln in self.lines if ln.account == account], self.currency)
 

@@ -56,15 +56,7 @@ class PostingReport:
 def outgoing(doc: Document) -> OutgoingDocument:
     """The connector-facing shape: lines with signed amounts (debit positive)."""
     payload: dict[str, Any] = {
-        "lines": [
-            {
-                "account": ln.account,
-                "amount": str(ln.amount.amount),
-                "tax_code": ln.tax_code,
-                "memo": ln.memo,
-            }
-            for ln in doc.lines
-        ],
+        "lines": doc.line_records(),
         "party": doc.party,
         "reference": short_reference(doc.key),
         "source": doc.source,
