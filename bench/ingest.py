@@ -7,9 +7,9 @@ file) it seeds a channel selling 100 SKUs from two warehouses, builds the orders
 (1-3 lines, wc/v3 shape) outside the clock, then times the sync engine's own path: pages
 of 200 raw records archived in one transaction each, then `process_batch` (map, store new
 orders in one transaction, allocate_batch, mark the inbox). PostgreSQL runs
-HUB_BENCH_WORKERS processes (default 1) on disjoint pages, as Celery workers would; on a
-2-core machine two workers contend for the same balance and published-figure rows and
-gain nothing. SQLite has one writer, so one.
+HUB_BENCH_WORKERS processes (default 2, one per core here) on disjoint pages, as Celery
+workers would; they contend for the same balance and published-figure rows, which is the
+point. SQLite has one writer, so one.
 
 Baseline in the same run: archive only (the raw INSERTs every order pays before any
 mapping), so `ratio` says what mapping + upsert + allocation cost on top. Throughputs
@@ -47,7 +47,7 @@ ADMIN_URL = os.environ.get(
     "HUB_BENCH_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 ORDERS = int(os.environ.get("HUB_BENCH_ORDERS", "10000"))
-WORKERS = int(os.environ.get("HUB_BENCH_WORKERS", "1"))
+WORKERS = int(os.environ.get("HUB_BENCH_WORKERS", "2"))
 PAGE = 200
 SKUS = 100
 START = datetime(2026, 11, 1, tzinfo=UTC)
