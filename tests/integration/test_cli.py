@@ -39,6 +39,14 @@ def test_demo_runs_on_the_embedded_default_and_is_idempotent(tmp_path: Path) -> 
     assert stock["TENT-2P", "BER"]["on_hand"] == 18  # 30 received - 12 transferred
     assert stock["TENT-2P", "BER"]["available"] == 16  # safety stock 2
     assert stock["TENT-2P", "NJ"]["on_hand"] == 12
+    # Orders came in from the simulated Shopify store, were allocated, and the store was
+    # told the resulting figures.
+    front = result["storefront"]
+    assert front["orders_pulled"] == 6
+    assert {o["status"] for o in front["orders"]} == {"allocated"}
+    assert stock["STOVE-MINI", "BER"]["reserved"] > 0
+    assert front["platform_stock"]["STOVE-MINI"] == stock["STOVE-MINI", "BER"]["available"]
+    assert front["platform_stock"]["TENT-2P"] == 16 + 12
     again = hub(tmp_path, "demo", "--json")
     assert json.loads(again.stdout)["seeded"] is False
     assert json.loads(again.stdout)["stock"] == result["stock"]
