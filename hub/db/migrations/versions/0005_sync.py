@@ -50,7 +50,6 @@ def upgrade() -> None:
         sa.Column("status", sa.String(16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         _time("processed_at", nullable=True),
-        _time("kicked_at", nullable=True),
         sa.Column("order_id", ID, nullable=True),
         sa.UniqueConstraint(
             "channel_id", "kind", "external_id", "version", name="uq_inbox_records_version"
