@@ -13,13 +13,13 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectors.base import StorefrontConnector
+from connectors.base import FatalConfigurationError, StorefrontConnector
 from connectors.registry import Registry, default_registry
 from connectors.toolkit import ConnectorContext, LocalRateBudgets, RateBudgets
 from hub.db import tables as t
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.clock import utcnow
-from hub.domain.errors import InvalidValue, NotFound
+from hub.domain.errors import NotFound
 from hub.sync_config import SyncSettings
 
 __all__ = [
@@ -100,16 +100,18 @@ class RegistryConnectors:
         opened = self.open_connection(session, channel) if self.open_connection else None
         if opened is not None:
             return opened
-        name = str(channel.settings.get("connector") or channel.platform)
+        name = channel.settings.get("connector")
+        if not name:
+            raise FatalConfigurationError(
+                f"channel {channel.name} has no storefront connection: add one first"
+            )
         values = dict(channel.settings.get("connection") or {})
         key = f"t{channel.tenant_id}:ch{channel.id}"
-        cls = self.registry.load(name)
+        cls = self.registry.load(str(name))
         try:
-            config = self.registry.config(name, values)
-        except ValueError as exc:  # pydantic ValidationError
-            raise InvalidValue(
-                "connection", name, str(exc), record=f"channel {channel.name}"
-            ) from None
+            config = self.registry.config(str(name), values)
+        except ValueError as exc:  # pydantic ValidationError: a configuration problem
+            raise FatalConfigurationError(f"channel {channel.name}: {exc}") from None
         connector: StorefrontConnector = cls(config, ConnectorContext(key, self.budgets))
         return connector
 

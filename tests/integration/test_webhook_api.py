@@ -14,7 +14,7 @@ from hub.config import Settings
 from hub.db import tables as t
 from hub.db.tables_sync import inbox_records, webhook_deliveries
 from hub.db.unit_of_work import UnitOfWork
-from hub.services import schedule
+from hub.services import catalog, schedule
 from tests.conftest import Database
 from tests.fakes.memshop import DELIVERY_HEADER, SIGNATURE_HEADER, sign, woo_order
 from tests.integration.sync_setup import SECRET, SyncShop, sync_shop
@@ -74,6 +74,8 @@ def test_forged_webhooks_are_rejected_with_401_recorded_and_never_archived(
     genuine = _post(client, s.channel_id, body, sign(SECRET, body), "f-1")
     assert genuine.json()["status"] == "accepted"
     assert client.post("/webhooks/999999", content=body).status_code == 404
+    bare = catalog.create_channel(s.shop.uow(), "bare", "shopify", "EUR")  # no connection
+    assert client.post(f"/webhooks/{bare.id}", content=body).status_code == 404
 
 
 def test_with_the_queue_down_the_delivery_is_kept_and_the_reaper_finds_it(
