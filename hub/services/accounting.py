@@ -37,6 +37,7 @@ from hub.domain.money import Money
 from hub.domain.orders import Order, OrderStatus
 from hub.services.accounting_books import connection_id, load_books
 from hub.services.accounting_daily import DailyCollector, Emit
+from hub.services.accounting_errors import close_hold, open_hold
 
 __all__ = [
     "POST_TOPIC",
@@ -265,8 +266,11 @@ def _store(
     else:
         store.add(doc)
     if doc.status is DocumentStatus.HELD:
+        open_hold(uow.session, store.tenant_id, doc)
         report.held[doc.key] = doc.hold_reason or ""
     else:
+        if old is not None:
+            close_hold(uow.session, store.tenant_id, doc)
         enqueue(uow, doc)
         report.created.append(doc.key)
 

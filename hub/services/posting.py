@@ -39,6 +39,7 @@ from hub.domain.documents import (
 )
 from hub.services.accounting import POST_TOPIC
 from hub.services.accounting_books import connection_id
+from hub.services.accounting_errors import open_hold
 
 __all__ = ["PostingReport", "outgoing", "post_pending_documents"]
 
@@ -192,6 +193,7 @@ class _Run:
         store.save(doc)
         assert doc.id is not None
         store.release(doc.id)
+        open_hold(uow.session, store.tenant_id, doc)
         outbox.mark_delivered([event_id])
         uow.commit()
         self.report.held[doc.key] = doc.hold_reason or ""

@@ -16,7 +16,9 @@ from connectors.accounting.beancount import BeancountConfig, BeancountConnector
 from hub.db.accounting_store import DocumentStore
 from hub.domain.documents import DocumentStatus, SummaryMode
 from hub.domain.money import Money
-from hub.services import accounting, posting
+from hub.services import accounting, accounting_mapping, posting
+from hub.services.inbox import list_errors
+from mapping.accounting import TaxEntry
 from reconciliation import Outcome, Period, reconcile, summary
 from tests.integration.books_setup import (
     UowFactory,
@@ -265,3 +267,24 @@ def test_a_daily_summary_posts_one_receipt_per_closed_day_and_late_orders_on_the
     assert 'hub_flags: "late_for_daily:2026-11-03"' in block_of(ledger, "shop:order:d4")
     report_after = reconcile(uow, "books", connector, NOVEMBER)
     assert report_after.counts()["matched"] == 3 and report_after.counts()["held"] == 1
+
+
+def test_a_held_document_waits_in_the_error_queue_until_the_mapping_is_fixed(
+    books: tuple[UowFactory, BeancountConnector, Path],
+) -> None:
+    uow, connector, ledger = books
+    paid_order(uow, "5001", tax_title="GST")
+    accounting.generate_documents(uow(), "books")
+    with uow() as u:
+        assert u.tenant_id is not None
+        (error,) = list_errors(u.session, u.tenant_id)
+    assert (error.stage, error.record) == ("accounting", "sales_receipt shop:order:5001")
+    assert "GST" in error.reason and "--retry-held" in error.reason
+    accounting_mapping.set_tax_codes(uow(), "books", [TaxEntry("GST", "GST10")])
+    retried = accounting.generate_documents(uow(), "books", retry_held=True)
+    assert retried.created == ["shop:order:5001"]
+    with uow() as u:
+        assert u.tenant_id is not None
+        assert list_errors(u.session, u.tenant_id) == []
+    posting.post_pending_documents(uow, "books", connector)
+    assert 'tax_code: "GST10"' in block_of(ledger, "shop:order:5001")
