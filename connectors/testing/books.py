@@ -41,6 +41,8 @@ class InMemoryBooks:
     # After the books accepted a post: chance of losing the answer / killing the worker.
     lose_answer: float = 0.0
     kill_worker: float = 0.0
+    # Before the request reached the books: chance of killing the worker.
+    kill_before: float = 0.0
     seed: int = 0
     # False: requestid is not honoured (users saw duplicates despite it); only the
     # hub's natural-key lookup then stands between a retry and a duplicate.
@@ -54,6 +56,8 @@ class InMemoryBooks:
 
     def post_document(self, document: OutgoingDocument, idempotency_key: str) -> PostedDocument:
         self.calls += 1
+        if self._random.random() < self.kill_before:
+            raise WorkerKilled(f"before posting {document.natural_key}")
         if self.idempotent and idempotency_key in self.by_request:
             return self.by_request[idempotency_key]
         lines = document.payload.get("lines", [])
