@@ -16,7 +16,8 @@ from connectors.testing.books import InMemoryBooks, WorkerKilled
 from hub.db.accounting_store import DocumentStore
 from hub.db.outbox import Outbox
 from hub.db.tables_accounting import accounting_documents
-from hub.domain.documents import Document, DocumentStatus, LockPolicy
+from hub.domain.documents import Document, DocumentKind, DocumentStatus, LockPolicy, PostingPoint
+from hub.domain.orders import OrderStatus
 from hub.services import accounting, posting
 from hub.services.accounting import POST_TOPIC
 from hub.services.accounting_books import connection_id
@@ -172,3 +173,22 @@ def test_a_rate_limit_stops_the_run_and_leaves_every_document_to_post_later(
     books = InMemoryBooks()
     posting.post_pending_documents(shop, "books", books)
     assert sorted(books.keys()) == ["shop:order:0", "shop:order:1", "shop:order:2"]
+
+
+def test_posting_on_shipment_waits_for_the_shipment_and_invoices_what_is_unpaid(
+    shop: UowFactory,
+) -> None:
+    set_policy(shop, currencies=("EUR",), posting_point=PostingPoint.SHIPMENT)
+    paid_order(shop, "paid-not-shipped")
+    unpaid = paid_order(shop, "unpaid-shipped")
+    with shop() as u:
+        for order in u.orders.list():
+            if order.external_id == "unpaid-shipped":
+                order.payments.clear()
+                order.status = OrderStatus.SHIPPED
+        u.commit()
+    report = accounting.generate_documents(shop(), "books")
+    assert report.created == ["shop:order:unpaid-shipped"]
+    doc = documents(shop)["shop:order:unpaid-shipped"]
+    assert doc.kind is DocumentKind.SALES_INVOICE and unpaid.id is not None
+    assert doc.source == f"order:{unpaid.id}"
