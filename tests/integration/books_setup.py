@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from connectors.toolkit.ratelimit import LocalTokenBucket, RateLimit
 from hub.db.accounting_store import PostingPolicy
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.documents import LockPolicy, PostingPoint, SummaryMode
@@ -151,3 +152,16 @@ def supplier_receipt(uow: UowFactory, number: str = "PO-1", qty: int = 3, cost: 
         uow(), number, "ACME", "NJ", [("TENT", qty, Money.of(cost, "USD"))]
     )
     purchasing.receive_purchase_order(uow(), number, {"TENT": qty}, actor="test")
+
+
+class VirtualTime:
+    """Rate limits pass in virtual time: the rate budget waits, nobody sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+    def budget(self, key: str, family: str, limit: RateLimit) -> LocalTokenBucket:
+        return LocalTokenBucket(f"{key}:{family}", limit, clock=lambda: self.now)

@@ -14,12 +14,11 @@ from pydantic import SecretStr
 from connectors.accounting.xero import XeroConfig, XeroConnector
 from connectors.toolkit.context import ConnectorContext
 from connectors.toolkit.oauth import InMemoryTokenStore, TokenSet
-from connectors.toolkit.ratelimit import LocalTokenBucket, RateLimit
 from hub.domain.mappings import AccountRole
 from hub.services import accounting, posting
 from reconciliation import Outcome, Period, reconcile, summary
 from tests.contract.xero_server import FakeXero
-from tests.integration.books_setup import UowFactory, setup_books
+from tests.integration.books_setup import UowFactory, VirtualTime, setup_books
 from tests.integration.test_beancount_books import shop_month
 
 R = AccountRole
@@ -35,19 +34,6 @@ XERO_CHART = {
     R.ACCOUNTS_PAYABLE: "800",
 }
 NOVEMBER = Period.parse("2026-11")
-
-
-class VirtualTime:
-    """Xero's 60 calls a minute pass in virtual time: the rate budget waits, nobody sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def sleep(self, seconds: float) -> None:
-        self.now += seconds
-
-    def budget(self, key: str, family: str, limit: RateLimit) -> LocalTokenBucket:
-        return LocalTokenBucket(f"{key}:{family}", limit, clock=lambda: self.now)
 
 
 @pytest.fixture
