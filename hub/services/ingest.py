@@ -34,7 +34,7 @@ from hub.services.inbox import FAILED, PENDING, PROCESSED, STALE, record_error, 
 from hub.services.orders import store_order
 from hub.services.sync_context import ChannelRef, SyncContext, load_channel
 from mapping.mapper import Context
-from mapping.platforms import shopify, woocommerce
+from mapping.platforms import amazon, shopify, woocommerce
 
 __all__ = ["MAPPERS", "Outcome", "map_record", "process", "process_many", "replay"]
 
@@ -45,6 +45,7 @@ OrderMapper = Callable[[dict[str, Any], Context], Order]
 MAPPERS: dict[str, OrderMapper] = {
     "woocommerce": woocommerce.map_order,
     "shopify": shopify.map_order,  # GraphQL pulls and REST-shaped webhooks
+    "amazon": amazon.map_order,
 }
 
 # Statuses the platform decides; the rest (allocation, holds, shipping) belong to the hub.
@@ -178,6 +179,8 @@ def _update(
         order.ship_to = incoming.ship_to or order.ship_to
         target = incoming.status
         cancel = target is S.CANCELLED and order.status is not S.CANCELLED
+        if order.status is S.PENDING_REVIEW and _line_key(order) == _line_key(incoming):
+            _complete_amounts(order, incoming)
         if target is S.READY and order.status is S.PENDING_REVIEW:
             order.transition(S.READY, None)  # paid on the channel: ready to allocate
         elif target in _PLATFORM_DRIVEN and can_transition(order.status, target):
@@ -198,6 +201,22 @@ def _update(
     if cancel:
         fulfilment.cancel(ctx.uow(tenant_id), order_id, actor=f"channel {channel.name}")
     return "updated"
+
+
+def _complete_amounts(order: Order, incoming: Order) -> None:
+    """An order stored before it was paid may lack its prices (Amazon Pending orders carry
+    none): while nothing was allocated or posted, take the amounts of the update."""
+    by_key = {(line.external_id, line.channel_sku): line for line in incoming.lines}
+    for line in order.lines:
+        fresh = by_key.get((line.external_id, line.channel_sku))
+        if fresh is not None:
+            line.unit_price, line.discount, line.tax = fresh.unit_price, fresh.discount, fresh.tax
+    for shipping in incoming.shipping_lines:
+        shipping.tenant_id = order.tenant_id
+    for tax in incoming.tax_lines:
+        tax.tenant_id = order.tenant_id
+    order.shipping_lines = list(incoming.shipping_lines)
+    order.tax_lines = list(incoming.tax_lines)
 
 
 def _line_key(order: Order) -> list[tuple[str, int]]:
