@@ -1,7 +1,8 @@
 """The two reads of the allocation hot path, one round trip each.
 
-1. `load_order`: the order row (locked), its channel's policy, lines, reservations and
-   backorders.
+1. `load_order(s)`: lock the order rows (by id), then, in a second statement that sees
+   everything committed before the lock was granted, read the channel's policy, lines,
+   reservations and backorders.
 2. `lock_snapshot`: every balance of the order's SKUs in every warehouse, locked
    ORDER BY sku_id, warehouse_id, lot_code, with the lot's expiry, the warehouse, and
    which channels sell from it (with their policies). Holding *all* balances of a SKU
@@ -93,18 +94,31 @@ def _load_orders_statement() -> Any:
         .outerjoin(ta.backorders, b.order_line_id == ol.id)
         .where(o.tenant_id == bindparam("tenant"), o.id.in_(bindparam("ids", expanding=True)))
         .order_by(o.id, ol.id, r.id)
-        .with_for_update(of=t.orders)
     )
 
 
 _LOAD_ORDERS = _load_orders_statement()
+_LOCK_ORDERS = (
+    select(t.orders.c.id)
+    .where(
+        t.orders.c.tenant_id == bindparam("tenant"),
+        t.orders.c.id.in_(bindparam("ids", expanding=True)),
+    )
+    .order_by(t.orders.c.id)
+    .with_for_update()
+)
 
 
 def load_orders(
     session: Session, tenant_id: int, order_ids: Iterable[int]
 ) -> dict[int, OrderSnapshot]:
     """The orders (locked in id order) with everything allocation reads about them."""
-    rows = session.execute(_LOAD_ORDERS, {"tenant": tenant_id, "ids": sorted(set(order_ids))}).all()
+    params = {"tenant": tenant_id, "ids": sorted(set(order_ids))}
+    # Lock first, read after, in two statements: a statement that waited for the lock
+    # would see the order row's new version but lines and reservations from its old
+    # snapshot (PostgreSQL re-checks only the locked row), and could reserve twice.
+    session.execute(_LOCK_ORDERS, params)
+    rows = session.execute(_LOAD_ORDERS, params).all()
     found: dict[int, OrderSnapshot] = {}
     seen: set[int] = set()
     for row in rows:

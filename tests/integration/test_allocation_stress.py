@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from hub.db import tables as t
 from hub.db.engine import make_engine, make_session_factory
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.errors import DomainError
+from hub.domain.inventory import MovementKind
 from hub.domain.orders import OrderStatus
 from hub.services import fulfilment
 from hub.services.allocation import allocate
@@ -103,4 +105,57 @@ def test_eight_processes_never_oversell_nor_reserve_twice(db: Database, tenant) 
         assert reserved <= quantity  # a line is never reserved twice
         if status is OrderStatus.CANCELLED:
             assert reserved == 0
+    assert s.verify() == []
+
+
+def test_an_allocation_that_waited_for_the_order_lock_sees_what_the_holder_reserved(
+    db: Database, tenant
+) -> None:  # type: ignore[no-untyped-def]
+    """Deterministic version of the race: a second allocate() of the same order blocks
+    on the order row while the first commits its reservations; it must then reserve
+    nothing more."""
+    import threading
+
+    if db.backend != "postgres":
+        pytest.skip("needs two concurrent PostgreSQL sessions; SQLite serializes writers")
+    # BER runs out with the first allocation: a waiter reading a stale view would take
+    # its units from NJ, a different reservation row that no unique constraint catches.
+    s = shop(tenant, {("BER", "HOT-A"): 2, ("NJ", "HOT-A"): 10})
+    order = s.order([("HOT-A", 2)])
+    with tenant() as holder:
+        # Take the order lock like a first allocate() would, and do its work through the
+        # real service in another transaction only after the waiter is queued behind us.
+        holder.session.execute(
+            select(t.orders.c.id).where(t.orders.c.id == order).with_for_update()
+        )
+        outcome: list[object] = []
+        waiter = threading.Thread(target=lambda: outcome.append(allocate(tenant(), order)))
+        waiter.start()
+        waiter.join(timeout=1.0)  # it is now blocked on our order lock
+        assert waiter.is_alive()
+        (line,) = s.line_ids(order)
+        ber = s.warehouse_ids["BER"]
+        sku = s.sku_ids["HOT-A"]
+        holder.session.execute(
+            t.reservations.insert().values(
+                tenant_id=holder.tenant_id,
+                order_line_id=line,
+                warehouse_id=ber,
+                sku_id=sku,
+                lot_code="",
+                quantity=2,
+                created_at=datetime.now(UTC),
+            )
+        )
+        level = holder.stock.for_update(ber, sku, "")
+        holder.movements.add(level.move(MovementKind.RESERVATION, 2, actor="t", reason="first"))
+        holder.session.execute(
+            update(t.orders).where(t.orders.c.id == order).values(status=OrderStatus.ALLOCATED)
+        )
+        holder.commit()
+    waiter.join(timeout=30)
+    assert s.level("BER", "HOT-A") == (2, 2) and s.level("NJ", "HOT-A") == (10, 0)
+    assert s.reservations(order) == [("BER", "HOT-A", "", 2)]
+    (result,) = outcome
+    assert getattr(result, "changed", None) is False
     assert s.verify() == []
