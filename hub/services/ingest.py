@@ -34,7 +34,7 @@ from hub.services.inbox import FAILED, PENDING, PROCESSED, STALE, record_error, 
 from hub.services.orders import store_order
 from hub.services.sync_context import ChannelRef, SyncContext, load_channel
 from mapping.mapper import Context
-from mapping.platforms import amazon, shopify, woocommerce
+from mapping.platforms import amazon, ebay, shopify, woocommerce
 
 __all__ = ["MAPPERS", "Outcome", "map_record", "process", "process_many", "replay"]
 
@@ -46,6 +46,7 @@ MAPPERS: dict[str, OrderMapper] = {
     "woocommerce": woocommerce.map_order,
     "shopify": shopify.map_order,  # GraphQL pulls and REST-shaped webhooks
     "amazon": amazon.map_order,
+    "ebay": ebay.map_order,
 }
 
 # Statuses the platform decides; the rest (allocation, holds, shipping) belong to the hub.
