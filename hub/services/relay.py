@@ -73,7 +73,9 @@ def _relay_batch(ctx: SyncContext, tenant_id: int) -> RelayReport:
         rows = uow.session.execute(
             select(o.id, o.payload, o.version)
             .where(o.tenant_id == tenant_id, o.topic == STOCK_CHANGED, o.delivered_at.is_(None))
-            .order_by(o.id)
+            # Events a failing channel keeps bouncing sort last: they never starve the
+            # other channels' fresh events.
+            .order_by(o.attempts, o.id)
             .limit(ctx.settings.relay_batch_size)
             .with_for_update(skip_locked=True)
         ).all()
