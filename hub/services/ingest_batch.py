@@ -30,7 +30,7 @@ from hub.services.sync_context import ChannelRef, SyncContext, load_channel
 
 __all__ = ["process_batch"]
 
-ALLOCATE_CHUNK = 25
+ALLOCATE_CHUNK = 100
 
 
 @dataclass
