@@ -169,7 +169,7 @@ def _allocate_and_finish(
         for item in fresh
         if item.order is not None and item.order.status in ALLOCATABLE
     ]
-    # Allocation batches stay small: its planning work grows with orders x balances locked.
+    # Allocation in transactions of ALLOCATE_CHUNK orders: short lock holds, few commits.
     for start in range(0, len(ready), ALLOCATE_CHUNK):
         allocate_batch(ctx.uow(tenant_id), ready[start : start + ALLOCATE_CHUNK], actor="sync")
     i = inbox_records.c
