@@ -34,7 +34,7 @@ from hub.services.inbox import FAILED, PENDING, PROCESSED, STALE, record_error, 
 from hub.services.orders import store_order
 from hub.services.sync_context import ChannelRef, SyncContext, load_channel
 from mapping.mapper import Context
-from mapping.platforms import amazon, ebay, shopify, woocommerce
+from mapping.platforms import amazon, ebay, medusa, shopify, woocommerce
 
 __all__ = ["MAPPERS", "Outcome", "map_record", "process", "process_many", "replay"]
 
@@ -47,6 +47,7 @@ MAPPERS: dict[str, OrderMapper] = {
     "shopify": shopify.map_order,  # GraphQL pulls and REST-shaped webhooks
     "amazon": amazon.map_order,
     "ebay": ebay.map_order,
+    "medusa": medusa.map_order,
 }
 
 # Statuses the platform decides; the rest (allocation, holds, shipping) belong to the hub.

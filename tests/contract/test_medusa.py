@@ -1,0 +1,109 @@
+"""Medusa connector and mapper on the shapes the real 2.21.2 server sends."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import jsonschema
+import responses
+from responses import matchers
+
+from connectors.base import FulfillmentPush
+from connectors.shop_platforms.medusa import ORDER_FIELDS, MedusaConfig, MedusaConnector
+from connectors.toolkit import ConnectorContext
+from hub.domain.money import Money
+from hub.domain.orders import OrderStatus
+from mapping.mapper import Context
+from mapping.platforms.medusa import map_order
+from tests.contract import medusa_docs as docs
+
+URL = "http://127.0.0.1:9000/"
+CTX = Context(1, 2, "medusa")
+
+
+def medusa() -> MedusaConnector:
+    config = MedusaConfig(
+        base_url="http://127.0.0.1:9000", api_key="sk_test_1", location_id="sloc_main"
+    )
+    return MedusaConnector(config, ConnectorContext(sleep=lambda s: None))
+
+
+def test_unrounded_tax_inclusive_amounts_round_once_to_the_cent() -> None:
+    order = map_order(docs.order(1), CTX)
+    assert order.currency == "EUR" and order.status is OrderStatus.READY
+    (vat,) = order.tax_lines
+    assert vat.inclusive and vat.rate == Decimal("0.19")
+    assert vat.amount == Money.of("7.95", "EUR")  # 3.99159... + 3.17731... + 0.78235...
+    assert order.grand_total == Money.of("49.80", "EUR")
+    assert [(ln.channel_sku, ln.quantity) for ln in order.lines] == [
+        ("HUB-MUG-001", 2),
+        ("HUB-TSHIRT-M", 1),
+    ]
+
+
+def test_a_captured_payment_is_a_new_version_and_open_orders_are_read_again() -> None:
+    captured = docs.order(1, payment_status="captured")
+    captured["payment_collections"] = [
+        {"id": "pay_col_1", "status": "completed", "updated_at": "2026-12-01T10:00:00.000Z"}
+    ]
+    changed = {"count": 0, "offset": 0, "limit": 50, "orders": []}
+    open_ = {"count": 1, "offset": 0, "limit": 50, "orders": [captured]}
+    wanted = {"order": "updated_at", "fields": ORDER_FIELDS, "offset": "0", "limit": "50"}
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as api:
+        api.add(
+            responses.GET,
+            URL + "admin/orders",
+            json=changed,
+            match=[
+                matchers.query_param_matcher(
+                    {**wanted, "updated_at[$gte]": "2026-11-30T00:00:00.000Z"}
+                )
+            ],
+        )
+        api.add(
+            responses.GET,
+            URL + "admin/orders",
+            json=open_,
+            match=[matchers.query_param_matcher({**wanted, "status[]": "pending"})],
+        )
+        pages = list(medusa().iter_order_pages(datetime(2026, 11, 30, tzinfo=UTC)))
+        assert api.calls[0].request.headers["Authorization"] == "Basic c2tfdGVzdF8xOg=="
+    (record,) = [r for p in pages for r in p.records]
+    assert record.updated_at == datetime(2026, 12, 1, 10, tzinfo=UTC)  # the capture, not updated_at
+    assert [p.resume for p in pages] == ["open:0", None]
+
+
+def test_a_shipment_is_a_fulfillment_then_a_labelled_shipment() -> None:
+    push = FulfillmentPush("order_1", {"ordli_1": 2}, "DHL", "JD0146", "https://dhl.example/JD0146")
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as api:
+        api.add(
+            responses.POST,
+            URL + "admin/orders/order_1/fulfillments",
+            json={"order": {"id": "order_1"}},
+        )
+        api.add(
+            responses.GET,
+            URL + "admin/orders/order_1",
+            json={
+                "order": {
+                    "id": "order_1",
+                    "fulfillments": [{"id": "ful_1", "created_at": "2026-11-22T03:20:51.079Z"}],
+                }
+            },
+        )
+        api.add(
+            responses.POST,
+            URL + "admin/orders/order_1/fulfillments/ful_1/shipments",
+            json={"order": {"id": "order_1"}},
+        )
+        result = medusa().push_fulfillment(push)
+        sent = [json.loads(c.request.body or b"{}") for c in api.calls]
+    jsonschema.validate(sent[0], docs.request_schema("/admin/orders/{id}/fulfillments"))
+    jsonschema.validate(
+        sent[2], docs.request_schema("/admin/orders/{id}/fulfillments/{fulfillment_id}/shipments")
+    )
+    assert sent[0]["location_id"] == "sloc_main"
+    assert sent[2]["labels"][0]["tracking_number"] == "JD0146"
+    assert result.accepted == ["order_1"]
