@@ -60,6 +60,13 @@ class _Unmetered(LocalRateBudgets):
 class StorefrontContract:
     connector_class: ClassVar[type[RestStorefrontConnector[Any]]]
     config: ClassVar[dict[str, Any]]
+    # OAuth2 connectors: where a refresh goes, and what it answers.
+    token_url: ClassVar[str | None] = None
+    token_reply: ClassVar[dict[str, Any]] = {
+        "access_token": "fresh-access-token",
+        "token_type": "bearer",
+        "expires_in": 3600,
+    }
 
     # ---- what the integrator provides -----------------------------------------------
 
@@ -213,10 +220,17 @@ class StorefrontContract:
         assert len(api.calls) == connector.http.max_attempts
 
     def test_401_is_fatal_and_not_retried(self, connector: Any, api: Any) -> None:
+        # An OAuth2 connector (``token_url`` set) refreshes once and replays once first.
+        if self.token_url:
+            api.add("POST", self.token_url, json=self.token_reply)
+            api.add(connector.orders.method, self.orders_url(connector), status=401, json={})
         api.add(connector.orders.method, self.orders_url(connector), status=401, json={})
         with pytest.raises(FatalConfigurationError):
             self.pull(connector)
-        assert len(api.calls) == 1
+        assert len(api.calls) == (3 if self.token_url else 1)
+        if self.token_url:
+            replayed = api.calls[2].request.headers
+            assert any(self.token_reply["access_token"] in v for v in replayed.values())
 
     def test_secrets_never_reach_logs_or_errors(
         self, connector: Any, api: Any, caplog: pytest.LogCaptureFixture

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import pytest
-
-from connectors.base import FatalConfigurationError, StockLevelUpdate
+from connectors.base import StockLevelUpdate
 from connectors.shop_platforms.amazon import AmazonConnector
 from connectors.testing import StorefrontContract
 from tests.contract import amazon_docs as docs
@@ -16,6 +14,7 @@ from tests.contract import amazon_docs as docs
 
 class TestAmazonContract(StorefrontContract):
     connector_class = AmazonConnector
+    token_url = "https://api.amazon.com/auth/o2/token"
     config: ClassVar[dict[str, Any]] = {
         "marketplace_ids": ["ATVPDKIKX0DER"],
         "seller_id": "A2EXAMPLESELLER",
@@ -40,19 +39,3 @@ class TestAmazonContract(StorefrontContract):
         body = {"sku": "SKU", "status": "ACCEPTED", "submissionId": "f1dc2914", "issues": []}
         docs.check("listingsItems_2021-08-01.json", "ListingsItemSubmissionResponse", body)
         return body
-
-    def test_401_is_fatal_and_not_retried(self, connector: Any, api: Any) -> None:
-        # OAuth2: a 401 first refreshes the LWA token once and replays; a second 401 is
-        # fatal (the kit's version has no token endpoint to refresh against).
-        api.add(
-            "POST",
-            "https://api.amazon.com/auth/o2/token",
-            json={"access_token": "Atza|fresh", "token_type": "bearer", "expires_in": 3600},
-        )
-        api.add(connector.orders.method, self.orders_url(connector), status=401, json={})
-        api.add(connector.orders.method, self.orders_url(connector), status=401, json={})
-        with pytest.raises(FatalConfigurationError):
-            self.pull(connector)
-        sent = [c.request for c in api.calls]
-        assert len(sent) == 3 and sent[2].headers["x-amz-access-token"] == "Atza|fresh"
-        assert "client_secret=amzn1.oa2-cs.v1.contract-secret" in (sent[1].body or "")

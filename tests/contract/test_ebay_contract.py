@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-import pytest
-
-from connectors.base import FatalConfigurationError, StockLevelUpdate
+from connectors.base import StockLevelUpdate
 from connectors.shop_platforms.ebay import EbayConnector
 from connectors.testing import StorefrontContract
 from tests.contract import ebay_docs as docs
@@ -14,6 +12,7 @@ from tests.contract import ebay_docs as docs
 
 class TestEbayContract(StorefrontContract):
     connector_class = EbayConnector
+    token_url = "https://api.ebay.com/identity/v1/oauth2/token"
     config: ClassVar[dict[str, Any]] = {
         "client_id": "HubApp-hub-PRD-contract",
         "client_secret": "PRD-contract-cert-secret",
@@ -41,21 +40,3 @@ class TestEbayContract(StorefrontContract):
         }
         docs.check(docs.INVENTORY, "BulkPriceQuantityResponse", body)
         return body
-
-    def test_401_is_fatal_and_not_retried(self, connector: Any, api: Any) -> None:
-        # OAuth2: one refresh at the identity endpoint, one replay, then fatal.
-        api.add(
-            "POST",
-            "https://api.ebay.com/identity/v1/oauth2/token",
-            json={
-                "access_token": "v^1.1#fresh",
-                "expires_in": 7200,
-                "token_type": "User Access Token",
-            },
-        )
-        api.add(connector.orders.method, self.orders_url(connector), status=401, json={})
-        api.add(connector.orders.method, self.orders_url(connector), status=401, json={})
-        with pytest.raises(FatalConfigurationError):
-            self.pull(connector)
-        sent = [c.request for c in api.calls]
-        assert len(sent) == 3 and sent[2].headers["Authorization"] == "Bearer v^1.1#fresh"
