@@ -150,3 +150,42 @@ def test_the_paid_transaction_is_the_payment() -> None:
         ("shopify_payments", Money.of("29.00", "USD"))
     ]
     assert order.grand_total == Money.of("29.00", "USD")
+
+
+def test_a_rest_webhook_and_a_graphql_pull_of_one_order_meet_on_its_gid() -> None:
+    rest = {
+        "id": 5001,
+        "admin_graphql_api_id": "gid://shopify/Order/5001",
+        "name": "#5001",
+        "currency": "USD",
+        "presentment_currency": "USD",
+        "created_at": "2025-01-02T09:00:00Z",
+        "updated_at": "2025-01-02T10:00:00Z",
+        "financial_status": "paid",
+        "fulfillment_status": None,
+        "cancelled_at": None,
+        "taxes_included": False,
+        "email": "buyer@example.com",
+        "total_price_set": {
+            "shop_money": {"amount": "29.00", "currency_code": "USD"},
+            "presentment_money": {"amount": "29.00", "currency_code": "USD"},
+        },
+        "line_items": [
+            {
+                "id": 50010,
+                "sku": "TENT-2P",
+                "title": "Tent",
+                "quantity": 1,
+                "price": "24.00",
+                "total_discount": "0.00",
+                "tax_lines": [],
+            }
+        ],
+        "tax_lines": [],
+        "discount_codes": [],
+        "shipping_lines": [{"title": "Standard", "price": "5.00", "source": "shopify"}],
+    }
+    from_webhook = map_order(rest, CTX)
+    from_pull = map_order(docs.order(5001), CTX)
+    assert from_webhook.external_id == from_pull.external_id == "gid://shopify/Order/5001"
+    assert from_webhook.grand_total == from_pull.grand_total == Money.of("29.00", "USD")
