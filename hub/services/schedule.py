@@ -6,7 +6,10 @@ the channel's cursors ("job:pull", ...) and is claimed in the same transaction t
 decides it is due, so two beats (or a beat restarted) never enqueue it twice.
 
 The reaper re-kicks work whose message was lost (worker killed, broker restarted):
-inbox records still pending and outbox events still undelivered after a grace period.
+inbox records still pending after a grace period (once per grace period each), and
+tenants with stock events never attempted after it. Events a relay tried and failed
+(channel down) are retried by the relay task's backoff, the next relay of the tenant,
+or the daily resync, so a broken channel never floods the queue.
 """
 
 from __future__ import annotations
@@ -108,7 +111,14 @@ def claim_stuck(ctx: SyncContext, now: datetime | None = None, limit: int = 5000
         stuck.outbox_tenants = sorted(
             uow.session.execute(
                 select(o.tenant_id)
-                .where(o.topic == STOCK_CHANGED, o.delivered_at.is_(None), o.created_at < cutoff)
+                .where(
+                    o.topic == STOCK_CHANGED,
+                    o.delivered_at.is_(None),
+                    o.created_at < cutoff,
+                    # Never attempted: its relay message was lost. Events a relay already
+                    # tried are retried by that task's own backoff, not re-kicked each tick.
+                    o.attempts == 0,
+                )
                 .distinct()
             ).scalars()
         )

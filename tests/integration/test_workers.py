@@ -188,5 +188,5 @@ def test_redis_stopped_and_restarted_the_outbox_still_drains_with_the_latest_fig
         celery.send_task("hub.tasks.relay_outbox", args=[s.tenant_id], retry=False)
     assert _pending_stock_events(s) == 3  # committed with the stock change, waiting
     redis_server.start()
-    wait_until(lambda: _pending_stock_events(s) == 0, what="the outbox to drain")
+    wait_until(lambda: _pending_stock_events(s) == 0, 180, "the outbox to drain")
     assert _pushed(s) == 2500
