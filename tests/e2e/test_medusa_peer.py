@@ -20,6 +20,7 @@ from connectors.toolkit import LocalRateBudgets
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.money import Money
 from hub.services import catalog, inventory
+from hub.services.channel_locations import link_locations
 from hub.services.demo_channel import connect_channel, run_channel
 from hub.services.sync_context import RegistryConnectors, SyncContext
 from tests.conftest import Database
@@ -100,14 +101,15 @@ def test_medusa_orders_come_in_and_hub_figures_become_medusa_stock(
     connection = {
         "base_url": peer["MEDUSA_URL"],
         "api_key": peer["MEDUSA_SECRET_API_KEY"],
-        "location_id": peer["MEDUSA_LOCATION_MAIN"],
     }
-    connect_channel(
-        tenant, "medusa-eu", "medusa", connection, listed, ["MAIN"], peer["MEDUSA_LOCATION_MAIN"]
-    )
+    connect_channel(tenant, "medusa-eu", "medusa", connection, listed, ["MAIN"])
     ctx = SyncContext(db.session_factory, RegistryConnectors(budgets=LocalRateBudgets()))
     tenant_id = tenant().tenant_id
     assert tenant_id is not None
+    # The hub's MAIN warehouse is Medusa's "Main Warehouse" location, found by name.
+    links = link_locations(ctx, tenant_id, "medusa-eu")
+    assert links.linked == {"MAIN": peer["MEDUSA_LOCATION_MAIN"]}
+    assert links.push_location == peer["MEDUSA_LOCATION_MAIN"]
     run = run_channel(ctx, tenant_id, "medusa-eu")
     ids = {o["external_id"] for o in run.orders}
     assert {peer["MEDUSA_ORDER_1"], peer["MEDUSA_ORDER_2"]} <= ids

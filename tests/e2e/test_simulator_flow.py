@@ -20,6 +20,7 @@ from hub.db import tables as t
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.money import Money
 from hub.services import catalog, inventory, webhooks
+from hub.services.channel_locations import link_locations
 from hub.services.demo_channel import connect_channel, run_channel
 from hub.services.dispatch import InlineDispatcher
 from hub.services.sync_context import RegistryConnectors, SyncContext
@@ -131,3 +132,23 @@ def test_a_shipment_reaches_the_store_with_its_tracking(sim: SimulatorServer) ->
     result = shop.push_fulfillment(FulfillmentPush(order_id, lines, "DHL", "JD0146"))
     assert result.accepted == [order_id]
     assert state.shopify_orders[order_id]["displayFulfillmentStatus"] == "FULFILLED"
+
+
+def test_shopify_locations_are_linked_to_the_channels_warehouses(
+    db: Database, tenant: Callable[[], UnitOfWork], sim: SimulatorServer
+) -> None:
+    catalog.create_warehouse(tenant(), "BER", "Berlin", country="DE", priority=10)
+    catalog.create_warehouse(tenant(), "NJ", "New Jersey", country="US", priority=20)
+    catalog.create_channel(tenant(), "shop-sim", "shopify", "USD")
+    state = sim.state
+    state.locations["gid://shopify/Location/2"] = "New Jersey"
+    connection = {"shop_url": sim.url, "access_token": state.shopify_token}
+    connect_channel(tenant, "shop-sim", "shopify", connection, {}, ["BER", "NJ"])
+    ctx = SyncContext(db.session_factory, RegistryConnectors(budgets=LocalRateBudgets()))
+    tenant_id = tenant().tenant_id
+    assert tenant_id is not None
+    links = link_locations(ctx, tenant_id, "shop-sim", names={"BER": "Main warehouse"})
+    assert links.linked == {"BER": LOCATION, "NJ": "gid://shopify/Location/2"}
+    assert links.push_location == LOCATION  # BER is the channel's first warehouse
+    with tenant() as uow:
+        assert uow.channels.by_key("shop-sim").settings["location_id"] == LOCATION

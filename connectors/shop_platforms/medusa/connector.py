@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -45,7 +46,7 @@ from connectors.toolkit import (
     parse_utc,
 )
 
-__all__ = ["ORDER_FIELDS", "MedusaConfig", "MedusaConnector"]
+__all__ = ["ORDER_FIELDS", "MedusaConfig", "MedusaConnector", "MedusaLocation"]
 
 ORDER_FIELDS = (
     "id,display_id,status,payment_status,fulfillment_status,email,currency_code,total,"
@@ -53,6 +54,12 @@ ORDER_FIELDS = (
     "*items,*items.tax_lines,*shipping_address,*shipping_methods,*shipping_methods.tax_lines,"
     "payment_collections.updated_at,payment_collections.status"
 )
+
+
+@dataclass(frozen=True)
+class MedusaLocation:
+    id: str
+    name: str
 
 
 class MedusaConfig(ConnectorConfig):
@@ -129,6 +136,12 @@ class MedusaConnector(RestStorefrontConnector[MedusaConfig]):
     def get_order(self, external_id: str) -> RawRecord:
         body = self.http.get_json(f"admin/orders/{external_id}", params={"fields": ORDER_FIELDS})
         return self.to_record(body["order"])
+
+    def list_locations(self) -> list[MedusaLocation]:
+        """The store's stock locations, to map onto hub warehouses."""
+        params = {"fields": "id,name", "limit": 100}
+        body = self.http.get_json("admin/stock-locations", params=params)
+        return [MedusaLocation(s["id"], s["name"]) for s in body.get("stock_locations") or []]
 
     # ---- stock -------------------------------------------------------------------------
 
