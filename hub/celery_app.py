@@ -72,3 +72,7 @@ def make_celery(settings: SyncSettings | None = None) -> Celery:
 
 
 app = make_celery()
+
+from hub import observability as _observability  # noqa: E402
+
+_observability.connect_celery()  # correlation ids ride along in every task message

@@ -20,6 +20,7 @@ from hub.db.tables_mapping import accounting_connections
 from hub.domain.clock import utcnow
 from hub.services import accounting, posting
 from hub.services.accounting_books import open_books
+from hub.services.reconciliation_runs import record_books
 from hub.tasks import _task  # the same retry policy as every hub task
 from reconciliation import Period, reconcile
 
@@ -73,6 +74,9 @@ def reconcile_books(tenant_id: int, connection: str, period: str) -> dict[str, A
     report = reconcile(
         lambda: h.uow(tenant_id), connection, books, Period.parse(period), repair_missing=True
     )
+    with h.uow(tenant_id) as uow:  # kept for the operator's API and dashboard
+        record_books(uow.session, tenant_id, report)
+        uow.commit()
     return {"reconciled": report.reconciled, **report.counts()}
 
 

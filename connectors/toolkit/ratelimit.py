@@ -19,6 +19,7 @@ from typing import Protocol
 import redis
 
 from connectors.errors import RateLimited
+from connectors.toolkit.metrics import RATE_BUDGET_WAIT_SECONDS, RATE_BUDGET_WAITS
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ def acquire(
             return grant
         if waited + grant.wait > max_wait:
             raise RateLimited(f"rate budget {budget.key} exhausted", retry_after=grant.wait)
+        RATE_BUDGET_WAITS.labels(budget.key).inc()
+        RATE_BUDGET_WAIT_SECONDS.inc(grant.wait)
         sleep(grant.wait)
         waited += grant.wait
 

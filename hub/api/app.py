@@ -1,15 +1,27 @@
 """The FastAPI app factory. Routers get what they need from `app.state` through the
-dependency aliases in hub.api.deps; add REST or dashboard routers with include_router."""
+dependency aliases in hub.api.deps and hub.api.v1.deps: webhooks, the REST API under
+/api/v1 (OpenAPI at /docs), the dashboard under /dashboard, metrics at /metrics."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import logging
+import time
+from collections.abc import Awaitable, Callable
 
-from hub.api import webhooks
+from fastapi import FastAPI, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from hub import observability
+from hub.api import dashboard, webhooks
+from hub.api.v1 import operations, orders, problems, reports, stock
 from hub.bootstrap import Hub
+from hub.metrics import render
 from hub.services.sync_context import Dispatcher, SyncContext
 
-__all__ = ["create_app"]
+__all__ = ["MAX_BODY_BYTES", "create_app"]
+
+MAX_BODY_BYTES = 1_000_000  # webhooks and API writes alike; bigger bodies get 413
+log = logging.getLogger("hub.api")
 
 
 def create_app(
@@ -28,14 +40,56 @@ def create_app(
         from hub.tasks import CeleryDispatcher
 
         dispatcher = CeleryDispatcher()
-    app = FastAPI(title="hub", version="0.1.0")
+    app = FastAPI(
+        title="hub",
+        version="0.1.0",
+        description="Operator REST API: send `Authorization: Bearer <token>` "
+        "(tokens from `hub token create --role ...`). Errors are RFC 9457 problem details.",
+    )
     app.state.hub = hub
     app.state.sync = sync
     app.state.dispatcher = dispatcher
+    problems.install(app)
     app.include_router(webhooks.router)
+    for router in (orders.router, stock.router, operations.router, reports.router):
+        app.include_router(router)
+    app.include_router(dashboard.router)
+    dashboard.mount_static(app)
+    dashboard.install_login_redirect(app)
+
+    @app.middleware("http")
+    async def correlate(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        """One correlation id per request (the caller's X-Request-ID if it sent one),
+        bound for every log line of the request and handed on to the tasks it enqueues."""
+        incoming = request.headers.get("x-request-id", "")
+        correlation = incoming[:64] if incoming.isprintable() and incoming else None
+        observability.reset(correlation or observability.new_correlation_id())
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+            return problems.problem_response(
+                request, 413, f"request body over {MAX_BODY_BYTES} bytes"
+            )
+        started = time.perf_counter()
+        response = await call_next(request)
+        response.headers["X-Request-ID"] = observability.correlation_id() or ""
+        log.info(
+            "%s %s %d %.1fms",
+            request.method,
+            request.url.path,
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        return response
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics() -> Response:
+        body = await run_in_threadpool(render, hub.session_factory)
+        return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
 
     return app

@@ -15,6 +15,7 @@ from hub.cli.common import hub
 from hub.cli.connectors import register as register_connectors
 from hub.cli.demo import demo
 from hub.cli.mapping import mapping_app
+from hub.cli.operator import register as register_operator
 from hub.cli.stock import po_app, stock_app
 from hub.cli.sync import register as register_sync
 from hub.config import InsecureConfiguration
@@ -39,6 +40,7 @@ register_allocation(app, channel_app, stock_app)
 register_connectors(app)
 register_sync(app)
 register_accounting(app)
+register_operator(app)
 app.command("demo")(demo)
 
 

@@ -17,6 +17,7 @@ from hub.domain.errors import InvalidValue
 from hub.domain.money import Money
 from hub.services import accounting, posting
 from hub.services.accounting_books import connection_id, open_books
+from hub.services.reconciliation_runs import record_books, record_channel
 from reconciliation import Period, reconcile, summary, to_csv, to_json
 
 __all__ = ["books_app", "reconcile_channel_command", "reconcile_command", "register"]
@@ -209,6 +210,9 @@ def reconcile_command(
         progress=progress,
     )
     sys.stderr.write("\n")
+    with h.uow(tenant_id) as kept:  # kept for the operator's API and dashboard
+        record_books(kept.session, tenant_id, report)
+        kept.commit()
     fmt = "json" if as_json else output
     if fmt == "json":
         emit(to_json(report), True, lambda: "")
@@ -236,6 +240,9 @@ def reconcile_channel_command(
         channel_id = uow.channels.by_key(channel).id
     assert channel_id is not None
     report = reconcile_channel(build_context(h.settings), tenant_id, channel_id, window_hours=hours)
+    with h.uow(tenant_id) as kept:
+        record_channel(kept.session, tenant_id, report)
+        kept.commit()
 
     def human() -> str:
         verdict = "RECONCILED" if report.reconciled else "NOT RECONCILED"

@@ -25,6 +25,7 @@ from hub.domain.availability import ReviewFacts, review_reasons
 from hub.domain.clock import utcnow
 from hub.domain.errors import DomainError, InvalidValue, NotFound
 from hub.domain.orders import OrderStatus
+from hub.instruments import ALLOCATION_SECONDS
 from hub.services.allocation_reconcile import (
     AllocationResult,
     Need,
@@ -59,7 +60,8 @@ def allocate(
 ) -> AllocationResult:
     """Reserve what the order still needs (or release what it no longer needs)."""
     day = today or utcnow().date()
-    return with_retries(lambda: _run(uow, [order_id], actor, day, approve=False)[order_id])  # type: ignore[return-value]
+    with ALLOCATION_SECONDS.time():
+        return with_retries(lambda: _run(uow, [order_id], actor, day, approve=False)[order_id])  # type: ignore[return-value]
 
 
 def approve(
@@ -78,7 +80,8 @@ def allocate_batch(
     its error in the result and writes nothing; the rest of the batch goes on."""
     day = today or utcnow().date()
     ids = sorted(set(order_ids))
-    return with_retries(lambda: _run(uow, ids, actor, day, approve=False, batch=True))
+    with ALLOCATION_SECONDS.time():
+        return with_retries(lambda: _run(uow, ids, actor, day, approve=False, batch=True))
 
 
 def _run(

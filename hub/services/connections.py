@@ -26,6 +26,7 @@ from hub.db.tables_connections import connections
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.clock import utcnow
 from hub.domain.errors import InvalidValue, NotFound
+from hub.observability import register_secret
 
 OAUTH = "_oauth"  # key of the OAuth2 token set inside the encrypted blob
 
@@ -112,6 +113,9 @@ def load_config(
         row = _row(uow, connection_id)
     secrets = box.open(row.credentials, f"connection {row.display_name!r}")
     secrets.pop(OAUTH, None)
+    for value in secrets.values():  # scrubbed from every log line from now on
+        if isinstance(value, str):
+            register_secret(value)
     return validate_config(
         registry, row.connector, {**row.settings, **secrets}, f"connection {row.display_name!r}"
     )

@@ -1,0 +1,93 @@
+"""Dependencies of the REST API: the caller (from the bearer token), the rule check, a
+unit of work scoped to the caller's tenant, and pagination."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.routing import APIRoute
+
+from hub.api.v1.policy import allowed
+from hub.api.v1.problems import Problem
+from hub.bootstrap import Hub
+from hub.db.unit_of_work import UnitOfWork
+from hub.observability import bind
+from hub.services.tokens import Principal, TokenRefused, authenticate
+
+__all__ = ["CallerDep", "HubDep", "Page", "PageDep", "UowDep", "caller"]
+
+MAX_LIMIT = 500
+
+
+def _hub(request: Request) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub
+
+
+HubDep = Annotated[Hub, Depends(_hub)]
+
+
+def token_of(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value:
+            raise Problem(401, "malformed Authorization header: expected 'Bearer <token>'")
+        return value.strip()
+    return request.cookies.get("hub_token")
+
+
+def identify(hub: Hub, request: Request) -> Principal:
+    token = token_of(request)
+    if token is None:
+        raise Problem(401, "no API token: send 'Authorization: Bearer <token>'")
+    with hub.uow() as uow:
+        try:
+            return authenticate(uow.session, token)
+        except TokenRefused as exc:
+            raise Problem(401, str(exc)) from None
+
+
+def caller(request: Request, hub: HubDep) -> Principal:
+    """Authenticate, then check the route's rule before any handler code runs."""
+    principal = identify(hub, request)
+    route = request.scope.get("route")
+    path = route.path if isinstance(route, APIRoute) else request.url.path
+    if not allowed(principal.role, request.method, path):
+        raise Problem(403, f"role {principal.role.value} may not {request.method} {path}")
+    bind(tenant_id=principal.tenant_id, actor=principal.actor)
+    return principal
+
+
+CallerDep = Annotated[Principal, Depends(caller)]
+
+
+def _uow(hub: HubDep, who: CallerDep) -> UnitOfWork:
+    return hub.uow(who.tenant_id)
+
+
+UowDep = Annotated[UnitOfWork, Depends(_uow)]
+
+
+@dataclass(frozen=True)
+class Page:
+    limit: int
+    offset: int
+
+
+def _page(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page:
+    return Page(limit, offset)
+
+
+PageDep = Annotated[Page, Depends(_page)]
+
+
+def paged(items: Sequence[object], page: Page, total: int | None = None) -> dict[str, object]:
+    """One envelope for every list: items, the page asked for, and the total if known."""
+    return {"items": list(items), "limit": page.limit, "offset": page.offset, "total": total}

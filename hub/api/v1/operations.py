@@ -1,0 +1,216 @@
+"""The error queue, mappings, connections, reconciliation runs and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+
+from hub.api.deps import SyncDep
+from hub.api.v1.deps import CallerDep, HubDep, PageDep, paged
+from hub.api.v1.problems import Problem
+from hub.db import tables as t
+from hub.db.tables_sync import sync_errors
+from hub.services import audit, connections, ingest, listings, reconciliation_runs
+from hub.services.inbox import list_errors
+
+router = APIRouter(prefix="/api/v1", tags=["operations"])
+
+
+@router.get("/errors")
+def errors(
+    hub: HubDep, who: CallerDep, page: PageDep, include_resolved: bool = False
+) -> dict[str, Any]:
+    with hub.uow(who.tenant_id) as uow:
+        found = list_errors(
+            uow.session,
+            who.tenant_id,
+            include_resolved=include_resolved,
+            limit=page.offset + page.limit,
+        )
+        e = sync_errors.c
+        where = [e.tenant_id == who.tenant_id] + (
+            [] if include_resolved else [e.resolved_at.is_(None)]
+        )
+        total = uow.session.execute(select(func.count()).where(*where)).scalar_one()
+    return paged([x.as_dict() for x in found[page.offset :]], page, int(total))
+
+
+@router.post("/errors/{error_id}/replay")
+def replay(error_id: int, hub: HubDep, who: CallerDep, sync: SyncDep) -> dict[str, Any]:
+    """Run the failed record again from its archived payload (after the fix)."""
+    with hub.uow(who.tenant_id) as uow:
+        before = next(
+            (
+                x.as_dict()
+                for x in list_errors(
+                    uow.session, who.tenant_id, include_resolved=True, limit=100_000
+                )
+                if x.id == error_id
+            ),
+            None,
+        )
+    if before is None:
+        raise Problem(404, f"error {error_id} not found")
+    if before["inbox_id"] is None:
+        raise Problem(409, f"error {error_id} has no archived payload to replay")
+    outcome = ingest.replay(sync, who.tenant_id, error_id)
+    after = {"result": outcome.result, "reason": outcome.reason, "order_id": outcome.order_id}
+    with hub.uow(who.tenant_id) as uow:
+        audit.record(
+            uow.session,
+            who.tenant_id,
+            who.actor,
+            "error.replay",
+            f"error:{error_id}",
+            before,
+            after,
+        )
+        uow.commit()
+    return {"error_id": error_id, **after}
+
+
+@router.get("/mappings/listings")
+def mapped_listings(
+    hub: HubDep, who: CallerDep, page: PageDep, channel: str | None = None
+) -> dict[str, Any]:
+    ls, c, s = t.listings.c, t.channels.c, t.skus.c
+    query = (
+        select(
+            ls.id,
+            c.name.label("channel"),
+            ls.channel_sku,
+            s.code.label("sku"),
+            ls.channel_variant_id,
+            ls.channel_inventory_item_id,
+        )
+        .join(t.channels, c.id == ls.channel_id)
+        .outerjoin(t.skus, s.id == ls.sku_id)
+        .where(ls.tenant_id == who.tenant_id)
+    )
+    if channel:
+        query = query.where(c.name == channel)
+    with hub.uow(who.tenant_id) as uow:
+        total = uow.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+        rows = uow.session.execute(
+            query.order_by(ls.id).limit(page.limit).offset(page.offset)
+        ).mappings()
+        items = [dict(r) for r in rows]
+    return paged(items, page, int(total))
+
+
+class ListingLink(BaseModel):
+    channel: str = Field(min_length=1, max_length=200)
+    channel_sku: str = Field(min_length=1, max_length=255)
+    sku: str | None = Field(None, max_length=64, description="hub SKU code; null unlinks")
+
+
+@router.put("/mappings/listings")
+def link(body: ListingLink, hub: HubDep, who: CallerDep) -> dict[str, Any]:
+    """Link a channel SKU to a hub SKU; orders held for it are healed."""
+    listing, healed = listings.link_listing(
+        hub.uow(who.tenant_id), body.channel, body.channel_sku, body.sku
+    )
+    after = {"listing_id": listing.id, "sku": body.sku, "healed_orders": healed}
+    with hub.uow(who.tenant_id) as uow:
+        audit.record(
+            uow.session,
+            who.tenant_id,
+            who.actor,
+            "mapping.link",
+            f"listing:{body.channel}/{body.channel_sku}",
+            None,
+            after,
+        )
+        uow.commit()
+    return after
+
+
+def _connection(view: connections.ConnectionView) -> dict[str, Any]:
+    # Secrets are write-only: their names are listed, their values never leave the hub.
+    return {**view.__dict__, "secret_fields": list(view.secret_fields)}
+
+
+@router.get("/connections")
+def list_connections(hub: HubDep, who: CallerDep) -> dict[str, Any]:
+    views = connections.list_connections(hub.uow(who.tenant_id), hub.connectors)
+    return {"items": [_connection(v) for v in views]}
+
+
+class NewConnection(BaseModel):
+    connector: str = Field(min_length=1, max_length=64)
+    display_name: str = Field(min_length=1, max_length=200)
+    channel: str | None = None
+    values: dict[str, Any] = Field(
+        description="settings and credentials; credentials are encrypted and never returned"
+    )
+
+
+@router.post("/connections", status_code=201)
+def add_connection(body: NewConnection, hub: HubDep, who: CallerDep) -> dict[str, Any]:
+    view = connections.add_connection(
+        hub.uow(who.tenant_id),
+        hub.secret_box,
+        hub.connectors,
+        connector=body.connector,
+        display_name=body.display_name,
+        values=body.values,
+        channel=body.channel,
+    )
+    shown = _connection(view)
+    with hub.uow(who.tenant_id) as uow:
+        audit.record(
+            uow.session,
+            who.tenant_id,
+            who.actor,
+            "connection.add",
+            f"connection:{view.id}",
+            None,
+            {k: v for k, v in shown.items() if k != "settings"} | {"settings": shown["settings"]},
+        )
+        uow.commit()
+    return shown
+
+
+@router.get("/reconciliation/runs")
+def runs(
+    hub: HubDep,
+    who: CallerDep,
+    page: PageDep,
+    kind: Annotated[str | None, Query(pattern="^(books|stock)$")] = None,
+) -> dict[str, Any]:
+    with hub.uow(who.tenant_id) as uow:
+        items, total = reconciliation_runs.list_runs(
+            uow.session, who.tenant_id, kind, page.limit, page.offset
+        )
+    return paged(list(items), page, total)
+
+
+@router.get("/reconciliation/runs/{run_id}")
+def run(run_id: int, hub: HubDep, who: CallerDep) -> dict[str, Any]:
+    with hub.uow(who.tenant_id) as uow:
+        return reconciliation_runs.get_run(uow.session, who.tenant_id, run_id)
+
+
+@router.get("/audit")
+def audit_trail(
+    hub: HubDep,
+    who: CallerDep,
+    page: PageDep,
+    action: str | None = None,
+    since: datetime | None = None,
+) -> dict[str, Any]:
+    with hub.uow(who.tenant_id) as uow:
+        items = audit.list_entries(
+            uow.session,
+            who.tenant_id,
+            action=action,
+            since=since,
+            limit=page.limit,
+            offset=page.offset,
+        )
+        total = audit.count_entries(uow.session, who.tenant_id)
+    return paged(list(items), page, total)

@@ -1,0 +1,140 @@
+"""Orders: list with filters, one order in full, its raw payloads; approve or reject a
+held order; ship. Routes are thin: parse, call a service, audit the write, answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from hub.api.v1.deps import CallerDep, HubDep, PageDep, paged
+from hub.api.v1.problems import Problem
+from hub.bootstrap import Hub
+from hub.domain.orders import OrderStatus
+from hub.services import allocation, audit, fulfilment, order_views
+from hub.services.order_views import OrderFilter
+from hub.services.tokens import Principal
+
+router = APIRouter(prefix="/api/v1", tags=["orders"])
+HELD = (OrderStatus.ON_HOLD, OrderStatus.PENDING_REVIEW)
+
+
+@router.get("/orders")
+def list_orders(
+    hub: HubDep,
+    who: CallerDep,
+    page: PageDep,
+    channel: str | None = None,
+    status: OrderStatus | None = None,
+    placed_from: Annotated[datetime | None, Query(description="ISO 8601, inclusive")] = None,
+    placed_to: Annotated[datetime | None, Query(description="ISO 8601, exclusive")] = None,
+) -> dict[str, Any]:
+    for name, moment in (("placed_from", placed_from), ("placed_to", placed_to)):
+        if moment is not None and moment.tzinfo is None:
+            raise Problem(422, f"{name} needs a timezone (e.g. 2026-11-01T00:00:00Z)")
+    where = OrderFilter(channel, status, placed_from, placed_to)
+    with hub.uow(who.tenant_id) as uow:
+        items = order_views.list_orders(uow.session, who.tenant_id, where, page.limit, page.offset)
+        total = order_views.count_orders(uow.session, who.tenant_id, where)
+    return paged(list(items), page, total)
+
+
+@router.get("/held-orders")
+def held_orders(hub: HubDep, who: CallerDep, page: PageDep) -> dict[str, Any]:
+    """Orders waiting for a person: on hold or pending review."""
+    items: list[Any] = []
+    total = 0
+    with hub.uow(who.tenant_id) as uow:
+        for status in HELD:
+            where = OrderFilter(status=status)
+            items += order_views.list_orders(uow.session, who.tenant_id, where, 10_000, 0)
+            total += order_views.count_orders(uow.session, who.tenant_id, where)
+    return paged(items[page.offset : page.offset + page.limit], page, total)
+
+
+@router.get("/orders/{order_id}")
+def get_order(order_id: int, hub: HubDep, who: CallerDep) -> dict[str, Any]:
+    with hub.uow(who.tenant_id) as uow:
+        return order_views.order_detail(uow.session, who.tenant_id, order_id)
+
+
+@router.get("/orders/{order_id}/raw")
+def raw_payloads(order_id: int, hub: HubDep, who: CallerDep) -> dict[str, Any]:
+    with hub.uow(who.tenant_id) as uow:
+        return {"items": order_views.raw_payloads(uow.session, who.tenant_id, order_id)}
+
+
+class Decision(BaseModel):
+    reason: str = Field("", max_length=1000)
+
+
+def _status(hub: Hub, who: Principal, order_id: int) -> str:
+    with hub.uow(who.tenant_id) as uow:
+        rows = order_views.list_orders_by_id(uow.session, who.tenant_id, order_id)
+    if not rows:
+        raise Problem(404, f"order {order_id} not found")
+    return str(rows[0]["status"])
+
+
+def _audit(hub: Hub, who: Principal, action: str, target: str, before: Any, after: Any) -> None:
+    with hub.uow(who.tenant_id) as uow:
+        audit.record(uow.session, who.tenant_id, who.actor, action, target, before, after)
+        uow.commit()
+
+
+@router.post("/orders/{order_id}/approve")
+def approve(order_id: int, hub: HubDep, who: CallerDep, body: Decision) -> dict[str, Any]:
+    """Release a held (or pending-review) order and allocate it."""
+    before = _status(hub, who, order_id)
+    if before not in HELD:
+        raise Problem(409, f"order {order_id} is {before}, not held")
+    result = allocation.approve(hub.uow(who.tenant_id), order_id, actor=who.actor)
+    after = _status(hub, who, order_id)
+    _audit(
+        hub,
+        who,
+        "order.approve",
+        f"order:{order_id}",
+        {"status": before},
+        {"status": after, "reason": body.reason},
+    )
+    return {"order_id": order_id, "status": after, "result": result.status.value}
+
+
+@router.post("/orders/{order_id}/reject")
+def reject(order_id: int, hub: HubDep, who: CallerDep, body: Decision) -> dict[str, Any]:
+    """Cancel a held order: its reservations, if any, go back to stock."""
+    before = _status(hub, who, order_id)
+    if before not in HELD:
+        raise Problem(409, f"order {order_id} is {before}, not held")
+    status = fulfilment.cancel(hub.uow(who.tenant_id), order_id, actor=who.actor)
+    _audit(
+        hub,
+        who,
+        "order.reject",
+        f"order:{order_id}",
+        {"status": before},
+        {"status": status.value, "reason": body.reason},
+    )
+    return {"order_id": order_id, "status": status.value}
+
+
+class Shipment(BaseModel):
+    lines: dict[int, Annotated[int, Field(gt=0)]] | None = Field(
+        None, description="order line id -> units shipped now; omitted: all reserved units"
+    )
+    carrier: str = Field("", max_length=100)
+    tracking_number: str = Field("", max_length=200)
+
+
+@router.post("/orders/{order_id}/shipments", status_code=201)
+def ship(order_id: int, hub: HubDep, who: CallerDep, body: Shipment) -> dict[str, Any]:
+    before = _status(hub, who, order_id)
+    status = fulfilment.ship(
+        hub.uow(who.tenant_id), order_id, actor=who.actor, quantities=body.lines
+    )
+    after = {"status": status.value, "carrier": body.carrier, "tracking": body.tracking_number}
+    _audit(hub, who, "order.ship", f"order:{order_id}", {"status": before}, after)
+    return {"order_id": order_id, **after}

@@ -1,0 +1,138 @@
+"""Read models for the operator surfaces: orders as rows and one order in full, always
+scoped to one tenant (an id of another tenant is simply not found)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hub.db import tables as t
+from hub.db.tables_accounting import accounting_documents
+from hub.db.tables_allocation import line_fulfilments
+from hub.db.tables_sync import inbox_records
+from hub.domain.errors import NotFound
+from hub.domain.orders import OrderStatus
+
+__all__ = ["OrderFilter", "count_orders", "list_orders", "order_detail", "raw_payloads"]
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    channel: str | None = None
+    status: OrderStatus | None = None
+    placed_from: datetime | None = None
+    placed_to: datetime | None = None
+
+
+def _filtered(tenant_id: int, where: OrderFilter) -> Any:
+    o, c = t.orders.c, t.channels.c
+    query = (
+        select(
+            o.id,
+            o.external_id,
+            o.status,
+            o.status_reason,
+            o.currency,
+            o.customer_name,
+            o.placed_at,
+            c.name.label("channel"),
+        )
+        .join(t.channels, c.id == o.channel_id)
+        .where(o.tenant_id == tenant_id)
+    )
+    if where.channel:
+        query = query.where(c.name == where.channel)
+    if where.status:
+        query = query.where(o.status == where.status)
+    if where.placed_from:
+        query = query.where(o.placed_at >= where.placed_from)
+    if where.placed_to:
+        query = query.where(o.placed_at < where.placed_to)
+    return query
+
+
+def list_orders(
+    session: Session, tenant_id: int, where: OrderFilter, limit: int, offset: int
+) -> list[dict[str, Any]]:
+    query = _filtered(tenant_id, where).order_by(t.orders.c.placed_at.desc(), t.orders.c.id)
+    rows = session.execute(query.limit(limit).offset(offset)).mappings()
+    return [{**dict(r), "status": r["status"].value} for r in rows]
+
+
+def count_orders(session: Session, tenant_id: int, where: OrderFilter) -> int:
+    inner = _filtered(tenant_id, where).subquery()
+    return int(session.execute(select(func.count()).select_from(inner)).scalar_one())
+
+
+def _rows(session: Session, query: Any) -> list[dict[str, Any]]:
+    return [dict(r) for r in session.execute(query).mappings()]
+
+
+def order_detail(session: Session, tenant_id: int, order_id: int) -> dict[str, Any]:
+    rows = list_orders_by_id(session, tenant_id, order_id)
+    if not rows:
+        raise NotFound("order", order_id)
+    order = rows[0]
+    ln, sk = t.order_lines.c, t.skus.c
+    order["lines"] = _rows(
+        session,
+        select(
+            ln.id,
+            ln.channel_sku,
+            sk.code.label("sku"),
+            ln.title,
+            ln.quantity,
+            ln.unit_price_amount.label("unit_price"),
+            ln.currency,
+        )
+        .outerjoin(t.skus, sk.id == ln.sku_id)
+        .where(ln.order_id == order_id, ln.tenant_id == tenant_id)
+        .order_by(ln.id),
+    )
+    line_ids = [line["id"] for line in order["lines"]]
+    r, w, f = t.reservations.c, t.warehouses.c, line_fulfilments.c
+    order["reservations"] = _rows(
+        session,
+        select(r.id, r.order_line_id, w.code.label("warehouse"), r.lot_code, r.quantity)
+        .join(t.warehouses, w.id == r.warehouse_id)
+        .where(r.order_line_id.in_(line_ids), r.tenant_id == tenant_id)
+        .order_by(r.id),
+    )
+    order["shipments"] = _rows(
+        session,
+        select(f.id, f.order_line_id, f.kind, w.code.label("warehouse"), f.quantity, f.created_at)
+        .join(t.warehouses, w.id == f.warehouse_id)
+        .where(f.order_line_id.in_(line_ids), f.tenant_id == tenant_id)
+        .order_by(f.id),
+    )
+    d = accounting_documents.c
+    order["documents"] = _rows(
+        session,
+        select(d.id, d.kind, d.key, d.status, d.total, d.currency, d.external_id)
+        .where(d.tenant_id == tenant_id, d.source == f"order:{order_id}")
+        .order_by(d.id),
+    )
+    order["raw_payload_url"] = f"/api/v1/orders/{order_id}/raw"
+    return order
+
+
+def list_orders_by_id(session: Session, tenant_id: int, order_id: int) -> list[dict[str, Any]]:
+    query = _filtered(tenant_id, OrderFilter()).where(t.orders.c.id == order_id)
+    return [{**dict(r), "status": r["status"].value} for r in session.execute(query).mappings()]
+
+
+def raw_payloads(session: Session, tenant_id: int, order_id: int) -> list[dict[str, Any]]:
+    """Every archived payload that produced or updated the order, oldest first."""
+    if not list_orders_by_id(session, tenant_id, order_id):
+        raise NotFound("order", order_id)
+    i = inbox_records.c
+    return _rows(
+        session,
+        select(i.id, i.source, i.version, i.received_at, i.status, i.payload)
+        .where(i.tenant_id == tenant_id, i.order_id == order_id)
+        .order_by(i.id),
+    )

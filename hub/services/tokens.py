@@ -1,0 +1,92 @@
+"""API tokens: minted once, shown once, stored as a SHA-256 digest, scoped to one tenant
+with one role. A token is ``hub_<random>``; only its digest is ever looked up."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from hub.db.tables_operator import api_tokens
+from hub.domain.clock import utcnow
+from hub.domain.errors import InvalidValue
+
+__all__ = ["Principal", "Role", "TokenRefused", "authenticate", "create_token", "digest"]
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    OPERATIONS = "operations"
+    FINANCE = "finance"
+    VIEWER = "viewer"
+
+
+class TokenRefused(Exception):
+    """Unknown, malformed, expired or revoked: the caller answers 401 and says which."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    token_id: int
+    tenant_id: int
+    name: str
+    role: Role
+
+    @property
+    def actor(self) -> str:
+        return f"token:{self.name}"
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(
+    session: Session,
+    tenant_id: int,
+    name: str,
+    role: str,
+    *,
+    expires_in: timedelta | None = None,
+) -> str:
+    """Mint a token; the plain value is returned here and nowhere else."""
+    try:
+        parsed = Role(role)
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise InvalidValue("role", role, f"must be one of {allowed}", "token") from None
+    if not name:
+        raise InvalidValue("name", name, "must not be empty", "token")
+    token = "hub_" + secrets.token_urlsafe(32)
+    now = utcnow()
+    session.execute(
+        insert(api_tokens).values(
+            tenant_id=tenant_id,
+            name=name,
+            role=parsed.value,
+            token_hash=digest(token),
+            created_at=now,
+            expires_at=now + expires_in if expires_in else None,
+        )
+    )
+    return token
+
+
+def authenticate(session: Session, token: str, now: datetime | None = None) -> Principal:
+    if not token.startswith("hub_") or len(token) > 200:
+        raise TokenRefused("malformed token")
+    row = session.execute(
+        select(api_tokens).where(api_tokens.c.token_hash == digest(token))
+    ).one_or_none()
+    if row is None:
+        raise TokenRefused("unknown token")
+    if row.revoked_at is not None:
+        raise TokenRefused("token revoked")
+    if row.expires_at is not None and row.expires_at <= (now or utcnow()):
+        raise TokenRefused("token expired")
+    return Principal(row.id, row.tenant_id, row.name, Role(row.role))

@@ -1,0 +1,163 @@
+"""The REST API doing its work: every route answers its sample, writes are audited with
+before and after, filters and pagination behave, and bad input is refused whole."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hub.api.app import MAX_BODY_BYTES
+from hub.services.tokens import Role
+from tests.conftest import Database
+from tests.integration.operator_setup import World, fingerprint, samples, world
+
+V = "/api/v1"
+
+
+@pytest.fixture
+def w(db: Database) -> World:
+    return world(db)
+
+
+def _admin(w: World, method: str, url: str, body: Any = None) -> Any:
+    return w.call(w.a.tokens[Role.ADMIN], method, url, body)
+
+
+def test_every_route_answers_its_sample_request_with_success(w: World) -> None:
+    for (method, _), (url, body) in samples(w.a).items():
+        response = _admin(w, method, url, body)
+        assert 200 <= response.status_code < 300, (url, response.text)
+
+
+def test_a_scrap_moves_stock_and_leaves_an_audit_entry_with_before_and_after(w: World) -> None:
+    body = {"warehouse": "BER", "sku": "SKU-A", "quantity": 4, "reason": "water damage"}
+    response = w.call(w.a.tokens[Role.OPERATIONS], "POST", f"{V}/stock/scrap", body)
+    assert response.status_code == 201, response.text
+    [balance] = response.json()["balances"]
+    assert balance["on_hand"] == 50 - 4
+    trail = _admin(w, "GET", f"{V}/audit?action=stock.scrap").json()
+    [entry] = trail["items"]
+    assert entry["actor"] == "token:ALFA-operations"
+    assert entry["target"] == "stock:BER/SKU-A"
+    assert entry["before"][0]["on_hand"] == 50
+    assert entry["after"][0]["on_hand"] == 46
+
+
+def test_approving_a_held_order_allocates_it_and_rejecting_cancels_it(w: World) -> None:
+    held, other = w.a.ids["held"], w.a.ids["held2"]
+    approved = _admin(w, "POST", f"{V}/orders/{held}/approve", {"reason": "checked"})
+    rejected = _admin(w, "POST", f"{V}/orders/{other}/reject", {"reason": "fraud"})
+    assert approved.json()["status"] == "allocated"
+    assert rejected.json()["status"] == "cancelled"
+    detail = _admin(w, "GET", f"{V}/orders/{held}").json()
+    assert [(r["warehouse"], r["quantity"]) for r in detail["reservations"]] == [("BER", 1)]
+    again = _admin(w, "POST", f"{V}/orders/{held}/approve", {})
+    assert again.status_code == 409
+    actions = [e["action"] for e in _admin(w, "GET", f"{V}/audit").json()["items"]]
+    assert actions[:2] == ["order.reject", "order.approve"]
+
+
+def test_orders_filter_by_status_channel_and_date_and_paginate(w: World) -> None:
+    held = _admin(w, "GET", f"{V}/orders?status=on_hold").json()
+    assert {o["external_id"] for o in held["items"]} == {"ALFA-held", "ALFA-held2"}
+    assert held["total"] == 2
+    page = _admin(w, "GET", f"{V}/orders?limit=1&offset=1").json()
+    assert (len(page["items"]), page["total"], page["limit"], page["offset"]) == (1, 3, 1, 1)
+    assert _admin(w, "GET", f"{V}/orders?channel=nope").json()["total"] == 0
+    later = _admin(w, "GET", f"{V}/orders?placed_from=2026-11-02T00:00:00Z").json()
+    assert later["total"] == 0
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"{V}/orders?status=lost",
+        f"{V}/orders?limit=0",
+        f"{V}/orders?limit=100000",
+        f"{V}/orders?offset=-1",
+        f"{V}/orders?placed_from=yesterday",
+        f"{V}/orders?placed_from=2026-11-01T00:00:00",
+        f"{V}/reports/nonsense",
+        f"{V}/reports/abc?days=0",
+        f"{V}/reconciliation/runs?kind=weird",
+    ],
+)
+def test_invalid_filters_are_422_problems(w: World, url: str) -> None:
+    response = _admin(w, "GET", url)
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["instance"] == url.split("?")[0]
+
+
+def test_unknown_ids_are_404_problems(w: World) -> None:
+    for url in (f"{V}/orders/999999", f"{V}/reconciliation/runs/999999"):
+        response = _admin(w, "GET", url)
+        assert (response.status_code, response.json()["status"]) == (404, 404)
+    assert _admin(w, "POST", f"{V}/errors/999999/replay", {}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"warehouse": "BER", "sku": "SKU-A", "quantity": 0, "reason": "x"},
+        {"warehouse": "BER", "sku": "SKU-A", "quantity": 1, "reason": ""},
+        {"warehouse": "BER", "sku": "SKU-A", "quantity": 51, "reason": "more than on hand"},
+        {"warehouse": "NOPE", "sku": "SKU-A", "quantity": 1, "reason": "x"},
+        {"warehouse": "BER", "sku": "SKU-A", "quantity": "many", "reason": "x"},
+    ],
+)
+def test_a_refused_stock_write_changes_nothing(w: World, body: dict[str, Any]) -> None:
+    before = fingerprint(w.db, w.a.id)
+    response = _admin(w, "POST", f"{V}/stock/scrap", body)
+    assert response.status_code in (404, 409, 422), response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    assert fingerprint(w.db, w.a.id) == before
+
+
+def test_an_oversized_body_is_413_and_changes_nothing(w: World) -> None:
+    before = fingerprint(w.db, w.a.id)
+    response = w.client.post(
+        f"{V}/stock/scrap",
+        content=b"{" + b" " * MAX_BODY_BYTES + b"}",
+        headers={"Authorization": f"Bearer {w.a.tokens[Role.ADMIN]}"},
+    )
+    assert response.status_code == 413
+    assert response.json()["title"] == "Content too large"
+    assert fingerprint(w.db, w.a.id) == before
+
+
+def test_connection_credentials_are_write_only(w: World) -> None:
+    body = {
+        "connector": "memshop",
+        "display_name": "eu-store",
+        "values": {"shop": "eu", "webhook_secret": "whsec-very-secret-value"},
+    }
+    created = _admin(w, "POST", f"{V}/connections", body)
+    assert created.status_code == 201
+    listed = _admin(w, "GET", f"{V}/connections")
+    audit = _admin(w, "GET", f"{V}/audit")
+    for response in (created, listed, audit):
+        assert "whsec-very-secret-value" not in response.text
+    shown = next(c for c in listed.json()["items"] if c["display_name"] == "eu-store")
+    assert shown["secret_fields"] == ["webhook_secret"]
+
+
+def test_the_recorded_reconciliation_run_drills_down_to_its_items(w: World) -> None:
+    runs = w.call(w.a.tokens[Role.FINANCE], "GET", f"{V}/reconciliation/runs").json()
+    [run] = runs["items"]
+    assert (run["kind"], run["reconciled"]) == ("stock", False)
+    detail = w.call(w.a.tokens[Role.FINANCE], "GET", f"{V}/reconciliation/runs/{run['id']}")
+    assert [(i["key"], i["outcome"]) for i in detail.json()["items"]] == [
+        ("order:ALFA-missing", "missing_in_hub")
+    ]
+
+
+def test_replaying_an_error_after_the_mapping_fix_resolves_it(w: World) -> None:
+    link = {"channel": "web", "channel_sku": "NO-SUCH-SKU", "sku": "SKU-B"}
+    assert _admin(w, "PUT", f"{V}/mappings/listings", link).status_code == 200
+    replayed = _admin(w, "POST", f"{V}/errors/{w.a.ids['error']}/replay", {})
+    assert replayed.json()["result"] == "created", replayed.text
+    assert _admin(w, "GET", f"{V}/errors").json()["total"] == 0
+    order = _admin(w, "GET", f"{V}/orders/{replayed.json()['order_id']}/raw").json()
+    assert order["items"][0]["payload"]["id"] == 900
