@@ -119,8 +119,15 @@ def _prerun(task: Any = None, **_: Any) -> None:
     bind(task=getattr(task, "name", "?"))
 
 
+def _setup_logging(loglevel: int | str | None = None, **_: Any) -> None:
+    # Connected, this replaces Celery's own logging setup: workers log JSON lines too.
+    level = logging.getLevelName(loglevel) if isinstance(loglevel, int) else loglevel
+    configure_logging(str(level or "INFO"))
+
+
 def connect_celery() -> None:
     from celery import signals
 
+    signals.setup_logging.connect(_setup_logging, weak=False)
     signals.before_task_publish.connect(_publish, weak=False)
     signals.task_prerun.connect(_prerun, weak=False)

@@ -14,6 +14,7 @@ import uvicorn
 from hub.api import create_app
 from hub.bootstrap import bootstrap
 from hub.celery_app import QUEUES, app
+from hub.observability import configure_logging
 from hub.sync_config import SyncSettings
 from hub.sync_runtime import build_context
 from hub.tasks import CeleryDispatcher, use_context
@@ -23,6 +24,7 @@ __all__ = ["run_all"]
 
 def run_all(host: str, port: int, concurrency: int = 2, loglevel: str = "INFO") -> None:
     hub = bootstrap()
+    configure_logging(loglevel)  # JSON lines with correlation ids, secrets scrubbed
     sync = build_context(hub.settings, SyncSettings())
     use_context(sync)
     api = create_app(hub, sync=sync, dispatcher=CeleryDispatcher())

@@ -6,7 +6,10 @@ from fastapi import FastAPI
 
 from hub.api.app import create_app
 from hub.bootstrap import bootstrap
+from hub.observability import configure_logging
 
 
 def app() -> FastAPI:
-    return create_app(bootstrap())
+    hub = bootstrap()
+    configure_logging(hub.settings.log_level)
+    return create_app(hub)

@@ -69,7 +69,8 @@ def approve(
 ) -> AllocationResult:
     """Release an order from review (or hold) and allocate it, in one transaction."""
     day = today or utcnow().date()
-    return with_retries(lambda: _run(uow, [order_id], actor, day, approve=True)[order_id])  # type: ignore[return-value]
+    with ALLOCATION_SECONDS.time():
+        return with_retries(lambda: _run(uow, [order_id], actor, day, approve=True)[order_id])  # type: ignore[return-value]
 
 
 def allocate_batch(
