@@ -6,6 +6,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 bash scripts/bootstrap.sh dev
 bash scripts/services.sh
+bash scripts/browser.sh
 py=".venv/bin"
 
 echo "== ruff"
