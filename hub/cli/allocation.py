@@ -226,8 +226,8 @@ def stock_ats(
         rows,
         as_json,
         lambda: table(
-            [[r.channel, r.sku, str(r.pooled), str(r.available)] for r in rows],
-            ["channel", "sku", "pooled", "available"],
+            [[r.channel, r.sku, str(r.pooled), str(r.available), r.bundle] for r in rows],
+            ["channel", "sku", "pooled", "available", "bundle"],
         ),
     )
 

@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.orm import Session
 
 from hub.db import tables as t
 from hub.db import tables_allocation as ta
-from hub.db.allocation_store import LineRow, OrderRow, ReservationRow, policy_from_row
+from hub.db import tables_mapping as tm
+from hub.db.allocation_store import LineRow, OrderRow, ReservationRow, is_bundle, policy_from_row
 from hub.domain.allocation import AllocationPolicy
 from hub.domain.catalog import WarehouseKind
 from hub.domain.errors import NotFound
@@ -53,6 +54,7 @@ class StockSnapshot:
     warehouses: dict[int, WarehouseInfo] = field(default_factory=dict)
     members: dict[int, dict[int, int]] = field(default_factory=dict)  # channel -> {wh: rank}
     policies: dict[int, AllocationPolicy] = field(default_factory=dict)
+    components: set[int] = field(default_factory=set)  # SKUs some bundle is made of
 
 
 def _load_orders_statement() -> Any:
@@ -80,6 +82,8 @@ def _load_orders_statement() -> Any:
             ol.quantity,
             ol.external_id.label("line_ext"),
             ol.channel_sku,
+            ol.listing_id,
+            is_bundle(ol.sku_id, ol.listing_id),
             r.id.label("res_id"),
             r.warehouse_id,
             r.sku_id.label("res_sku"),
@@ -131,7 +135,11 @@ def load_orders(
         if row.line_id not in seen:
             seen.add(row.line_id)
             name = row.line_ext or row.channel_sku
-            snap.lines.append(LineRow(row.line_id, row.sku_id, row.quantity, name))
+            snap.lines.append(
+                LineRow(
+                    row.line_id, row.sku_id, row.quantity, name, row.listing_id, bool(row.bundle)
+                )
+            )
             if row.backordered is not None:
                 snap.backorders[row.line_id] = row.backordered
         if row.res_id is not None:
@@ -177,6 +185,7 @@ def _lock_snapshot_statement() -> Any:
             p.c.end_when,
             p.c.review_over_amount,
             p.c.review_missing_country,
+            exists().where(tm.bundle_components.c.component_sku_id == s.sku_id).label("component"),
         )
         .join(t.warehouses, w.id == s.warehouse_id)
         .outerjoin(t.lots, (lot.sku_id == s.sku_id) & (lot.code == s.lot_code))
@@ -211,6 +220,8 @@ def lock_snapshot(session: Session, tenant_id: int, sku_ids: Iterable[int]) -> S
                 r.id,
             )
             snap.expiry[key] = r.expires_on
+            if r.component:
+                snap.components.add(r.sku_id)
             snap.warehouses[r.warehouse_id] = WarehouseInfo(
                 r.country, r.region, r.priority, r.kind != WarehouseKind.MARKETPLACE_FULFILLED
             )

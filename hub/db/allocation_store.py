@@ -12,11 +12,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm import Session
 
 from hub.db import tables as t
 from hub.db import tables_allocation as ta
+from hub.db import tables_mapping as tm
 from hub.domain.allocation import AllocationPolicy
 from hub.domain.catalog import WarehouseKind
 from hub.domain.clock import utcnow
@@ -45,6 +46,8 @@ class LineRow:
     sku_id: int | None
     quantity: int
     name: str  # external id or channel SKU, for messages
+    listing_id: int | None = None
+    bundle: bool = False  # its SKU or listing has components (hub.services.bundles)
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,14 @@ class ChannelWarehouse:
     country: str
     region: str
     allocatable: bool
+
+
+def is_bundle(sku_id: Any, listing_id: Any) -> Any:
+    """A column: does this order line's SKU or listing have bundle components? Read with
+    the line, so orders without bundles pay no extra round trip."""
+    b = tm.bundle_components.c
+    owned = (b.bundle_sku_id == sku_id) | (b.listing_id == listing_id)
+    return exists().where(owned).label("bundle")
 
 
 def policy_from_row(row: Any) -> AllocationPolicy:
@@ -108,11 +119,18 @@ class AllocationStore:
     def lines(self, order_id: int) -> list[LineRow]:
         c = t.order_lines.c
         rows = self.session.execute(
-            select(c.id, c.sku_id, c.quantity, c.external_id, c.channel_sku)
+            select(
+                c.id, c.sku_id, c.quantity, c.external_id, c.channel_sku, c.listing_id,
+                is_bundle(c.sku_id, c.listing_id),
+            )
             .where(c.tenant_id == self.tenant_id, c.order_id == order_id)
             .order_by(c.id)
-        ).all()
-        return [LineRow(r.id, r.sku_id, r.quantity, r.external_id or r.channel_sku) for r in rows]
+        ).all()  # fmt: skip
+        return [
+            LineRow(r.id, r.sku_id, r.quantity, r.external_id or r.channel_sku, r.listing_id,
+                    bool(r.bundle))
+            for r in rows
+        ]  # fmt: skip
 
     def channel_setup(self, channel_id: int) -> tuple[AllocationPolicy, list[ChannelWarehouse]]:
         p = ta.channel_allocation_policies.c
@@ -164,6 +182,19 @@ class AllocationStore:
         totals: dict[int, int] = {}
         for line, qty in rows:
             totals[line] = totals.get(line, 0) + qty
+        return totals
+
+    def fulfilled_by_sku(self, line_ids: Sequence[int], kind: str) -> dict[tuple[int, int], int]:
+        """(line id, sku id) -> units: what each component of a bundle line has done."""
+        f = ta.line_fulfilments.c
+        rows = self.session.execute(
+            select(f.order_line_id, f.sku_id, f.quantity).where(
+                f.tenant_id == self.tenant_id, f.order_line_id.in_(list(line_ids)), f.kind == kind
+            )
+        ).all()
+        totals: dict[tuple[int, int], int] = {}
+        for line, sku, qty in rows:
+            totals[(line, sku)] = totals.get((line, sku), 0) + qty
         return totals
 
     def lock_levels(

@@ -306,9 +306,15 @@ reservations = Table(
     Column("lot_code", String(64), nullable=False, default=""),
     Column("quantity", Integer, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
-    # Exactly once: one reservation row per (line, warehouse, lot), grown or shrunk in place.
+    # Exactly once: one reservation row per (line, SKU, warehouse, lot), grown or shrunk in
+    # place; the SKU is in the key because a bundle line reserves several components
+    # (migration 0008_bundle_reservations).
     UniqueConstraint(
-        "order_line_id", "warehouse_id", "lot_code", name="uq_reservations_line_wh_lot"
+        "order_line_id",
+        "sku_id",
+        "warehouse_id",
+        "lot_code",
+        name="uq_reservations_line_sku_wh_lot",
     ),
     CheckConstraint("quantity > 0", name="quantity_positive"),
 )

@@ -125,6 +125,20 @@ channel_stock_versions = Table(
     UniqueConstraint("channel_id", "sku_id", name="uq_channel_stock_versions_channel_sku"),
 )
 
+# The published figure of a bundle listing (a channel listing made of SKUs, with no SKU of
+# its own): same role as channel_stock_versions, keyed by the listing.
+listing_stock_versions = Table(
+    "listing_stock_versions",
+    metadata,
+    _id(),
+    _tenant(),
+    _fk("channel_id", "channels.id"),
+    _fk("listing_id", "listings.id", index=False),
+    Column("version", Integer, nullable=False),
+    Column("available", Integer, nullable=False),
+    UniqueConstraint("listing_id", name="uq_listing_stock_versions_listing"),
+)
+
 # Generic transactional outbox: written in the same transaction as the state change,
 # delivered later by a relay (sync engine) that sets delivered_at. See docs/allocation.md.
 outbox_events = Table(

@@ -12,7 +12,7 @@ Orders draw on `free` stock (on_hand - reserved): safety stock protects what is
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -84,11 +84,14 @@ class Candidate:
 
 @dataclass(frozen=True)
 class Demand:
-    """Units one order line still needs reserved."""
+    """Units of one SKU an order line still needs reserved. A bundle line has one demand
+    per component; `per_unit` is that component's units per one unit of the line, so
+    shortfalls and backorders are counted in whole line units (bundles)."""
 
     line_id: int
     sku_id: int
     quantity: int
+    per_unit: int = 1
 
 
 @dataclass(frozen=True)
@@ -193,19 +196,53 @@ def plan_allocation(
         if chosen is None and policy.split is SplitPolicy.FORBID:
             chosen = _best_partial_warehouse(demands, sorted(info), info, free)
     picks = _greedy(demands, usable, info, order, only=chosen)
-    short = {
-        d.line_id: d.quantity - sum(p.quantity for p in picks if p.line_id == d.line_id)
-        for d in demands
-    }
-    short = {line: qty for line, qty in short.items() if qty > 0}
+    short = _short_units(demands, picks)
     if not short:
         return Plan(tuple(picks))
     if policy.shortfall is ShortfallPolicy.REJECT:
         detail = ", ".join(f"line #{line} short {qty}" for line, qty in sorted(short.items()))
         return Plan(rejected=f"insufficient stock: {detail}")
     if policy.shortfall is ShortfallPolicy.BACKORDER_ALL:
-        return Plan(backorders={d.line_id: d.quantity for d in demands})
-    return Plan(tuple(picks), backorders=short)
+        every: dict[int, int] = {}
+        for d in demands:
+            every[d.line_id] = max(every.get(d.line_id, 0), -(-d.quantity // d.per_unit))
+        return Plan(backorders=every)
+    return Plan(_whole_units(demands, picks, short), backorders=short)
+
+
+def _short_units(demands: Sequence[Demand], picks: Sequence[Pick]) -> dict[int, int]:
+    """line id -> line units still short: for a bundle, the worst component decides."""
+    got: dict[tuple[int, int], int] = {}
+    for p in picks:
+        got[(p.line_id, p.sku_id)] = got.get((p.line_id, p.sku_id), 0) + p.quantity
+    short: dict[int, int] = {}
+    for d in demands:
+        missing = d.quantity - got.get((d.line_id, d.sku_id), 0)
+        units = -(-missing // d.per_unit) if missing > 0 else 0
+        short[d.line_id] = max(short.get(d.line_id, 0), units)
+    return {line: units for line, units in short.items() if units > 0}
+
+
+def _whole_units(
+    demands: Sequence[Demand], picks: Sequence[Pick], short: dict[int, int]
+) -> tuple[Pick, ...]:
+    """A partly served bundle line keeps only what whole bundles need: components of a
+    bundle that cannot be completed are not held back from other orders."""
+    keep: dict[tuple[int, int], int] = {}
+    for d in demands:
+        if d.line_id in short:
+            keep[(d.line_id, d.sku_id)] = max(0, d.quantity - short[d.line_id] * d.per_unit)
+    trimmed: list[Pick] = []
+    for p in picks:
+        key = (p.line_id, p.sku_id)
+        if key not in keep:
+            trimmed.append(p)
+            continue
+        take = min(p.quantity, keep[key])
+        keep[key] -= take
+        if take > 0:
+            trimmed.append(replace(p, quantity=take))
+    return tuple(trimmed)
 
 
 def _single_warehouse(

@@ -18,6 +18,7 @@ from hub.db import tables_allocation as ta
 from hub.db.allocation_snapshot import OrderSnapshot, load_order, load_orders, lock_snapshot
 from hub.db.allocation_store import AllocationStore
 from hub.db.allocation_writes import Writes
+from hub.db.outbox import Outbox
 from hub.db.retry import with_retries
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.allocation import AllocationPolicy
@@ -36,6 +37,8 @@ from hub.services.allocation_reconcile import (
     publish_figures,
     reconcile,
 )
+from hub.services.bundle_figures import publish_bundle_figures
+from hub.services.bundle_lines import load_parts
 
 __all__ = [
     "ALLOCATABLE",
@@ -102,6 +105,7 @@ def _run(
         else:
             orders = {order_ids[0]: load_order(uow.session, uow.tenant_id, order_ids[0])}
         planned: list[tuple[OrderSnapshot, Need]] = []
+        parts = load_parts(uow, [line for snap in orders.values() for line in snap.lines])
         dirty = False
         for order_id in order_ids:
             snap = orders.get(order_id)
@@ -115,7 +119,7 @@ def _run(
                     results[order_id] = early
                     dirty = True  # the review hold was written
                     continue
-                need = needs(store, snap)
+                need = needs(store, snap, parts)
             except DomainError as exc:
                 if not batch:
                     raise
@@ -130,9 +134,7 @@ def _run(
                 planned.append((snap, need))
         if planned:
             skus = {d.sku_id for _s, n in planned for d in n.demands}
-            skus |= {
-                r.sku_id for _s, n in planned for line, _q in n.releases for r in n.held[line.id]
-            }
+            skus |= {sku for _s, n in planned for _line, sku, _q in n.releases}
             stock = lock_snapshot(uow.session, uow.tenant_id, skus)
             writes = Writes()
             for snap, need in planned:
@@ -143,9 +145,13 @@ def _run(
                         raise
                     results[snap.order.id] = exc
                     continue
-                results[snap.order.id] = reconcile(snap, need, stock, writes, actor, today)
+                results[snap.order.id] = reconcile(snap, need, stock, writes, actor, today, parts)
             publish_figures(stock, writes)
             writes.flush(uow.session, uow.tenant_id)
+            touched = {lv.sku_id for lv in writes.levels.values()} & stock.components
+            if touched:  # after the flush: bundle figures are computed from the new balances
+                bundle_events = publish_bundle_figures(uow.session, uow.tenant_id, touched)
+                Outbox(uow.session, uow.tenant_id).add_many(bundle_events)
             dirty = True
         if dirty:
             uow.commit()

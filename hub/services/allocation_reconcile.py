@@ -15,6 +15,7 @@ from hub.domain.availability import channel_figures
 from hub.domain.errors import IllegalTransition, InvalidValue
 from hub.domain.inventory import MovementKind, StockLevel
 from hub.domain.orders import OrderStatus, can_transition
+from hub.services.bundle_lines import Parts
 
 S = OrderStatus
 
@@ -48,11 +49,12 @@ def move_status(order: OrderRow, target: OrderStatus, reason: str | None) -> Non
     order.status, order.status_reason = target, reason
 
 
-def check_lines(order: OrderRow, lines: list[LineRow]) -> None:
+def check_lines(order: OrderRow, lines: list[LineRow], parts: Parts | None = None) -> None:
+    """Every line must name stock: a SKU, or (a bundle listing) components."""
     if not lines:
         raise InvalidValue("lines", [], "an order needs at least one line", record=order.label)
     for line in lines:
-        if line.sku_id is None:
+        if not parts.get(line.id) if parts is not None else line.sku_id is None:
             raise InvalidValue(
                 "sku_id",
                 None,
@@ -66,7 +68,7 @@ class Need:
     """What reconciling one order requires, decided before anything is touched."""
 
     demands: list[Demand]
-    releases: list[tuple[LineRow, int]]
+    releases: list[tuple[LineRow, int, int]]  # (line, sku id, units to give back)
     held: dict[int, list[ReservationRow]]
 
     @property
@@ -74,28 +76,41 @@ class Need:
         return not self.demands and not self.releases
 
 
-def needs(store: AllocationStore, snap: OrderSnapshot) -> Need:
-    check_lines(snap.order, snap.lines)
-    shipped = {}
+def needs(store: AllocationStore, snap: OrderSnapshot, parts: Parts) -> Need:
+    """Per line and SKU (a bundle line: per component, quantity x units per bundle):
+    what is still to reserve, or to give back."""
+    check_lines(snap.order, snap.lines, parts)
+    shipped: dict[tuple[int, int], int] = {}
     if snap.order.status is S.PARTIALLY_SHIPPED:
-        shipped = store.fulfilled([line.id for line in snap.lines], "shipment")
+        shipped = store.fulfilled_by_sku([line.id for line in snap.lines], "shipment")
     held: dict[int, list[ReservationRow]] = {}
     for res in snap.reservations:
         held.setdefault(res.line_id, []).append(res)
     demands, releases = [], []
     for line in snap.lines:
-        assert line.sku_id is not None
-        reserved = sum(r.quantity for r in held.get(line.id, []))
-        need = line.quantity - shipped.get(line.id, 0) - reserved
-        if need > 0:
-            demands.append(Demand(line.id, line.sku_id, need))
-        elif need < 0:
-            releases.append((line, -need))
+        rows = held.get(line.id, [])
+        wanted = dict(parts[line.id])
+        for sku_id, per_unit in parts[line.id]:
+            reserved = sum(r.quantity for r in rows if r.sku_id == sku_id)
+            need = line.quantity * per_unit - shipped.get((line.id, sku_id), 0) - reserved
+            if need > 0:
+                demands.append(Demand(line.id, sku_id, need, per_unit))
+            elif need < 0:
+                releases.append((line, sku_id, -need))
+        for sku_id in sorted({r.sku_id for r in rows if r.sku_id not in wanted}):
+            # the bundle was redefined since: its former components go back
+            releases.append((line, sku_id, sum(r.quantity for r in rows if r.sku_id == sku_id)))
     return Need(demands, releases, held)
 
 
 def reconcile(
-    snap: OrderSnapshot, need: Need, stock: StockSnapshot, writes: Writes, actor: str, today: date
+    snap: OrderSnapshot,
+    need: Need,
+    stock: StockSnapshot,
+    writes: Writes,
+    actor: str,
+    today: date,
+    parts: Parts,
 ) -> AllocationResult:
     """Release what lines no longer need, plan and reserve what they still need, set
     backorders and the order status; everything lands in `writes`."""
@@ -105,8 +120,10 @@ def reconcile(
     ranked = sorted(usable, key=lambda w: (usable[w], stock.warehouses[w].priority, w))
     rank = {w: i for i, w in enumerate(ranked)}
     kept = {r.id: r.quantity for r in snap.reservations}
-    for line, excess in need.releases:
+    for line, sku_id, excess in need.releases:
         for res in reversed(need.held[line.id]):  # newest reservation first
+            if res.sku_id != sku_id:
+                continue
             take = min(excess, res.quantity)
             if take == 0:
                 break
@@ -144,7 +161,7 @@ def reconcile(
         str(order.ship_to.get("country") or ""), str(order.ship_to.get("region") or "")
     )
     plan = plan_allocation(need.demands, candidates, snap.policy, today=today, ship_to=ship_to)
-    by_key = {(r.line_id, r.warehouse_id, r.lot_code): r for r in snap.reservations}
+    by_key = {(r.line_id, r.sku_id, r.warehouse_id, r.lot_code): r for r in snap.reservations}
     new_rows: list[ReservationRow] = []
     for pick in plan.picks:
         level = _touch(writes, stock.levels[(pick.warehouse_id, pick.sku_id, pick.lot_code)])
@@ -157,7 +174,7 @@ def reconcile(
                 reference=f"order:{order.external_id}/line:{pick.line_id}",
             )
         )
-        found = by_key.get((pick.line_id, pick.warehouse_id, pick.lot_code))
+        found = by_key.get((pick.line_id, pick.sku_id, pick.warehouse_id, pick.lot_code))
         if found is not None:
             kept[found.id] += pick.quantity
             writes.resized[found.id] = kept[found.id]
@@ -171,8 +188,9 @@ def reconcile(
     backordered = {} if plan.rejected else dict(plan.backorders)
     for line in snap.lines:
         if backordered.get(line.id, 0) != snap.backorders.get(line.id, 0):
-            assert line.sku_id is not None
-            writes.backorders[line.id] = (line.sku_id, backordered.get(line.id, 0))
+            # a bundle listing has no SKU: its backorder row names its first component
+            sku_id = line.sku_id if line.sku_id is not None else parts[line.id][0][0]
+            writes.backorders[line.id] = (sku_id, backordered.get(line.id, 0))
     final = [replace(r, quantity=kept[r.id]) for r in snap.reservations if kept[r.id] > 0]
     final += new_rows
     _set_status(order, plan.rejected, backordered, bool(final))

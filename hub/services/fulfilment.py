@@ -15,6 +15,7 @@ from hub.domain.errors import InvalidValue
 from hub.domain.inventory import Movement, MovementKind, StockLevel
 from hub.domain.orders import OrderStatus
 from hub.services.allocation import check_lines, move_status
+from hub.services.bundle_lines import load_parts, units_done
 from hub.services.inventory import resolve_lot
 from hub.services.stock_events import StockChanges, publish
 
@@ -74,7 +75,8 @@ def ship(
     uow: UnitOfWork, order_id: int, *, actor: str, quantities: dict[int, int] | None = None
 ) -> OrderStatus:
     """Commit reservations: on_hand and reserved both go down. quantities: line id ->
-    units shipped now (default: everything reserved)."""
+    units shipped now (default: everything reserved); a bundle line ships whole bundles,
+    each taking its components' units from the line's reservation rows."""
 
     def run(store: AllocationStore, order: OrderRow) -> StockChanges:
         if order.status not in SHIPPABLE:
@@ -82,19 +84,19 @@ def ship(
                 "status", order.status.value, "only an allocated order can ship", record=order.label
             )
         lines = store.lines(order.id)
-        check_lines(order, lines)
+        parts = load_parts(uow, lines)
+        check_lines(order, lines, parts)
         held = _by_line(store.reservations([line.id for line in lines]))
-        wanted = (
-            quantities
-            if quantities is not None
-            else {line.id: sum(r.quantity for r in held.get(line.id, [])) for line in lines}
-        )
+        have_units = {
+            line.id: units_done(parts[line.id], _per_sku(held, line.id)) for line in lines
+        }
+        wanted = quantities if quantities is not None else have_units
         names = {line.id: line for line in lines}
         for line_id, qty in wanted.items():
             where = f"{order.label} line {names[line_id].name if line_id in names else line_id}"
             if line_id not in names:
                 raise InvalidValue("line", line_id, "not a line of this order", record=order.label)
-            have = sum(r.quantity for r in held.get(line_id, []))
+            have = have_units[line_id]
             if isinstance(qty, bool) or not isinstance(qty, int) or qty < 0 or qty > have:
                 raise InvalidValue(
                     "quantity", qty, f"must be 0..{have} (units reserved)", record=where
@@ -104,27 +106,35 @@ def ship(
         rows = [r for line_id in wanted for r in held.get(line_id, [])]
         levels = _lock(store, rows)
         changes, movements = StockChanges(), []
-        for line_id, qty in wanted.items():
-            for res in held.get(line_id, []):  # oldest reservation first
-                take = min(qty, res.quantity)
-                if take == 0:
-                    break
-                level = changes.touch(levels[(res.warehouse_id, res.sku_id, res.lot_code)])
-                movements.append(
-                    level.move(
-                        MovementKind.SHIPMENT,
-                        take,
-                        actor=actor,
-                        reason=f"ship {order.label}",
-                        reference=f"reservation:{res.id}",
+        for line_id, units in wanted.items():
+            for sku_id, per_unit in parts[line_id]:
+                qty = units * per_unit
+                for res in held.get(line_id, []):  # oldest reservation first
+                    if res.sku_id != sku_id:
+                        continue
+                    take = min(qty, res.quantity)
+                    if take == 0:
+                        break
+                    level = changes.touch(levels[(res.warehouse_id, res.sku_id, res.lot_code)])
+                    movements.append(
+                        level.move(
+                            MovementKind.SHIPMENT,
+                            take,
+                            actor=actor,
+                            reason=f"ship {order.label}",
+                            reference=f"reservation:{res.id}",
+                        )
                     )
-                )
-                store.resize_reservation(res.id, res.quantity - take)
-                store.add_fulfilment("shipment", line_id, level, take, res.id)
-                qty -= take
+                    store.resize_reservation(res.id, res.quantity - take)
+                    store.add_fulfilment("shipment", line_id, level, take, res.id)
+                    qty -= take
         _write(store, changes, movements)
-        shipped = store.fulfilled(list(names), "shipment")
-        done = all(shipped.get(line.id, 0) >= line.quantity for line in lines)
+        shipped = store.fulfilled_by_sku(list(names), "shipment")
+        done = all(
+            units_done(parts[line.id], {s: q for (li, s), q in shipped.items() if li == line.id})
+            >= line.quantity
+            for line in lines
+        )
         move_status(order, S.SHIPPED if done else S.PARTIALLY_SHIPPED, None)
         return changes
 
@@ -142,19 +152,25 @@ def return_items(
     lot: str | None = None,
     reason: str = "customer return",
 ) -> Movement:
-    """Restock returned units of a shipped line into the chosen warehouse."""
+    """Restock returned units of a shipped line into the chosen warehouse (a bundle line:
+    `quantity` bundles, each restocking its components; the last movement is returned)."""
     made: list[Movement] = []
 
     def run(store: AllocationStore, order: OrderRow) -> StockChanges:
         line = next((li for li in store.lines(order.id) if li.id == line_id), None)
         where = f"{order.label} line {line.name if line else line_id}"
-        if line is None or line.sku_id is None:
+        parts = load_parts(uow, [line])[line.id] if line is not None else []
+        if line is None or not parts:
             raise InvalidValue(
                 "line", line_id, "not a mapped line of this order", record=order.label
             )
-        returnable = store.fulfilled([line.id], "shipment").get(line.id, 0) - store.fulfilled(
-            [line.id], "return"
-        ).get(line.id, 0)
+        shipped = store.fulfilled_by_sku([line.id], "shipment")
+        returned = store.fulfilled_by_sku([line.id], "return")
+        # a bundle comes back whole: count the sets shipped and not yet returned
+        returnable = min(
+            (shipped.get((line.id, s), 0) - returned.get((line.id, s), 0)) // per_unit
+            for s, per_unit in parts
+        )
         if (
             isinstance(quantity, bool)
             or not isinstance(quantity, int)
@@ -167,26 +183,27 @@ def return_items(
                 record=where,
             )
         warehouse = uow.warehouses.by_key(warehouse_code)
-        sku = uow.skus.get(line.sku_id)
         assert warehouse.id is not None
-        level = uow.stock.for_update(
-            warehouse.id, line.sku_id, resolve_lot(uow, sku, lot), (warehouse.code, sku.code)
-        )
         changes = StockChanges()
-        changes.touch(level)
-        made.append(
-            uow.movements.add(
-                level.move(
-                    MovementKind.RETURN,
-                    quantity,
-                    actor=actor,
-                    reason=reason,
-                    reference=f"order:{order.external_id}/line:{line.id}",
+        for sku_id, per_unit in parts:  # sorted by SKU id: the global lock order
+            sku = uow.skus.get(sku_id)
+            level = uow.stock.for_update(
+                warehouse.id, sku_id, resolve_lot(uow, sku, lot), (warehouse.code, sku.code)
+            )
+            changes.touch(level)
+            made.append(
+                uow.movements.add(
+                    level.move(
+                        MovementKind.RETURN,
+                        quantity * per_unit,
+                        actor=actor,
+                        reason=reason,
+                        reference=f"order:{order.external_id}/line:{line.id}",
+                    )
                 )
             )
-        )
-        uow.session.flush()
-        store.add_fulfilment("return", line.id, level, quantity)
+            uow.session.flush()
+            store.add_fulfilment("return", line.id, level, quantity * per_unit)
         return changes
 
     _transaction(uow, order_id, run)
@@ -214,10 +231,17 @@ def _release_lines(
         store.resize_reservation(res.id, 0)
     backorders = store.backorders(ids)
     for line in lines:
-        if line.id in backorders and line.sku_id is not None:
-            store.set_backorder(line.id, line.sku_id, 0, had=True)
+        if line.id in backorders:
+            store.set_backorder(line.id, line.sku_id or 0, 0, had=True)
     _write(store, changes, movements)
     return changes
+
+
+def _per_sku(held: dict[int, list[ReservationRow]], line_id: int) -> dict[int, int]:
+    units: dict[int, int] = {}
+    for res in held.get(line_id, []):
+        units[res.sku_id] = units.get(res.sku_id, 0) + res.quantity
+    return units
 
 
 def _by_line(rows: list[ReservationRow]) -> dict[int, list[ReservationRow]]:

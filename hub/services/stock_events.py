@@ -10,25 +10,24 @@ An event is written only when the figure actually changed ("stock.changed"), plu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from hub.db import tables as t
+from hub.db import published_figures
 from hub.db import tables_allocation as ta
 from hub.db.allocation_store import policy_from_row
 from hub.db.allocation_writes import STOCK_CHANGED, changed_event
 from hub.db.outbox import Outbox, OutboxEvent
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.availability import channel_available
-from hub.domain.catalog import WarehouseKind
 from hub.domain.inventory import StockLevel
+from hub.services.bundle_figures import publish_bundle_figures
 
 STOCK_LOW = "stock.low"
+_lock_published = published_figures.lock_published
+_pooled = published_figures.pooled  # the relay's resync reads pools through this name
 
 __all__ = ["STOCK_CHANGED", "STOCK_LOW", "StockChanges", "publish", "publish_levels"]
 
@@ -68,6 +67,7 @@ def publish(session: Session, tenant_id: int, changes: StockChanges) -> list[Out
     if not changes:
         return []
     events = _low_stock(changes) + _channel_figures(session, tenant_id, changes)
+    events += publish_bundle_figures(session, tenant_id, {s for _w, s, _l in changes.levels})
     Outbox(session, tenant_id).add_many(events)
     return events
 
@@ -129,48 +129,3 @@ def _channel_figures(session: Session, tenant_id: int, changes: StockChanges) ->
             execution_options={"synchronize_session": False},
         )
     return events
-
-
-def _lock_published(
-    session: Session, tenant_id: int, pairs: list[tuple[int, int]]
-) -> dict[tuple[int, int], tuple[int, int, int]]:
-    """(channel, sku) -> (row id, version, available), rows created at version 0 and
-    locked (the no-op ON CONFLICT update takes the row lock on PostgreSQL)."""
-    v = ta.channel_stock_versions
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = insert(v).values(
-        [
-            {"tenant_id": tenant_id, "channel_id": c, "sku_id": s, "version": 0, "available": -1}
-            for c, s in pairs
-        ]
-    )
-    # On conflict keep the stored version: the point of the no-op update is the row lock.
-    statement = statement.on_conflict_do_update(
-        index_elements=[v.c.channel_id, v.c.sku_id], set_={"version": v.c.version}
-    )
-    rows = session.execute(
-        statement.returning(v.c.id, v.c.channel_id, v.c.sku_id, v.c.version, v.c.available)
-    ).all()
-    return {(r.channel_id, r.sku_id): (r.id, r.version, r.available) for r in rows}
-
-
-def _pooled(
-    session: Session, tenant_id: int, channel_ids: Iterable[int], sku_ids: Iterable[int]
-) -> dict[tuple[int, int], int]:
-    """(channel, sku) -> sum of per-warehouse available over the channel's warehouses."""
-    s, cw, w = t.stock_levels.c, ta.channel_warehouses.c, t.warehouses.c
-    free = s.on_hand - s.reserved - s.safety_stock
-    rows: Any = session.execute(
-        select(cw.channel_id, s.sku_id, func.sum(case((free > 0, free), else_=0)))
-        .select_from(ta.channel_warehouses)
-        .join(t.warehouses, w.id == cw.warehouse_id)
-        .join(t.stock_levels, and_(s.warehouse_id == cw.warehouse_id, s.tenant_id == tenant_id))
-        .where(
-            cw.tenant_id == tenant_id,
-            cw.channel_id.in_(list(channel_ids)),
-            s.sku_id.in_(list(sku_ids)),
-            w.kind != WarehouseKind.MARKETPLACE_FULFILLED,
-        )
-        .group_by(cw.channel_id, s.sku_id)
-    ).all()
-    return {(c, sku): int(total) for c, sku, total in rows}

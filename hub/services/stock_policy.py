@@ -15,6 +15,7 @@ from hub.db.unit_of_work import UnitOfWork
 from hub.domain.allocation import AllocationPolicy
 from hub.domain.availability import (
     ReorderSuggestion,
+    bundle_available,
     channel_available,
     suggest_reorder,
     warehouse_available,
@@ -24,6 +25,7 @@ from hub.domain.clock import utcnow
 from hub.domain.errors import InvalidValue
 from hub.domain.inventory import MovementKind
 from hub.domain.purchasing import PurchaseOrderStatus
+from hub.services.bundles import bundle_definitions
 from hub.services.stock_events import StockChanges, publish
 
 
@@ -146,6 +148,7 @@ class ChannelAts:
     sku: str
     pooled: int  # sum of per-warehouse available over the channel's warehouses
     available: int  # after buffer, share, max-to-list and end-when
+    bundle: str = ""  # "sku" (a kit SKU) or "listing" (a bundle listing, sku = channel SKU)
 
 
 def ats_report(uow: UnitOfWork, channel_name: str | None = None) -> list[ChannelAts]:
@@ -156,6 +159,12 @@ def ats_report(uow: UnitOfWork, channel_name: str | None = None) -> list[Channel
         channels = [uow.channels.by_key(channel_name)] if channel_name else uow.channels.list()
         skus = {s.id: s.code for s in uow.skus.list() if s.id is not None}
         kinds = {w.id: w.kind for w in uow.warehouses.list()}
+        kits = bundle_definitions(uow)
+        listing_names = {
+            li.id: (li.channel_id, li.channel_sku)
+            for li in uow.listings.list()
+            if li.id is not None and ("listing", li.id) in kits
+        }
         report = []
         for channel in channels:
             assert channel.id is not None
@@ -171,10 +180,25 @@ def ats_report(uow: UnitOfWork, channel_name: str | None = None) -> list[Channel
                     pooled[lv.sku_id] += warehouse_available(
                         lv.on_hand, lv.reserved, lv.safety_stock
                     )
+            # a bundle's pool: min over components of component pool // units per bundle
+            made_of = {k[1]: bundle_available(v, pooled) for k, v in kits.items() if k[0] == "sku"}
             report += [
                 ChannelAts(channel.name, skus[sku], total, channel_available([total], policy))
                 for sku, total in pooled.items()
+                if sku not in made_of
             ]
+            report += [
+                ChannelAts(channel.name, skus[sku], total, channel_available([total], policy),
+                           "sku")
+                for sku, total in made_of.items()
+            ]  # fmt: skip
+            for listing, (owner, channel_sku) in listing_names.items():
+                if owner == channel.id:
+                    total = bundle_available(kits[("listing", listing)], pooled)
+                    available = channel_available([total], policy)
+                    report.append(
+                        ChannelAts(channel.name, channel_sku, total, available, "listing")
+                    )
     return sorted(report, key=lambda r: (r.channel, r.sku))
 
 
