@@ -15,6 +15,7 @@ from hub.services import inventory
 from hub.services.demo import seed_demo
 from hub.services.demo_channel import ChannelRun, connect_channel, run_channel
 from hub.services.sync_context import RegistryConnectors, SyncContext
+from hub.sync_config import SyncSettings
 
 CHANNEL = "shopify-us"
 PRICES = {"TENT-2P": "129.00", "STOVE-MINI": "34.90", "GAS-230": "4.50"}
@@ -54,6 +55,13 @@ def _storefront(tenant_id: int) -> tuple[ChannelRun, dict[str, int]]:
     return run, platform
 
 
+def dashboard_url() -> str:
+    """Where `hub run` serves the dashboard (HUB_API_HOST / HUB_API_PORT)."""
+    settings = SyncSettings()
+    host = "127.0.0.1" if settings.api_host in ("0.0.0.0", "::") else settings.api_host
+    return f"http://{host}:{settings.api_port}/dashboard/"
+
+
 def demo(as_json: JsonOpt = False) -> None:
     """Migrate, seed a small demo workspace (once), pull orders from a simulated Shopify
     store, allocate them, push stock back, print the stock and prove the ledger."""
@@ -65,6 +73,7 @@ def demo(as_json: JsonOpt = False) -> None:
     lines = inventory.stock_report(h.uow(tenant_id))
     drifts = inventory.verify_ledger(h.uow(tenant_id))
     result: dict[str, Any] = {
+        "dashboard_url": dashboard_url(),
         "database": h.engine.url.render_as_string(hide_password=True),
         "seeded": created,
         "stock": lines,
@@ -88,6 +97,8 @@ def _text(result: dict[str, Any], created: bool, lines: list[Any], drifts: list[
     orders = [[o["external_id"], o["status"]] for o in front["orders"]]
     return "\n".join(
         [
+            f"dashboard: {result['dashboard_url']} (serve it with `hub run`; log in with a "
+            "token from `hub token create --tenant demo --role admin`)",
             f"database: {result['database']}",
             "seeded the demo workspace" if created else "demo workspace already present",
             "",
