@@ -207,3 +207,31 @@ def test_policy_values_are_validated() -> None:
         AllocationPolicy(share=Decimal("1.5"))
     with pytest.raises(InvalidValue, match="buffer"):
         AllocationPolicy(buffer=-1)
+
+
+def _bundle_line() -> list[Demand]:
+    # one line of 3 bundles, each 1 x SKU 1 + 4 x SKU 2
+    return [Demand(1, 1, 3, per_unit=1), Demand(1, 2, 12, per_unit=4)]
+
+
+def test_a_bundle_line_is_short_in_whole_bundles_and_keeps_only_complete_sets() -> None:
+    candidates = [Candidate(10, 1, "", 5), Candidate(10, 2, "", 6)]
+    partial = AllocationPolicy(shortfall=ShortfallPolicy.PARTIAL)
+    plan = plan_allocation(_bundle_line(), candidates, partial, today=TODAY)
+    assert plan.backorders == {1: 2}
+    assert sorted((p.sku_id, p.quantity) for p in plan.picks) == [(1, 1), (2, 4)]
+    rejected = plan_allocation(_bundle_line(), candidates, AllocationPolicy(), today=TODAY)
+    assert rejected.picks == () and rejected.rejected == "insufficient stock: line #1 short 2"
+    every = AllocationPolicy(shortfall=ShortfallPolicy.BACKORDER_ALL)
+    assert plan_allocation(_bundle_line(), candidates, every, today=TODAY).backorders == {1: 3}
+
+
+def test_a_bundle_line_that_fits_takes_every_component_in_full() -> None:
+    candidates = [Candidate(10, 1, "", 5), Candidate(10, 2, "", 6), Candidate(20, 2, "", 6)]
+    plan = plan_allocation(_bundle_line(), candidates, AllocationPolicy(), today=TODAY)
+    assert plan.backorders == {} and plan.rejected is None
+    assert sorted((p.warehouse_id, p.sku_id, p.quantity) for p in plan.picks) == [
+        (10, 1, 3),
+        (10, 2, 6),
+        (20, 2, 6),
+    ]
