@@ -4,12 +4,14 @@
 
 A fresh PostgreSQL database (dropped at the end) holds 500 SKUs listed on a Shopify
 channel; the platform simulator (in this process, real HTTP on 127.0.0.1) plays the
-store. A worker thread runs the outbox relay in a loop, as a Celery worker would. A
-separate process makes the burst: 10,000 counts (`inventory.adjust_to_count`, one
-transaction each, 20 per SKU, every count higher than the last), noting when each
-committed. The simulator logs every `inventorySetQuantities` write; a change's latency
-is the time from its commit to the first write of its SKU holding its value or a later
-one (the relay coalesces: in-between figures are skipped on purpose).
+store. A worker thread runs the outbox relay every HUB_BENCH_RELAY_TICK seconds (0.5),
+as a Celery worker woken by beat would; each round coalesces what changed since the last.
+HUB_BENCH_CHANGERS processes (3) make the burst: 10,000 counts
+(`inventory.adjust_to_count`, one transaction each, 20 per SKU, every count higher than
+the last), noting when each committed. The simulator logs every `inventorySetQuantities`
+write; a change's latency is the time from its commit to the first write of its SKU
+holding its value or a later one (the relay coalesces: in-between figures are skipped
+on purpose).
 
 Baseline in the same run: one bare `inventorySetQuantities` round trip to the simulator
 through the connector (the floor any push pays). Printed: the baseline median, p50/p95
@@ -47,8 +49,8 @@ ADMIN_URL = os.environ.get(
 )
 SKUS = int(os.environ.get("HUB_BENCH_SKUS", "500"))
 CHANGES = int(os.environ.get("HUB_BENCH_CHANGES", "10000"))
-CHANGERS = int(os.environ.get("HUB_BENCH_CHANGERS", "2"))
-TICK = float(os.environ.get("HUB_BENCH_RELAY_TICK", "0.25"))
+CHANGERS = int(os.environ.get("HUB_BENCH_CHANGERS", "3"))
+TICK = float(os.environ.get("HUB_BENCH_RELAY_TICK", "0.5"))
 CHANNEL = "bench-shop"
 
 
@@ -134,7 +136,8 @@ def latencies(changes: list[tuple[float, str, int]], state: SimState) -> list[fl
     return found
 
 
-def run(url: str) -> None:
+def run(url: str) -> str:
+    """Run the bench on a migrated database; returns the summary line."""
     state = SimState()
     state.add_listings({sku(n): "1.00" for n in range(SKUS)}, stock=0)
     with SimulatorServer(state) as sim:
@@ -190,7 +193,7 @@ def run(url: str) -> None:
     print(
         f"platform calls {calls} for {len(changes)} changes ({calls / len(changes):.4f} per change)"
     )
-    print(f"p50_s={p50:.3f} p95_s={p95:.3f} calls={calls} changes={len(changes)}")
+    return f"p50_s={p50:.3f} p95_s={p95:.3f} calls={calls} changes={len(changes)}"
 
 
 def main() -> None:
@@ -199,13 +202,16 @@ def main() -> None:
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = sa.make_url(ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    began = time.perf_counter()
     try:
         upgrade(url)
-        run(url)
+        summary = run(url)
     finally:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+    print(f"total runtime {time.perf_counter() - began:.0f}s")
+    print(summary)
 
 
 if __name__ == "__main__":
