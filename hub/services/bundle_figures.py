@@ -68,6 +68,14 @@ def bundles_containing(
     session: Session, tenant_id: int, sku_ids: Iterable[int]
 ) -> dict[BundleKey, Components]:
     touched = set(sku_ids)
+    b = tm.bundle_components.c
+    hit = session.execute(
+        select(b.id)
+        .where(b.tenant_id == tenant_id, b.component_sku_id.in_(sorted(touched)))
+        .limit(1)
+    ).first()
+    if hit is None:  # the common case: no bundle is made of these SKUs, one indexed probe
+        return {}
     return {
         key: parts
         for key, parts in definitions(session, tenant_id).items()
