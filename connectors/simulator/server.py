@@ -19,7 +19,7 @@ from connectors.simulator.state import SimState
 from connectors.simulator.woo_api import woo_router
 from connectors.toolkit import hmac_sha256_base64
 
-__all__ = ["SimulatorServer", "build_app", "signed_webhook"]
+__all__ = ["AppServer", "SimulatorServer", "build_app", "signed_webhook"]
 
 
 def build_app(state: SimState) -> FastAPI:
@@ -58,32 +58,28 @@ def _free_port() -> int:
         return port
 
 
-class SimulatorServer:
-    """``with SimulatorServer(state) as sim: sim.url`` serves until the block ends."""
+class AppServer:
+    """``with AppServer(app) as server: server.url`` serves an ASGI app on 127.0.0.1 in a
+    background thread until the block ends (the simulator; the hub's API in e2e tests)."""
 
-    def __init__(self, state: SimState | None = None, port: int | None = None) -> None:
-        self.state = state or SimState()
+    def __init__(self, app: Any, port: int | None = None) -> None:
         self.port = port or _free_port()
         config = uvicorn.Config(
-            build_app(self.state),
-            host="127.0.0.1",
-            port=self.port,
-            log_level="warning",
-            access_log=False,
+            app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False
         )
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="simulator", daemon=True)
+        self.thread = threading.Thread(target=self.server.run, name="app-server", daemon=True)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> SimulatorServer:
+    def start(self) -> AppServer:
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:
             if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the platform simulator did not start")
+                raise RuntimeError("the server did not start")
             time.sleep(0.02)
         return self
 
@@ -91,15 +87,27 @@ class SimulatorServer:
         self.server.should_exit = True
         self.thread.join(timeout=5)
 
-    def deliver(self, url: str, platform: str, topic: str, record: Any) -> int:
-        """POST one signed webhook to ``url`` (the hub's webhook endpoint)."""
-        headers, body = signed_webhook(self.state, platform, topic, record)
-        return requests.post(url, data=body, headers=headers, timeout=10).status_code
-
-    def __enter__(self) -> SimulatorServer:
+    def __enter__(self) -> AppServer:
         return self.start()
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+class SimulatorServer(AppServer):
+    """``with SimulatorServer(state) as sim: sim.url`` serves the simulator."""
+
+    def __init__(self, state: SimState | None = None, port: int | None = None) -> None:
+        self.state = state or SimState()
+        super().__init__(build_app(self.state), port)
+
+    def __enter__(self) -> SimulatorServer:
+        self.start()
+        return self
+
+    def deliver(self, url: str, platform: str, topic: str, record: Any) -> int:
+        """POST one signed webhook to ``url`` (the hub's webhook endpoint)."""
+        headers, body = signed_webhook(self.state, platform, topic, record)
+        return requests.post(url, data=body, headers=headers, timeout=10).status_code

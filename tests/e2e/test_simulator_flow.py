@@ -9,13 +9,17 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
+import requests
 from sqlalchemy import func, select
 
 from connectors.base import FulfillmentPush, WebhookRejected
 from connectors.shop_platforms.shopify import ShopifyConfig, ShopifyConnector
-from connectors.simulator import LOCATION, SimState, SimulatorServer, signed_webhook
+from connectors.simulator import LOCATION, AppServer, SimState, SimulatorServer, signed_webhook
 from connectors.simulator.state import woo_order
 from connectors.toolkit import LocalRateBudgets
+from hub.api import create_app
+from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.db import tables as t
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.money import Money
@@ -152,3 +156,33 @@ def test_shopify_locations_are_linked_to_the_channels_warehouses(
     assert links.push_location == LOCATION  # BER is the channel's first warehouse
     with tenant() as uow:
         assert uow.channels.by_key("shop-sim").settings["location_id"] == LOCATION
+
+
+def test_the_store_delivers_signed_webhooks_to_the_hub_api_over_http(
+    db: Database, tenant: Callable[[], UnitOfWork], sim: SimulatorServer
+) -> None:
+    setup(tenant, sim)
+    ctx = SyncContext(db.session_factory, RegistryConnectors(budgets=LocalRateBudgets()))
+    with tenant() as uow:
+        woo_id, shop_id = uow.channels.by_key("woo-sim").id, uow.channels.by_key("shop-sim").id
+    app = create_app(Hub(Settings(database_url=db.url)), sync=ctx, dispatcher=InlineDispatcher(ctx))
+    order = woo_order(4242, [(sim.state.listings["CAP"], 5)], datetime.now(UTC))
+    with AppServer(app) as api:
+        assert (
+            sim.deliver(f"{api.url}/webhooks/{woo_id}", "woocommerce", "order.created", order)
+            == 200
+        )
+        forged = {**order, "total": "0.01"}
+        headers, _ = signed_webhook(sim.state, "woocommerce", "order.created", order)
+        refused = requests.post(
+            f"{api.url}/webhooks/{woo_id}", json=forged, headers=headers, timeout=10
+        )
+        assert refused.status_code == 401
+        # Shopify signs with the app's client secret; a wrong secret is refused.
+        node = next(iter(sim.state.shopify_orders.values()))
+        rest = {"id": 1, "admin_graphql_api_id": node["id"], "updated_at": node["updatedAt"]}
+        sim.state.shopify_secret = "not-the-apps-secret"
+        assert (
+            sim.deliver(f"{api.url}/webhooks/{shop_id}", "shopify", "orders/updated", rest) == 401
+        )
+    assert available(tenant)["CAP"] == 35  # the webhook's order was allocated
