@@ -17,7 +17,7 @@ from hub.db.unit_of_work import UnitOfWork
 from hub.domain.errors import InvalidValue
 from hub.domain.money import Money
 from hub.domain.orders import Order, OrderLine, OrderStatus
-from hub.services import bundles, catalog, fulfilment, inventory, listings
+from hub.services import bundles, catalog, fulfilment, inventory, listings, purchasing
 from hub.services.allocation import allocate
 from hub.services.bundle_figures import STOCK_CHANGED_LISTING
 from hub.services.stock_events import STOCK_CHANGED
@@ -181,7 +181,9 @@ def test_ship_commits_components_per_bundle_and_a_return_restocks_them(tenant: T
     assert s.verify() == []
 
 
-def test_bundle_figures_follow_a_component_receipt_and_an_allocation(tenant: Tenant) -> None:
+def test_bundle_figures_follow_a_component_purchase_receipt_and_an_allocation(
+    tenant: Tenant,
+) -> None:
     s = _camp_set(
         tenant, {("BER", "TENT"): 5, ("BER", "POLE"): 8, ("NJ", "POLE"): 4, ("BER", "STOVE"): 6}
     )
@@ -189,7 +191,11 @@ def test_bundle_figures_follow_a_component_receipt_and_an_allocation(tenant: Ten
     rows = {(r.sku, r.bundle): (r.pooled, r.available) for r in ats_report(tenant(), "web")}
     assert rows[("CAMP-SET", "listing")] == (3, 3)  # 12 poles // 4
     assert rows[("KIT", "sku")] == (3, 3)  # 6 stoves // 2
-    inventory.adjust_to_count(tenant(), "NJ", "POLE", 20, actor="t", reason="receipt")
+    catalog.create_supplier(tenant(), "ALPS", "Alps", "EUR", lead_time_days=10)
+    purchasing.create_purchase_order(
+        tenant(), "PO-1", "ALPS", "NJ", [("POLE", 16, Money.of("2", "EUR"))]
+    )
+    purchasing.receive_purchase_order(tenant(), "PO-1", {"POLE": 16}, actor="t")
     listing_events = [e for e in _events(tenant, STOCK_CHANGED_LISTING) if e["listing_id"] == camp]
     assert listing_events[-1]["available"] == 5  # now TENT (5 // 1) is the short component
     figures = {(r.sku, r.bundle): r.available for r in ats_report(tenant(), "web")}
