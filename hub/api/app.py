@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from hub import observability
 from hub.api import dashboard, webhooks
+from hub.api.limits import BodyLimit
 from hub.api.v1 import operations, orders, problems, reports, stock
 from hub.bootstrap import Hub
 from hub.metrics import render
@@ -66,11 +67,6 @@ def create_app(
         incoming = request.headers.get("x-request-id", "")
         correlation = incoming[:64] if incoming.isprintable() and incoming else None
         observability.reset(correlation or observability.new_correlation_id())
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
-            return problems.problem_response(
-                request, 413, f"request body over {MAX_BODY_BYTES} bytes"
-            )
         started = time.perf_counter()
         response = await call_next(request)
         response.headers["X-Request-ID"] = observability.correlation_id() or ""
@@ -82,6 +78,8 @@ def create_app(
             (time.perf_counter() - started) * 1000,
         )
         return response
+
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)  # outermost: before anything
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

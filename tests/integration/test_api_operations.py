@@ -3,6 +3,7 @@ before and after, filters and pagination behave, and bad input is refused whole.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -124,6 +125,25 @@ def test_an_oversized_body_is_413_and_changes_nothing(w: World) -> None:
     )
     assert response.status_code == 413
     assert response.json()["title"] == "Content too large"
+    assert fingerprint(w.db, w.a.id) == before
+
+
+def test_a_chunked_body_without_length_is_cut_off_at_the_limit_too(w: World) -> None:
+    before = fingerprint(w.db, w.a.id)
+
+    def chunks() -> Iterator[bytes]:
+        yield b"{"
+        for _ in range(MAX_BODY_BYTES // 10_000 + 1):
+            yield b" " * 10_000
+        yield b"}"
+
+    response = w.client.post(
+        f"{V}/stock/scrap",
+        content=chunks(),
+        headers={"Authorization": f"Bearer {w.a.tokens[Role.ADMIN]}"},
+    )
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
     assert fingerprint(w.db, w.a.id) == before
 
 
