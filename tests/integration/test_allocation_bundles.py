@@ -3,6 +3,7 @@ its components, ships and releases them, and bundle figures follow their compone
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +23,7 @@ from hub.services.allocation import allocate
 from hub.services.bundle_figures import STOCK_CHANGED_LISTING
 from hub.services.stock_events import STOCK_CHANGED
 from hub.services.stock_policy import ats_report
+from tests.conftest import Database
 from tests.integration.alloc_setup import Shop, shop
 
 S = OrderStatus
@@ -221,3 +223,40 @@ def test_an_unmapped_line_is_still_refused(tenant: Tenant) -> None:
     order = s.order([(None, 1)])
     with pytest.raises(InvalidValue, match="not mapped"):
         allocate(tenant(), order)
+
+
+def test_concurrent_changes_of_different_components_leave_the_true_bundle_figure(
+    db: Database, tenant: Tenant
+) -> None:
+    """Threads allocate orders that touch only TENT, only POLE, or both (the bundle) at
+    once: each transaction sees the others' components only through the figure-row lock,
+    so the last published bundle figure must still equal the one computed afterwards."""
+    if db.backend != "postgres":
+        pytest.skip("needs concurrent PostgreSQL sessions; SQLite serializes writers")
+    s = _camp_set(tenant, {("BER", "TENT"): 40, ("BER", "POLE"): 120})
+    camp = _listing_id(tenant, "CAMP-SET")
+    orders = [
+        _order(tenant, s, [lines], f"C-{i}")
+        for i, lines in enumerate([("TENT", 3), ("POLE", 9), ("CAMP-SET", 2)] * 4)
+    ]
+    errors: list[BaseException] = []
+
+    def run(order_id: int) -> None:
+        try:
+            allocate(tenant(), order_id)
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(o,)) for o in orders]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    # 40 - 12 - 8 = 20 tents; 120 - 36 - 32 = 52 poles -> 13 sets
+    truth = {(r.sku, r.bundle): r.available for r in ats_report(tenant(), "web")}
+    assert truth[("CAMP-SET", "listing")] == 13 and truth[("KIT", "sku")] == 0
+    listing_events = [e for e in _events(tenant, STOCK_CHANGED_LISTING) if e["listing_id"] == camp]
+    newest = max(listing_events, key=lambda e: int(str(e["version"])))
+    assert newest["available"] == 13
+    assert s.verify() == []
