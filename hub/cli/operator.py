@@ -40,6 +40,45 @@ def token_create(
     emit({"token": value, "role": role, "name": name or role}, as_json, lambda: value)
 
 
+@token_app.command("list")
+def token_list(tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
+    """Tokens of the tenant: id, name, role, dates (never the token)."""
+    h = hub()
+    tenant_id = h.tenant_id(tenant or h.settings.default_tenant)
+    with h.uow(tenant_id) as uow:
+        rows = tokens.list_tokens(uow.session, tenant_id)
+
+    def human() -> str:
+        cells = [
+            [
+                str(r["id"]),
+                r["name"],
+                r["role"],
+                str(r["expires_at"] or "-"),
+                "revoked" if r["revoked_at"] else "active",
+            ]
+            for r in rows
+        ]
+        return table(cells, ["id", "name", "role", "expires", "state"])
+
+    emit(rows, as_json, human)
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="Token id (hub token list).")],
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Refuse the token from now on (401 on its next request)."""
+    h = hub()
+    tenant_id = h.tenant_id(tenant or h.settings.default_tenant)
+    with h.uow(tenant_id) as uow:
+        tokens.revoke_token(uow.session, tenant_id, token_id)
+        uow.commit()
+    emit({"revoked": token_id}, as_json, lambda: f"token {token_id} revoked")
+
+
 def report(
     name: Annotated[str, typer.Argument(help=", ".join(reports.REPORTS))],
     days: Annotated[int, typer.Option("--days", help="Window in days.")] = 30,

@@ -26,6 +26,7 @@ class OrderFilter:
     status: OrderStatus | None = None
     placed_from: datetime | None = None
     placed_to: datetime | None = None
+    statuses: tuple[OrderStatus, ...] = ()  # any of these (with `status`, both must hold)
 
 
 def _filtered(tenant_id: int, where: OrderFilter) -> Any:
@@ -48,6 +49,8 @@ def _filtered(tenant_id: int, where: OrderFilter) -> Any:
         query = query.where(c.name == where.channel)
     if where.status:
         query = query.where(o.status == where.status)
+    if where.statuses:
+        query = query.where(o.status.in_(where.statuses))
     if where.placed_from:
         query = query.where(o.placed_at >= where.placed_from)
     if where.placed_to:

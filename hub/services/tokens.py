@@ -8,15 +8,25 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from hub.db.tables_operator import api_tokens
 from hub.domain.clock import utcnow
-from hub.domain.errors import InvalidValue
+from hub.domain.errors import InvalidValue, NotFound
 
-__all__ = ["Principal", "Role", "TokenRefused", "authenticate", "create_token", "digest"]
+__all__ = [
+    "Principal",
+    "Role",
+    "TokenRefused",
+    "authenticate",
+    "create_token",
+    "digest",
+    "list_tokens",
+    "revoke_token",
+]
 
 
 class Role(StrEnum):
@@ -90,3 +100,25 @@ def authenticate(session: Session, token: str, now: datetime | None = None) -> P
     if row.expires_at is not None and row.expires_at <= (now or utcnow()):
         raise TokenRefused("token expired")
     return Principal(row.id, row.tenant_id, row.name, Role(row.role))
+
+
+def list_tokens(session: Session, tenant_id: int) -> list[dict[str, Any]]:
+    """Names, roles and dates; never the hash."""
+    t = api_tokens.c
+    rows = session.execute(
+        select(t.id, t.name, t.role, t.created_at, t.expires_at, t.revoked_at)
+        .where(t.tenant_id == tenant_id)
+        .order_by(t.id)
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def revoke_token(session: Session, tenant_id: int, token_id: int) -> None:
+    t = api_tokens.c
+    done = session.execute(
+        update(api_tokens)
+        .where(t.id == token_id, t.tenant_id == tenant_id, t.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    if done.rowcount == 0:  # type: ignore[attr-defined]
+        raise NotFound("token", token_id)

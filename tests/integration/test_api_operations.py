@@ -68,6 +68,9 @@ def test_orders_filter_by_status_channel_and_date_and_paginate(w: World) -> None
     assert _admin(w, "GET", f"{V}/orders?channel=nope").json()["total"] == 0
     later = _admin(w, "GET", f"{V}/orders?placed_from=2026-11-02T00:00:00Z").json()
     assert later["total"] == 0
+    waiting = _admin(w, "GET", f"{V}/held-orders?limit=1").json()
+    assert (len(waiting["items"]), waiting["total"]) == (1, 2)
+    assert waiting["items"][0]["status"] == "on_hold"
 
 
 @pytest.mark.parametrize(

@@ -100,6 +100,26 @@ def test_no_token_malformed_unknown_and_expired_tokens_are_401_problems(db: Data
     assert fingerprint(db, w.a.id) == before
 
 
+def test_a_revoked_token_is_refused_and_authentication_comes_before_validation(
+    db: Database,
+) -> None:
+    from hub.services import tokens
+
+    w = _world(db)
+    with db.uow(w.a.id) as uow:
+        value = tokens.create_token(uow.session, w.a.id, "leaver", "operations")
+        [row] = [t for t in tokens.list_tokens(uow.session, w.a.id) if t["name"] == "leaver"]
+        uow.commit()
+    assert w.call(value, "GET", "/api/v1/orders").status_code == 200
+    with db.uow(w.a.id) as uow:
+        tokens.revoke_token(uow.session, w.a.id, row["id"])
+        uow.commit()
+    refused = w.call(value, "GET", "/api/v1/orders")
+    assert (refused.status_code, refused.json()["detail"]) == (401, "token revoked")
+    # No token and a bad filter: the caller learns nothing but "authenticate first".
+    assert w.call(None, "GET", "/api/v1/orders?status=bogus&limit=0").status_code == 401
+
+
 def test_tokens_are_stored_only_as_hashes(db: Database) -> None:
     w = _world(db)
     dump = repr(fingerprint(db, w.a.id))

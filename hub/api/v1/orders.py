@@ -44,14 +44,11 @@ def list_orders(
 @router.get("/held-orders")
 def held_orders(hub: HubDep, who: CallerDep, page: PageDep) -> dict[str, Any]:
     """Orders waiting for a person: on hold or pending review."""
-    items: list[Any] = []
-    total = 0
+    where = OrderFilter(statuses=HELD)
     with hub.uow(who.tenant_id) as uow:
-        for status in HELD:
-            where = OrderFilter(status=status)
-            items += order_views.list_orders(uow.session, who.tenant_id, where, 10_000, 0)
-            total += order_views.count_orders(uow.session, who.tenant_id, where)
-    return paged(items[page.offset : page.offset + page.limit], page, total)
+        items = order_views.list_orders(uow.session, who.tenant_id, where, page.limit, page.offset)
+        total = order_views.count_orders(uow.session, who.tenant_id, where)
+    return paged(items, page, total)
 
 
 @router.get("/orders/{order_id}")
