@@ -184,3 +184,27 @@ def test_replaying_an_error_after_the_mapping_fix_resolves_it(w: World) -> None:
     assert _admin(w, "GET", f"{V}/errors").json()["total"] == 0
     order = _admin(w, "GET", f"{V}/orders/{replayed.json()['order_id']}/raw").json()
     assert order["items"][0]["payload"]["id"] == 900
+
+
+def test_the_audit_entry_and_the_change_commit_together_or_not_at_all(w: World) -> None:
+    from hub.api.v1.audited import AuditedUnitOfWork, levels
+    from hub.services import inventory
+    from hub.services.tokens import Principal
+
+    who = Principal(0, w.a.id, "auditor", Role.OPERATIONS)
+    before = fingerprint(w.db, w.a.id)
+
+    def broken(session: Any) -> Any:
+        raise RuntimeError("audit store unavailable")
+
+    failing = AuditedUnitOfWork(w.hub, who, "stock.scrap", "t", None, broken)
+    with pytest.raises(RuntimeError):
+        inventory.scrap(failing, "BER", "SKU-A", 2, actor="x", reason="y")
+    assert fingerprint(w.db, w.a.id) == before  # no scrap without its entry
+
+    uow = AuditedUnitOfWork(
+        w.hub, who, "stock.scrap", "t", None, lambda s: levels(s, w.a.id, "SKU-A", "BER")
+    )
+    inventory.scrap(uow, "BER", "SKU-A", 2, actor="x", reason="y")
+    [entry] = _admin(w, "GET", f"{V}/audit?action=stock.scrap").json()["items"]
+    assert entry["after"][0]["on_hand"] == 48  # read inside the scrap's own transaction

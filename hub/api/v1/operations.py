@@ -10,12 +10,15 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from hub.api.deps import SyncDep
+from hub.api.v1.audited import AuditedUnitOfWork
 from hub.api.v1.deps import CallerDep, HubDep, PageDep, paged
 from hub.api.v1.problems import Problem
+from hub.bootstrap import Hub
 from hub.db import tables as t
 from hub.db.tables_sync import sync_errors
 from hub.services import audit, connections, ingest, listings, reconciliation_runs
 from hub.services.inbox import list_errors
+from hub.services.tokens import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["operations"])
 
@@ -108,24 +111,35 @@ class ListingLink(BaseModel):
     sku: str | None = Field(None, max_length=64, description="hub SKU code; null unlinks")
 
 
+def _listing(hub: Hub, who: Principal, body: ListingLink) -> dict[str, Any] | None:
+    ls, c, k = t.listings.c, t.channels.c, t.skus.c
+    with hub.uow(who.tenant_id) as uow:
+        row = (
+            uow.session.execute(
+                select(ls.id, k.code.label("sku"))
+                .join(t.channels, c.id == ls.channel_id)
+                .outerjoin(t.skus, k.id == ls.sku_id)
+                .where(
+                    ls.tenant_id == who.tenant_id,
+                    c.name == body.channel,
+                    ls.channel_sku == body.channel_sku,
+                )
+            )
+            .mappings()
+            .one_or_none()
+        )
+    return dict(row) if row else None
+
+
 @router.put("/mappings/listings")
 def link(body: ListingLink, hub: HubDep, who: CallerDep) -> dict[str, Any]:
     """Link a channel SKU to a hub SKU; orders held for it are healed."""
-    listing, healed = listings.link_listing(
-        hub.uow(who.tenant_id), body.channel, body.channel_sku, body.sku
+    target = f"listing:{body.channel}/{body.channel_sku}"
+    uow = AuditedUnitOfWork(
+        hub, who, "mapping.link", target, _listing(hub, who, body), lambda s: {"sku": body.sku}
     )
+    listing, healed = listings.link_listing(uow, body.channel, body.channel_sku, body.sku)
     after = {"listing_id": listing.id, "sku": body.sku, "healed_orders": healed}
-    with hub.uow(who.tenant_id) as uow:
-        audit.record(
-            uow.session,
-            who.tenant_id,
-            who.actor,
-            "mapping.link",
-            f"listing:{body.channel}/{body.channel_sku}",
-            None,
-            after,
-        )
-        uow.commit()
     return after
 
 
@@ -151,8 +165,17 @@ class NewConnection(BaseModel):
 
 @router.post("/connections", status_code=201)
 def add_connection(body: NewConnection, hub: HubDep, who: CallerDep) -> dict[str, Any]:
+    # Audited without the values: names of the settings only, never a credential.
+    noted = {
+        "connector": body.connector,
+        "display_name": body.display_name,
+        "fields": sorted(body.values),
+    }
+    uow = AuditedUnitOfWork(
+        hub, who, "connection.add", f"connection:{body.display_name}", None, lambda s: noted
+    )
     view = connections.add_connection(
-        hub.uow(who.tenant_id),
+        uow,
         hub.secret_box,
         hub.connectors,
         connector=body.connector,
@@ -161,17 +184,6 @@ def add_connection(body: NewConnection, hub: HubDep, who: CallerDep) -> dict[str
         channel=body.channel,
     )
     shown = _connection(view)
-    with hub.uow(who.tenant_id) as uow:
-        audit.record(
-            uow.session,
-            who.tenant_id,
-            who.actor,
-            "connection.add",
-            f"connection:{view.id}",
-            None,
-            {k: v for k, v in shown.items() if k != "settings"} | {"settings": shown["settings"]},
-        )
-        uow.commit()
     return shown
 
 

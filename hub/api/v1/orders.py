@@ -8,12 +8,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
+from hub.api.v1.audited import AuditedUnitOfWork, order_status
 from hub.api.v1.deps import CallerDep, HubDep, PageDep, paged
 from hub.api.v1.problems import Problem
 from hub.bootstrap import Hub
 from hub.domain.orders import OrderStatus
-from hub.services import allocation, audit, fulfilment, order_views
+from hub.services import allocation, fulfilment, order_views
 from hub.services.order_views import OrderFilter
 from hub.services.tokens import Principal
 
@@ -75,10 +77,16 @@ def _status(hub: Hub, who: Principal, order_id: int) -> str:
     return str(rows[0]["status"])
 
 
-def _audit(hub: Hub, who: Principal, action: str, target: str, before: Any, after: Any) -> None:
-    with hub.uow(who.tenant_id) as uow:
-        audit.record(uow.session, who.tenant_id, who.actor, action, target, before, after)
-        uow.commit()
+def _audited(
+    hub: Hub, who: Principal, action: str, order_id: int, before: str, **noted: str
+) -> AuditedUnitOfWork:
+    """The order's status before, and after as the service's own transaction sees it."""
+
+    def after(session: Session) -> dict[str, Any]:
+        return {"status": order_status(session, who.tenant_id, order_id), **noted}
+
+    target = f"order:{order_id}"
+    return AuditedUnitOfWork(hub, who, action, target, {"status": before}, after)
 
 
 @router.post("/orders/{order_id}/approve")
@@ -87,16 +95,9 @@ def approve(order_id: int, hub: HubDep, who: CallerDep, body: Decision) -> dict[
     before = _status(hub, who, order_id)
     if before not in HELD:
         raise Problem(409, f"order {order_id} is {before}, not held")
-    result = allocation.approve(hub.uow(who.tenant_id), order_id, actor=who.actor)
+    uow = _audited(hub, who, "order.approve", order_id, before, reason=body.reason)
+    result = allocation.approve(uow, order_id, actor=who.actor)
     after = _status(hub, who, order_id)
-    _audit(
-        hub,
-        who,
-        "order.approve",
-        f"order:{order_id}",
-        {"status": before},
-        {"status": after, "reason": body.reason},
-    )
     return {"order_id": order_id, "status": after, "result": result.status.value}
 
 
@@ -106,15 +107,8 @@ def reject(order_id: int, hub: HubDep, who: CallerDep, body: Decision) -> dict[s
     before = _status(hub, who, order_id)
     if before not in HELD:
         raise Problem(409, f"order {order_id} is {before}, not held")
-    status = fulfilment.cancel(hub.uow(who.tenant_id), order_id, actor=who.actor)
-    _audit(
-        hub,
-        who,
-        "order.reject",
-        f"order:{order_id}",
-        {"status": before},
-        {"status": status.value, "reason": body.reason},
-    )
+    uow = _audited(hub, who, "order.reject", order_id, before, reason=body.reason)
+    status = fulfilment.cancel(uow, order_id, actor=who.actor)
     return {"order_id": order_id, "status": status.value}
 
 
@@ -129,9 +123,7 @@ class Shipment(BaseModel):
 @router.post("/orders/{order_id}/shipments", status_code=201)
 def ship(order_id: int, hub: HubDep, who: CallerDep, body: Shipment) -> dict[str, Any]:
     before = _status(hub, who, order_id)
-    status = fulfilment.ship(
-        hub.uow(who.tenant_id), order_id, actor=who.actor, quantities=body.lines
-    )
-    after = {"status": status.value, "carrier": body.carrier, "tracking": body.tracking_number}
-    _audit(hub, who, "order.ship", f"order:{order_id}", {"status": before}, after)
-    return {"order_id": order_id, **after}
+    noted = {"carrier": body.carrier, "tracking": body.tracking_number}
+    uow = _audited(hub, who, "order.ship", order_id, before, **noted)
+    status = fulfilment.ship(uow, order_id, actor=who.actor, quantities=body.lines)
+    return {"order_id": order_id, "status": status.value, **noted}

@@ -8,9 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
+from hub.api.v1.audited import AuditedUnitOfWork, levels
 from hub.api.v1.deps import CallerDep, HubDep, PageDep, paged
 from hub.bootstrap import Hub
-from hub.services import audit, inventory, purchasing, stock_policy
+from hub.services import inventory, purchasing, stock_policy
 from hub.services.tokens import Principal
 
 router = APIRouter(prefix="/api/v1/stock", tags=["stock"])
@@ -50,10 +51,19 @@ def channel_stock(
     return paged(rows[page.offset : page.offset + page.limit], page, len(rows))
 
 
-def _write(hub: Hub, who: Principal, action: str, target: str, before: Any, after: Any) -> None:
+def _levels(hub: Hub, who: Principal, sku: str, warehouse: str | None = None) -> list[Any]:
     with hub.uow(who.tenant_id) as uow:
-        audit.record(uow.session, who.tenant_id, who.actor, action, target, before, after)
-        uow.commit()
+        return levels(uow.session, who.tenant_id, sku, warehouse)
+
+
+def _audited(
+    hub: Hub, who: Principal, action: str, target: str, sku: str, warehouse: str | None = None
+) -> AuditedUnitOfWork:
+    """The state of the SKU before, and after as the service's own transaction sees it."""
+    before = _levels(hub, who, sku, warehouse)
+    return AuditedUnitOfWork(
+        hub, who, action, target, before, lambda s: levels(s, who.tenant_id, sku, warehouse)
+    )
 
 
 def _movement(m: Any) -> dict[str, Any]:
@@ -68,16 +78,25 @@ class Receipt(BaseModel):
 
 @router.post("/receipts", status_code=201)
 def receive(body: Receipt, hub: HubDep, who: CallerDep) -> dict[str, Any]:
+    skus = sorted(body.quantities)
+    before = {sku: _levels(hub, who, sku) for sku in skus}
+    uow = AuditedUnitOfWork(
+        hub,
+        who,
+        "stock.receive",
+        f"po:{body.purchase_order}",
+        before,
+        lambda s: {sku: levels(s, who.tenant_id, sku) for sku in skus},
+    )
     receipt = purchasing.receive_purchase_order(
-        hub.uow(who.tenant_id),
+        uow,
         body.purchase_order,
         dict(body.quantities),
         actor=who.actor,
         reason=body.reason,
     )
-    after = {"purchase_order": body.purchase_order, "quantities": dict(body.quantities)}
-    _write(hub, who, "stock.receive", f"po:{body.purchase_order}", None, after)
-    return {"receipt_id": receipt.id, **after}
+    received = {"purchase_order": body.purchase_order, "quantities": dict(body.quantities)}
+    return {"receipt_id": receipt.id, **received}
 
 
 class Count(BaseModel):
@@ -91,9 +110,10 @@ class Count(BaseModel):
 @router.post("/adjustments", status_code=201)
 def adjust(body: Count, hub: HubDep, who: CallerDep) -> dict[str, Any]:
     """A cycle count: the absolute number found; the ledger records the difference."""
-    before = _balances(hub, who, body.warehouse, body.sku)
+    target = f"stock:{body.warehouse}/{body.sku}"
+    uow = _audited(hub, who, "stock.adjust", target, body.sku, body.warehouse)
     movement = inventory.adjust_to_count(
-        hub.uow(who.tenant_id),
+        uow,
         body.warehouse,
         body.sku,
         body.counted,
@@ -101,8 +121,7 @@ def adjust(body: Count, hub: HubDep, who: CallerDep) -> dict[str, Any]:
         reason=body.reason,
         lot=body.lot,
     )
-    after = _balances(hub, who, body.warehouse, body.sku)
-    _write(hub, who, "stock.adjust", f"stock:{body.warehouse}/{body.sku}", before, after)
+    after = _levels(hub, who, body.sku, body.warehouse)
     return {"movement": _movement(movement) if movement else None, "balances": after}
 
 
@@ -117,9 +136,10 @@ class Transfer(BaseModel):
 
 @router.post("/transfers", status_code=201)
 def transfer(body: Transfer, hub: HubDep, who: CallerDep) -> dict[str, Any]:
-    before = _balances(hub, who, None, body.sku)
+    target = f"stock:{body.from_warehouse}->{body.to_warehouse}/{body.sku}"
+    uow = _audited(hub, who, "stock.transfer", target, body.sku)
     out, into = inventory.transfer(
-        hub.uow(who.tenant_id),
+        uow,
         body.from_warehouse,
         body.to_warehouse,
         body.sku,
@@ -128,9 +148,7 @@ def transfer(body: Transfer, hub: HubDep, who: CallerDep) -> dict[str, Any]:
         reason=body.reason,
         lot=body.lot,
     )
-    after = _balances(hub, who, None, body.sku)
-    target = f"stock:{body.from_warehouse}->{body.to_warehouse}/{body.sku}"
-    _write(hub, who, "stock.transfer", target, before, after)
+    after = _levels(hub, who, body.sku)
     return {"movements": [_movement(out), _movement(into)], "balances": after}
 
 
@@ -144,9 +162,10 @@ class Scrap(BaseModel):
 
 @router.post("/scrap", status_code=201)
 def scrap(body: Scrap, hub: HubDep, who: CallerDep) -> dict[str, Any]:
-    before = _balances(hub, who, body.warehouse, body.sku)
+    target = f"stock:{body.warehouse}/{body.sku}"
+    uow = _audited(hub, who, "stock.scrap", target, body.sku, body.warehouse)
     movement = inventory.scrap(
-        hub.uow(who.tenant_id),
+        uow,
         body.warehouse,
         body.sku,
         body.quantity,
@@ -154,6 +173,5 @@ def scrap(body: Scrap, hub: HubDep, who: CallerDep) -> dict[str, Any]:
         reason=body.reason,
         lot=body.lot,
     )
-    after = _balances(hub, who, body.warehouse, body.sku)
-    _write(hub, who, "stock.scrap", f"stock:{body.warehouse}/{body.sku}", before, after)
+    after = _levels(hub, who, body.sku, body.warehouse)
     return {"movement": _movement(movement), "balances": after}
