@@ -149,9 +149,10 @@ def _connection(view: connections.ConnectionView) -> dict[str, Any]:
 
 
 @router.get("/connections")
-def list_connections(hub: HubDep, who: CallerDep) -> dict[str, Any]:
+def list_connections(hub: HubDep, who: CallerDep, page: PageDep) -> dict[str, Any]:
     views = connections.list_connections(hub.uow(who.tenant_id), hub.connectors)
-    return {"items": [_connection(v) for v in views]}
+    shown = [_connection(v) for v in views[page.offset : page.offset + page.limit]]
+    return paged(shown, page, len(views))
 
 
 class NewConnection(BaseModel):

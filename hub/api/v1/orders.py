@@ -60,9 +60,10 @@ def get_order(order_id: int, hub: HubDep, who: CallerDep) -> dict[str, Any]:
 
 
 @router.get("/orders/{order_id}/raw")
-def raw_payloads(order_id: int, hub: HubDep, who: CallerDep) -> dict[str, Any]:
+def raw_payloads(order_id: int, hub: HubDep, who: CallerDep, page: PageDep) -> dict[str, Any]:
     with hub.uow(who.tenant_id) as uow:
-        return {"items": order_views.raw_payloads(uow.session, who.tenant_id, order_id)}
+        found = order_views.raw_payloads(uow.session, who.tenant_id, order_id)
+    return paged(found[page.offset : page.offset + page.limit], page, len(found))
 
 
 class Decision(BaseModel):
