@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start the local PostgreSQL and Redis that the integration tests use, if they are down.
+# Start the local PostgreSQL, Redis and RabbitMQ that the integration tests use, if they are down.
 set -euo pipefail
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     echo "starting PostgreSQL"
@@ -11,5 +11,12 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
     redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no
     for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done
 fi
+rabbit_up() { (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; }
+if ! rabbit_up; then
+    echo "starting RabbitMQ"
+    service rabbitmq-server start || rabbitmq-server -detached
+    for _ in $(seq 1 60); do rabbit_up && break; sleep 1; done
+fi
 pg_isready -h 127.0.0.1 -p 5432
 redis-cli -h 127.0.0.1 -p 6379 ping
+rabbit_up && echo "RabbitMQ accepting connections on 5672"

@@ -1,6 +1,7 @@
 """The real deployment shape on PostgreSQL + Redis: Celery worker processes fed through a
 throwaway Redis server. A worker killed mid-batch, Redis stopped and restarted, and the
-database cutting every connection mid-run: nothing is lost and nothing is doubled."""
+database cutting every connection mid-run: nothing is lost and nothing is doubled. The
+killed worker runs on RabbitMQ too, the other production broker."""
 
 from __future__ import annotations
 
@@ -24,7 +25,13 @@ from hub.sync_config import SyncSettings
 from tests.conftest import POSTGRES_ADMIN_URL, Database
 from tests.fakes.memshop import woo_order
 from tests.integration.sync_setup import SyncShop, sync_shop
-from tests.integration.workers import RedisServer, Worker, free_port, wait_until
+from tests.integration.workers import (
+    RabbitVhost,
+    RedisServer,
+    Worker,
+    free_port,
+    wait_until,
+)
 
 pytestmark = pytest.mark.parametrize("db", ["postgres"], indirect=True)
 
@@ -38,10 +45,22 @@ def redis_server() -> Iterator[RedisServer]:
 
 
 @pytest.fixture
+def rabbitmq() -> Iterator[RabbitVhost]:
+    vhost = RabbitVhost()
+    vhost.create()
+    yield vhost
+    vhost.delete()
+
+
+@pytest.fixture
 def worker_env(db: Database, redis_server: RedisServer, tmp_path: Path) -> dict[str, str]:
+    return _env(db, redis_server.url, tmp_path)
+
+
+def _env(db: Database, broker_url: str, tmp_path: Path) -> dict[str, str]:
     return {
         "HUB_DATABASE_URL": db.url,
-        "HUB_BROKER_URL": redis_server.url,
+        "HUB_BROKER_URL": broker_url,
         "HUB_BROKER_PATH": str(tmp_path / "broker"),
         "HUB_BROKER_VISIBILITY_TIMEOUT": "5",
         "HUB_SYNC_TICK_SECONDS": "1",
@@ -112,9 +131,35 @@ def test_a_worker_killed_mid_batch_then_restarted_loses_nothing_and_doubles_noth
     redis_server: RedisServer,
     workers: Callable[[], Worker],
 ) -> None:
+    _kill_a_worker_mid_batch(db, tenant, redis_server.url, workers)
+
+
+def test_on_rabbitmq_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(
+    db: Database, tenant: Callable[[], UnitOfWork], rabbitmq: RabbitVhost, tmp_path: Path
+) -> None:
+    started: list[Worker] = []
+
+    def workers() -> Worker:
+        log = tmp_path / f"rabbit-worker{len(started)}.log"
+        started.append(Worker(_env(db, rabbitmq.url, tmp_path), log))
+        return started[-1]
+
+    try:
+        _kill_a_worker_mid_batch(db, tenant, rabbitmq.url, workers)
+    finally:
+        for worker in started:
+            worker.stop()
+
+
+def _kill_a_worker_mid_batch(
+    db: Database,
+    tenant: Callable[[], UnitOfWork],
+    broker_url: str,
+    workers: Callable[[], Worker],
+) -> None:
     s = sync_shop(db, tenant, {("BER", "SKU-A"): 5000})
     ids, units = _orders(s, 150)
-    _enqueue(redis_server.url, s.tenant_id, ids)
+    _enqueue(broker_url, s.tenant_id, ids)
     first = workers()
     first.start()
     wait_until(lambda: _processed(s) >= 20, what="the first worker to get going")
@@ -122,7 +167,7 @@ def test_a_worker_killed_mid_batch_then_restarted_loses_nothing_and_doubles_noth
     cut_at = _processed(s)
     assert cut_at < len(ids), "the worker finished before it could be killed mid-batch"
     second = workers()
-    second.start(beat=True)  # redelivery after the visibility timeout, and the reaper
+    second.start(beat=True)  # redelivery (visibility timeout or closed channel), the reaper
     wait_until(lambda: _processed(s) == len(ids), what="every record to be processed")
     _assert_exactly_once(s, len(ids), units)
 

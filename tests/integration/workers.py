@@ -1,5 +1,6 @@
 """Real processes for the worker tests: a throwaway Redis server (never the shared one on
-6379) and Celery worker processes that can be killed."""
+6379), a throwaway virtual host on the local RabbitMQ, and Celery worker processes that
+can be killed."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -62,6 +64,26 @@ class RedisServer:
             self.process.terminate()
             self.process.wait(20)
             self.process = None
+
+
+class RabbitVhost:
+    """A virtual host of its own on the local RabbitMQ (guest/guest, 5672), so the test's
+    queues never meet another run's leftovers; deleted with everything in it."""
+
+    def __init__(self) -> None:
+        self.name = f"hubtest-{uuid.uuid4().hex[:12]}"
+        self.url = f"amqp://guest:guest@127.0.0.1:5672/{self.name}"
+
+    def create(self) -> None:
+        _rabbitmqctl("add_vhost", self.name)
+        _rabbitmqctl("set_permissions", "-p", self.name, "guest", ".*", ".*", ".*")
+
+    def delete(self) -> None:
+        _rabbitmqctl("delete_vhost", self.name)
+
+
+def _rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
 
 
 def _pings(client: redis.Redis) -> bool:
