@@ -1,6 +1,6 @@
 """Tables of the sync engine (issue 5): inbox, error queue, cursors, webhook deliveries,
 stock push state and push delivery records. Core tables: the ingest hot path and the
-relay read and write them with SQLAlchemy Core. Migration: 0005_sync.
+relay read and write them with SQLAlchemy Core. Migrations: 0005_sync, 0009_listing_push.
 """
 
 from __future__ import annotations
@@ -129,14 +129,30 @@ channel_push_state = Table(
     UniqueConstraint("channel_id", "sku_id", name="uq_channel_push_state_channel_sku"),
 )
 
-# What was sent to a channel, per listing, and what the platform said.
+# The same for bundle listings (a listing made of SKUs, with no SKU of its own): their
+# figures are versioned per listing (listing_stock_versions), so their state is too.
+listing_push_state = Table(
+    "listing_push_state",
+    metadata,
+    _id(),
+    _tenant(),
+    _channel(),
+    Column("listing_id", Id, ForeignKey("listings.id"), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("quantity", Integer, nullable=False),
+    Column("pushed_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("listing_id", name="uq_listing_push_state_listing"),
+)
+
+# What was sent to a channel, per listing, and what the platform said. A bundle
+# listing's figure has no SKU: sku_id NULL, listing_id set.
 push_deliveries = Table(
     "push_deliveries",
     metadata,
     _id(),
     _tenant(),
     _channel(),
-    Column("sku_id", Id, nullable=False),
+    Column("sku_id", Id, nullable=True),
     Column("listing_id", Id, nullable=True),
     Column("version", Integer, nullable=False),
     Column("quantity", Integer, nullable=False),
@@ -153,5 +169,6 @@ TABLES = (
     sync_cursors,
     webhook_deliveries,
     channel_push_state,
+    listing_push_state,
     push_deliveries,
 )
