@@ -11,6 +11,10 @@ buffer / share / max-to-list / end-when then apply to that pool as to any SKU.
   `stock.changed.listing`, key `channel:<id>/listing:<id>`, row in
   `listing_stock_versions`.
 
+A changed definition is published the same way, in the transaction that changed it
+(`publish_definitions`, called by `hub.services.bundles`); the full resync computes
+never-published figures with `figures_on`.
+
 Exactness under concurrency follows `stock_events`: the caller already changed (and
 locked) the component balances; the bundle's figure rows are locked next, and the figure
 is computed after that in a new statement, so it includes every committed change.
@@ -42,26 +46,34 @@ __all__ = [
     "bundle_pool",
     "bundles_containing",
     "definitions",
+    "figures_on",
+    "listing_event",
     "publish_bundle_figures",
+    "publish_definitions",
 ]
 
 
 def definitions(session: Session, tenant_id: int) -> dict[BundleKey, Components]:
     """Every bundle of the tenant, flattened to leaf SKUs (Core twin of
     `hub.services.bundles.bundle_definitions`, for callers holding only a session)."""
+    direct = _direct(session, tenant_id)
+    sku_bundles = {k[1]: v for k, v in direct.items() if k[0] == "sku"}
+    return {k: flatten(sku_bundles, v) for k, v in direct.items()}
+
+
+def _direct(session: Session, tenant_id: int) -> dict[BundleKey, Components]:
     b = tm.bundle_components.c
     rows = session.execute(
         select(b.bundle_sku_id, b.listing_id, b.component_sku_id, b.quantity).where(
             b.tenant_id == tenant_id
         )
     ).all()
-    direct: dict[BundleKey, list[tuple[int, int]]] = {}
+    direct: dict[BundleKey, Components] = {}
     for r in rows:
         key: BundleKey = ("sku", r.bundle_sku_id) if r.bundle_sku_id is not None else (
             "listing", r.listing_id)  # fmt: skip
         direct.setdefault(key, []).append((r.component_sku_id, r.quantity))
-    sku_bundles = {k[1]: v for k, v in direct.items() if k[0] == "sku"}
-    return {k: flatten(sku_bundles, v) for k, v in direct.items()}
+    return direct
 
 
 def bundles_containing(
@@ -93,7 +105,54 @@ def publish_bundle_figures(
 ) -> list[OutboxEvent]:
     """Inside the transaction that changed `sku_ids`: re-publish every bundle containing
     one of them whose figure moved. Returns the events (the caller adds them)."""
-    affected = bundles_containing(session, tenant_id, sku_ids)
+    return _publish(session, tenant_id, bundles_containing(session, tenant_id, sku_ids))
+
+
+def publish_definitions(
+    session: Session, tenant_id: int, keys: Iterable[BundleKey]
+) -> list[OutboxEvent]:
+    """Inside the transaction that changed the definitions of `keys` (flushed): publish
+    their new figures, and those of every bundle containing a changed kit SKU. A kit
+    dissolved into a plain SKU gets its own stock's figure; a dissolved bundle listing
+    gets none (its SKU's figure applies again). Returns the events (the caller adds them)."""
+    direct = _direct(session, tenant_id)
+    flat = definitions(session, tenant_id)
+    wanted, kits = set(keys), {k[1] for k in keys if k[0] == "sku"}
+    while kits:  # bundles made of a changed kit changed too, at any depth
+        parents = {
+            k for k, parts in direct.items() if k not in wanted and any(s in kits for s, _ in parts)
+        }
+        wanted |= parents
+        kits = {k[1] for k in parents if k[0] == "sku"}
+    affected = {k: flat.get(k, [(k[1], 1)]) for k in wanted if k in flat or k[0] == "sku"}
+    return _publish(session, tenant_id, affected)
+
+
+def figures_on(
+    session: Session, tenant_id: int, channel_id: int, keys: Iterable[BundleKey]
+) -> dict[BundleKey, int]:
+    """The figures of the bundles `keys` on one channel, computed from the balances now
+    (for those never published); keys that are no bundle are left out."""
+    flat = definitions(session, tenant_id)
+    wanted = {k: flat[k] for k in keys if k in flat}
+    if not wanted:
+        return {}
+    policy = _channel_policies(session, tenant_id).get(channel_id, AllocationPolicy())
+    components = sorted({sku for parts in wanted.values() for sku, _q in parts})
+    pools = pooled(session, tenant_id, [channel_id], components)
+    return {k: _figure(channel_id, parts, pools, policy) for k, parts in wanted.items()}
+
+
+def _figure(
+    channel: int, parts: Components, pools: dict[tuple[int, int], int], policy: AllocationPolicy
+) -> int:
+    mine = {sku: pools.get((channel, sku), 0) for sku, _q in parts}
+    return channel_available([bundle_pool(parts, mine)], policy)
+
+
+def _publish(
+    session: Session, tenant_id: int, affected: dict[BundleKey, Components]
+) -> list[OutboxEvent]:
     if not affected:
         return []
     policies = _channel_policies(session, tenant_id)
@@ -108,9 +167,7 @@ def publish_bundle_figures(
     pools = pooled(session, tenant_id, channels, components)
 
     def figure(channel: int, parts: Components) -> int:
-        mine = {sku: pools.get((channel, sku), 0) for sku, _q in parts}
-        policy = policies.get(channel, AllocationPolicy())
-        return channel_available([bundle_pool(parts, mine)], policy)
+        return _figure(channel, parts, pools, policies.get(channel, AllocationPolicy()))
 
     events: list[OutboxEvent] = []
     sku_bumps, listing_bumps = [], []

@@ -4,6 +4,8 @@ The allocator calls `bundle_definitions(uow)` inside its own open unit of work a
 {("sku", bundle sku id) | ("listing", listing id): [(component sku id, quantity)]},
 flattened to leaf SKUs; `mapping.bundles.expand_line` turns an order line into the SKU
 demands it needs. A definition that would make a bundle contain itself is refused.
+A change publishes the bundle's new figures in the same transaction
+(`bundle_figures.publish_definitions`): channels see it before any component moves.
 """
 
 from __future__ import annotations
@@ -11,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from hub.db.outbox import Outbox
 from hub.db.repositories_mapping import mapping_repos
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.errors import InvalidValue, NotFound
 from hub.domain.mappings import BundleComponent
+from hub.services.bundle_figures import publish_definitions
 from mapping.bundles import BundleKey, Components, find_cycle, flatten
 from mapping.csv_formats import BundleRow, RowError, parse_bundles, render_bundles
 
@@ -58,6 +62,11 @@ def _replace(uow: UnitOfWork, existing: Sequence[BundleComponent], wanted: Compo
     for sku_id, qty in wanted:
         uow.session.add(BundleComponent(uow.tenant_id, sku_id, qty, **owner))
     uow.session.flush()
+    key: BundleKey = ("sku", owner["bundle_sku_id"]) if "bundle_sku_id" in owner else (
+        "listing", owner["listing_id"])  # fmt: skip
+    Outbox(uow.session, uow.tenant_id).add_many(
+        publish_definitions(uow.session, uow.tenant_id, [key])
+    )
     return True
 
 
