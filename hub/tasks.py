@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from connectors.base import RetriableError
 from hub.bootstrap import Hub, bootstrap
 from hub.celery_app import app
-from hub.services import pull, relay, resync, schedule
+from hub.services import order_push, pull, relay, resync, schedule
 from hub.services.allocation import allocate
 from hub.services.ingest_batch import process_batch
 from hub.services.sync_context import SyncContext
@@ -105,10 +105,11 @@ def allocate_order(tenant_id: int, order_id: int) -> str:
 @_task("hub.tasks.relay_outbox")
 def relay_outbox(tenant_id: int) -> dict[str, Any]:
     report = relay.relay(context(), tenant_id)
-    if report.failed:
+    orders = order_push.deliver(context(), tenant_id)
+    if report.failed or orders.failed:
         # Events stay pending; raising makes Celery retry the relay with backoff.
-        raise RetriableError("; ".join(report.failed))
-    return report.as_dict()
+        raise RetriableError("; ".join(report.failed + orders.failed))
+    return {**report.as_dict(), "orders": orders.as_dict()}
 
 
 @_task("hub.tasks.resync_channel")

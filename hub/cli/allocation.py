@@ -12,6 +12,7 @@ from hub.domain.allocation import ShortfallPolicy, SplitPolicy, Strategy
 from hub.domain.errors import InvalidValue
 from hub.services import fulfilment, stock_policy
 from hub.services.allocation import AllocationResult, allocate, approve, find_order
+from hub.services.order_push import Tracking
 
 order_app = typer.Typer(help="Allocate, ship, cancel and return orders.", no_args_is_help=True)
 policy_app = typer.Typer(help="How a channel allocates and what it lists.", no_args_is_help=True)
@@ -65,9 +66,9 @@ def order_release(
 def order_cancel(
     channel: Channel, external_id: External, tenant: TenantOpt = None, as_json: JsonOpt = False
 ) -> None:
-    """Cancel an unshipped order and release its stock."""
+    """Cancel an unshipped order, release its stock and tell the channel."""
     order_id, _ = find_order(tenant_uow(tenant), channel, external_id)
-    status = fulfilment.cancel(tenant_uow(tenant), order_id, actor=actor())
+    status = fulfilment.cancel(tenant_uow(tenant), order_id, actor=actor(), tell_channel=True)
     emit(
         {"order": external_id, "status": status},
         as_json,
@@ -97,13 +98,22 @@ def order_ship(
     line: Annotated[
         list[str] | None, typer.Option(help="LINE=QTY to ship part; default all.")
     ] = None,
+    carrier: Annotated[str, typer.Option(help="Carrier name, told to the channel.")] = "",
+    tracking: Annotated[str, typer.Option(help="Tracking number, told to the channel.")] = "",
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Commit reservations: the goods left the warehouse they were reserved in."""
+    """Commit reservations (the goods left the warehouse they were reserved in) and tell
+    the channel, with the carrier and tracking number."""
     order_id, lines = find_order(tenant_uow(tenant), channel, external_id)
     quantities = _quantities(lines, line) if line else None
-    status = fulfilment.ship(tenant_uow(tenant), order_id, actor=actor(), quantities=quantities)
+    status = fulfilment.ship(
+        tenant_uow(tenant),
+        order_id,
+        actor=actor(),
+        quantities=quantities,
+        tracking=Tracking(carrier, tracking),
+    )
     emit(
         {"order": external_id, "status": status},
         as_json,

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from hub.cli.common import JsonOpt, TenantOpt, emit, hub, table
-from hub.services import ingest, pull, relay, resync
+from hub.services import ingest, order_push, pull, relay, resync
 from hub.services.dispatch import InlineDispatcher
 from hub.services.inbox import list_errors
 from hub.services.sync_context import SyncContext
@@ -161,16 +161,20 @@ def errors_replay(
 
 @outbox_app.command("relay")
 def outbox_relay(tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
-    """Deliver pending stock events to the channels now."""
+    """Deliver pending stock events, shipments and cancellations to the channels now."""
     tenant_id, _ = _ids(tenant)
     report = relay.relay(_context(), tenant_id)
+    orders = order_push.deliver(_context(), tenant_id)
+    failed = report.failed + orders.failed
     emit(
-        report.as_dict(),
+        {**report.as_dict(), "orders": orders.as_dict()},
         as_json,
         lambda: (
-            f"{report.events} events: {report.pushed} pushed, {report.stale} stale, "
-            f"{report.rejected} rejected, {report.unlisted} unlisted"
-            + (f"; failed: {'; '.join(report.failed)}" if report.failed else "")
+            f"{report.events} stock events: {report.pushed} pushed, {report.stale} stale, "
+            f"{report.rejected} rejected, {report.unlisted} unlisted; "
+            f"{orders.events} order events: {orders.pushed} pushed, "
+            f"{orders.unsupported} not supported by the channel"
+            + (f"; failed: {'; '.join(failed)}" if failed else "")
         ),
     )
 

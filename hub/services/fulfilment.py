@@ -17,6 +17,7 @@ from hub.domain.orders import OrderStatus
 from hub.services.allocation import check_lines, move_status
 from hub.services.bundle_lines import load_parts, units_done
 from hub.services.inventory import resolve_lot
+from hub.services.order_push import Tracking, record_cancellation, record_shipment
 from hub.services.stock_events import StockChanges, publish
 
 S = OrderStatus
@@ -24,9 +25,17 @@ SHIPPABLE = frozenset({S.ALLOCATED, S.PARTIALLY_ALLOCATED, S.PARTIALLY_SHIPPED})
 RELEASABLE = frozenset({S.ALLOCATED, S.PARTIALLY_ALLOCATED, S.BACKORDERED, S.READY})
 
 
-def release(uow: UnitOfWork, order_id: int, *, actor: str, cancel: bool = False) -> OrderStatus:
+def release(
+    uow: UnitOfWork,
+    order_id: int,
+    *,
+    actor: str,
+    cancel: bool = False,
+    tell_channel: bool = False,
+) -> OrderStatus:
     """Give back every reservation (and drop backorders) of an unshipped order; the order
-    becomes READY to be allocated again, or CANCELLED."""
+    becomes READY to be allocated again, or CANCELLED. tell_channel: the hub decided the
+    cancellation (not the channel), so the channel is told through the outbox."""
 
     def run(store: AllocationStore, order: OrderRow) -> StockChanges:
         if order.status not in RELEASABLE and not (
@@ -45,13 +54,17 @@ def release(uow: UnitOfWork, order_id: int, *, actor: str, cancel: bool = False)
             S.CANCELLED if cancel else S.READY,
             f"{'cancelled' if cancel else 'released'} by {actor}",
         )
+        if cancel and tell_channel:
+            record_cancellation(store.session, store.tenant_id, order.id, f"cancelled by {actor}")
         return changes
 
     return _transaction(uow, order_id, run)
 
 
-def cancel(uow: UnitOfWork, order_id: int, *, actor: str) -> OrderStatus:
-    return release(uow, order_id, actor=actor, cancel=True)
+def cancel(
+    uow: UnitOfWork, order_id: int, *, actor: str, tell_channel: bool = False
+) -> OrderStatus:
+    return release(uow, order_id, actor=actor, cancel=True, tell_channel=tell_channel)
 
 
 def release_lines(
@@ -72,11 +85,17 @@ def release_lines(
 
 
 def ship(
-    uow: UnitOfWork, order_id: int, *, actor: str, quantities: dict[int, int] | None = None
+    uow: UnitOfWork,
+    order_id: int,
+    *,
+    actor: str,
+    quantities: dict[int, int] | None = None,
+    tracking: Tracking | None = None,
 ) -> OrderStatus:
     """Commit reservations: on_hand and reserved both go down. quantities: line id ->
     units shipped now (default: everything reserved); a bundle line ships whole bundles,
-    each taking its components' units from the line's reservation rows."""
+    each taking its components' units from the line's reservation rows. The channel is
+    told (outbox, same transaction) which of its lines shipped, with the tracking."""
 
     def run(store: AllocationStore, order: OrderRow) -> StockChanges:
         if order.status not in SHIPPABLE:
@@ -129,6 +148,7 @@ def ship(
                     store.add_fulfilment("shipment", line_id, level, take, res.id)
                     qty -= take
         _write(store, changes, movements)
+        record_shipment(store.session, store.tenant_id, order.id, wanted, tracking or Tracking())
         shipped = store.fulfilled_by_sku(list(names), "shipment")
         done = all(
             units_done(parts[line.id], {s: q for (li, s), q in shipped.items() if li == line.id})

@@ -25,8 +25,8 @@ from connectors.base import (
     PushResult,
     RawRecord,
     RetriableError,
+    SkippableRecordError,
     StockLevelUpdate,
-    UnsupportedCapability,
     WebhookDelivery,
     WebhookRejected,
     secret,
@@ -48,6 +48,8 @@ class MemShopConfig(ConnectorConfig):
 class Platform:
     orders: dict[str, dict[str, Any]] = field(default_factory=dict)
     pushes: list[list[StockLevelUpdate]] = field(default_factory=list)
+    fulfillments: list[FulfillmentPush] = field(default_factory=list)
+    cancellations: list[tuple[str, str]] = field(default_factory=list)  # (order id, reason)
     stock: dict[str, int] = field(default_factory=dict)
     fail_after_pages: int | None = None  # raise a retriable error once this many pages served
     push_down: bool = False
@@ -82,7 +84,14 @@ class MemShopConnector:
     name: ClassVar[str] = "memshop"
     kind: ClassVar[ConnectorKind] = ConnectorKind.STOREFRONT
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.PULL_ORDERS, Capability.GET_ORDER, Capability.WEBHOOKS, Capability.PUSH_STOCK}
+        {
+            Capability.PULL_ORDERS,
+            Capability.GET_ORDER,
+            Capability.WEBHOOKS,
+            Capability.PUSH_STOCK,
+            Capability.PUSH_FULFILLMENT,
+            Capability.PUSH_CANCELLATION,
+        }
     )
     config_model: ClassVar[type[ConnectorConfig]] = MemShopConfig
 
@@ -135,10 +144,22 @@ class MemShopConnector:
         return PushResult(accepted=[u.listing_id for u in updates], calls=1)
 
     def push_fulfillment(self, fulfillment: FulfillmentPush) -> PushResult:
-        raise UnsupportedCapability("memshop cannot push fulfillments")
+        self._order_call(fulfillment.order_external_id)
+        self.platform.fulfillments.append(fulfillment)
+        return PushResult(accepted=[fulfillment.order_external_id], calls=1)
 
     def push_cancellation(self, order_external_id: str, reason: str) -> PushResult:
-        raise UnsupportedCapability("memshop cannot push cancellations")
+        self._order_call(order_external_id)
+        if any(order == order_external_id for order, _ in self.platform.cancellations):
+            raise SkippableRecordError(order_external_id, "status", "already cancelled")
+        self.platform.cancellations.append((order_external_id, reason))
+        return PushResult(accepted=[order_external_id], calls=1)
+
+    def _order_call(self, order_external_id: str) -> None:
+        if self.platform.push_down:
+            raise RetriableError(f"memshop: 503 on order {order_external_id}")
+        if order_external_id not in self.platform.orders:
+            raise SkippableRecordError(order_external_id, "id", "404: no such order on memshop")
 
 
 def woo_order(

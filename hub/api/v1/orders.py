@@ -10,12 +10,14 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from hub.api.deps import DispatcherDep
 from hub.api.v1.audited import AuditedUnitOfWork, order_status
 from hub.api.v1.deps import CallerDep, HubDep, PageDep, paged
 from hub.api.v1.problems import Problem
 from hub.bootstrap import Hub
 from hub.domain.orders import OrderStatus
 from hub.services import allocation, fulfilment, order_views
+from hub.services.order_push import Tracking
 from hub.services.order_views import OrderFilter
 from hub.services.tokens import Principal
 
@@ -103,13 +105,17 @@ def approve(order_id: int, hub: HubDep, who: CallerDep, body: Decision) -> dict[
 
 
 @router.post("/orders/{order_id}/reject")
-def reject(order_id: int, hub: HubDep, who: CallerDep, body: Decision) -> dict[str, Any]:
-    """Cancel a held order: its reservations, if any, go back to stock."""
+def reject(
+    order_id: int, hub: HubDep, who: CallerDep, body: Decision, dispatcher: DispatcherDep
+) -> dict[str, Any]:
+    """Cancel a held order: its reservations, if any, go back to stock; the channel is
+    told the order is cancelled."""
     before = _status(hub, who, order_id)
     if before not in HELD:
         raise Problem(409, f"order {order_id} is {before}, not held")
     uow = _audited(hub, who, "order.reject", order_id, before, reason=body.reason)
-    status = fulfilment.cancel(uow, order_id, actor=who.actor)
+    status = fulfilment.cancel(uow, order_id, actor=who.actor, tell_channel=True)
+    dispatcher.relay(who.tenant_id)
     return {"order_id": order_id, "status": status.value}
 
 
@@ -119,12 +125,20 @@ class Shipment(BaseModel):
     )
     carrier: str = Field("", max_length=100)
     tracking_number: str = Field("", max_length=200)
+    tracking_url: str | None = Field(None, max_length=2000)
 
 
 @router.post("/orders/{order_id}/shipments", status_code=201)
-def ship(order_id: int, hub: HubDep, who: CallerDep, body: Shipment) -> dict[str, Any]:
+def ship(
+    order_id: int, hub: HubDep, who: CallerDep, body: Shipment, dispatcher: DispatcherDep
+) -> dict[str, Any]:
+    """Ship reserved units; the channel is told which of its lines shipped, with tracking."""
     before = _status(hub, who, order_id)
     noted = {"carrier": body.carrier, "tracking": body.tracking_number}
     uow = _audited(hub, who, "order.ship", order_id, before, **noted)
-    status = fulfilment.ship(uow, order_id, actor=who.actor, quantities=body.lines)
+    tracking = Tracking(body.carrier, body.tracking_number, body.tracking_url)
+    status = fulfilment.ship(
+        uow, order_id, actor=who.actor, quantities=body.lines, tracking=tracking
+    )
+    dispatcher.relay(who.tenant_id)
     return {"order_id": order_id, "status": status.value, **noted}
