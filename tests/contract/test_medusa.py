@@ -107,3 +107,17 @@ def test_a_shipment_is_a_fulfillment_then_a_labelled_shipment() -> None:
     assert sent[0]["location_id"] == "sloc_main"
     assert sent[2]["labels"][0]["tracking_number"] == "JD0146"
     assert result.accepted == ["order_1"]
+
+
+def test_a_cancellation_is_one_call_to_the_cancel_route_the_spec_documents() -> None:
+    route = docs.spec()["paths"]["/admin/orders/{id}/cancel"]
+    assert set(route) == {"post"} and "requestBody" not in route["post"]
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as api:
+        api.add(
+            responses.POST,
+            URL + "admin/orders/order_1/cancel",
+            json={"order": {**docs.order(1), "status": "canceled"}},
+        )
+        result = medusa().push_cancellation("order_1", "rejected by ops")
+        assert api.calls[0].request.body is None
+    assert (result.accepted, result.calls) == (["order_1"], 1)

@@ -12,6 +12,8 @@
   ``stocked_quantity = figure + Medusa's reserved_quantity``, through the batch endpoint,
   creating levels that do not exist yet (no upsert: updating one gives 404).
 - Shipment: a fulfillment from a location, then a shipment carrying the tracking label.
+- Cancellation: ``POST /admin/orders/{id}/cancel`` takes no reason; Medusa refuses (409)
+  an order with captured payments or live fulfillments, which ends in the error queue.
 """
 
 from __future__ import annotations
@@ -83,6 +85,7 @@ class MedusaConnector(RestStorefrontConnector[MedusaConfig]):
             Capability.GET_ORDER,
             Capability.PUSH_STOCK,
             Capability.PUSH_FULFILLMENT,
+            Capability.PUSH_CANCELLATION,
         }
     )
     orders = Stream(
@@ -204,3 +207,7 @@ class MedusaConnector(RestStorefrontConnector[MedusaConfig]):
         path = f"admin/orders/{order_id}/fulfillments/{newest['id']}/shipments"
         self.http.request("POST", path, json=shipment)
         return PushResult([order_id], (), calls=3)
+
+    def push_cancellation(self, order_external_id: str, reason: str) -> PushResult:
+        self.http.request("POST", f"admin/orders/{order_external_id}/cancel")
+        return PushResult([order_external_id], (), calls=1)
