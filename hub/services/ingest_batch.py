@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from hub.db import tables as t
+from hub.db.order_rows import insert_orders
 from hub.db.tables_sync import inbox_records
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.errors import DomainError
@@ -25,7 +26,7 @@ from hub.domain.orders import Order
 from hub.services.allocation import ALLOCATABLE, allocate_batch
 from hub.services.inbox import PENDING, PROCESSED
 from hub.services.ingest import Outcome, map_record, process
-from hub.services.orders import ListingLookups, add_order
+from hub.services.orders import ListingLookups, prepare_order
 from hub.services.sync_context import ChannelRef, SyncContext, load_channel
 
 __all__ = ["process_batch"]
@@ -123,17 +124,18 @@ def _store(ctx: SyncContext, tenant_id: int, fresh: list[_Item]) -> dict[int, in
     with ctx.uow(tenant_id) as uow:
         channels = {}
         lookups = _prefetch_listings(uow, fresh)
-        # One flush for the whole batch (batched INSERTs) instead of one per lookup; the
-        # external ids were checked by _split (a race ends in IntegrityError at commit).
-        with uow.session.no_autoflush:
-            for item in fresh:
-                if item.channel.id not in channels:
-                    channels[item.channel.id] = uow.channels.get(item.channel.id)
-                assert item.order is not None
-                add_order(
-                    uow, channels[item.channel.id], item.order, lookups=lookups, known_new=True
-                )
-        uow.session.flush()
+        orders = []
+        for item in fresh:
+            if item.channel.id not in channels:
+                channels[item.channel.id] = uow.channels.get(item.channel.id)
+            assert item.order is not None
+            prepare_order(
+                uow, channels[item.channel.id], item.order, lookups=lookups, known_new=True
+            )
+            orders.append(item.order)
+        # Core INSERTs, one per table for the batch: the external ids were checked by
+        # _split, and a race ends in IntegrityError here or at commit.
+        insert_orders(uow.session, orders)
         uow.commit()
     return {item.inbox_id: int(item.order.id) for item in fresh if item.order and item.order.id}
 
@@ -156,8 +158,9 @@ def _prefetch_listings(uow: UnitOfWork, fresh: list[_Item]) -> ListingLookups:
         )
     ).all()
     found = {(r.channel_id, r.channel_sku): (r.id, r.sku_id) for r in rows}
-    for key in wanted:
-        lookups.listings[key] = found.get(key, (None, None))
+    for channel_id, sku in wanted:
+        known = lookups.listings.setdefault(channel_id, {})
+        known[sku] = found.get((channel_id, sku), (None, None))
     return lookups
 
 

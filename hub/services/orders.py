@@ -26,7 +26,15 @@ from hub.domain.errors import AlreadyExists, InvalidValue, NotFound
 from hub.domain.orders import Order, OrderStatus
 from mapping.holds import UNMAPPED_PREFIX, is_mapped, unmapped_reason
 
-__all__ = ["ListingLookups", "add_order", "get_order", "heal_orders", "held_orders", "store_order"]
+__all__ = [
+    "ListingLookups",
+    "add_order",
+    "get_order",
+    "heal_orders",
+    "held_orders",
+    "prepare_order",
+    "store_order",
+]
 
 _SEP = "; "
 # Only orders not yet allocated are held for a mapping.
@@ -54,9 +62,10 @@ def _check_currency(order: Order) -> None:
 @dataclass
 class ListingLookups:
     """Listing lookups shared by the orders of one batch (one transaction): each channel
-    SKU is looked up once, the bundle listings once."""
+    SKU is looked up once, the bundle listings once. `listings` is channel id ->
+    channel SKU -> (listing id, SKU id), (None, None) for a SKU nobody mapped."""
 
-    listings: dict[tuple[int | None, str], tuple[int | None, int | None]] = field(
+    listings: dict[int | None, dict[str, tuple[int | None, int | None]]] = field(
         default_factory=dict
     )
     bundle_listing_ids: set[int] | None = None
@@ -70,16 +79,12 @@ def _resolve_lines(
     if lookups.bundle_listing_ids is None:
         lookups.bundle_listing_ids = mapping_repos(uow).bundles.bundle_listing_ids()
     bundle_listings = lookups.bundle_listing_ids
-    cache: dict[str, tuple[int | None, int | None]] = {}
-    for (channel_id, sku), found in lookups.listings.items():
-        if channel_id == channel.id:
-            cache[sku] = found
+    cache = lookups.listings.setdefault(channel.id, {})
     unmapped = []
     for line in order.lines:
         if line.channel_sku not in cache:
             listing = uow.listings.find(channel_id=channel.id, channel_sku=line.channel_sku)
             cache[line.channel_sku] = (listing.id, listing.sku_id) if listing else (None, None)
-            lookups.listings[(channel.id, line.channel_sku)] = cache[line.channel_sku]
         line.listing_id, line.sku_id = cache[line.channel_sku]
         if not is_mapped(line, bundle_listings):
             unmapped.append(line.channel_sku)
@@ -132,9 +137,25 @@ def add_order(
     known_new: bool = False,
 ) -> Order:
     """Inside an open unit of work (no commit): what store_order does, so a caller can
-    store many orders in one transaction (the sync engine's batch ingest). A batch passes
-    shared `lookups` and, having checked the external ids itself, `known_new`; the order
-    is added to the session and written at the next flush."""
+    store many orders in one transaction. The order is added to the session and written
+    at the next flush."""
+    prepare_order(uow, channel, order, lookups=lookups, known_new=known_new)
+    uow.session.add(order)
+    return order
+
+
+def prepare_order(
+    uow: UnitOfWork,
+    channel: Channel,
+    order: Order,
+    *,
+    lookups: ListingLookups | None = None,
+    known_new: bool = False,
+) -> Order:
+    """Every check and resolution of add_order, without adding the order to the session:
+    the sync engine's batch ingest writes many prepared orders with Core INSERTs
+    (hub.db.order_rows). A batch passes shared `lookups` and, having checked the external
+    ids itself, `known_new`."""
     assert uow.tenant_id is not None and channel.id is not None
     if order.tenant_id != uow.tenant_id or order.channel_id != channel.id:
         raise InvalidValue(
@@ -148,7 +169,6 @@ def add_order(
     for child in children:
         child.tenant_id = uow.tenant_id
     _apply_holds(order, channel, _resolve_lines(uow, channel, order, lookups))
-    uow.session.add(order)
     return order
 
 
