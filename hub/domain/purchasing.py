@@ -113,19 +113,31 @@ class PurchaseOrder:
         raise NotFound("sku on " + self.label, sku_id, field="sku")
 
     def receive(
-        self, quantities: dict[int, int], *, actor: str, lots: dict[int, str] | None = None
+        self,
+        quantities: dict[int, int],
+        *,
+        actor: str,
+        lots: dict[int, str] | None = None,
+        received_at: datetime | None = None,
     ) -> Receipt:
         """Record goods arriving: {sku_id: quantity}. Partial receipts are fine; more than
-        was ordered is refused (the supplier bill must match what we asked for)."""
+        was ordered is refused (the supplier bill must match what we asked for).
+        received_at: when the goods arrived, if recorded later (the supplier bill is dated
+        by it); default now."""
         if self.status not in (PurchaseOrderStatus.OPEN, PurchaseOrderStatus.PARTIALLY_RECEIVED):
             raise IllegalTransition(self.label, self.status.value, "receive")
         if not quantities:
             raise InvalidValue("quantities", quantities, "nothing to receive", record=self.label)
+        if received_at is not None and received_at.utcoffset() is None:
+            raise InvalidValue(
+                "received_at", received_at, "must carry a time zone", record=self.label
+            )
         receipt = Receipt(
             tenant_id=self.tenant_id,
             purchase_order_id=self.id or 0,
             warehouse_id=self.warehouse_id,
             actor=actor,
+            received_at=received_at or utcnow(),
         )
         # Validate everything before changing anything: a receipt is all or nothing.
         planned: list[tuple[PurchaseOrderLine, int]] = []

@@ -126,7 +126,11 @@ def generate_documents(
         redo = {k for k, d in existing.items() if retry_held and d.status is DocumentStatus.HELD}
 
         def emit(
-            key: str, kind: DocumentKind, source: str, build: Callable[[], list[Document]]
+            key: str,
+            kind: DocumentKind,
+            source: str,
+            on: date,
+            build: Callable[[], list[Document]],
         ) -> None:
             if key in existing and key not in redo:
                 report.unchanged += 1
@@ -142,7 +146,7 @@ def generate_documents(
                         cid,
                         kind,
                         key,
-                        utcnow().date(),
+                        on,
                         policy.home_currency,
                         source=source,
                         status=DocumentStatus.HELD,
@@ -170,6 +174,7 @@ def generate_documents(
                 key,
                 DocumentKind.SUPPLIER_BILL,
                 f"receipt:{receipt.id}",
+                receipt.received_at.date(),
                 partial(
                     _one, bill_for_receipt, receipt, supplier.code, supplier.name, po.number, books
                 ),
@@ -187,6 +192,7 @@ def generate_documents(
                 base,
                 DocumentKind.PAYOUT,
                 f"payout:{base}",
+                payout.paid_on,
                 partial(documents_for_payout, payout, books, tenant_id),
             )
         uow.commit()
@@ -219,6 +225,7 @@ def _order_documents(
         order_key(channel, order.external_id),
         kind,
         f"order:{order.id}",
+        day,
         partial(_one, partial(sales_document, paid=paid), order, channel, books, day),
     )
     _refund_documents(order, channel, books, emit)
@@ -233,6 +240,7 @@ def _refund_documents(order: Order, channel: str, books: Books, emit: Emit) -> N
             key,
             DocumentKind.CREDIT_NOTE,
             f"refund:{refund.id}",
+            refund.created_at.date(),
             partial(_one, credit_note_for_refund, order, refund, channel, books),
         )
 

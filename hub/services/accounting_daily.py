@@ -27,7 +27,9 @@ from hub.domain.orders import Order
 
 __all__ = ["DailyCollector", "Emit"]
 
-Emit = Callable[[str, DocumentKind, str, Callable[[], list[Document]]], None]
+# (key, kind, source, the document's date, build): the date dates a held placeholder too,
+# so a document that cannot be built is held in the period its event belongs to.
+Emit = Callable[[str, DocumentKind, str, date, Callable[[], list[Document]]], None]
 
 
 @dataclass
@@ -54,6 +56,7 @@ class DailyCollector:
                 key,
                 DocumentKind.SALES_RECEIPT,
                 f"order:{order.id}",
+                day,
                 partial(_late, order, channel, self.books, day),
             )
             return True
@@ -70,6 +73,7 @@ class DailyCollector:
                 daily_key(channel, day, currency),
                 DocumentKind.SALES_RECEIPT,
                 f"daily:{channel}:{day.isoformat()}",
+                day,
                 partial(_summary, channel, day, docs, self.books, self.tenant_id),
             )
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.errors import AlreadyExists, CurrencyMismatch, InvalidValue
 from hub.domain.inventory import MovementKind
@@ -56,8 +58,10 @@ def receive_purchase_order(
     actor: str,
     reason: str = "purchase receipt",
     lots: dict[str, str] | None = None,
+    received_at: datetime | None = None,
 ) -> Receipt:
-    """quantities: {sku code: quantity received now}. One receipt, one movement per line."""
+    """quantities: {sku code: quantity received}. One receipt, one movement per line.
+    received_at: when the goods arrived, for a receipt recorded later; default now."""
     with uow:
         po = uow.purchase_orders.by_key(number)
         by_id: dict[int, int] = {}
@@ -67,7 +71,7 @@ def receive_purchase_order(
             assert sku.id is not None
             by_id[sku.id] = quantity
             lot_by_id[sku.id] = resolve_lot(uow, sku, (lots or {}).get(sku_code), create=True)
-        receipt = po.receive(by_id, actor=actor, lots=lot_by_id)
+        receipt = po.receive(by_id, actor=actor, lots=lot_by_id, received_at=received_at)
         uow.receipts.add(receipt)
         reference = f"po:{po.number}/receipt:{receipt.id}"
         before = []

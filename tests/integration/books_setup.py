@@ -151,7 +151,11 @@ def supplier_receipt(uow: UowFactory, number: str = "PO-1", qty: int = 3, cost: 
     purchasing.create_purchase_order(
         uow(), number, "ACME", "NJ", [("TENT", qty, Money.of(cost, "USD"))]
     )
-    purchasing.receive_purchase_order(uow(), number, {"TENT": qty}, actor="test")
+    # Dated inside the month the books tests reconcile, whatever day they run on.
+    arrived = datetime(2026, 11, 20, 9, tzinfo=UTC)
+    purchasing.receive_purchase_order(
+        uow(), number, {"TENT": qty}, actor="test", received_at=arrived
+    )
 
 
 class VirtualTime:
