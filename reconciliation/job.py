@@ -20,7 +20,9 @@ from reconciliation.model import BookEntry, HubEntry, Outcome, Period, Report
 
 __all__ = ["book_entry", "hub_entry", "reconcile", "repair"]
 
-Progress = Callable[[str, int], None]  # (stage, documents so far)
+# (stage, steps done, steps in all, documents so far): "hub" is one step; "books" is one
+# step per document kind read back, the only total known before the reading ends.
+Progress = Callable[[str, int, int, int], None]
 
 
 def hub_entry(doc: Document) -> HubEntry:
@@ -66,13 +68,15 @@ def _read_books(
     connector: AccountingConnector, since: date, progress: Progress
 ) -> Iterator[BookEntry]:
     start = datetime.combine(since, time(), UTC)
-    read = 0
-    for kind in DocumentKind:
+    read, kinds = 0, list(DocumentKind)
+    progress("books", 0, len(kinds), 0)
+    for done, kind in enumerate(kinds, 1):
         for page in connector.iter_documents(kind.value, start):
             for posted in page:
                 yield book_entry(posted)
             read += len(page)
-            progress("books", read)
+            progress("books", done - 1, len(kinds), read)
+        progress("books", done, len(kinds), read)
 
 
 def reconcile(
@@ -86,7 +90,7 @@ def reconcile(
 ) -> Report:
     """Classify every document of `period`; with `repair_missing`, post what the books
     lack (idempotently) and classify again so the report shows the state after repair."""
-    tick: Progress = progress or (lambda stage, n: None)
+    tick: Progress = progress or (lambda stage, done, total, documents: None)
     repaired: list[str] = []
     if repair_missing:
         first = reconcile(uow_factory, connection, connector, period, progress=progress)
@@ -100,7 +104,7 @@ def reconcile(
         books_map = load_books(uow.session, uow.tenant_id, cid, store.policy(cid), ())
         clearing = {e.account_code for e in books_map.chart if e.role is AccountRole.CLEARING}
     hub = [hub_entry(d) for d in docs]
-    tick("hub", len(hub))
+    tick("hub", 1, 1, len(hub))
     hub_keys = {h.key for h in hub}
     books = [
         b

@@ -7,6 +7,8 @@ from datetime import date
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from connectors.base import AccountingConnector
 from hub.cli.common import JsonOpt, TenantOpt, emit, hub, table, tenant_uow
@@ -197,19 +199,29 @@ def reconcile_command(
     del uow
     span = Period.parse(period)
 
-    def progress(stage: str, count: int) -> None:
-        sys.stderr.write(f"\r{stage}: {count} documents read")
-        sys.stderr.flush()
+    with Progress(
+        TextColumn("{task.description:>5}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[documents]} documents"),
+        console=Console(stderr=True),
+        transient=not sys.stderr.isatty(),
+    ) as bar:
+        tasks: dict[str, TaskID] = {}
 
-    report = reconcile(
-        lambda: h.uow(tenant_id),
-        connection,
-        _connector(tenant_id, connection),
-        span,
-        repair_missing=repair,
-        progress=progress,
-    )
-    sys.stderr.write("\n")
+        def progress(stage: str, done: int, total: int, documents: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total, documents=0)
+            bar.update(tasks[stage], completed=done, total=total, documents=documents)
+
+        report = reconcile(
+            lambda: h.uow(tenant_id),
+            connection,
+            _connector(tenant_id, connection),
+            span,
+            repair_missing=repair,
+            progress=progress,
+        )
     with h.uow(tenant_id) as kept:  # kept for the operator's API and dashboard
         record_books(kept.session, tenant_id, report)
         kept.commit()

@@ -14,7 +14,7 @@ import pytest
 
 from connectors.accounting.beancount import BeancountConfig, BeancountConnector
 from hub.db.accounting_store import DocumentStore
-from hub.domain.documents import DocumentStatus, SummaryMode
+from hub.domain.documents import DocumentKind, DocumentStatus, SummaryMode
 from hub.domain.money import Money
 from hub.services import accounting, accounting_mapping, posting
 from hub.services.inbox import list_errors
@@ -288,3 +288,18 @@ def test_a_held_document_waits_in_the_error_queue_until_the_mapping_is_fixed(
         assert list_errors(u.session, u.tenant_id) == []
     posting.post_pending_documents(uow, "books", connector)
     assert 'tax_code: "GST10"' in block_of(ledger, "shop:order:5001")
+
+
+def test_reconcile_reports_progress_per_document_kind_with_the_documents_read(
+    books: tuple[UowFactory, BeancountConnector, Path],
+) -> None:
+    uow, connector, _ = books
+    posted_month(books)
+    steps: list[tuple[str, int, int, int]] = []
+    report = reconcile(uow, "books", connector, NOVEMBER, progress=lambda *step: steps.append(step))
+    kinds = len(DocumentKind)
+    assert steps[0] == ("hub", 1, 1, report.counts()["matched"])
+    books_steps = [s for s in steps if s[0] == "books"]
+    assert books_steps[0] == ("books", 0, kinds, 0)
+    assert books_steps[-1] == ("books", kinds, kinds, report.counts()["matched"])
+    assert [s[1] for s in books_steps] == sorted(s[1] for s in books_steps)
