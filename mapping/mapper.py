@@ -142,6 +142,7 @@ class Mapper(Generic[T]):
     build: ClassVar[Callable[..., Any]]
     fields: ClassVar[Sequence[Direct]] = ()
     nested: ClassVar[Sequence[Children]] = ()
+    _mapping_names: ClassVar[tuple[str, ...] | None] = None
 
     def __init__(self, context: Context) -> None:
         self.context = context
@@ -153,12 +154,18 @@ class Mapper(Generic[T]):
         return self.context
 
     def _mapping_methods(self) -> list[Callable[[Record], Fields]]:
-        found = []
-        for name in dir(type(self)):
-            attr = getattr(type(self), name, None)
-            if callable(attr) and getattr(attr, _MAPPING_ATTR, False):
-                found.append(getattr(self, name))
-        return found
+        cls = type(self)
+        # Looked up once per class (in dir() order, as before), not once per record.
+        names = cls.__dict__.get("_mapping_names")
+        if names is None:
+            names = tuple(
+                name
+                for name in dir(cls)
+                if callable(attr := getattr(cls, name, None))
+                and getattr(attr, _MAPPING_ATTR, False)
+            )
+            cls._mapping_names = names
+        return [getattr(self, name) for name in names]
 
     def map_fields(self, record: Record) -> Fields:
         """The target fields, before construction (handy in tests and for updates)."""
