@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert, inspect
+from sqlalchemy import func, insert, inspect, select
 from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.sql.elements import NamedColumn
 
@@ -63,10 +63,27 @@ def insert_orders(session: Session, orders: Sequence[Order]) -> None:
         return
     table = inspect(Order).local_table
     columns = _columns(Order)
-    ids = session.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True),
-        [_row(order, columns) for order in orders],
-    ).scalars()
+    rows = [_row(order, columns) for order in orders]
+    if session.get_bind().dialect.name == "postgresql":
+        # Keys from the sequence, then a plain executemany (pipelined by psycopg): an
+        # INSERT .. RETURNING of the batch is one giant multi-VALUES statement that costs
+        # three times as much per row to build and parse.
+        ids = list(
+            session.execute(
+                select(func.nextval(func.pg_get_serial_sequence(table.name, "id"))).select_from(
+                    func.generate_series(1, len(rows))
+                )
+            ).scalars()
+        )
+        for row, order_id in zip(rows, ids, strict=True):
+            row["id"] = order_id
+        session.execute(insert(table), rows)
+    else:
+        ids = list(
+            session.execute(
+                insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
+            ).scalars()
+        )
     for order, order_id in zip(orders, ids, strict=True):
         order.id = order_id
     for name in _CHILDREN:
