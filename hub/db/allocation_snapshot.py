@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -28,6 +28,7 @@ from hub.domain.allocation import AllocationPolicy
 from hub.domain.catalog import WarehouseKind
 from hub.domain.errors import NotFound
 from hub.domain.inventory import StockLevel
+from hub.domain.orders import OrderStatus
 
 
 @dataclass
@@ -57,7 +58,11 @@ class StockSnapshot:
     components: set[int] = field(default_factory=set)  # SKUs some bundle is made of
 
 
-def _load_orders_statement() -> Any:
+def expanding(name: str) -> Callable[[Any], Any]:
+    return lambda column: column.in_(bindparam(name, expanding=True))
+
+
+def load_orders_statement(ids_in: Callable[[Any], Any]) -> Any:
     o, p, ol = t.orders.c, ta.channel_allocation_policies, t.order_lines.c
     r, b = t.reservations.c, ta.backorders.c
     return (
@@ -96,21 +101,23 @@ def _load_orders_statement() -> Any:
         .outerjoin(t.order_lines, ol.order_id == o.id)
         .outerjoin(t.reservations, r.order_line_id == ol.id)
         .outerjoin(ta.backorders, b.order_line_id == ol.id)
-        .where(o.tenant_id == bindparam("tenant"), o.id.in_(bindparam("ids", expanding=True)))
+        .where(o.tenant_id == bindparam("tenant"), ids_in(o.id))
         .order_by(o.id, ol.id, r.id)
     )
 
 
-_LOAD_ORDERS = _load_orders_statement()
-_LOCK_ORDERS = (
-    select(t.orders.c.id)
-    .where(
-        t.orders.c.tenant_id == bindparam("tenant"),
-        t.orders.c.id.in_(bindparam("ids", expanding=True)),
+def lock_orders_statement(ids_in: Callable[[Any], Any]) -> Any:
+    o = t.orders.c
+    return (
+        select(o.id)
+        .where(o.tenant_id == bindparam("tenant"), ids_in(o.id))
+        .order_by(o.id)
+        .with_for_update()
     )
-    .order_by(t.orders.c.id)
-    .with_for_update()
-)
+
+
+_LOAD_ORDERS = load_orders_statement(expanding("ids"))
+_LOCK_ORDERS = lock_orders_statement(expanding("ids"))
 
 
 def load_orders(
@@ -122,14 +129,26 @@ def load_orders(
     # would see the order row's new version but lines and reservations from its old
     # snapshot (PostgreSQL re-checks only the locked row), and could reserve twice.
     session.execute(_LOCK_ORDERS, params)
-    rows = session.execute(_LOAD_ORDERS, params).all()
+    return parse_orders(session.execute(_LOAD_ORDERS, params).all())
+
+
+def parse_orders(rows: Iterable[Any]) -> dict[int, OrderSnapshot]:
+    """Rows of the load-orders statement (SQLAlchemy rows or driver named tuples)."""
     found: dict[int, OrderSnapshot] = {}
     seen: set[int] = set()
     for row in rows:
         snap = found.get(row.id)
         if snap is None:
             policy = policy_from_row(row if row.strategy is not None else None)
-            snap = found[row.id] = OrderSnapshot(OrderRow(*row[:6]), policy)
+            order = OrderRow(
+                row.id,
+                row.channel_id,
+                row.external_id,
+                OrderStatus(row.status),
+                row.status_reason,
+                row.ship_to,
+            )
+            snap = found[row.id] = OrderSnapshot(order, policy)
         if row.line_id is None:
             continue
         if row.line_id not in seen:
@@ -163,7 +182,7 @@ def load_order(session: Session, tenant_id: int, order_id: int) -> OrderSnapshot
     return found
 
 
-def _lock_snapshot_statement() -> Any:
+def lock_snapshot_statement(skus_in: Callable[[Any], Any]) -> Any:
     s, lot, w = t.stock_levels.c, t.lots.c, t.warehouses.c
     cw, p = ta.channel_warehouses.c, ta.channel_allocation_policies
     return (
@@ -191,19 +210,29 @@ def _lock_snapshot_statement() -> Any:
         .outerjoin(t.lots, (lot.sku_id == s.sku_id) & (lot.code == s.lot_code))
         .outerjoin(ta.channel_warehouses, cw.warehouse_id == s.warehouse_id)
         .outerjoin(p, p.c.channel_id == cw.channel_id)
-        .where(s.tenant_id == bindparam("tenant"), s.sku_id.in_(bindparam("skus", expanding=True)))
+        .where(
+            s.tenant_id == bindparam("tenant"),
+            # redundant, but it gives the planner the leading column of the balances'
+            # unique index (warehouse, sku, lot) instead of all the tenant's balances
+            s.warehouse_id.in_(select(w.id).where(w.tenant_id == bindparam("tenant"))),
+            skus_in(s.sku_id),
+        )
         .order_by(s.sku_id, s.warehouse_id, s.lot_code)
         .with_for_update(of=t.stock_levels)
     )
 
 
-_LOCK_SNAPSHOT = _lock_snapshot_statement()
+_LOCK_SNAPSHOT = lock_snapshot_statement(expanding("skus"))
 
 
 def lock_snapshot(session: Session, tenant_id: int, sku_ids: Iterable[int]) -> StockSnapshot:
     rows = session.execute(
         _LOCK_SNAPSHOT, {"tenant": tenant_id, "skus": sorted(set(sku_ids))}
     ).all()
+    return parse_snapshot(rows)
+
+
+def parse_snapshot(rows: Iterable[Any]) -> StockSnapshot:
     snap = StockSnapshot()
     for r in rows:
         key = (r.warehouse_id, r.sku_id, r.lot_code)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from hub.db import tables as t
 from hub.db import tables_allocation as ta
 from hub.db import tables_mapping as tm
-from hub.domain.allocation import AllocationPolicy
+from hub.domain.allocation import AllocationPolicy, ShortfallPolicy, SplitPolicy, Strategy
 from hub.domain.catalog import WarehouseKind
 from hub.domain.clock import utcnow
 from hub.domain.errors import NotFound
@@ -81,9 +81,9 @@ def policy_from_row(row: Any) -> AllocationPolicy:
     if row is None:
         return AllocationPolicy()
     return AllocationPolicy(
-        strategy=row.strategy,
-        split=row.split_policy,
-        shortfall=row.shortfall_policy,
+        strategy=Strategy(row.strategy),
+        split=SplitPolicy(row.split_policy),
+        shortfall=ShortfallPolicy(row.shortfall_policy),
         buffer=row.buffer,
         share=row.share,
         max_to_list=row.max_to_list,

@@ -140,12 +140,14 @@ def _json(payload: dict[str, Any]) -> str:
 
 # Every array may be empty: unnest() then yields no rows and that part does nothing.
 # No two parts touch the same row (PostgreSQL leaves that undefined inside one statement).
+# The `id = ANY(...)` beside each join on unnest() lets the planner probe the primary key:
+# it guesses 10 rows for unnest() and would otherwise hash-join a scan of the whole table.
 _PG_FLUSH = """
 WITH lv AS (
   UPDATE stock_levels s SET on_hand = v.on_hand, reserved = v.reserved
   FROM unnest(CAST(:lv_id AS bigint[]), CAST(:lv_oh AS int[]), CAST(:lv_rv AS int[]))
        AS v(id, on_hand, reserved)
-  WHERE s.id = v.id RETURNING 1
+  WHERE s.id = v.id AND s.id = ANY(CAST(:lv_id AS bigint[])) RETURNING 1
 ), mv AS (
   INSERT INTO stock_movements (tenant_id, kind, warehouse_id, sku_id, lot_code, quantity,
       on_hand_delta, reserved_delta, reference, actor, reason, created_at)
@@ -165,7 +167,7 @@ WITH lv AS (
 ), ru AS (
   UPDATE reservations r SET quantity = v.q
   FROM unnest(CAST(:ru_id AS bigint[]), CAST(:ru_qty AS int[])) AS v(id, q)
-  WHERE r.id = v.id RETURNING 1
+  WHERE r.id = v.id AND r.id = ANY(CAST(:ru_id AS bigint[])) RETURNING 1
 ), rd AS (
   DELETE FROM reservations WHERE id = ANY(CAST(:rd_id AS bigint[])) RETURNING 1
 ), bd AS (
@@ -181,7 +183,7 @@ WITH lv AS (
   UPDATE orders o SET status = v.st, status_reason = v.rs
   FROM unnest(CAST(:o_id AS bigint[]), CAST(:o_status AS text[]), CAST(:o_reason AS text[]))
        AS v(id, st, rs)
-  WHERE o.id = v.id RETURNING 1
+  WHERE o.id = v.id AND o.id = ANY(CAST(:o_id AS bigint[])) RETURNING 1
 ), vs AS (
   INSERT INTO channel_stock_versions (tenant_id, channel_id, sku_id, version, available)
   SELECT CAST(:tenant AS bigint), v.c, v.s, 1, v.a
