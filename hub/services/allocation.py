@@ -10,12 +10,20 @@ a no-op that returns the existing reservations.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import func, select
 
 from hub.db import tables_allocation as ta
-from hub.db.allocation_snapshot import OrderSnapshot, load_order, load_orders, lock_snapshot
+from hub.db.allocation_pg import PgAllocation
+from hub.db.allocation_snapshot import (
+    OrderSnapshot,
+    StockSnapshot,
+    load_order,
+    load_orders,
+    lock_snapshot,
+)
 from hub.db.allocation_store import AllocationStore
 from hub.db.allocation_writes import Writes
 from hub.db.outbox import Outbox
@@ -88,6 +96,14 @@ def allocate_batch(
         return with_retries(lambda: _run(uow, ids, actor, day, approve=False, batch=True))
 
 
+class _Relock(Exception):
+    """The balances locked up front missed a SKU the orders need (a bundle component):
+    start over, locking these SKUs with the orders."""
+
+    def __init__(self, skus: set[int]) -> None:
+        self.skus = skus
+
+
 def _run(
     uow: UnitOfWork,
     order_ids: list[int],
@@ -96,14 +112,37 @@ def _run(
     approve: bool,
     batch: bool = False,
 ) -> dict[int, AllocationResult | DomainError]:
+    skus: set[int] | None = None
+    while True:
+        try:
+            return _attempt(uow, order_ids, actor, today, approve, batch, skus)
+        except _Relock as relock:
+            skus = relock.skus
+
+
+def _attempt(
+    uow: UnitOfWork,
+    order_ids: list[int],
+    actor: str,
+    today: date,
+    approve: bool,
+    batch: bool,
+    skus: set[int] | None,
+) -> dict[int, AllocationResult | DomainError]:
     results: dict[int, AllocationResult | DomainError] = {}
     with uow:
         assert uow.tenant_id is not None
         store = AllocationStore(uow.session, uow.tenant_id)
-        if batch:
+        pg = PgAllocation(uow.session, uow.tenant_id) if PgAllocation.usable(uow.session) else None
+        locked: StockSnapshot | None = None
+        if pg is not None:
+            orders, locked = pg.read(order_ids, skus)
+        elif batch:
             orders = load_orders(uow.session, uow.tenant_id, order_ids)
         else:
             orders = {order_ids[0]: load_order(uow.session, uow.tenant_id, order_ids[0])}
+        if not batch and order_ids[0] not in orders:
+            raise NotFound("order", order_ids[0])
         planned: list[tuple[OrderSnapshot, Need]] = []
         parts = load_parts(uow, [line for snap in orders.values() for line in snap.lines])
         dirty = False
@@ -133,9 +172,15 @@ def _run(
             else:
                 planned.append((snap, need))
         if planned:
-            skus = {d.sku_id for _s, n in planned for d in n.demands}
-            skus |= {sku for _s, n in planned for _line, sku, _q in n.releases}
-            stock = lock_snapshot(uow.session, uow.tenant_id, skus)
+            wanted = {d.sku_id for _s, n in planned for d in n.demands}
+            wanted |= {sku for _s, n in planned for _line, sku, _q in n.releases}
+            if locked is None:
+                stock = lock_snapshot(uow.session, uow.tenant_id, wanted)
+            else:
+                covered = skus if skus is not None else _named_or_held(orders.values())
+                if not wanted <= covered:
+                    raise _Relock(wanted | covered)
+                stock = locked
             writes = Writes()
             for snap, need in planned:
                 try:
@@ -147,8 +192,12 @@ def _run(
                     continue
                 results[snap.order.id] = reconcile(snap, need, stock, writes, actor, today, parts)
             publish_figures(stock, writes)
-            writes.flush(uow.session, uow.tenant_id)
             touched = {lv.sku_id for lv in writes.levels.values()} & stock.components
+            if pg is not None and not touched:
+                pg.flush_and_commit(writes)
+                uow.commit()  # nothing left to send: this ends the session's transaction
+                return results
+            writes.flush(uow.session, uow.tenant_id)
             if touched:  # after the flush: bundle figures are computed from the new balances
                 bundle_events = publish_bundle_figures(uow.session, uow.tenant_id, touched)
                 Outbox(uow.session, uow.tenant_id).add_many(bundle_events)
@@ -156,6 +205,12 @@ def _run(
         if dirty:
             uow.commit()
     return results
+
+
+def _named_or_held(orders: Iterable[OrderSnapshot]) -> set[int]:
+    """The SKUs whose balances PgAllocation.read locked with these orders."""
+    skus = {line.sku_id for snap in orders for line in snap.lines if line.sku_id is not None}
+    return skus | {r.sku_id for snap in orders for r in snap.reservations}
 
 
 def _unchanged(snap: OrderSnapshot) -> AllocationResult:
