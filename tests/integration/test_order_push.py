@@ -9,16 +9,21 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from connectors.base import Capability, FulfillmentPush
+from hub.api import create_app
+from hub.bootstrap import Hub
+from hub.config import Settings
 from hub.db import tables as t
 from hub.db import tables_allocation as ta
 from hub.db.tables_sync import sync_errors
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.orders import OrderStatus
-from hub.services import fulfilment, order_push, pull, schedule
+from hub.services import fulfilment, order_push, pull, schedule, tokens
 from hub.services.order_push import ORDER_CANCELLED, ORDER_FULFILLED, Tracking
+from hub.services.tokens import Role
 from tests.conftest import Database
 from tests.fakes import memshop
 from tests.fakes.memshop import woo_order
@@ -165,3 +170,29 @@ def _channel_name(s: SyncShop) -> str:
     with s.ctx.uow(s.tenant_id) as uow:
         name = uow.session.execute(select(t.channels.c.name).where(t.channels.c.id == s.channel_id))
         return str(name.scalar_one())
+
+
+def test_api_writes_push_what_they_changed_without_waiting_for_the_reaper(
+    db: Database, tenant: Tenant
+) -> None:
+    s = sync_shop(db, tenant, {("BER", "SKU-A"): 10}, listed={"SKU-A": "71"})
+    [order_id] = _ingest(s, woo_order(81, "2026-11-01T10:00:00", [("SKU-A", 2)]))
+    s.dispatcher.relay(s.tenant_id)
+    with s.ctx.uow(s.tenant_id) as uow:
+        token = tokens.create_token(uow.session, s.tenant_id, "ops", Role.OPERATIONS)
+        uow.commit()
+    app = create_app(Hub(Settings(database_url=db.url)), sync=s.ctx, dispatcher=s.dispatcher)
+    client = TestClient(app, headers={"Authorization": f"Bearer {token}"})
+
+    counted = {"warehouse": "BER", "sku": "SKU-A", "counted": 7, "reason": "cycle count"}
+    assert client.post("/api/v1/stock/adjustments", json=counted).status_code == 201
+    assert s.platform.stock["71"] == 5  # 7 on hand, 2 reserved for order 81
+    shipment = {"carrier": "DHL", "tracking_number": "JD81"}
+    assert client.post(f"/api/v1/orders/{order_id}/shipments", json=shipment).status_code == 201
+    assert [(f.order_external_id, f.tracking_number) for f in s.platform.fulfillments] == [
+        ("81", "JD81")
+    ]
+    refused = {**counted, "counted": -1}
+    pushes = len(s.platform.pushes)
+    assert client.post("/api/v1/stock/adjustments", json=refused).status_code == 422
+    assert len(s.platform.pushes) == pushes  # a refused write pushes nothing

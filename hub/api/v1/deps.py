@@ -3,7 +3,8 @@ unit of work scoped to the caller's tenant, and pagination."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -15,9 +16,12 @@ from hub.api.v1.problems import Problem
 from hub.bootstrap import Hub
 from hub.db.unit_of_work import UnitOfWork
 from hub.observability import bind
+from hub.services.sync_context import Dispatcher
 from hub.services.tokens import Principal, TokenRefused, authenticate
 
-__all__ = ["CallerDep", "HubDep", "Page", "PageDep", "UowDep", "caller"]
+__all__ = ["CallerDep", "HubDep", "Page", "PageDep", "RelayAfter", "UowDep", "caller"]
+
+log = logging.getLogger("hub.api")
 
 MAX_LIMIT = 500
 
@@ -70,6 +74,20 @@ def _uow(hub: HubDep, who: CallerDep) -> UnitOfWork:
 
 
 UowDep = Annotated[UnitOfWork, Depends(_uow)]
+
+
+def _relay_after(request: Request, who: CallerDep) -> Iterator[None]:
+    """After a write that committed (no exception): push what it changed (stock figures,
+    shipments, cancellations) now rather than at the reaper's next sweep."""
+    yield
+    dispatcher: Dispatcher = request.app.state.dispatcher
+    try:
+        dispatcher.relay(who.tenant_id)
+    except Exception:  # the write stands; the reaper finds its unsent events later
+        log.warning("could not hand the relay to the workers", exc_info=True)
+
+
+RelayAfter = Depends(_relay_after)
 
 
 @dataclass(frozen=True)

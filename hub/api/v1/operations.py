@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from hub.api.deps import SyncDep
 from hub.api.v1.audited import AuditedUnitOfWork
-from hub.api.v1.deps import CallerDep, HubDep, PageDep, paged
+from hub.api.v1.deps import CallerDep, HubDep, PageDep, RelayAfter, paged
 from hub.api.v1.problems import Problem
 from hub.bootstrap import Hub
 from hub.db import tables as t
@@ -131,7 +131,7 @@ def _listing(hub: Hub, who: Principal, body: ListingLink) -> dict[str, Any] | No
     return dict(row) if row else None
 
 
-@router.put("/mappings/listings")
+@router.put("/mappings/listings", dependencies=[RelayAfter])
 def link(body: ListingLink, hub: HubDep, who: CallerDep) -> dict[str, Any]:
     """Link a channel SKU to a hub SKU; orders held for it are healed."""
     target = f"listing:{body.channel}/{body.channel_sku}"

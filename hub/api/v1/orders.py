@@ -10,9 +10,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from hub.api.deps import DispatcherDep
 from hub.api.v1.audited import AuditedUnitOfWork, order_status
-from hub.api.v1.deps import CallerDep, HubDep, PageDep, paged
+from hub.api.v1.deps import CallerDep, HubDep, PageDep, RelayAfter, paged
 from hub.api.v1.problems import Problem
 from hub.bootstrap import Hub
 from hub.domain.orders import OrderStatus
@@ -92,7 +91,7 @@ def _audited(
     return AuditedUnitOfWork(hub, who, action, target, {"status": before}, after)
 
 
-@router.post("/orders/{order_id}/approve")
+@router.post("/orders/{order_id}/approve", dependencies=[RelayAfter])
 def approve(order_id: int, hub: HubDep, who: CallerDep, body: Decision) -> dict[str, Any]:
     """Release a held (or pending-review) order and allocate it."""
     before = _status(hub, who, order_id)
@@ -104,10 +103,8 @@ def approve(order_id: int, hub: HubDep, who: CallerDep, body: Decision) -> dict[
     return {"order_id": order_id, "status": after, "result": result.status.value}
 
 
-@router.post("/orders/{order_id}/reject")
-def reject(
-    order_id: int, hub: HubDep, who: CallerDep, body: Decision, dispatcher: DispatcherDep
-) -> dict[str, Any]:
+@router.post("/orders/{order_id}/reject", dependencies=[RelayAfter])
+def reject(order_id: int, hub: HubDep, who: CallerDep, body: Decision) -> dict[str, Any]:
     """Cancel a held order: its reservations, if any, go back to stock; the channel is
     told the order is cancelled."""
     before = _status(hub, who, order_id)
@@ -115,7 +112,6 @@ def reject(
         raise Problem(409, f"order {order_id} is {before}, not held")
     uow = _audited(hub, who, "order.reject", order_id, before, reason=body.reason)
     status = fulfilment.cancel(uow, order_id, actor=who.actor, tell_channel=True)
-    dispatcher.relay(who.tenant_id)
     return {"order_id": order_id, "status": status.value}
 
 
@@ -128,10 +124,8 @@ class Shipment(BaseModel):
     tracking_url: str | None = Field(None, max_length=2000)
 
 
-@router.post("/orders/{order_id}/shipments", status_code=201)
-def ship(
-    order_id: int, hub: HubDep, who: CallerDep, body: Shipment, dispatcher: DispatcherDep
-) -> dict[str, Any]:
+@router.post("/orders/{order_id}/shipments", status_code=201, dependencies=[RelayAfter])
+def ship(order_id: int, hub: HubDep, who: CallerDep, body: Shipment) -> dict[str, Any]:
     """Ship reserved units; the channel is told which of its lines shipped, with tracking."""
     before = _status(hub, who, order_id)
     noted = {"carrier": body.carrier, "tracking": body.tracking_number}
@@ -140,5 +134,4 @@ def ship(
     status = fulfilment.ship(
         uow, order_id, actor=who.actor, quantities=body.lines, tracking=tracking
     )
-    dispatcher.relay(who.tenant_id)
     return {"order_id": order_id, "status": status.value, **noted}

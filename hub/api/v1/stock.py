@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from hub.api.v1.audited import AuditedUnitOfWork, levels
-from hub.api.v1.deps import CallerDep, HubDep, PageDep, paged
+from hub.api.v1.deps import CallerDep, HubDep, PageDep, RelayAfter, paged
 from hub.bootstrap import Hub
 from hub.services import inventory, purchasing, stock_policy
 from hub.services.tokens import Principal
@@ -76,7 +76,7 @@ class Receipt(BaseModel):
     reason: str = Field("purchase receipt", max_length=500)
 
 
-@router.post("/receipts", status_code=201)
+@router.post("/receipts", status_code=201, dependencies=[RelayAfter])
 def receive(body: Receipt, hub: HubDep, who: CallerDep) -> dict[str, Any]:
     skus = sorted(body.quantities)
     before = {sku: _levels(hub, who, sku) for sku in skus}
@@ -107,7 +107,7 @@ class Count(BaseModel):
     lot: str | None = None
 
 
-@router.post("/adjustments", status_code=201)
+@router.post("/adjustments", status_code=201, dependencies=[RelayAfter])
 def adjust(body: Count, hub: HubDep, who: CallerDep) -> dict[str, Any]:
     """A cycle count: the absolute number found; the ledger records the difference."""
     target = f"stock:{body.warehouse}/{body.sku}"
@@ -134,7 +134,7 @@ class Transfer(BaseModel):
     lot: str | None = None
 
 
-@router.post("/transfers", status_code=201)
+@router.post("/transfers", status_code=201, dependencies=[RelayAfter])
 def transfer(body: Transfer, hub: HubDep, who: CallerDep) -> dict[str, Any]:
     target = f"stock:{body.from_warehouse}->{body.to_warehouse}/{body.sku}"
     uow = _audited(hub, who, "stock.transfer", target, body.sku)
@@ -160,7 +160,7 @@ class Scrap(BaseModel):
     lot: str | None = None
 
 
-@router.post("/scrap", status_code=201)
+@router.post("/scrap", status_code=201, dependencies=[RelayAfter])
 def scrap(body: Scrap, hub: HubDep, who: CallerDep) -> dict[str, Any]:
     target = f"stock:{body.warehouse}/{body.sku}"
     uow = _audited(hub, who, "stock.scrap", target, body.sku, body.warehouse)
