@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from hub.db.unit_of_work import UnitOfWork
-from hub.services import inventory, pull, relay
+from hub.services import inventory, listings, pull, relay
 from hub.services.sync_context import ChannelRef
 from reconciliation.channels import StockDrift, reconcile_channel
 from tests.conftest import Database
@@ -71,3 +71,20 @@ def test_stock_changed_by_hand_on_the_platform_is_drift_read_from_the_channel(
     ctx = replace(s.ctx, connectors=ReadableProvider(s.ctx.connectors))
     report = reconcile_channel(ctx, s.tenant_id, s.channel_id, window_hours=24)
     assert report.drift == [StockDrift("SKU-A", "71", 4, 10, "channel")]
+
+
+def test_a_bundle_listing_is_checked_against_its_bundle_figure(
+    db: Database, tenant: Callable[[], UnitOfWork]
+) -> None:
+    s = sync_shop(db, tenant, {("BER", "TENT"): 5, ("BER", "POLE"): 12}, listed={"TENT": "71"})
+    camp = "channel_sku,sku,channel_product_id,channel_variant_id,components\n"
+    imported = listings.import_listings(tenant(), "web", camp + "CAMP-SET,,9,91,TENT:1;POLE:4\n")
+    assert imported.refused == []
+    relay.relay(s.ctx, s.tenant_id)  # TENT 5, CAMP-SET min(5 // 1, 12 // 4) = 3
+    clean = reconcile_channel(s.ctx, s.tenant_id, s.channel_id, window_hours=24)
+    assert (clean.drift, clean.checked_listings) == ([], 2)
+    inventory.adjust_to_count(s.shop.uow(), "BER", "POLE", 4, actor="t", reason="count")
+    report = reconcile_channel(s.ctx, s.tenant_id, s.channel_id, window_hours=24)
+    assert report.drift == [StockDrift("CAMP-SET", "91", 3, 1, "last pushed")]
+    relay.relay(s.ctx, s.tenant_id)
+    assert reconcile_channel(s.ctx, s.tenant_id, s.channel_id, window_hours=24).reconciled
