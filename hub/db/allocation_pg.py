@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 import psycopg
@@ -41,7 +42,7 @@ from hub.db.allocation_snapshot import (
     parse_orders,
     parse_snapshot,
 )
-from hub.db.allocation_writes import _PG_FLUSH, Writes
+from hub.db.allocation_writes import Writes, pg_flush_sql
 
 _DIALECT = psycopg_dialect()  # type: ignore[no-untyped-call]
 
@@ -64,11 +65,15 @@ def _sql(statement: Any) -> str:
     return str(statement.compile(dialect=_DIALECT))
 
 
+@cache
+def _driver_sql(sql: str) -> str:
+    return _sql(text(sql))
+
+
 _LOCK_ORDERS = _sql(lock_orders_statement(_any("ids")))
 _LOAD_ORDERS = _sql(load_orders_statement(_any("ids")))
 _LOCK_ORDER_SKUS = _sql(lock_snapshot_statement(_order_skus))
 _LOCK_SKUS = _sql(lock_snapshot_statement(_any("skus")))
-_FLUSH = _sql(text(_PG_FLUSH))
 # With `= ANY($n)` PostgreSQL's custom plan always looks cheaper than the generic one,
 # so it would plan the order reads on every execution (more server CPU than running
 # them); the generic plans use the same primary-key and foreign-key indexes.
@@ -112,6 +117,8 @@ class PgAllocation:
         return parse_orders(orders), parse_snapshot(balances)
 
     def flush_and_commit(self, writes: Writes) -> None:
-        with _as_dbapi_error(_FLUSH), self.conn.pipeline():
-            self.conn.execute(_FLUSH, writes._pg_params(self.tenant_id))
+        params = writes._pg_params(self.tenant_id)
+        flush = _driver_sql(pg_flush_sql(params))
+        with _as_dbapi_error(flush), self.conn.pipeline():
+            self.conn.execute(flush, params)
             self.conn.execute("COMMIT")

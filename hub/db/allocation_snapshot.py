@@ -98,7 +98,9 @@ def load_orders_statement(ids_in: Callable[[Any], Any]) -> Any:
         )
         .select_from(t.orders)
         .outerjoin(p, p.c.channel_id == o.channel_id)
-        .outerjoin(t.order_lines, ol.order_id == o.id)
+        # the repeated id filter gives the lines an index condition of their own: planned
+        # generically (allocation_pg), the join alone was a scan of every order line
+        .outerjoin(t.order_lines, (ol.order_id == o.id) & ids_in(ol.order_id))
         .outerjoin(t.reservations, r.order_line_id == ol.id)
         .outerjoin(ta.backorders, b.order_line_id == ol.id)
         .where(o.tenant_id == bindparam("tenant"), ids_in(o.id))
