@@ -85,18 +85,18 @@ def _split(ctx: SyncContext, tenant_id: int, items: list[_Item]) -> tuple[list[_
             slow.append(item)  # the careful path records the error with its reason
     o = t.orders.c
     keys = {(item.channel.id, item.external_id) for item in mapped}
-    with ctx.uow(tenant_id) as uow:
-        known = (
-            set(
-                uow.session.execute(
-                    select(o.channel_id, o.external_id).where(
-                        tuple_(o.channel_id, o.external_id).in_(list(keys))
-                    )
-                ).all()
+    known: set[tuple[int, str]] = set()
+    if keys:
+        # Channels and ids rather than a (channel, id) tuple IN: half the parameters,
+        # the same unique index; pairs from another channel are dropped by `& keys`.
+        with ctx.uow(tenant_id) as uow:
+            rows = uow.session.execute(
+                select(o.channel_id, o.external_id).where(
+                    o.channel_id.in_(sorted({key[0] for key in keys})),
+                    o.external_id.in_(sorted({key[1] for key in keys})),
+                )
             )
-            if keys
-            else set()
-        )
+            known = {(r.channel_id, r.external_id) for r in rows} & keys
     newest: dict[tuple[int, str], _Item] = {}
     for item in mapped:
         key = (item.channel.id, item.external_id)
