@@ -26,7 +26,7 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import namedtuple_row
-from sqlalchemy import BigInteger, any_, bindparam, select, text, union
+from sqlalchemy import BigInteger, any_, bindparam, func, select, text, union
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql.psycopg import dialect as psycopg_dialect
 from sqlalchemy.exc import DBAPIError
@@ -53,12 +53,19 @@ def _any(name: str) -> Any:
 
 def _order_skus(column: Any) -> Any:
     """Balances of what the orders' lines name or hold (already locked order rows, so
-    their lines and reservations cannot change under us)."""
+    their lines and reservations cannot change under us). Each set is an array made
+    first, so both tables are probed by index (reservations by line, balances by SKU):
+    planned generically as joins, they were hashed scans of every reservation."""
     ol, r = t.order_lines.c, t.reservations.c
     ids = bindparam("ids", type_=ARRAY(BigInteger))
+    lines = _array(select(ol.id).where(ol.order_id == any_(ids)))
     named = select(ol.sku_id).where(ol.order_id == any_(ids), ol.sku_id.is_not(None))
-    held = select(r.sku_id).join(t.order_lines, r.order_line_id == ol.id)
-    return column.in_(union(named, held.where(ol.order_id == any_(ids))))
+    held = select(r.sku_id).where(r.order_line_id == any_(lines))
+    return column == any_(_array(union(named, held)))
+
+
+def _array(query: Any) -> Any:
+    return func.array(query.scalar_subquery(), type_=ARRAY(BigInteger))
 
 
 def _sql(statement: Any) -> str:

@@ -212,13 +212,7 @@ def lock_snapshot_statement(skus_in: Callable[[Any], Any]) -> Any:
         .outerjoin(t.lots, (lot.sku_id == s.sku_id) & (lot.code == s.lot_code))
         .outerjoin(ta.channel_warehouses, cw.warehouse_id == s.warehouse_id)
         .outerjoin(p, p.c.channel_id == cw.channel_id)
-        .where(
-            s.tenant_id == bindparam("tenant"),
-            # redundant, but it gives the planner the leading column of the balances'
-            # unique index (warehouse, sku, lot) instead of all the tenant's balances
-            s.warehouse_id.in_(select(w.id).where(w.tenant_id == bindparam("tenant"))),
-            skus_in(s.sku_id),
-        )
+        .where(s.tenant_id == bindparam("tenant"), skus_in(s.sku_id))
         .order_by(s.sku_id, s.warehouse_id, s.lot_code)
         .with_for_update(of=t.stock_levels)
     )
