@@ -128,18 +128,11 @@ def store_order(uow: UnitOfWork, channel_name: str, order: Order) -> Order:
         return order
 
 
-def add_order(
-    uow: UnitOfWork,
-    channel: Channel,
-    order: Order,
-    *,
-    lookups: ListingLookups | None = None,
-    known_new: bool = False,
-) -> Order:
+def add_order(uow: UnitOfWork, channel: Channel, order: Order) -> Order:
     """Inside an open unit of work (no commit): what store_order does, so a caller can
     store many orders in one transaction. The order is added to the session and written
     at the next flush."""
-    prepare_order(uow, channel, order, lookups=lookups, known_new=known_new)
+    prepare_order(uow, channel, order)
     uow.session.add(order)
     return order
 
