@@ -39,12 +39,12 @@ class Writes:
 
     def flush(self, session: Session, tenant_id: int) -> None:
         if session.get_bind().dialect.name == "postgresql":
-            params = self._pg_params(tenant_id)
+            params = self.pg_params(tenant_id)
             session.execute(text(pg_flush_sql(params)), params)
         else:
             self._flush_plain(session, tenant_id)
 
-    def _pg_params(self, tenant_id: int) -> dict[str, Any]:
+    def pg_params(self, tenant_id: int) -> dict[str, Any]:
         """Arrays as PostgreSQL array literals: the driver adapts a list of 35 lists
         element by element, which profiled as the largest client-side cost of an
         allocation; a literal is one string, cast by the statement."""
@@ -54,40 +54,40 @@ class Writes:
         fig = sorted(self.figures.items())
         return {
             "tenant": tenant_id,
-            "lv_id": _ints(x.id for x in lv),
-            "lv_oh": _ints(x.on_hand for x in lv),
-            "lv_rv": _ints(x.reserved for x in lv),
-            "mv_kind": _texts(x.kind.value for x in m),
-            "mv_wh": _ints(x.warehouse_id for x in m),
-            "mv_sku": _ints(x.sku_id for x in m),
-            "mv_lot": _texts(x.lot_code for x in m),
-            "mv_qty": _ints(x.quantity for x in m),
-            "mv_ohd": _ints(x.on_hand_delta for x in m),
-            "mv_rvd": _ints(x.reserved_delta for x in m),
-            "mv_ref": _texts(x.reference for x in m),
-            "mv_actor": _texts(x.actor for x in m),
-            "mv_reason": _texts(x.reason for x in m),
-            "ri_line": _ints(x.line_id for x in res),
-            "ri_wh": _ints(x.warehouse_id for x in res),
-            "ri_sku": _ints(x.sku_id for x in res),
-            "ri_lot": _texts(x.lot_code for x in res),
-            "ri_qty": _ints(x.quantity for x in res),
-            "ru_id": _ints(k for k, q in self.resized.items() if q > 0),
-            "ru_qty": _ints(q for q in self.resized.values() if q > 0),
-            "rd_id": _ints(k for k, q in self.resized.items() if q == 0),
-            "bo_del": _ints(line for line, (_s, q) in bo if q == 0),
-            "bo_line": _ints(line for line, (_s, q) in bo if q > 0),
-            "bo_sku": _ints(s for _line, (s, q) in bo if q > 0),
-            "bo_qty": _ints(q for _line, (_s, q) in bo if q > 0),
-            "o_id": _ints(x.id for x in o),
-            "o_status": _texts(x.status.value for x in o),
-            "o_reason": _texts(x.status_reason for x in o),
-            "vs_c": _ints(c for (c, _s), _a in fig),
-            "vs_s": _ints(s for (_c, s), _a in fig),
-            "vs_a": _ints(a for _k, a in fig),
-            "ev_topic": _texts(e.topic for e in self.events),
-            "ev_key": _texts(e.key for e in self.events),
-            "ev_payload": _texts(_json(e.payload) for e in self.events),
+            "lv_id": int_array(x.id for x in lv),
+            "lv_oh": int_array(x.on_hand for x in lv),
+            "lv_rv": int_array(x.reserved for x in lv),
+            "mv_kind": text_array(x.kind.value for x in m),
+            "mv_wh": int_array(x.warehouse_id for x in m),
+            "mv_sku": int_array(x.sku_id for x in m),
+            "mv_lot": text_array(x.lot_code for x in m),
+            "mv_qty": int_array(x.quantity for x in m),
+            "mv_ohd": int_array(x.on_hand_delta for x in m),
+            "mv_rvd": int_array(x.reserved_delta for x in m),
+            "mv_ref": text_array(x.reference for x in m),
+            "mv_actor": text_array(x.actor for x in m),
+            "mv_reason": text_array(x.reason for x in m),
+            "ri_line": int_array(x.line_id for x in res),
+            "ri_wh": int_array(x.warehouse_id for x in res),
+            "ri_sku": int_array(x.sku_id for x in res),
+            "ri_lot": text_array(x.lot_code for x in res),
+            "ri_qty": int_array(x.quantity for x in res),
+            "ru_id": int_array(k for k, q in self.resized.items() if q > 0),
+            "ru_qty": int_array(q for q in self.resized.values() if q > 0),
+            "rd_id": int_array(k for k, q in self.resized.items() if q == 0),
+            "bo_del": int_array(line for line, (_s, q) in bo if q == 0),
+            "bo_line": int_array(line for line, (_s, q) in bo if q > 0),
+            "bo_sku": int_array(s for _line, (s, q) in bo if q > 0),
+            "bo_qty": int_array(q for _line, (_s, q) in bo if q > 0),
+            "o_id": int_array(x.id for x in o),
+            "o_status": text_array(x.status.value for x in o),
+            "o_reason": text_array(x.status_reason for x in o),
+            "vs_c": int_array(c for (c, _s), _a in fig),
+            "vs_s": int_array(s for (_c, s), _a in fig),
+            "vs_a": int_array(a for _k, a in fig),
+            "ev_topic": text_array(e.topic for e in self.events),
+            "ev_key": text_array(e.key for e in self.events),
+            "ev_payload": text_array(_json(e.payload) for e in self.events),
         }
 
     def _flush_plain(self, session: Session, tenant_id: int) -> None:
@@ -138,11 +138,11 @@ def changed_event(channel: int, sku: int, available: int, version: int) -> Outbo
     return OutboxEvent(STOCK_CHANGED, f"channel:{channel}/sku:{sku}", payload, version=version)
 
 
-def _ints(values: Iterable[int | None]) -> str:
+def int_array(values: Iterable[int | None]) -> str:
     return "{" + ",".join("NULL" if v is None else str(int(v)) for v in values) + "}"
 
 
-def _texts(values: Iterable[str | None]) -> str:
+def text_array(values: Iterable[str | None]) -> str:
     return "{" + ",".join("NULL" if v is None else _quoted(v) for v in values) + "}"
 
 
@@ -238,7 +238,7 @@ _OTHER_EVENTS = """SELECT CAST(:tenant AS bigint), v.topic, v.key, CAST(v.payloa
 
 
 def pg_flush_sql(params: dict[str, Any]) -> str:
-    """The flush statement for these parameters (`Writes._pg_params`), :name style."""
+    """The flush statement for these parameters (`Writes.pg_params`), :name style."""
     return _flush_sql(
         tuple(name for name, (key, _sql) in _PG_PARTS.items() if params[key] != "{}"),
         params["ev_topic"] != "{}",
