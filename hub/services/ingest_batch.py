@@ -31,7 +31,11 @@ from hub.services.sync_context import ChannelRef, SyncContext, load_channel
 
 __all__ = ["process_batch"]
 
-ALLOCATE_CHUNK = 100
+# Orders per allocation transaction: a whole page. With two workers on the same SKUs,
+# taking the balance locks once per page of 200 beats twice per 100 (bench.ingest on
+# PostgreSQL, interleaved runs: median 1,615 vs 1,402 orders/s); the locks are held
+# for one page's allocation, tens of milliseconds, far below the lock timeout.
+ALLOCATE_CHUNK = 200
 
 
 @dataclass
@@ -172,7 +176,7 @@ def _allocate_and_finish(
         for item in fresh
         if item.order is not None and item.order.status in ALLOCATABLE
     ]
-    # Allocation in transactions of ALLOCATE_CHUNK orders: short lock holds, few commits.
+    # Allocation in transactions of ALLOCATE_CHUNK orders: bounded lock holds, few commits.
     for start in range(0, len(ready), ALLOCATE_CHUNK):
         allocate_batch(ctx.uow(tenant_id), ready[start : start + ALLOCATE_CHUNK], actor="sync")
     i = inbox_records.c
