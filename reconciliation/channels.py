@@ -14,15 +14,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.db import tables as t
-from hub.db import tables_mapping as tm
 from hub.db.tables_sync import channel_push_state, listing_push_state
-from hub.services.bundle_figures import figures_on
+from hub.services.bundle_figures import figures_now, is_bundle_listing
 from hub.services.pull import missing
-from hub.services.relay import _computed  # the relay's own ATS figure: one definition
 from hub.services.sync_context import SyncContext, load_channel
 from mapping.bundles import BundleKey
 
@@ -99,11 +97,10 @@ class _Target:
 def _targets(session: Session, tenant_id: int, channel_id: int) -> list[_Target]:
     """Every listing stock is pushed to: SKU listings (a kit SKU's figure is its bundle
     figure) and bundle listings, which have a figure of their own."""
-    lc, sk, b = t.listings.c, t.skus.c, tm.bundle_components.c
-    is_bundle = exists().where(b.listing_id == lc.id)
+    lc, sk = t.listings.c, t.skus.c
     rows = session.execute(
         select(lc.id, lc.sku_id, sk.code, lc.channel_sku, lc.channel_variant_id,
-               lc.channel_product_id, is_bundle.label("bundle"))
+               lc.channel_product_id, is_bundle_listing().label("bundle"))
         .outerjoin(t.skus, sk.id == lc.sku_id)
         .where(lc.channel_id == channel_id)
     ).all()  # fmt: skip
@@ -111,8 +108,7 @@ def _targets(session: Session, tenant_id: int, channel_id: int) -> list[_Target]
     skus = sorted({int(r.sku_id) for r in pushed_to if not r.bundle and r.sku_id is not None})
     bundles = [int(r.id) for r in pushed_to if r.bundle]
     keys: list[BundleKey] = [("sku", s) for s in skus] + [("listing", i) for i in bundles]
-    built = figures_on(session, tenant_id, channel_id, keys)
-    plain = _computed(session, tenant_id, channel_id, [s for s in skus if ("sku", s) not in built])
+    now = figures_now(session, tenant_id, channel_id, keys)
     ps, ls = channel_push_state.c, listing_push_state.c
     sku_pushed = dict(
         session.execute(select(ps.sku_id, ps.quantity).where(ps.channel_id == channel_id)).all()
@@ -126,9 +122,9 @@ def _targets(session: Session, tenant_id: int, channel_id: int) -> list[_Target]
         if r.bundle:
             key: BundleKey = ("listing", int(r.id))
             pushed = listing_pushed.get(int(r.id))
-            targets.append(_Target(r.channel_sku, listing, built.get(key, 0), pushed))
+            targets.append(_Target(r.channel_sku, listing, now.get(key, 0), pushed))
         elif r.sku_id is not None:
             sku_id = int(r.sku_id)
-            available = built.get(("sku", sku_id), plain.get(sku_id, 0))
+            available = now[("sku", sku_id)]
             targets.append(_Target(r.code, listing, available, sku_pushed.get(sku_id)))
     return targets

@@ -12,8 +12,8 @@ buffer / share / max-to-list / end-when then apply to that pool as to any SKU.
   `listing_stock_versions`.
 
 A changed definition is published the same way, in the transaction that changed it
-(`publish_definitions`, called by `hub.services.bundles`); the full resync computes
-never-published figures with `figures_on`.
+(`publish_definitions`, called by `hub.services.bundles`); the full resync and the
+channel drift report compute figures from the balances now with `figures_now`.
 
 Exactness under concurrency follows `stock_events`: the caller already changed (and
 locked) the component balances; the bundle's figure rows are locked next, and the figure
@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Exists, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 
 from hub.db import tables as t
@@ -46,7 +46,8 @@ __all__ = [
     "bundle_pool",
     "bundles_containing",
     "definitions",
-    "figures_on",
+    "figures_now",
+    "is_bundle_listing",
     "listing_event",
     "publish_bundle_figures",
     "publish_definitions",
@@ -128,19 +129,27 @@ def publish_definitions(
     return _publish(session, tenant_id, affected)
 
 
-def figures_on(
+def figures_now(
     session: Session, tenant_id: int, channel_id: int, keys: Iterable[BundleKey]
 ) -> dict[BundleKey, int]:
-    """The figures of the bundles `keys` on one channel, computed from the balances now
-    (for those never published); keys that are no bundle are left out."""
+    """The figures of `keys` on one channel computed from the balances now (for those never
+    published, and to check what was): a bundle (kit SKU or bundle listing) as the minimum
+    over its components, a plain SKU from its own pool, then the channel policy. Listing
+    keys that are no bundle are left out: such a listing sells its SKU's figure."""
     flat = definitions(session, tenant_id)
-    wanted = {k: flat[k] for k in keys if k in flat}
+    wanted = {k: flat.get(k, [(k[1], 1)]) for k in keys if k in flat or k[0] == "sku"}
     if not wanted:
         return {}
     policy = _channel_policies(session, tenant_id).get(channel_id, AllocationPolicy())
     components = sorted({sku for parts in wanted.values() for sku, _q in parts})
     pools = pooled(session, tenant_id, [channel_id], components)
     return {k: _figure(channel_id, parts, pools, policy) for k, parts in wanted.items()}
+
+
+def is_bundle_listing() -> Exists:
+    """A listing made of components: it sells its own figure, never its SKU's."""
+    b = tm.bundle_components.c
+    return exists().where(b.listing_id == t.listings.c.id)
 
 
 def _figure(

@@ -17,13 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
 
 from hub.db import tables_allocation as ta
-from hub.db.allocation_store import policy_from_row
-from hub.domain.availability import channel_available
 from hub.services.bundle_figures import STOCK_CHANGED_LISTING
-from hub.services.stock_events import STOCK_CHANGED, _pooled
+from hub.services.stock_events import STOCK_CHANGED
 from hub.services.stock_push import Figures, RelayReport, push_figures
 from hub.services.sync_context import SyncContext, load_channel
 
@@ -99,15 +96,3 @@ def _relay_batch(ctx: SyncContext, tenant_id: int) -> RelayReport:
             )
         uow.commit()
     return report
-
-
-def _computed(session: Session, tenant_id: int, channel_id: int, skus: list[int]) -> dict[int, int]:
-    if not skus:
-        return {}
-    p = ta.channel_allocation_policies.c
-    row = session.execute(
-        select(ta.channel_allocation_policies).where(p.channel_id == channel_id)
-    ).one_or_none()
-    policy = policy_from_row(row)
-    pooled = _pooled(session, tenant_id, [channel_id], skus)
-    return {s: channel_available([pooled.get((channel_id, s), 0)], policy) for s in skus}

@@ -2,18 +2,17 @@
 bundle listing (periodic, and `hub sync resync`): heals anything changed on the platform
 by hand. Figures already published by the allocator are pushed as published; those never
 published are computed from the balances the same way the allocator would (a kit SKU or
-a bundle listing as the minimum over its components, `bundle_figures.figures_on`)."""
+a bundle listing as the minimum over its components, `bundle_figures.figures_now`)."""
 
 from __future__ import annotations
 
-from sqlalchemy import Exists, exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.db import tables as t
 from hub.db import tables_allocation as ta
-from hub.db import tables_mapping as tm
-from hub.services.bundle_figures import figures_on
-from hub.services.relay import Figures, RelayReport, _computed, push_figures
+from hub.services.bundle_figures import figures_now, is_bundle_listing
+from hub.services.relay import Figures, RelayReport, push_figures
 from hub.services.sync_context import SyncContext, load_channel
 from mapping.bundles import BundleKey
 
@@ -44,7 +43,7 @@ def _sku_figures(session: Session, tenant_id: int, channel_id: int) -> Figures:
         int(s)
         for s in session.execute(
             select(lc.sku_id)
-            .where(lc.channel_id == channel_id, lc.sku_id.is_not(None), ~_is_bundle())
+            .where(lc.channel_id == channel_id, lc.sku_id.is_not(None), ~is_bundle_listing())
             .distinct()
         ).scalars()
     )
@@ -57,14 +56,9 @@ def _sku_figures(session: Session, tenant_id: int, channel_id: int) -> Figures:
             )
         )
     }
-    unpublished = [s for s in listed if s not in published]
-    kit_keys: list[BundleKey] = [("sku", s) for s in unpublished]
-    kits = figures_on(session, tenant_id, channel_id, kit_keys)
-    plain = _computed(
-        session, tenant_id, channel_id, [s for s in unpublished if ("sku", s) not in kits]
-    )
-    computed = {**plain, **{key[1]: figure for key, figure in kits.items()}}
-    return {**{s: (0, computed.get(s, 0)) for s in unpublished}, **published}
+    unpublished: list[BundleKey] = [("sku", s) for s in listed if s not in published]
+    computed = figures_now(session, tenant_id, channel_id, unpublished)
+    return {**{key[1]: (0, figure) for key, figure in computed.items()}, **published}
 
 
 def _listing_figures(session: Session, tenant_id: int, channel_id: int) -> Figures:
@@ -72,7 +66,7 @@ def _listing_figures(session: Session, tenant_id: int, channel_id: int) -> Figur
     bundles = sorted(
         int(i)
         for i in session.execute(
-            select(lc.id).where(lc.channel_id == channel_id, _is_bundle())
+            select(lc.id).where(lc.channel_id == channel_id, is_bundle_listing())
         ).scalars()
     )
     published = {
@@ -84,11 +78,5 @@ def _listing_figures(session: Session, tenant_id: int, channel_id: int) -> Figur
         )
     }
     unpublished: list[BundleKey] = [("listing", i) for i in bundles if i not in published]
-    computed = figures_on(session, tenant_id, channel_id, unpublished)
+    computed = figures_now(session, tenant_id, channel_id, unpublished)
     return {**{key[1]: (0, figure) for key, figure in computed.items()}, **published}
-
-
-def _is_bundle() -> Exists:
-    """A listing made of components sells its own figure, never its SKU's."""
-    b = tm.bundle_components.c
-    return exists().where(b.listing_id == t.listings.c.id)

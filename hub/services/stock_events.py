@@ -27,7 +27,6 @@ from hub.services.bundle_figures import publish_bundle_figures
 
 STOCK_LOW = "stock.low"
 _lock_published = published_figures.lock_published
-_pooled = published_figures.pooled  # the relay's resync reads pools through this name
 
 __all__ = ["STOCK_CHANGED", "STOCK_LOW", "StockChanges", "publish", "publish_levels"]
 
@@ -110,7 +109,7 @@ def _channel_figures(session: Session, tenant_id: int, changes: StockChanges) ->
         return []
     pairs = [(c, s) for c in sorted(policies) for s in sku_ids]
     published = _lock_published(session, tenant_id, pairs)
-    figures = _pooled(session, tenant_id, sorted(policies), sku_ids)
+    figures = published_figures.pooled(session, tenant_id, sorted(policies), sku_ids)
     events, bumps = [], []
     for channel_id, sku_id in pairs:
         row_id, version, old = published[(channel_id, sku_id)]

@@ -13,15 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, exists, insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from connectors.base import Capability, ConnectorError, StockLevelUpdate
 from hub.db import tables as t
-from hub.db import tables_mapping as tm
 from hub.db.tables_sync import channel_push_state, listing_push_state, push_deliveries
 from hub.domain.clock import utcnow
+from hub.services.bundle_figures import is_bundle_listing
 from hub.services.inbox import record_error
 from hub.services.sync_context import ChannelRef, SyncContext
 
@@ -153,14 +153,13 @@ def _fresh(session: Session, push: _Push, figures: Figures, key: Any, force: boo
 def _sku_targets(session: Session, push: _Push, fresh: Figures) -> list[_Target]:
     if not fresh:
         return []
-    lc, b = t.listings.c, tm.bundle_components.c
+    lc = t.listings.c
     rows = session.execute(
         select(lc.id, lc.sku_id, *_ID_COLUMNS)
         .where(
             lc.channel_id == push.channel.id,
             lc.sku_id.in_(list(fresh)),
-            # A bundle listing sells its components: its own figure, not its SKU's.
-            ~exists().where(b.listing_id == lc.id),
+            ~is_bundle_listing(),
         )
         .order_by(lc.id)
     ).all()
