@@ -55,7 +55,7 @@ def release(
             f"{'cancelled' if cancel else 'released'} by {actor}",
         )
         if cancel and tell_channel:
-            record_cancellation(store.session, store.tenant_id, order.id, f"cancelled by {actor}")
+            record_cancellation(store.session, store.tenant_id, order, f"cancelled by {actor}")
         return changes
 
     return _transaction(uow, order_id, run)
@@ -148,7 +148,7 @@ def ship(
                     store.add_fulfilment("shipment", line_id, level, take, res.id)
                     qty -= take
         _write(store, changes, movements)
-        record_shipment(store.session, store.tenant_id, order.id, wanted, tracking or Tracking())
+        record_shipment(store.session, store.tenant_id, order, wanted, tracking or Tracking())
         shipped = store.fulfilled_by_sku(list(names), "shipment")
         done = all(
             units_done(parts[line.id], {s: q for (li, s), q in shipped.items() if li == line.id})

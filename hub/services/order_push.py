@@ -17,12 +17,18 @@ of the order itself, or the last attempt, goes to the error queue with the reaso
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from connectors.base import Capability, ConnectorError, FulfillmentPush, SkippableRecordError
+from connectors.base import (
+    Capability,
+    ConnectorError,
+    FulfillmentPush,
+    SkippableRecordError,
+    StorefrontConnector,
+)
 from hub.db import tables as t
 from hub.db import tables_allocation as ta
 from hub.domain.clock import utcnow
@@ -69,16 +75,23 @@ class OrderPushReport:
         return dict(self.__dict__)
 
 
+class OrderKey(Protocol):
+    """The order as the caller locked it (e.g. `allocation_store.OrderRow`)."""
+
+    id: int
+    channel_id: int
+    external_id: str
+
+
 def record_shipment(
     session: Session,
     tenant_id: int,
-    order_id: int,
+    order: OrderKey,
     shipped: dict[int, int],
     tracking: Tracking,
 ) -> None:
     """shipped: hub order line id -> units shipped now. Lines the platform never named
     (no external line id: e.g. a line the hub added) cannot be told and are left out."""
-    order = _order(session, order_id)
     ol = t.order_lines.c
     rows = session.execute(select(ol.id, ol.external_id).where(ol.id.in_(list(shipped))))
     external = {line_id: external_id for line_id, external_id in rows}
@@ -98,8 +111,8 @@ def record_shipment(
     _publish(session, tenant_id, ORDER_FULFILLED, order, payload)
 
 
-def record_cancellation(session: Session, tenant_id: int, order_id: int, reason: str) -> None:
-    _publish(session, tenant_id, ORDER_CANCELLED, _order(session, order_id), {"reason": reason})
+def record_cancellation(session: Session, tenant_id: int, order: OrderKey, reason: str) -> None:
+    _publish(session, tenant_id, ORDER_CANCELLED, order, {"reason": reason})
 
 
 def deliver(ctx: SyncContext, tenant_id: int, *, limit: int = 200) -> OrderPushReport:
@@ -133,37 +146,25 @@ def _deliver_one(ctx: SyncContext, tenant_id: int, event_id: int, report: OrderP
         payload = dict(row.payload)
         channel = load_channel(session, int(payload["channel_id"]), tenant_id)
         what = f"order {payload['order_external_id']} on channel {channel.name}"
+        error: str | None = None
         try:
-            connector = ctx.connectors.storefront(session, channel)
-            if _NEEDS[row.topic] not in connector.capabilities:
-                outcome = "unsupported"
-                report.unsupported += 1
-            else:
-                result = (
-                    connector.push_fulfillment(_fulfillment(payload))
-                    if row.topic == ORDER_FULFILLED
-                    else connector.push_cancellation(
-                        payload["order_external_id"], payload["reason"]
-                    )
-                )
-                report.calls += result.calls
-                report.pushed += 1
-                outcome = "accepted"
+            outcome = _send(ctx.connectors.storefront(session, channel), row.topic, payload, report)
         except SkippableRecordError as exc:  # the platform refuses this order: say so
-            report.failed.append(f"{what}: {exc}")
-            outcome = f"failed: {exc}"
+            error = str(exc)
         except ConnectorError as exc:  # down, throttled or credentials broken: try again
-            report.failed.append(f"{what}: {exc}")
+            error = str(exc)
             if row.attempts + 1 < MAX_ATTEMPTS:
+                report.failed.append(f"{what}: {error}")
                 session.execute(
                     update(ta.outbox_events).where(o.id == event_id).values(attempts=o.attempts + 1)
                 )
                 uow.commit()
                 return
-            outcome = f"failed: {exc}"
-        if outcome.startswith("failed"):
+        if error is not None:
+            report.failed.append(f"{what}: {error}")
             field_ = "fulfillment" if row.topic == ORDER_FULFILLED else "cancellation"
-            record_error(session, tenant_id, channel.id, None, "push", what, field_, outcome[8:])
+            record_error(session, tenant_id, channel.id, None, "push", what, field_, error)
+            outcome = f"failed: {error}"
         session.execute(
             update(ta.outbox_events)
             .where(o.id == event_id)
@@ -176,6 +177,22 @@ def _deliver_one(ctx: SyncContext, tenant_id: int, event_id: int, report: OrderP
         uow.commit()
 
 
+def _send(
+    connector: StorefrontConnector, topic: str, payload: dict[str, Any], report: OrderPushReport
+) -> str:
+    """One platform call for one event; its outcome ("accepted" or "unsupported")."""
+    if _NEEDS[topic] not in connector.capabilities:
+        report.unsupported += 1
+        return "unsupported"
+    if topic == ORDER_FULFILLED:
+        result = connector.push_fulfillment(_fulfillment(payload))
+    else:
+        result = connector.push_cancellation(payload["order_external_id"], payload["reason"])
+    report.calls += result.calls
+    report.pushed += 1
+    return "accepted"
+
+
 def _fulfillment(payload: dict[str, Any]) -> FulfillmentPush:
     return FulfillmentPush(
         order_external_id=payload["order_external_id"],
@@ -186,13 +203,8 @@ def _fulfillment(payload: dict[str, Any]) -> FulfillmentPush:
     )
 
 
-def _order(session: Session, order_id: int) -> Any:
-    o = t.orders.c
-    return session.execute(select(o.id, o.channel_id, o.external_id).where(o.id == order_id)).one()
-
-
 def _publish(
-    session: Session, tenant_id: int, topic: str, order: Any, payload: dict[str, Any]
+    session: Session, tenant_id: int, topic: str, order: OrderKey, payload: dict[str, Any]
 ) -> None:
     session.execute(
         insert(ta.outbox_events).values(

@@ -23,11 +23,10 @@ from hub.db import tables as t
 from hub.db import tables_allocation as ta
 from hub.db.tables_connections import connections
 from hub.db.tables_sync import inbox_records
-from hub.services.bundle_figures import STOCK_CHANGED_LISTING
 from hub.services.inbox import PENDING
 from hub.services.order_push import TOPICS as ORDER_TOPICS
 from hub.services.pull import Cursor, read_cursor, save_cursor
-from hub.services.stock_events import STOCK_CHANGED
+from hub.services.relay import TOPICS as RELAY_TOPICS
 from hub.services.sync_context import ChannelRef, SyncContext
 
 __all__ = ["JOBS", "DueJob", "Stuck", "claim_due_jobs", "claim_stuck"]
@@ -114,7 +113,7 @@ def claim_stuck(ctx: SyncContext, now: datetime | None = None, limit: int = 5000
             uow.session.execute(
                 select(o.tenant_id)
                 .where(
-                    o.topic.in_((STOCK_CHANGED, STOCK_CHANGED_LISTING, *ORDER_TOPICS)),
+                    o.topic.in_((*RELAY_TOPICS, *ORDER_TOPICS)),
                     o.delivered_at.is_(None),
                     o.created_at < cutoff,
                     # Never attempted: its relay message was lost. Events a relay already
