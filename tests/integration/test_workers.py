@@ -6,6 +6,7 @@ killed worker runs on RabbitMQ too, the other production broker."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -70,16 +71,24 @@ def _env(db: Database, broker_url: str, tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 def workers(worker_env: dict[str, str], tmp_path: Path) -> Iterator[Callable[[], Worker]]:
+    with _worker_pool(worker_env, tmp_path) as new:
+        yield new
+
+
+@contextmanager
+def _worker_pool(env: dict[str, str], tmp_path: Path) -> Iterator[Callable[[], Worker]]:
+    """Start workers on demand; every one started is stopped at the end."""
     started: list[Worker] = []
 
     def new() -> Worker:
-        worker = Worker(worker_env, tmp_path / f"worker{len(started)}.log")
-        started.append(worker)
-        return worker
+        started.append(Worker(env, tmp_path / f"worker{len(started)}.log"))
+        return started[-1]
 
-    yield new
-    for worker in started:
-        worker.stop()
+    try:
+        yield new
+    finally:
+        for worker in started:
+            worker.stop()
 
 
 def _orders(s: SyncShop, count: int) -> tuple[list[int], int]:
@@ -137,18 +146,8 @@ def test_a_worker_killed_mid_batch_then_restarted_loses_nothing_and_doubles_noth
 def test_on_rabbitmq_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(
     db: Database, tenant: Callable[[], UnitOfWork], rabbitmq: RabbitVhost, tmp_path: Path
 ) -> None:
-    started: list[Worker] = []
-
-    def workers() -> Worker:
-        log = tmp_path / f"rabbit-worker{len(started)}.log"
-        started.append(Worker(_env(db, rabbitmq.url, tmp_path), log))
-        return started[-1]
-
-    try:
+    with _worker_pool(_env(db, rabbitmq.url, tmp_path), tmp_path) as workers:
         _kill_a_worker_mid_batch(db, tenant, rabbitmq.url, workers)
-    finally:
-        for worker in started:
-            worker.stop()
 
 
 def _kill_a_worker_mid_batch(
