@@ -28,7 +28,10 @@ def run_all(host: str, port: int, concurrency: int = 2, loglevel: str = "INFO") 
     sync = build_context(hub.settings, SyncSettings())
     use_context(sync)
     api = create_app(hub, sync=sync, dispatcher=CeleryDispatcher())
-    server = uvicorn.Server(uvicorn.Config(api, host=host, port=port, log_level="info"))
+    # log_config=None: keep the JSON, scrubbed logging configured above (access log too).
+    server = uvicorn.Server(
+        uvicorn.Config(api, host=host, port=port, log_level="info", log_config=None)
+    )
     threading.Thread(target=server.run, name="hub-api", daemon=True).start()
     worker = app.Worker(
         pool="threads",
