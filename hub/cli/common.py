@@ -8,7 +8,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 from typing import Annotated, Any
@@ -17,6 +17,7 @@ import typer
 
 from hub.bootstrap import Hub, bootstrap
 from hub.db.unit_of_work import UnitOfWork
+from hub.domain.clock import readable
 from hub.domain.errors import InvalidValue
 from hub.domain.money import Money, minor_units, parse_decimal
 
@@ -74,14 +75,22 @@ def emit(value: Any, as_json: bool, human: Callable[[], str]) -> None:
 
 def when(moment: datetime | None) -> str:
     """A timestamp as an operator reads it: UTC to the second, '-' when there is none."""
-    if moment is None:
-        return "-"
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+    return "-" if moment is None else readable(moment)
+
+
+# A table cell longer than this is cut with an ellipsis: one 10,000-character reason
+# must not push every other column off the screen (the detail commands print it whole).
+MAX_CELL = 80
+
+
+def shorten(text: str, width: int = MAX_CELL) -> str:
+    """One line, at most ``width`` characters; an ellipsis says something was cut."""
+    line = " ".join(text.split())
+    return line if len(line) <= width else line[: width - 1] + "\u2026"
 
 
 def table(rows: list[list[str]], header: list[str]) -> str:
+    rows = [[shorten(str(cell)) for cell in row] for row in rows]
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     fmt = "  ".join(f"{{:<{w}}}" for w in widths)
     lines = [fmt.format(*header), fmt.format(*("-" * w for w in widths))]
