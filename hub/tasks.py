@@ -16,6 +16,7 @@ from celery import Task
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from connectors.base import RetriableError
+from hub.bootstrap import the_hub
 from hub.celery_app import app
 from hub.services import order_push, pull, relay, resync, schedule
 from hub.services.allocation import allocate
@@ -51,13 +52,8 @@ _context: SyncContext | None = None
 
 
 def context() -> SyncContext:
-    """The worker's SyncContext, built once per process from the settings."""
-    global _context
-    if _context is None:
-        from hub.sync_runtime import build_context
-
-        _context = build_context()
-    return _context
+    """The worker's SyncContext: the process's Hub's (built once, from the settings)."""
+    return _context if _context is not None else the_hub().sync
 
 
 def use_context(ctx: SyncContext | None) -> None:

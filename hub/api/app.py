@@ -36,9 +36,7 @@ def create_app(
     """``sync`` and ``dispatcher`` default to the deployment's: connectors from the
     connections table and the Celery queue."""
     if sync is None:
-        from hub.sync_runtime import build_context
-
-        sync = build_context(hub.settings)
+        sync = hub.sync
     if dispatcher is None:
         from hub.tasks import CeleryDispatcher
 

@@ -256,7 +256,6 @@ def reconcile_channel_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Orders the channel has that the hub lacks, and stock drift; exit 1 if any."""
-    from hub.sync_runtime import build_context
     from reconciliation.channels import reconcile_channel
 
     h = hub()
@@ -264,7 +263,7 @@ def reconcile_channel_command(
     with uow:
         channel_id = uow.channels.by_key(channel).id
     assert channel_id is not None
-    report = reconcile_channel(build_context(h.settings), tenant_id, channel_id, window_hours=hours)
+    report = reconcile_channel(h.sync, tenant_id, channel_id, window_hours=hours)
     with h.uow(tenant_id) as kept:
         record_channel(kept.session, tenant_id, report)
         kept.commit()

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from hub.bootstrap import Hub, bootstrap
+from hub.bootstrap import Hub, the_hub
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.clock import readable
 from hub.domain.errors import InvalidValue
@@ -26,14 +26,10 @@ TenantOpt = Annotated[
     str | None, typer.Option("--tenant", envvar="HUB_TENANT", help="Tenant slug.")
 ]
 
-_hub: Hub | None = None
-
 
 def hub() -> Hub:
-    global _hub
-    if _hub is None:
-        _hub = bootstrap()
-    return _hub
+    """The process's Hub (hub.bootstrap.the_hub), built on first use."""
+    return the_hub()
 
 
 def tenant_uow(tenant: str | None) -> UnitOfWork:

@@ -15,7 +15,6 @@ from hub.domain.errors import NotFound
 from hub.services import error_queue, ingest, order_push, pull, relay, resync, sync_status
 from hub.services.dispatch import InlineDispatcher
 from hub.services.sync_context import SyncContext
-from hub.sync_config import SyncSettings
 
 sync_app = typer.Typer(help="Pull orders, heal gaps, push stock.", no_args_is_help=True)
 errors_app = typer.Typer(help="Records that could not be taken in.", no_args_is_help=True)
@@ -27,9 +26,7 @@ QueueOpt = Annotated[bool, typer.Option("--queue", help="Hand the job to the wor
 
 
 def _context() -> SyncContext:
-    from hub.sync_runtime import build_context
-
-    return build_context(hub().settings)
+    return hub().sync
 
 
 def _ids(tenant: str | None, channel: str | None = None) -> tuple[int, int]:
@@ -138,16 +135,9 @@ def errors_list(
         more = f" (next: --page {page + 1})" if found.last < found.total else ""
         return f"{table(rows, header)}\n{found.notice()}{more}" if rows else found.notice()
 
-    emit(
-        {
-            "items": [e.as_dict() for e in found.items],
-            "total": found.total,
-            "offset": found.offset,
-            "limit": found.limit,
-        },
-        as_json,
-        human,
-    )
+    # --json stays the list of the page's errors (scripts read it); the total is in the
+    # human output and in the API's envelope.
+    emit([e.as_dict() for e in found.items], as_json, human)
 
 
 @errors_app.command("show")
@@ -269,7 +259,7 @@ def run(
     """API + worker + scheduler in one process (no broker server needed by default)."""
     from hub.runner import run_all
 
-    settings = SyncSettings()
+    settings = hub().settings.sync
     run_all(host or settings.api_host, port or settings.api_port, concurrency)
 
 

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from connectors.base import RetriableError
-from hub import tasks_accounting
-from hub.bootstrap import Hub
+from hub.bootstrap import Hub, use_hub
 from hub.celery_app import app
 from hub.config import Settings
 from tests.conftest import Database
@@ -23,10 +22,10 @@ from tests.integration.books_setup import UowFactory, paid_order, setup_books
 def worker_hub(db: Database) -> Iterator[Hub]:
     app.loader.import_default_modules()  # the task modules, in the order a worker imports them
     hub = Hub(Settings(database_url=db.url))
-    tasks_accounting._hub = hub
+    use_hub(hub)
     yield hub
     hub.close()
-    tasks_accounting._hub = None
+    use_hub(None)
 
 
 def _tenant_id(tenant: UowFactory) -> int:

@@ -11,9 +11,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import insert
 
-import hub.cli.common as cli_common
 from connectors.base import RetriableError
-from hub.bootstrap import Hub
+from hub.bootstrap import Hub, use_hub
 from hub.cli import run
 from hub.config import Settings
 from hub.db.tables_sync import sync_errors
@@ -134,10 +133,11 @@ def test_the_error_detail_shows_the_whole_reason_in_the_api_and_the_dashboard(
 
 @pytest.fixture
 def cli_hub(db: Database) -> Iterator[None]:
-    cli_common._hub = Hub(Settings(database_url=db.url))
+    hub = Hub(Settings(database_url=db.url))
+    use_hub(hub)
     yield
-    cli_common._hub.close()
-    cli_common._hub = None
+    hub.close()
+    use_hub(None)
 
 
 def test_hub_errors_list_says_how_many_and_pages_and_show_prints_the_reason_whole(
