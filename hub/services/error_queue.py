@@ -3,7 +3,7 @@ number behind it (a COUNT, never the length of a capped list), and one error who
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from sqlalchemy import func, select
@@ -40,19 +40,8 @@ class ErrorPage:
         return f"showing {self.first}\u2013{self.last} of {self.total}"
 
 
-def _view(r: Any) -> ErrorView:
-    return ErrorView(
-        r["id"],
-        r["channel_id"],
-        r["inbox_id"],
-        r["stage"],
-        r["record"],
-        r["field"],
-        r["reason"],
-        r["attempts"],
-        r["created_at"],
-        r["resolved_at"],
-    )
+def _view(row: Any) -> ErrorView:
+    return ErrorView(**{f.name: row[f.name] for f in fields(ErrorView)})
 
 
 def page_errors(
