@@ -1,10 +1,12 @@
-"""The composition root: the one place that builds engines, sessions and units of work."""
+"""The composition root: the one place that builds the engine, sessions and units of work,
+the secret box, the rate budgets and the sync context, for the API, the worker and the
+CLI alike. ``the_hub()`` is the process's one Hub, built lazily on first use."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import redis
 from sqlalchemy import Engine
@@ -17,6 +19,9 @@ from hub.crypto import SecretBox
 from hub.db.engine import make_engine, make_session_factory
 from hub.db.unit_of_work import UnitOfWork
 from hub.services import connections
+
+if TYPE_CHECKING:
+    from hub.services.sync_context import SyncContext
 
 
 @dataclass
@@ -57,6 +62,13 @@ class Hub:
             return RedisRateBudgets(redis.Redis.from_url(self.settings.redis_url))
         return LocalRateBudgets()
 
+    @cached_property
+    def sync(self) -> SyncContext:
+        """The sync engine's context (connections, secrets, budgets, settings.sync)."""
+        from hub.sync_runtime import build_context  # it builds on this Hub
+
+        return build_context(hub=self)
+
     def open_connector(self, tenant_id: int, connection_id: int) -> Any:
         return connections.open_connector(
             lambda: self.uow(tenant_id),
@@ -73,3 +85,21 @@ class Hub:
 
 def bootstrap(settings: Settings | None = None) -> Hub:
     return Hub(settings or load_settings())
+
+
+_the_hub: Hub | None = None
+
+
+def the_hub() -> Hub:
+    """The process's Hub (API, worker or CLI), built from the settings on first use."""
+    global _the_hub
+    if _the_hub is None:
+        _the_hub = bootstrap()
+    return _the_hub
+
+
+def use_hub(hub: Hub | None) -> None:
+    """Make ``hub`` the process's Hub (tests, or a process that built its own); None
+    forgets it, and the next ``the_hub()`` builds a fresh one."""
+    global _the_hub
+    _the_hub = hub

@@ -13,7 +13,7 @@ from __future__ import annotations
 from celery import Celery
 from kombu import Queue
 
-from hub.sync_config import SyncSettings
+from hub.config import SyncSettings, load_settings
 
 __all__ = ["QUEUES", "app", "make_celery"]
 
@@ -35,7 +35,7 @@ ROUTES = {
 
 
 def make_celery(settings: SyncSettings | None = None) -> Celery:
-    s = settings or SyncSettings()
+    s = settings or load_settings().sync
     include = ["hub.tasks", "hub.tasks_accounting"]
     celery = Celery("hub", broker=s.resolved_broker_url(), include=include)
     celery.conf.update(

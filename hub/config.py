@@ -1,11 +1,17 @@
-"""All settings in one place: environment variables HUB_*, or a .env file."""
+"""All settings in one place: environment variables HUB_*, or a .env file.
+
+One ``Settings`` for the API, the worker and the CLI; the sync engine's part is the
+nested ``Settings.sync`` section. It reads the same flat names as before
+(``HUB_BROKER_URL``, ``HUB_SYNC_PULL_INTERVAL``, ...), so no deployment has to rename a
+variable; per-channel overrides live in ``channel.settings["sync"]``."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-only-change-me"
@@ -19,6 +25,51 @@ class Environment(StrEnum):
 
 class InsecureConfiguration(ValueError):
     pass
+
+
+class SyncSettings(BaseSettings):
+    """The sync section (``Settings.sync``). A settings source of its own so its
+    variables keep their flat names (``HUB_SYNC_PULL_INTERVAL``, not ``HUB_SYNC__...``)."""
+
+    model_config = SettingsConfigDict(env_prefix="HUB_", env_file=".env", extra="ignore")
+
+    # None: the embedded default, kombu's SQLAlchemy transport on a SQLite file (no server).
+    # Production: redis://redis:6379/0 (or amqp://guest:guest@rabbitmq:5672//).
+    broker_url: str | None = None
+    broker_path: Path = Path.cwd() / "hub-broker.sqlite"
+    # Seconds a task may stay unacknowledged before Redis hands it to another worker.
+    broker_visibility_timeout: int = 3600
+    # Re-read this much before the cursor: platforms commit updated-at a little late.
+    sync_overlap_seconds: int = 300
+    # The first pull of a channel starts this many days back (or settings.sync.backfill_from).
+    sync_backfill_days: int = 30
+    sync_pull_interval: int = 300
+    sync_sweep_interval: int = 3600
+    sync_sweep_window_hours: int = 48
+    sync_resync_interval: int = 86400
+    # Pending inbox records and undelivered outbox events older than this are re-kicked.
+    sync_reap_after: int = 300
+    # How often beat wakes the scheduler (channel jobs are due on their own intervals).
+    sync_tick_seconds: float = 30.0
+    relay_batch_size: int = 500
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+
+    def resolved_broker_url(self) -> str:
+        return self.broker_url or f"sqla+sqlite:///{self.broker_path}"
+
+    def for_channel(self, channel_settings: dict[str, Any]) -> dict[str, Any]:
+        """Intervals and windows of one channel: defaults overridden by its settings."""
+        base = {
+            "pull_interval": self.sync_pull_interval,
+            "sweep_interval": self.sync_sweep_interval,
+            "sweep_window_hours": self.sync_sweep_window_hours,
+            "resync_interval": self.sync_resync_interval,
+            "overlap_seconds": self.sync_overlap_seconds,
+            "backfill_days": self.sync_backfill_days,
+            "backfill_from": None,
+        }
+        return {**base, **dict(channel_settings.get("sync") or {})}
 
 
 class Settings(BaseSettings):
@@ -37,6 +88,8 @@ class Settings(BaseSettings):
     fernet_key: SecretStr | None = None
     # Shared rate budgets (and later the broker); unset = in-process budgets.
     redis_url: str | None = None
+    # The sync engine: broker, intervals, windows, the API's address (HUB_* as listed above).
+    sync: SyncSettings = Field(default_factory=SyncSettings)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

@@ -36,6 +36,14 @@ _SECRET_PATTERN = re.compile(
     r"(?i)((?:access_token|api_key|secret|password|token|authorization|consumer_secret)"
     r"[\"']?\s*[:=]\s*[\"']?(?:bearer\s+)?)([^\s\"',&}]+)"
 )
+# Query-string parameters that carry credentials (an access log line holds the whole
+# request line): OAuth codes and tokens, API keys, webhook signatures.
+_SECRET_QUERY = re.compile(
+    r"(?i)([?&](?:token|access_token|refresh_token|id_token|api_key|apikey|key|"
+    r"client_secret|secret|password|signature|sig|hmac|code|state|auth)=)([^&#\s\"']+)"
+)
+# Loggers of the ASGI server: their lines go through the same handler (and scrubber).
+SERVER_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
 
 
 def new_correlation_id() -> str:
@@ -64,7 +72,7 @@ def register_secret(value: str) -> None:
 def scrub(text: str, extra: Iterable[str] = ()) -> str:
     for value in sorted({*_secrets, *extra}, key=len, reverse=True):
         text = text.replace(value, "***")
-    return _SECRET_PATTERN.sub(r"\1***", text)
+    return _SECRET_QUERY.sub(r"\1***", _SECRET_PATTERN.sub(r"\1***", text))
 
 
 class SecretScrubber(logging.Filter):
@@ -98,13 +106,21 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(level: str = "INFO") -> None:
-    """One JSON line per record on stderr, for every logger of the process."""
+    """One JSON line per record on stderr, for every logger of the process.
+
+    uvicorn configures its own loggers (own handlers, no propagation) before it loads the
+    app; they are handed back to the root handler here, so its access log lines, which
+    carry the query string, are scrubbed like every other line."""
     root = logging.getLogger()
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
     handler.addFilter(SecretScrubber())
     root.handlers = [handler]
     root.setLevel(level.upper())
+    for name in SERVER_LOGGERS:
+        server_logger = logging.getLogger(name)
+        server_logger.handlers = []
+        server_logger.propagate = True
 
 
 def _publish(headers: dict[str, Any] | None = None, **_: Any) -> None:

@@ -12,23 +12,22 @@ import threading
 import uvicorn
 
 from hub.api import create_app
-from hub.bootstrap import bootstrap
+from hub.bootstrap import the_hub
 from hub.celery_app import QUEUES, app
 from hub.observability import configure_logging
-from hub.sync_config import SyncSettings
-from hub.sync_runtime import build_context
-from hub.tasks import CeleryDispatcher, use_context
+from hub.tasks import CeleryDispatcher
 
 __all__ = ["run_all"]
 
 
 def run_all(host: str, port: int, concurrency: int = 2, loglevel: str = "INFO") -> None:
-    hub = bootstrap()
+    hub = the_hub()  # the worker's tasks use this same Hub (and its sync context)
     configure_logging(loglevel)  # JSON lines with correlation ids, secrets scrubbed
-    sync = build_context(hub.settings, SyncSettings())
-    use_context(sync)
-    api = create_app(hub, sync=sync, dispatcher=CeleryDispatcher())
-    server = uvicorn.Server(uvicorn.Config(api, host=host, port=port, log_level="info"))
+    api = create_app(hub, sync=hub.sync, dispatcher=CeleryDispatcher())
+    # log_config=None: keep the JSON, scrubbed logging configured above (access log too).
+    server = uvicorn.Server(
+        uvicorn.Config(api, host=host, port=port, log_level="info", log_config=None)
+    )
     threading.Thread(target=server.run, name="hub-api", daemon=True).start()
     worker = app.Worker(
         pool="threads",

@@ -1,52 +1,6 @@
-"""Settings of the sync engine (environment HUB_*), apart from the foundation's Settings so
-the two can grow independently. Per-channel overrides live in ``channel.settings["sync"]``.
-"""
+"""Kept so existing imports keep working: the sync settings are the ``sync`` section of the
+one ``hub.config.Settings`` (``settings.sync``)."""
 
-from __future__ import annotations
+from hub.config import SyncSettings
 
-from pathlib import Path
-from typing import Any
-
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
-
-class SyncSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="HUB_", env_file=".env", extra="ignore")
-
-    # None: the embedded default, kombu's SQLAlchemy transport on a SQLite file (no server).
-    # Production: redis://redis:6379/0 (or amqp://guest:guest@rabbitmq:5672//).
-    broker_url: str | None = None
-    broker_path: Path = Path.cwd() / "hub-broker.sqlite"
-    # Seconds a task may stay unacknowledged before Redis hands it to another worker.
-    broker_visibility_timeout: int = 3600
-    # Re-read this much before the cursor: platforms commit updated-at a little late.
-    sync_overlap_seconds: int = 300
-    # The first pull of a channel starts this many days back (or settings.sync.backfill_from).
-    sync_backfill_days: int = 30
-    sync_pull_interval: int = 300
-    sync_sweep_interval: int = 3600
-    sync_sweep_window_hours: int = 48
-    sync_resync_interval: int = 86400
-    # Pending inbox records and undelivered outbox events older than this are re-kicked.
-    sync_reap_after: int = 300
-    # How often beat wakes the scheduler (channel jobs are due on their own intervals).
-    sync_tick_seconds: float = 30.0
-    relay_batch_size: int = 500
-    api_host: str = "127.0.0.1"
-    api_port: int = 8000
-
-    def resolved_broker_url(self) -> str:
-        return self.broker_url or f"sqla+sqlite:///{self.broker_path}"
-
-    def for_channel(self, channel_settings: dict[str, Any]) -> dict[str, Any]:
-        """Intervals and windows of one channel: defaults overridden by its settings."""
-        base = {
-            "pull_interval": self.sync_pull_interval,
-            "sweep_interval": self.sync_sweep_interval,
-            "sweep_window_hours": self.sync_sweep_window_hours,
-            "resync_interval": self.sync_resync_interval,
-            "overlap_seconds": self.sync_overlap_seconds,
-            "backfill_days": self.sync_backfill_days,
-            "backfill_from": None,
-        }
-        return {**base, **dict(channel_settings.get("sync") or {})}
+__all__ = ["SyncSettings"]

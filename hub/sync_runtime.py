@@ -6,21 +6,19 @@ from __future__ import annotations
 
 from functools import partial
 
-import redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from connectors.base import StorefrontConnector
-from connectors.registry import Registry, default_registry
-from connectors.toolkit import LocalRateBudgets, RateBudgets, RedisRateBudgets
+from connectors.registry import Registry
+from connectors.toolkit import RateBudgets
 from hub.bootstrap import Hub, bootstrap
-from hub.config import Settings
+from hub.config import Settings, SyncSettings
 from hub.crypto import SecretBox
 from hub.db.tables_connections import connections
 from hub.db.unit_of_work import UnitOfWork
 from hub.services.connections import open_connector
 from hub.services.sync_context import ChannelRef, RegistryConnectors, SyncContext
-from hub.sync_config import SyncSettings
 
 __all__ = ["build_context"]
 
@@ -56,16 +54,14 @@ def build_context(
     settings: Settings | None = None,
     sync_settings: SyncSettings | None = None,
     registry: Registry | None = None,
+    *,
+    hub: Hub | None = None,
 ) -> SyncContext:
-    hub = bootstrap(settings)
-    registry = registry or default_registry
-    budgets: RateBudgets = (
-        RedisRateBudgets(redis.Redis.from_url(hub.settings.redis_url))
-        if hub.settings.redis_url
-        else LocalRateBudgets()
-    )
-    opener = partial(
-        _open_for_channel, hub, SecretBox.from_settings(hub.settings), registry, budgets
-    )
+    """The engine, secret box and rate budgets come from the Hub (the composition root),
+    so the API, the worker and the CLI share one of each per process."""
+    hub = hub or bootstrap(settings)
+    registry = registry or hub.connectors
+    budgets = hub.rate_budgets
+    opener = partial(_open_for_channel, hub, hub.secret_box, registry, budgets)
     connectors = RegistryConnectors(registry, open_connection=opener, budgets=budgets)
-    return SyncContext(hub.session_factory, connectors, sync_settings or SyncSettings())
+    return SyncContext(hub.session_factory, connectors, sync_settings or hub.settings.sync)

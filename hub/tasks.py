@@ -16,7 +16,7 @@ from celery import Task
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from connectors.base import RetriableError
-from hub.bootstrap import Hub, bootstrap
+from hub.bootstrap import the_hub
 from hub.celery_app import app
 from hub.services import order_push, pull, relay, resync, schedule
 from hub.services.allocation import allocate
@@ -52,13 +52,8 @@ _context: SyncContext | None = None
 
 
 def context() -> SyncContext:
-    """The worker's SyncContext, built once per process from the settings."""
-    global _context
-    if _context is None:
-        from hub.sync_runtime import build_context
-
-        _context = build_context()
-    return _context
+    """The worker's SyncContext: the process's Hub's (built once, from the settings)."""
+    return _context if _context is not None else the_hub().sync
 
 
 def use_context(ctx: SyncContext | None) -> None:
@@ -115,37 +110,6 @@ def relay_outbox(tenant_id: int) -> dict[str, Any]:
 @_task("hub.tasks.resync_channel")
 def resync_channel(tenant_id: int, channel_id: int) -> dict[str, Any]:
     return resync.resync(context(), tenant_id, channel_id).as_dict()
-
-
-@_task("hub.tasks.post_documents")
-def post_documents(tenant_id: int, connection: str) -> dict[str, int]:
-    """Generate what is due for an accounting connection, then post it exactly once
-    (hub.services.posting: outbox + natural-key lookup before any re-post)."""
-    from hub.services import accounting, posting
-    from hub.services.accounting_books import open_books
-
-    h = _hub()
-    accounting.generate_documents(h.uow(tenant_id), connection)
-    books = open_books(
-        lambda: h.uow(tenant_id),
-        connection,
-        h.connectors,
-        lambda cid: h.open_connector(tenant_id, cid),
-    )
-    report = posting.post_pending_documents(lambda: h.uow(tenant_id), connection, books)
-    if report.retry_later:  # transient refusals: let Celery come back with backoff
-        raise RetriableError(f"{len(report.retry_later)} documents to retry on {connection}")
-    return {"posted": len(report.posted), "found": len(report.found), "held": len(report.held)}
-
-
-_the_hub: Hub | None = None
-
-
-def _hub() -> Hub:
-    global _the_hub
-    if _the_hub is None:
-        _the_hub = bootstrap()
-    return _the_hub
 
 
 JOB_TASKS = {"pull": pull_channel, "sweep": sweep_channel, "resync": resync_channel}

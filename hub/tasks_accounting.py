@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from connectors.base import RetriableError
-from hub.bootstrap import Hub, bootstrap
+from hub.bootstrap import the_hub
 from hub.celery_app import app
 from hub.db.tables_accounting import accounting_policies
 from hub.db.tables_mapping import accounting_connections
@@ -26,19 +26,10 @@ from reconciliation import Period, reconcile
 
 __all__ = ["accounting_tick", "post_documents", "reconcile_books", "reconcile_tick"]
 
-_hub: Hub | None = None
-
-
-def _the_hub() -> Hub:
-    global _hub
-    if _hub is None:
-        _hub = bootstrap()
-    return _hub
-
 
 def _connections() -> list[tuple[int, str]]:
     c, p = accounting_connections.c, accounting_policies.c
-    with _the_hub().uow() as uow:
+    with the_hub().uow() as uow:
         rows = uow.session.execute(
             select(c.tenant_id, c.name).join(accounting_policies, p.connection_id == c.id)
         ).all()
@@ -47,7 +38,7 @@ def _connections() -> list[tuple[int, str]]:
 
 @_task("hub.tasks.post_documents")
 def post_documents(tenant_id: int, connection: str) -> dict[str, Any]:
-    h = _the_hub()
+    h = the_hub()
     accounting.generate_documents(h.uow(tenant_id), connection)
     books = open_books(
         lambda: h.uow(tenant_id),
@@ -64,7 +55,7 @@ def post_documents(tenant_id: int, connection: str) -> dict[str, Any]:
 
 @_task("hub.tasks.reconcile_books")
 def reconcile_books(tenant_id: int, connection: str, period: str) -> dict[str, Any]:
-    h = _the_hub()
+    h = the_hub()
     books = open_books(
         lambda: h.uow(tenant_id),
         connection,

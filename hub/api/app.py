@@ -9,6 +9,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
 from hub import observability
@@ -21,6 +22,7 @@ from hub.services.sync_context import Dispatcher, SyncContext
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
 
+DOCS_ASSETS = "/docs-assets"
 MAX_BODY_BYTES = 1_000_000  # webhooks and API writes alike; bigger bodies get 413
 log = logging.getLogger("hub.api")
 
@@ -34,14 +36,15 @@ def create_app(
     """``sync`` and ``dispatcher`` default to the deployment's: connectors from the
     connections table and the Celery queue."""
     if sync is None:
-        from hub.sync_runtime import build_context
-
-        sync = build_context(hub.settings)
+        sync = hub.sync
     if dispatcher is None:
         from hub.tasks import CeleryDispatcher
 
         dispatcher = CeleryDispatcher()
-    app = FastAPI(
+    # /docs (Swagger UI) and /redoc load their scripts from the hub, never from a CDN:
+    # the assets ship with fastapi-offline (MIT; Swagger UI Apache-2.0, ReDoc MIT).
+    app = FastAPIOffline(
+        static_url=DOCS_ASSETS,
         title="hub",
         version="0.1.0",
         description="Operator REST API: send `Authorization: Bearer <token>` "

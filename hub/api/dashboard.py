@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi import APIRouter, FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -16,9 +16,16 @@ from hub.api.v1.deps import HubDep, identify
 from hub.api.v1.policy import GRANTS, Permission
 from hub.api.v1.problems import Problem
 from hub.bootstrap import Hub
+from hub.domain.clock import readable
 from hub.domain.orders import OrderStatus
-from hub.services import inventory, order_views, reconciliation_runs, reports, stock_policy
-from hub.services.inbox import list_errors
+from hub.services import (
+    error_queue,
+    inventory,
+    order_views,
+    reconciliation_runs,
+    reports,
+    stock_policy,
+)
 from hub.services.overview import overview
 from hub.services.tokens import Principal, TokenRefused, authenticate
 
@@ -26,6 +33,8 @@ __all__ = ["install_login_redirect", "mount_static", "router"]
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+# Times as an operator reads them (UTC to the second), in every page.
+templates.env.filters["when"] = lambda moment: readable(moment) if moment else "never"
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 COOKIE = "hub_token"
 
@@ -131,12 +140,32 @@ def order(request: Request, hub: HubDep, order_id: int) -> Response:
     return _page(request, "order.html", who, order=detail)
 
 
+ERRORS_PER_PAGE = 100
+
+
 @router.get("/errors")
-def errors(request: Request, hub: HubDep) -> Response:
+def errors(
+    request: Request, hub: HubDep, page: Annotated[int, Query(ge=1, le=1_000_000)] = 1
+) -> Response:
     who = _who(hub, request, Permission.READ)
     with hub.uow(who.tenant_id) as uow:
-        found = list_errors(uow.session, who.tenant_id, limit=500)
-    return _page(request, "errors.html", who, errors=found)
+        found = error_queue.page_errors(
+            uow.session,
+            who.tenant_id,
+            limit=ERRORS_PER_PAGE,
+            offset=(page - 1) * ERRORS_PER_PAGE,
+        )
+    return _page(request, "errors.html", who, errors=found, page=page)
+
+
+@router.get("/errors/{error_id}")
+def error(request: Request, hub: HubDep, error_id: int) -> Response:
+    who = _who(hub, request, Permission.READ)
+    with hub.uow(who.tenant_id) as uow:
+        found = error_queue.get_error(uow.session, who.tenant_id, error_id)
+    if found is None:
+        raise Problem(404, f"error {error_id} not found")
+    return _page(request, "error.html", who, error=found)
 
 
 @router.get("/reconciliation")

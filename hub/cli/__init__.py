@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 import typer
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
+from typer._click import exceptions as click_errors
+from typer._click.core import Command
 
 from hub.cli.accounting import register as register_accounting
 from hub.cli.allocation import register as register_allocation
 from hub.cli.catalog import channel_app, lot_app, sku_app, supplier_app, tenant_app, warehouse_app
-from hub.cli.common import hub
+from hub.cli.common import bound_integers, hub
 from hub.cli.connectors import register as register_connectors
 from hub.cli.demo import demo
 from hub.cli.mapping import mapping_app
@@ -54,22 +57,48 @@ def migrate() -> None:
     typer.echo("database is at the latest schema")
 
 
-def main() -> None:
-    """Entry point: one clear line on stderr and a non-zero exit for every refusal."""
+def command() -> Command:
+    """The click tree behind `app`, every integer bounded (hub.cli.common.bound_integers)."""
+    tree = typer.main.get_command(app)
+    bound_integers(tree)
+    return tree
+
+
+def run(args: Sequence[str] | None = None) -> int:
+    """Run one command line; the exit status. Every refusal, the parser's included, is
+    one clear line on stderr (no usage box, no traceback)."""
     try:
-        app()
+        tree = command()
+        result = tree.main(args=args, prog_name="hub", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except click_errors.NoArgsIsHelpError as exc:
+        if exc.format_message():  # rich already printed the help while building it
+            typer.echo(exc.format_message())
+        return 0
+    except click_errors.ClickException as exc:
+        where = getattr(getattr(exc, "ctx", None), "command_path", "hub")
+        typer.echo(f"error: {where}: {exc.format_message()} (see {where} --help)", err=True)
+        return exc.exit_code
+    except typer.Abort:
+        typer.echo("error: aborted", err=True)
+        return 1
     except DomainError as exc:
         typer.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+        return 1
     except (ValidationError, InsecureConfiguration) as exc:
         typer.echo(f"error: configuration: {exc}", err=True)
-        sys.exit(2)
+        return 2
     except IntegrityError as exc:
         typer.echo(f"error: refused by a database constraint: {exc.orig}", err=True)
-        sys.exit(1)
+        return 1
     except OperationalError as exc:
         typer.echo(
             f"error: database unavailable or schema missing (run `hub migrate`): {exc.orig}",
             err=True,
         )
-        sys.exit(1)
+        return 1
+
+
+def main() -> None:
+    """Entry point of the `hub` script."""
+    sys.exit(run())

@@ -11,12 +11,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from connectors.base import AccountingConnector
-from hub.cli.common import JsonOpt, TenantOpt, emit, hub, table, tenant_uow
+from hub.cli.common import JsonOpt, TenantOpt, emit, hub, money, table, tenant_uow
 from hub.db.accounting_store import DocumentStore, PostingPolicy
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.documents import DocumentStatus, LockPolicy, PostingPoint, SummaryMode
 from hub.domain.errors import InvalidValue
-from hub.domain.money import Money
 from hub.services import accounting, posting
 from hub.services.accounting_books import connection_id, open_books
 from hub.services.reconciliation_runs import record_books, record_channel
@@ -53,10 +52,20 @@ def policy(
     currency: Annotated[
         list[str] | None, typer.Option("--currency", help="Other currency the books hold.")
     ] = None,
-    posting_point: Annotated[PostingPoint, typer.Option("--posting-point")] = PostingPoint.PAYMENT,
+    posting_point: Annotated[
+        PostingPoint,
+        typer.Option(
+            "--posting-point", help="When an order is invoiced: at payment or at shipment."
+        ),
+    ] = PostingPoint.PAYMENT,
     lock_date: Annotated[str | None, typer.Option("--lock-date", help="Closed up to.")] = None,
-    lock_policy: Annotated[LockPolicy, typer.Option("--lock-policy")] = LockPolicy.SHIFT,
-    summary_mode: Annotated[SummaryMode, typer.Option("--summary")] = SummaryMode.PER_ORDER,
+    lock_policy: Annotated[
+        LockPolicy,
+        typer.Option("--lock-policy", help="What to do with a date before the books' lock date."),
+    ] = LockPolicy.SHIFT,
+    summary_mode: Annotated[
+        SummaryMode, typer.Option("--summary", help="One document per order, or a daily summary.")
+    ] = SummaryMode.PER_ORDER,
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -83,11 +92,11 @@ def policy(
 
 @books_app.command("payout")
 def payout(
-    channel: Annotated[str, typer.Option("--channel")],
+    channel: Annotated[str, typer.Option("--channel", help="Channel that paid out.")],
     payout_id: Annotated[str, typer.Option("--id", help="The channel's payout id.")],
     paid_on: Annotated[str, typer.Option("--date", help="YYYY-MM-DD")],
     net: Annotated[str, typer.Option("--net", help="Amount paid into the bank.")],
-    currency: Annotated[str, typer.Option("--currency")],
+    currency: Annotated[str, typer.Option("--currency", help="Currency of the payout (ISO 4217).")],
     fee: Annotated[list[str] | None, typer.Option("--fee", help="DESCRIPTION=AMOUNT")] = None,
     order: Annotated[list[str] | None, typer.Option("--order", help="Order id settled")] = None,
     refund: Annotated[list[str] | None, typer.Option("--refund", help="ORDER:REFUND")] = None,
@@ -98,7 +107,7 @@ def payout(
     fees = []
     for item in fee or []:
         description, _, amount = item.rpartition("=")
-        fees.append((description or "fee", Money.of(amount, currency, "fee")))
+        fees.append((description or "fee", money("fee", amount, currency)))
     refunds = []
     for item in refund or []:
         order_id, sep, refund_id = item.partition(":")
@@ -110,7 +119,7 @@ def payout(
         channel,
         payout_id,
         _day("date", paid_on),
-        Money.of(net, currency, "net"),
+        money("net", net, currency),
         fees=fees,
         orders=order or [],
         refunds=refunds,
@@ -121,7 +130,9 @@ def payout(
 @books_app.command("post")
 def post(
     connection: ConnOpt,
-    limit: Annotated[int | None, typer.Option("--limit")] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", help="Post at most this many documents.")
+    ] = None,
     retry_held: Annotated[bool, typer.Option("--retry-held", help="Rebuild held ones.")] = False,
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
@@ -154,7 +165,9 @@ def post(
 @books_app.command("documents")
 def documents(
     connection: ConnOpt,
-    status: Annotated[DocumentStatus | None, typer.Option("--status")] = None,
+    status: Annotated[
+        DocumentStatus | None, typer.Option("--status", help="Only documents in this status.")
+    ] = None,
     period: Annotated[str | None, typer.Option("--period", help="2026-11")] = None,
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
@@ -243,7 +256,6 @@ def reconcile_channel_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Orders the channel has that the hub lacks, and stock drift; exit 1 if any."""
-    from hub.sync_runtime import build_context
     from reconciliation.channels import reconcile_channel
 
     h = hub()
@@ -251,7 +263,7 @@ def reconcile_channel_command(
     with uow:
         channel_id = uow.channels.by_key(channel).id
     assert channel_id is not None
-    report = reconcile_channel(build_context(h.settings), tenant_id, channel_id, window_hours=hours)
+    report = reconcile_channel(h.sync, tenant_id, channel_id, window_hours=hours)
     with h.uow(tenant_id) as kept:
         record_channel(kept.session, tenant_id, report)
         kept.commit()

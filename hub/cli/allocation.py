@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Annotated
 
 import typer
 
-from hub.cli.common import JsonOpt, TenantOpt, actor, emit, table, tenant_uow
+from hub.cli.common import (
+    JsonOpt,
+    TenantOpt,
+    actor,
+    decimal_number,
+    emit,
+    table,
+    tenant_uow,
+    whole_number,
+)
 from hub.domain.allocation import ShortfallPolicy, SplitPolicy, Strategy
 from hub.domain.errors import InvalidValue
 from hub.services import fulfilment, stock_policy
@@ -82,12 +91,7 @@ def _quantities(lines: dict[str, int], raw: list[str]) -> dict[int, int]:
         name, _, qty = item.partition("=")
         if name not in lines:
             raise InvalidValue("line", name, f"not a line of this order (lines: {sorted(lines)})")
-        try:
-            out[lines[name]] = int(qty)
-        except ValueError:
-            raise InvalidValue(
-                "quantity", qty, "not a whole number", record=f"line {name}"
-            ) from None
+        out[lines[name]] = whole_number("quantity", qty, record=f"line {name}")
     return out
 
 
@@ -144,8 +148,8 @@ def order_return(
 
 @order_app.command("flag-customer")
 def flag_customer(
-    email: str,
-    reason: Annotated[str, typer.Option()] = "",
+    email: Annotated[str, typer.Argument(help="Customer e-mail address.")],
+    reason: Annotated[str, typer.Option(help="Why (shown when an order is held).")] = "",
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -168,6 +172,7 @@ def _policy_text(view: stock_policy.ChannelPolicyView) -> str:
 
 @policy_app.command("show")
 def policy_show(channel: Channel, tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
+    """The channel's allocation and listing policy."""
     view = stock_policy.show_policy(tenant_uow(tenant), channel)
     emit(view, as_json, lambda: _policy_text(view))
 
@@ -185,26 +190,29 @@ def policy_warehouses(
 
 
 def _decimal(field: str, raw: str | None) -> Decimal | None:
-    if raw is None:
-        return None
-    try:
-        return Decimal(raw)
-    except InvalidOperation:
-        raise InvalidValue(field, raw, "not a decimal number", record="allocation policy") from None
+    return None if raw is None else decimal_number(field, raw, record="allocation policy")
 
 
 @policy_app.command("set")
 def policy_set(
     channel: Channel,
-    strategy: Annotated[Strategy | None, typer.Option()] = None,
-    split: Annotated[SplitPolicy | None, typer.Option()] = None,
-    shortfall: Annotated[ShortfallPolicy | None, typer.Option()] = None,
+    strategy: Annotated[
+        Strategy | None, typer.Option(help="How a warehouse is chosen for an order.")
+    ] = None,
+    split: Annotated[
+        SplitPolicy | None, typer.Option(help="Whether an order may ship from several warehouses.")
+    ] = None,
+    shortfall: Annotated[
+        ShortfallPolicy | None, typer.Option(help="What to do when stock is short.")
+    ] = None,
     buffer: Annotated[int | None, typer.Option(help="Units held back from the channel.")] = None,
     share: Annotated[str | None, typer.Option(help="Fraction 0..1 of the pool to list.")] = None,
     max_to_list: Annotated[int | None, typer.Option(help="Cap on the listed quantity.")] = None,
     end_when: Annotated[int | None, typer.Option(help="List 0 at or below this.")] = None,
     review_over: Annotated[str | None, typer.Option(help="Review orders above this total.")] = None,
-    review_missing_country: Annotated[bool | None, typer.Option()] = None,
+    review_missing_country: Annotated[
+        bool | None, typer.Option(help="Hold orders without a shipping country for review.")
+    ] = None,
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:

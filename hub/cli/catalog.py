@@ -7,9 +7,8 @@ from typing import Annotated
 
 import typer
 
-from hub.cli.common import JsonOpt, TenantOpt, emit, hub, tenant_uow
+from hub.cli.common import JsonOpt, TenantOpt, emit, hub, money, tenant_uow
 from hub.domain.catalog import WarehouseKind
-from hub.domain.money import Money
 from hub.services import catalog
 
 tenant_app = typer.Typer(help="Tenants (workspaces).", no_args_is_help=True)
@@ -22,35 +21,42 @@ supplier_app = typer.Typer(help="Suppliers.", no_args_is_help=True)
 
 @tenant_app.command("create")
 def tenant_create(
-    slug: str, name: Annotated[str, typer.Option()] = "", as_json: JsonOpt = False
+    slug: Annotated[str, typer.Argument(help="Short name used with --tenant.")],
+    name: Annotated[str, typer.Option(help="Display name (default: the slug).")] = "",
+    as_json: JsonOpt = False,
 ) -> None:
+    """Create a tenant (a workspace with its own data and tokens)."""
     tenant = catalog.create_tenant(hub().uow(), slug, name or slug)
     emit(tenant, as_json, lambda: f"created tenant {tenant.slug} (#{tenant.id})")
 
 
 @channel_app.command("create")
 def channel_create(
-    name: str,
+    name: Annotated[str, typer.Argument(help="Channel name, e.g. shopify-us.")],
     platform: Annotated[str, typer.Option(help="e.g. shopify, woocommerce, amazon")],
     currency: Annotated[str, typer.Option(help="Shop currency (ISO 4217).")] = "USD",
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
+    """Create a channel (a storefront orders come from)."""
     channel = catalog.create_channel(tenant_uow(tenant), name, platform, currency.upper())
     emit(channel, as_json, lambda: f"created channel {channel.name} (#{channel.id})")
 
 
 @warehouse_app.command("create")
 def warehouse_create(
-    code: str,
-    name: Annotated[str, typer.Option()] = "",
+    code: Annotated[str, typer.Argument(help="Short warehouse code, e.g. BER.")],
+    name: Annotated[str, typer.Option(help="Display name (default: the code).")] = "",
     country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2")] = "",
-    region: Annotated[str, typer.Option()] = "",
+    region: Annotated[str, typer.Option(help="Region or state, for allocation rules.")] = "",
     priority: Annotated[int, typer.Option(help="Lower is preferred.")] = 100,
-    kind: Annotated[WarehouseKind, typer.Option()] = WarehouseKind.OWN,
+    kind: Annotated[
+        WarehouseKind, typer.Option(help="own, 3pl or marketplace (fulfilled by the platform).")
+    ] = WarehouseKind.OWN,
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
+    """Create a warehouse stock is kept in."""
     warehouse = catalog.create_warehouse(
         tenant_uow(tenant),
         code,
@@ -65,16 +71,19 @@ def warehouse_create(
 
 @sku_app.command("create")
 def sku_create(
-    code: str,
-    name: Annotated[str, typer.Option()] = "",
+    code: Annotated[str, typer.Argument(help="SKU code.")],
+    name: Annotated[str, typer.Option(help="Display name (default: the code).")] = "",
     cost: Annotated[str, typer.Option(help="Unit cost, e.g. 12.50")] = "0",
-    currency: Annotated[str, typer.Option()] = "USD",
-    barcode: Annotated[str | None, typer.Option()] = None,
-    lot_tracked: Annotated[bool, typer.Option("--lot-tracked")] = False,
+    currency: Annotated[str, typer.Option(help="Currency of the cost (ISO 4217).")] = "USD",
+    barcode: Annotated[str | None, typer.Option(help="EAN/UPC barcode.")] = None,
+    lot_tracked: Annotated[
+        bool, typer.Option("--lot-tracked", help="Stock of this SKU is kept per lot.")
+    ] = False,
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    unit_cost = Money.of(cost, currency, field="cost")
+    """Create a SKU; the cost is refused if it has more decimals than the currency."""
+    unit_cost = money("cost", cost, currency, record=f"sku {code}")
     sku = catalog.create_sku(
         tenant_uow(tenant), code, name or code, unit_cost, barcode=barcode, lot_tracked=lot_tracked
     )
@@ -83,12 +92,13 @@ def sku_create(
 
 @lot_app.command("create")
 def lot_create(
-    sku: str,
-    lot: str,
+    sku: Annotated[str, typer.Argument(help="SKU code (lot-tracked).")],
+    lot: Annotated[str, typer.Argument(help="Lot code.")],
     expires: Annotated[str | None, typer.Option(help="Expiry date, YYYY-MM-DD")] = None,
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
+    """Create a lot of a lot-tracked SKU."""
     from hub.domain.errors import InvalidValue
 
     try:
@@ -101,13 +111,14 @@ def lot_create(
 
 @supplier_app.command("create")
 def supplier_create(
-    code: str,
-    name: Annotated[str, typer.Option()] = "",
-    currency: Annotated[str, typer.Option()] = "USD",
-    lead_time_days: Annotated[int, typer.Option()] = 7,
+    code: Annotated[str, typer.Argument(help="Supplier code.")],
+    name: Annotated[str, typer.Option(help="Display name (default: the code).")] = "",
+    currency: Annotated[str, typer.Option(help="Currency the supplier invoices in.")] = "USD",
+    lead_time_days: Annotated[int, typer.Option(help="Days from order to receipt.")] = 7,
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
+    """Create a supplier purchase orders go to."""
     supplier = catalog.create_supplier(
         tenant_uow(tenant), code, name or code, currency.upper(), lead_time_days
     )

@@ -53,7 +53,9 @@ def list_connectors(as_json: JsonOpt = False) -> None:
 
 @connector_app.command("new")
 def new_connector(
-    name: str,
+    name: Annotated[
+        str, typer.Argument(help="Connector name (the package is hub-connector-NAME).")
+    ],
     root: Annotated[Path, typer.Option(help="Project root to write into.")] = Path("."),
     package: Annotated[
         str | None, typer.Option(help="Dotted package (default connectors.shop_platforms.NAME).")
@@ -82,8 +84,8 @@ def new_connector(
 
 @connections_app.command("add")
 def add_connection(
-    connector: str,
-    name: str,
+    connector: Annotated[str, typer.Argument(help="Connector name (hub connectors list).")],
+    name: Annotated[str, typer.Argument(help="Connection name.")],
     config: Annotated[
         typer.FileText,
         typer.Option(help="JSON file with the settings and secrets ('-' reads stdin)."),

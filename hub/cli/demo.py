@@ -15,7 +15,6 @@ from hub.services import inventory
 from hub.services.demo import seed_demo
 from hub.services.demo_channel import ChannelRun, connect_channel, run_channel
 from hub.services.sync_context import RegistryConnectors, SyncContext
-from hub.sync_config import SyncSettings
 
 CHANNEL = "shopify-us"
 PRICES = {"TENT-2P": "129.00", "STOVE-MINI": "34.90", "GAS-230": "4.50"}
@@ -57,7 +56,7 @@ def _storefront(tenant_id: int) -> tuple[ChannelRun, dict[str, int]]:
 
 def dashboard_url() -> str:
     """Where `hub run` serves the dashboard (HUB_API_HOST / HUB_API_PORT)."""
-    settings = SyncSettings()
+    settings = hub().settings.sync
     host = "127.0.0.1" if settings.api_host in ("0.0.0.0", "::") else settings.api_host
     return f"http://{host}:{settings.api_port}/dashboard/"
 

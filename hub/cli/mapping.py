@@ -24,6 +24,9 @@ mapping_app.add_typer(accounting_app, name="accounting")
 Channel = Annotated[str, typer.Option("--channel", help="Channel name.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Report only; save nothing.")]
 OutFile = Annotated[Path | None, typer.Argument(help="Write here instead of stdout.")]
+InFile = Annotated[Path, typer.Argument(help="CSV file to read.")]
+StatusField = Annotated[str, typer.Argument(help="Platform field, e.g. financial_status.")]
+StatusValue = Annotated[str, typer.Argument(help="The platform's value of that field.")]
 
 
 def refused_lines(refused: list[RowError]) -> list[str]:
@@ -37,7 +40,7 @@ def _exit_if_refused(refused: list[RowError]) -> None:
 
 @mapping_app.command("import")
 def import_(
-    file: Path, channel: Channel, dry_run: DryRun = False, tenant: TenantOpt = None,
+    file: InFile, channel: Channel, dry_run: DryRun = False, tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:  # fmt: skip
     """Import listings CSV: valid rows are applied, refused rows reported (exit 1)."""
@@ -64,12 +67,14 @@ def export(
 
 @mapping_app.command("link")
 def link(
-    channel_sku: str,
+    channel_sku: Annotated[str, typer.Argument(help="The channel's SKU.")],
     sku: Annotated[str, typer.Argument(help="Internal SKU code; '-' to unlink.")],
     channel: Channel,
-    product_id: Annotated[str | None, typer.Option()] = None,
-    variant_id: Annotated[str | None, typer.Option()] = None,
-    inventory_item_id: Annotated[str | None, typer.Option()] = None,
+    product_id: Annotated[str | None, typer.Option(help="The platform's product id.")] = None,
+    variant_id: Annotated[str | None, typer.Option(help="The platform's variant id.")] = None,
+    inventory_item_id: Annotated[
+        str | None, typer.Option(help="The platform's inventory item id (Shopify).")
+    ] = None,
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -109,7 +114,9 @@ def autolink(
 
 @mapping_app.command("unmapped")
 def unmapped(
-    channel: Annotated[str | None, typer.Option("--channel")] = None,
+    channel: Annotated[
+        str | None, typer.Option("--channel", help="Only this channel (default: all).")
+    ] = None,
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -132,7 +139,7 @@ def held(tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
 
 @bundle_app.command("set")
 def bundle_set(
-    bundle: str,
+    bundle: Annotated[str, typer.Argument(help="Bundle SKU code.")],
     components: Annotated[
         list[str] | None, typer.Argument(help="SKU:QTY ... (none: dissolve).")
     ] = None,
@@ -148,6 +155,7 @@ def bundle_set(
 
 @bundle_app.command("list")
 def bundle_list(tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
+    """Bundles and their components."""
     found = bundles.list_bundles(tenant_uow(tenant))
     rows = [[b, " + ".join(f"{q} x {c}" for c, q in parts)] for b, parts in found.items()]
     emit(found, as_json, lambda: table(rows, ["bundle", "components"]) if rows else "no bundles")
@@ -155,7 +163,7 @@ def bundle_list(tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
 
 @bundle_app.command("import")
 def bundle_import(
-    file: Path, dry_run: DryRun = False, tenant: TenantOpt = None, as_json: JsonOpt = False
+    file: InFile, dry_run: DryRun = False, tenant: TenantOpt = None, as_json: JsonOpt = False
 ) -> None:
     """Import bundle_sku,component_sku,quantity rows; bad bundles are refused whole."""
     r = bundles.import_bundles(tenant_uow(tenant), read_text(file), dry_run=dry_run)
@@ -167,6 +175,7 @@ def bundle_import(
 
 @bundle_app.command("export")
 def bundle_export(file: OutFile = None, tenant: TenantOpt = None) -> None:
+    """Write the bundles as CSV (the format `bundle import` reads)."""
     write_or_print(bundles.export_bundles(tenant_uow(tenant)), file)
 
 
@@ -180,7 +189,11 @@ def status_list(channel: Channel, tenant: TenantOpt = None, as_json: JsonOpt = F
 
 @status_app.command("set")
 def status_set(
-    field: str, value: str, target: str, channel: Channel, tenant: TenantOpt = None,
+    field: StatusField,
+    value: StatusValue,
+    target: Annotated[str, typer.Argument(help="Hub status it means.")],
+    channel: Channel,
+    tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:  # fmt: skip
     """Map FIELD=VALUE to TARGET (a hub status) on this channel."""
@@ -189,6 +202,9 @@ def status_set(
 
 
 @status_app.command("remove")
-def status_remove(field: str, value: str, channel: Channel, tenant: TenantOpt = None) -> None:
+def status_remove(
+    field: StatusField, value: StatusValue, channel: Channel, tenant: TenantOpt = None
+) -> None:
+    """Drop a channel's status override (back to the platform default)."""
     statuses.remove_status_override(tenant_uow(tenant), channel, field, value)
     typer.echo(f"{channel}: override {field}={value} removed")

@@ -45,7 +45,7 @@ def _chart_text(chart: list[ChartEntry]) -> str:
 
 @accounting_app.command("connect")
 def connect(
-    name: str,
+    name: Annotated[str, typer.Argument(help="Connection name (used by `hub books`).")],
     system: Annotated[str, typer.Option(help="quickbooks, xero or beancount")],
     accounts: Codes = None,
     tax_codes: Codes = None,
@@ -76,7 +76,10 @@ def set_accounts(
 
 @accounting_app.command("import-chart")
 def import_chart(
-    file: Path, connection: Connection, tenant: TenantOpt = None, as_json: JsonOpt = False
+    file: Annotated[Path, typer.Argument(help="CSV file: role,scope,account_code.")],
+    connection: Connection,
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Replace the chart from role,scope,account_code CSV (all or nothing)."""
     chart = am.import_chart(tenant_uow(tenant), connection, read_text(file))
@@ -86,18 +89,21 @@ def import_chart(
 @accounting_app.command("export-chart")
 def export_chart(
     connection: Connection,
-    file: Annotated[Path | None, typer.Argument()] = None,
+    file: Annotated[Path | None, typer.Argument(help="Write here instead of stdout.")] = None,
     tenant: TenantOpt = None,
 ) -> None:
+    """Write the chart as role,scope,account_code CSV."""
     write_or_print(am.export_chart(tenant_uow(tenant), connection), file)
 
 
 @accounting_app.command("set-tax")
 def set_tax(
-    channel_tax: str,
-    tax_code: str,
+    channel_tax: Annotated[str, typer.Argument(help="The channel's tax line title, e.g. 'VAT'.")],
+    tax_code: Annotated[str, typer.Argument(help="The books' tax code.")],
     connection: Connection,
-    inclusive: Annotated[bool, typer.Option("--inclusive")] = False,
+    inclusive: Annotated[
+        bool, typer.Option("--inclusive", help="The channel's prices include this tax.")
+    ] = False,
     channel: Annotated[str | None, typer.Option(help="Only this channel.")] = None,
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
@@ -128,5 +134,6 @@ def set_rule(
 
 @accounting_app.command("show")
 def show(connection: Connection, tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
+    """The connection's chart, tax codes and naming rules."""
     m = am.show_mappings(tenant_uow(tenant), connection)
     emit(m, as_json, lambda: f"{m.connection} ({m.system})\n{_chart_text(m.chart)}")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from hub.cli.common import JsonOpt, TenantOpt, emit, hub, table
+from hub.cli.common import JsonOpt, TenantOpt, emit, hub, table, when
 from hub.services import reports, tokens
 
 __all__ = ["register"]
@@ -20,7 +20,13 @@ def token_create(
     role: Annotated[str, typer.Option("--role", help="admin, operations, finance or viewer")],
     name: Annotated[str, typer.Option("--name", help="Who holds it (shown in the audit).")] = "",
     expires_days: Annotated[
-        int | None, typer.Option("--expires-days", help="Expiry; default: never.")
+        int | None,
+        typer.Option(
+            "--expires-days",
+            min=1,
+            max=36500,
+            help="Days until the token stops working (1 or more); default: never.",
+        ),
     ] = None,
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
@@ -34,7 +40,7 @@ def token_create(
             tenant_id,
             name or role,
             role,
-            expires_in=timedelta(days=expires_days) if expires_days else None,
+            expires_in=timedelta(days=expires_days) if expires_days is not None else None,
         )
         uow.commit()
     emit({"token": value, "role": role, "name": name or role}, as_json, lambda: value)
@@ -54,8 +60,8 @@ def token_list(tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
                 str(r["id"]),
                 r["name"],
                 r["role"],
-                str(r["expires_at"] or "-"),
-                "revoked" if r["revoked_at"] else "active",
+                when(r["expires_at"]),
+                r["state"],
             ]
             for r in rows
         ]

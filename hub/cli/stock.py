@@ -6,10 +6,9 @@ from typing import Annotated
 
 import typer
 
-from hub.cli.common import JsonOpt, TenantOpt, actor, emit, table, tenant_uow
+from hub.cli.common import JsonOpt, TenantOpt, actor, emit, money, table, tenant_uow, whole_number
 from hub.domain.errors import InvalidValue
 from hub.domain.inventory import Movement
-from hub.domain.money import Money
 from hub.services import inventory, purchasing
 
 stock_app = typer.Typer(help="Stock levels, movements and the ledger check.", no_args_is_help=True)
@@ -18,13 +17,10 @@ po_app = typer.Typer(help="Purchase orders and receipts.", no_args_is_help=True)
 Reason = Annotated[str, typer.Option(help="Why: kept on the ledger row.")]
 Lot = Annotated[str | None, typer.Option(help="Lot code (lot-tracked SKUs).")]
 Qty = Annotated[int, typer.Option("--qty", help="Quantity (whole units).")]
-
-
-def parse_int(field: str, raw: str) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        raise InvalidValue(field, raw, "not a whole number") from None
+Warehouse = Annotated[str, typer.Argument(help="Warehouse code.")]
+Sku = Annotated[str, typer.Argument(help="SKU code.")]
+WarehouseArg = Annotated[str, typer.Argument(help="Warehouse code.")]
+SkuArg = Annotated[str, typer.Argument(help="SKU code.")]
 
 
 def _movement_line(m: Movement | None) -> str:
@@ -36,8 +32,8 @@ def _movement_line(m: Movement | None) -> str:
 
 @stock_app.command("adjust")
 def adjust(
-    warehouse: str,
-    sku: str,
+    warehouse: WarehouseArg,
+    sku: SkuArg,
     count: Annotated[int, typer.Option(help="Units physically counted.")],
     reason: Reason = "cycle count",
     lot: Lot = None,
@@ -53,7 +49,7 @@ def adjust(
 
 @stock_app.command("transfer")
 def transfer(
-    sku: str,
+    sku: Annotated[str, typer.Argument(help="SKU code.")],
     from_: Annotated[str, typer.Option("--from", help="Source warehouse code.")],
     to: Annotated[str, typer.Option("--to", help="Target warehouse code.")],
     qty: Qty,
@@ -62,6 +58,7 @@ def transfer(
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
+    """Move stock between two warehouses (two ledger rows, one reference)."""
     out, into = inventory.transfer(
         tenant_uow(tenant), from_, to, sku, qty, actor=actor(), reason=reason, lot=lot
     )
@@ -70,14 +67,15 @@ def transfer(
 
 @stock_app.command("scrap")
 def scrap(
-    warehouse: str,
-    sku: str,
+    warehouse: WarehouseArg,
+    sku: SkuArg,
     qty: Qty,
     reason: Reason = "scrap",
     lot: Lot = None,
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
+    """Write stock off (damaged, lost, expired)."""
     m = inventory.scrap(
         tenant_uow(tenant), warehouse, sku, qty, actor=actor(), reason=reason, lot=lot
     )
@@ -86,8 +84,8 @@ def scrap(
 
 @stock_app.command("return")
 def return_(
-    warehouse: str,
-    sku: str,
+    warehouse: WarehouseArg,
+    sku: SkuArg,
     qty: Qty,
     reason: Reason = "customer return",
     lot: Lot = None,
@@ -95,6 +93,7 @@ def return_(
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
+    """Put returned units back on hand."""
     m = inventory.return_to_stock(
         tenant_uow(tenant),
         warehouse,
@@ -110,10 +109,12 @@ def return_(
 
 @stock_app.command("safety")
 def safety(
-    warehouse: str,
-    sku: str,
+    warehouse: WarehouseArg,
+    sku: SkuArg,
     qty: Qty,
-    reorder_point: Annotated[int | None, typer.Option()] = None,
+    reorder_point: Annotated[
+        int | None, typer.Option(help="Reorder when available falls to this.")
+    ] = None,
     lot: Lot = None,
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
@@ -192,19 +193,20 @@ def verify(tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
 
 @po_app.command("create")
 def po_create(
-    number: str,
-    supplier: Annotated[str, typer.Option()],
-    warehouse: Annotated[str, typer.Option()],
+    number: Annotated[str, typer.Argument(help="Purchase order number.")],
+    supplier: Annotated[str, typer.Option(help="Supplier code.")],
+    warehouse: Annotated[str, typer.Option(help="Warehouse the goods go to.")],
     line: Annotated[list[str], typer.Option(help="SKU:QTY:UNIT_COST, repeatable")],
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
+    """Create a purchase order (unit costs in the supplier's currency, never rounded)."""
     parsed: list[tuple[str, int, str]] = []
     for i, raw in enumerate(line, start=1):
         parts = raw.split(":")
         if len(parts) != 3:
             raise InvalidValue(f"line[{i}]", raw, "expected SKU:QTY:UNIT_COST")
-        parsed.append((parts[0], parse_int(f"line[{i}].qty", parts[1]), parts[2]))
+        parsed.append((parts[0], whole_number(f"line[{i}].qty", parts[1]), parts[2]))
     uow = tenant_uow(tenant)
     with uow:
         currency = uow.suppliers.by_key(supplier).currency
@@ -213,25 +215,29 @@ def po_create(
         number,
         supplier,
         warehouse,
-        [(sku, qty, Money.of(cost, currency, field="unit_cost")) for sku, qty, cost in parsed],
+        [
+            (sku, qty, money(f"line[{i}].unit_cost", cost, currency))
+            for i, (sku, qty, cost) in enumerate(parsed, start=1)
+        ],
     )
     emit(po, as_json, lambda: f"created purchase order {po.number} with {len(po.lines)} lines")
 
 
 @po_app.command("receive")
 def po_receive(
-    number: str,
+    number: Annotated[str, typer.Argument(help="Purchase order number.")],
     line: Annotated[list[str], typer.Option(help="SKU:QTY received now, repeatable")],
     lot: Annotated[list[str] | None, typer.Option(help="SKU:LOT for lot-tracked SKUs")] = None,
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
+    """Receive goods against a purchase order (on hand goes up)."""
     quantities: dict[str, int] = {}
     for i, raw in enumerate(line, start=1):
         sku, sep, qty = raw.partition(":")
         if not sep:
             raise InvalidValue(f"line[{i}]", raw, "expected SKU:QTY")
-        quantities[sku] = parse_int(f"line[{i}].qty", qty)
+        quantities[sku] = whole_number(f"line[{i}].qty", qty)
     lots = dict(raw.partition(":")[::2] for raw in (lot or []))
     receipt = purchasing.receive_purchase_order(
         tenant_uow(tenant), number, quantities, actor=actor(), lots=lots

@@ -10,12 +10,11 @@ from typing import Annotated
 
 import typer
 
-from hub.cli.common import JsonOpt, TenantOpt, emit, hub, table
-from hub.services import ingest, order_push, pull, relay, resync
+from hub.cli.common import JsonOpt, TenantOpt, emit, hub, table, when
+from hub.domain.errors import NotFound
+from hub.services import error_queue, ingest, order_push, pull, relay, resync, sync_status
 from hub.services.dispatch import InlineDispatcher
-from hub.services.inbox import list_errors
 from hub.services.sync_context import SyncContext
-from hub.sync_config import SyncSettings
 
 sync_app = typer.Typer(help="Pull orders, heal gaps, push stock.", no_args_is_help=True)
 errors_app = typer.Typer(help="Records that could not be taken in.", no_args_is_help=True)
@@ -27,9 +26,7 @@ QueueOpt = Annotated[bool, typer.Option("--queue", help="Hand the job to the wor
 
 
 def _context() -> SyncContext:
-    from hub.sync_runtime import build_context
-
-    return build_context(hub().settings)
+    return hub().sync
 
 
 def _ids(tenant: str | None, channel: str | None = None) -> tuple[int, int]:
@@ -111,20 +108,88 @@ def sync_resync(channel: ChannelOpt, tenant: TenantOpt = None, as_json: JsonOpt 
 def errors_list(
     tenant: TenantOpt = None,
     include_resolved: Annotated[bool, typer.Option("--all", help="Resolved ones too.")] = False,
+    page: Annotated[int, typer.Option("--page", min=1, help="Page number (1 = oldest).")] = 1,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="Errors per page.")] = 100,
     as_json: JsonOpt = False,
 ) -> None:
-    """Open errors: the record, the field and the reason."""
+    """Open errors, a page at a time: the record, the field and the reason (shortened;
+    `hub errors show ID` prints it whole)."""
     tenant_id, _ = _ids(tenant)
     with hub().uow(tenant_id) as uow:
-        errors = list_errors(uow.session, tenant_id, include_resolved=include_resolved)
+        found = error_queue.page_errors(
+            uow.session,
+            tenant_id,
+            include_resolved=include_resolved,
+            limit=limit,
+            offset=(page - 1) * limit,
+        )
 
     def human() -> str:
-        if not errors:
-            return "no open errors"
-        rows = [[str(e.id), e.stage, e.record, e.field, e.reason, str(e.attempts)] for e in errors]
-        return table(rows, ["id", "stage", "record", "field", "reason", "attempts"])
+        if not found.total:
+            return "no open errors" if not include_resolved else "no errors"
+        rows = [
+            [str(e.id), e.stage, e.record, e.field, e.reason, str(e.attempts), when(e.created_at)]
+            for e in found.items
+        ]
+        header = ["id", "stage", "record", "field", "reason", "attempts", "since"]
+        more = f" (next: --page {page + 1})" if found.last < found.total else ""
+        return f"{table(rows, header)}\n{found.notice()}{more}" if rows else found.notice()
 
-    emit([e.as_dict() for e in errors], as_json, human)
+    # --json stays the list of the page's errors (scripts read it); the total is in the
+    # human output and in the API's envelope.
+    emit([e.as_dict() for e in found.items], as_json, human)
+
+
+@errors_app.command("show")
+def errors_show(
+    error_id: Annotated[int, typer.Argument(help="Error id (hub errors list).")],
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """One error whole: the record, the field and the full reason."""
+    tenant_id, _ = _ids(tenant)
+    with hub().uow(tenant_id) as uow:
+        found = error_queue.get_error(uow.session, tenant_id, error_id)
+    if found is None:
+        raise NotFound("error", error_id)
+
+    def human() -> str:
+        return "\n".join(
+            [
+                f"error {found.id} ({found.stage}), {found.attempts} attempt(s)",
+                f"record:   {found.record}",
+                f"field:    {found.field or '-'}",
+                f"since:    {when(found.created_at)}",
+                f"resolved: {when(found.resolved_at) if found.resolved_at else 'open'}",
+                "reason:",
+                found.reason,
+            ]
+        )
+
+    emit(found.as_dict(), as_json, human)
+
+
+@sync_app.command("status")
+def sync_status_command(tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
+    """Per channel and stream: the last successful sync and the last error."""
+    tenant_id, _ = _ids(tenant)
+    with hub().uow(tenant_id) as uow:
+        rows = sync_status.channel_status(uow.session, tenant_id)
+
+    def human() -> str:
+        cells = [
+            [
+                r["channel"],
+                r["stream"] or "-",
+                when(r["last_success_at"]),
+                when(r["last_error_at"]),
+                r["last_error"] or "",
+            ]
+            for r in rows
+        ]
+        return table(cells, ["channel", "stream", "last success", "last error at", "last error"])
+
+    emit(rows, as_json, human)
 
 
 @errors_app.command("replay")
@@ -140,8 +205,15 @@ def errors_replay(
         raise typer.BadParameter("give an error id or --all")
     ctx = _context()
     if replay_all:
-        with hub().uow(tenant_id) as uow:
-            ids = [e.id for e in list_errors(uow.session, tenant_id, limit=10_000) if e.inbox_id]
+        ids: list[int] = []
+        offset = 0
+        with hub().uow(tenant_id) as uow:  # every open error, not the first 10,000
+            while True:
+                found = error_queue.page_errors(uow.session, tenant_id, limit=1000, offset=offset)
+                ids += [e.id for e in found.items if e.inbox_id]
+                offset = found.last
+                if not found.items or offset >= found.total:
+                    break
     else:
         ids = [error_id] if error_id is not None else []
     outcomes = [ingest.replay(ctx, tenant_id, i) for i in ids]
@@ -187,7 +259,7 @@ def run(
     """API + worker + scheduler in one process (no broker server needed by default)."""
     from hub.runner import run_all
 
-    settings = SyncSettings()
+    settings = hub().settings.sync
     run_all(host or settings.api_host, port or settings.api_port, concurrency)
 
 

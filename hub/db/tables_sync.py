@@ -172,3 +172,20 @@ TABLES = (
     listing_push_state,
     push_deliveries,
 )
+
+# What the operator needs to know of each (channel, stream): when it last succeeded and
+# the last error (kept after a later success, with its time, so a flapping sync shows).
+# Written when a pull or sweep finishes, never when the scheduler merely claims a job.
+# Migration: 0010_sync_status.
+sync_status = Table(
+    "sync_status",
+    metadata,
+    _id(),
+    _tenant(),
+    _channel(),
+    Column("stream", String(64), nullable=False),
+    Column("last_success_at", UTCDateTime(), nullable=True),
+    Column("last_error_at", UTCDateTime(), nullable=True),
+    Column("last_error", Text, nullable=True),
+    UniqueConstraint("channel_id", "stream", name="uq_sync_status_channel_stream"),
+)

@@ -15,3 +15,8 @@ def ensure_utc(value: datetime, field: str = "time") -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidValue(field, value.isoformat(), "must be timezone-aware")
     return value.astimezone(UTC)
+
+
+def readable(moment: datetime) -> str:
+    """A time as an operator reads it in a table: UTC, to the second, with its zone."""
+    return ensure_utc(moment).strftime("%Y-%m-%d %H:%M:%S UTC")

@@ -53,15 +53,24 @@ def list_entries(
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     a = audit_entries.c
-    query = select(audit_entries).where(a.tenant_id == tenant_id)
-    if action:
-        query = query.where(a.action == action)
-    if since:
-        query = query.where(a.at >= since)
+    query = select(audit_entries).where(*_filters(tenant_id, action, since))
     rows = session.execute(query.order_by(a.id.desc()).limit(limit).offset(offset)).mappings()
     return [{**dict(r), "at": r["at"].isoformat()} for r in rows]
 
 
-def count_entries(session: Session, tenant_id: int) -> int:
-    query = select(func.count()).where(audit_entries.c.tenant_id == tenant_id)
-    return int(session.execute(query).scalar_one())
+def count_entries(
+    session: Session, tenant_id: int, *, action: str | None = None, since: datetime | None = None
+) -> int:
+    """How many entries the same filters as ``list_entries`` match (the page's total)."""
+    query = select(func.count()).select_from(audit_entries)
+    return int(session.execute(query.where(*_filters(tenant_id, action, since))).scalar_one())
+
+
+def _filters(tenant_id: int, action: str | None, since: datetime | None) -> list[Any]:
+    a = audit_entries.c
+    where: list[Any] = [a.tenant_id == tenant_id]
+    if action:
+        where.append(a.action == action)
+    if since:
+        where.append(a.at >= since)
+    return where

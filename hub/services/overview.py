@@ -15,6 +15,7 @@ from hub.db.tables_sync import sync_errors
 from hub.domain.clock import utcnow
 from hub.domain.orders import OrderStatus
 from hub.services.reports import sync_health
+from hub.services.sync_status import channel_status
 
 __all__ = ["Overview", "overview"]
 
@@ -28,6 +29,8 @@ class Overview:
     open_errors: int = 0
     push_lag_seconds: float = 0.0
     channels: list[dict[str, object]] = field(default_factory=list)
+    # per channel and stream: last successful sync, last error (hub.services.sync_status)
+    sync: list[dict[str, object]] = field(default_factory=list)
 
     @property
     def peak(self) -> int:
@@ -71,4 +74,5 @@ def overview(session: Session, tenant_id: int, now: datetime | None = None) -> O
         int(open_errors),
         lag,
         list(sync_health(session, tenant_id, since)),
+        channel_status(session, tenant_id),
     )

@@ -22,12 +22,14 @@ from connectors.base import Capability
 from hub.db import tables as t
 from hub.db.tables_sync import sync_cursors
 from hub.domain.clock import ensure_utc
+from hub.services import sync_status
 from hub.services.inbox import archive, archive_skipped
 from hub.services.sync_context import ChannelRef, Dispatcher, SyncContext, load_channel
 
 __all__ = ["Cursor", "MissingOrder", "PullReport", "missing", "pull", "save_cursor", "sweep"]
 
 ORDERS = "orders"
+SWEEP = "orders:sweep"
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,12 @@ def _latest(current: datetime | None, records: Any) -> datetime | None:
 
 
 def pull(ctx: SyncContext, dispatcher: Dispatcher, tenant_id: int, channel_id: int) -> PullReport:
+    """Pull what changed since the cursor; the outcome is kept in sync_status."""
+    with sync_status.tracked(ctx, tenant_id, channel_id, ORDERS):
+        return _pull(ctx, dispatcher, tenant_id, channel_id)
+
+
+def _pull(ctx: SyncContext, dispatcher: Dispatcher, tenant_id: int, channel_id: int) -> PullReport:
     with ctx.uow(tenant_id) as uow:
         channel = load_channel(uow.session, channel_id, tenant_id)
         cursor = read_cursor(uow.session, channel_id, ORDERS)
@@ -145,6 +153,17 @@ def sweep(
 ) -> PullReport:
     """Re-read the recent window regardless of the cursor: heals missed webhooks. Records
     already archived are no-ops, so only what the hub never saw gets processed."""
+    with sync_status.tracked(ctx, tenant_id, channel_id, SWEEP):
+        return _sweep(ctx, dispatcher, tenant_id, channel_id, window_hours)
+
+
+def _sweep(
+    ctx: SyncContext,
+    dispatcher: Dispatcher,
+    tenant_id: int,
+    channel_id: int,
+    window_hours: int | None,
+) -> PullReport:
     with ctx.uow(tenant_id) as uow:
         channel = load_channel(uow.session, channel_id, tenant_id)
         connector = ctx.connectors.storefront(uow.session, channel)

@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from connectors.base import FatalConfigurationError, StorefrontConnector
 from connectors.registry import Registry, default_registry
 from connectors.toolkit import ConnectorContext, LocalRateBudgets, RateBudgets
+from hub.config import SyncSettings
 from hub.db import tables as t
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.clock import utcnow
 from hub.domain.errors import NotFound
-from hub.sync_config import SyncSettings
 
 __all__ = [
     "ChannelRef",

@@ -26,6 +26,7 @@ __all__ = [
     "digest",
     "list_tokens",
     "revoke_token",
+    "token_state",
 ]
 
 
@@ -63,8 +64,10 @@ def create_token(
     role: str,
     *,
     expires_in: timedelta | None = None,
+    now: datetime | None = None,
 ) -> str:
-    """Mint a token; the plain value is returned here and nowhere else."""
+    """Mint a token; the plain value is returned here and nowhere else. It stops working
+    ``expires_in`` after ``now`` (default: the clock), never when that is not given."""
     try:
         parsed = Role(role)
     except ValueError:
@@ -72,8 +75,11 @@ def create_token(
         raise InvalidValue("role", role, f"must be one of {allowed}", "token") from None
     if not name:
         raise InvalidValue("name", name, "must not be empty", "token")
+    if expires_in is not None and expires_in <= timedelta(0):
+        # "Expires in 0 days" must not read as "never": a token expires when told to.
+        raise InvalidValue("expires_in", expires_in, "must be in the future", "token")
     token = "hub_" + secrets.token_urlsafe(32)
-    now = utcnow()
+    now = now or utcnow()
     session.execute(
         insert(api_tokens).values(
             tenant_id=tenant_id,
@@ -81,7 +87,7 @@ def create_token(
             role=parsed.value,
             token_hash=digest(token),
             created_at=now,
-            expires_at=now + expires_in if expires_in else None,
+            expires_at=now + expires_in if expires_in is not None else None,
         )
     )
     return token
@@ -95,22 +101,33 @@ def authenticate(session: Session, token: str, now: datetime | None = None) -> P
     ).one_or_none()
     if row is None:
         raise TokenRefused("unknown token")
-    if row.revoked_at is not None:
-        raise TokenRefused("token revoked")
-    if row.expires_at is not None and row.expires_at <= (now or utcnow()):
-        raise TokenRefused("token expired")
+    state = token_state(row.expires_at, row.revoked_at, now or utcnow())
+    if state != "active":
+        raise TokenRefused(f"token {state}")
     return Principal(row.id, row.tenant_id, row.name, Role(row.role))
 
 
-def list_tokens(session: Session, tenant_id: int) -> list[dict[str, Any]]:
-    """Names, roles and dates; never the hash."""
+def token_state(expires_at: datetime | None, revoked_at: datetime | None, now: datetime) -> str:
+    """What ``authenticate`` would say of the token at ``now``: revoked, expired or active."""
+    if revoked_at is not None:
+        return "revoked"
+    if expires_at is not None and expires_at <= now:
+        return "expired"
+    return "active"
+
+
+def list_tokens(
+    session: Session, tenant_id: int, now: datetime | None = None
+) -> list[dict[str, Any]]:
+    """Names, roles, dates and state (as authentication judges it now); never the hash."""
     t = api_tokens.c
+    at = now or utcnow()
     rows = session.execute(
         select(t.id, t.name, t.role, t.created_at, t.expires_at, t.revoked_at)
         .where(t.tenant_id == tenant_id)
         .order_by(t.id)
     ).mappings()
-    return [dict(r) for r in rows]
+    return [{**r, "state": token_state(r["expires_at"], r["revoked_at"], at)} for r in rows]
 
 
 def revoke_token(session: Session, tenant_id: int, token_id: int) -> None:

@@ -179,6 +179,8 @@ def samples(target: Tenant) -> dict[tuple[str, str], tuple[str, Any]]:
             {"warehouse": "BER", "sku": "SKU-A", "quantity": 1, "reason": "broken"},
         ),
         ("GET", f"{v}/errors"): (f"{v}/errors", None),
+        ("GET", f"{v}/errors/{{error_id}}"): (f"{v}/errors/{ids['error']}", None),
+        ("GET", f"{v}/sync/status"): (f"{v}/sync/status", None),
         ("POST", f"{v}/errors/{{error_id}}/replay"): (f"{v}/errors/{ids['error']}/replay", {}),
         ("GET", f"{v}/mappings/listings"): (f"{v}/mappings/listings", None),
         ("PUT", f"{v}/mappings/listings"): (

@@ -75,12 +75,18 @@ def test_tenant_a_admin_neither_sees_nor_changes_anything_of_tenant_b(
 def test_no_token_malformed_unknown_and_expired_tokens_are_401_problems(db: Database) -> None:
     from datetime import timedelta
 
+    from hub.domain.clock import utcnow
     from hub.services import tokens
 
     w = _world(db)
     with db.uow(w.a.id) as uow:
         expired = tokens.create_token(
-            uow.session, w.a.id, "old", "admin", expires_in=timedelta(seconds=-1)
+            uow.session,
+            w.a.id,
+            "old",
+            "admin",
+            expires_in=timedelta(days=1),
+            now=utcnow() - timedelta(days=1, seconds=1),
         )
         uow.commit()
     before = fingerprint(db, w.a.id)

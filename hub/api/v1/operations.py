@@ -15,9 +15,15 @@ from hub.api.v1.deps import CallerDep, HubDep, PageDep, RelayAfter, paged
 from hub.api.v1.problems import Problem
 from hub.bootstrap import Hub
 from hub.db import tables as t
-from hub.db.tables_sync import sync_errors
-from hub.services import audit, connections, ingest, listings, reconciliation_runs
-from hub.services.inbox import list_errors
+from hub.services import (
+    audit,
+    connections,
+    error_queue,
+    ingest,
+    listings,
+    reconciliation_runs,
+    sync_status,
+)
 from hub.services.tokens import Principal
 
 router = APIRouter(prefix="/api/v1", tags=["operations"])
@@ -27,35 +33,51 @@ router = APIRouter(prefix="/api/v1", tags=["operations"])
 def errors(
     hub: HubDep, who: CallerDep, page: PageDep, include_resolved: bool = False
 ) -> dict[str, Any]:
+    """A page of the error queue and the total behind it. Long reasons come whole here;
+    the CLI and the dashboard shorten them in their tables."""
     with hub.uow(who.tenant_id) as uow:
-        found = list_errors(
+        found = error_queue.page_errors(
             uow.session,
             who.tenant_id,
             include_resolved=include_resolved,
-            limit=page.offset + page.limit,
+            limit=page.limit,
+            offset=page.offset,
         )
-        e = sync_errors.c
-        where = [e.tenant_id == who.tenant_id] + (
-            [] if include_resolved else [e.resolved_at.is_(None)]
-        )
-        total = uow.session.execute(select(func.count()).where(*where)).scalar_one()
-    return paged([x.as_dict() for x in found[page.offset :]], page, int(total))
+    return paged([x.as_dict() for x in found.items], page, found.total)
+
+
+@router.get("/errors/{error_id}")
+def error_detail(error_id: int, hub: HubDep, who: CallerDep) -> dict[str, Any]:
+    """One error whole: the record, the field and the full reason."""
+    with hub.uow(who.tenant_id) as uow:
+        found = error_queue.get_error(uow.session, who.tenant_id, error_id)
+    if found is None:
+        raise Problem(404, f"error {error_id} not found")
+    return found.as_dict()
+
+
+@router.get("/sync/status")
+def sync_status_list(hub: HubDep, who: CallerDep) -> dict[str, Any]:
+    """Per channel and stream: the last successful sync and the last error (with its time)."""
+    with hub.uow(who.tenant_id) as uow:
+        rows = sync_status.channel_status(uow.session, who.tenant_id)
+    items = [
+        {
+            **r,
+            "last_success_at": r["last_success_at"].isoformat() if r["last_success_at"] else None,
+            "last_error_at": r["last_error_at"].isoformat() if r["last_error_at"] else None,
+        }
+        for r in rows
+    ]
+    return {"items": items}
 
 
 @router.post("/errors/{error_id}/replay")
 def replay(error_id: int, hub: HubDep, who: CallerDep, sync: SyncDep) -> dict[str, Any]:
     """Run the failed record again from its archived payload (after the fix)."""
     with hub.uow(who.tenant_id) as uow:
-        before = next(
-            (
-                x.as_dict()
-                for x in list_errors(
-                    uow.session, who.tenant_id, include_resolved=True, limit=100_000
-                )
-                if x.id == error_id
-            ),
-            None,
-        )
+        found = error_queue.get_error(uow.session, who.tenant_id, error_id)
+    before = found.as_dict() if found is not None else None
     if before is None:
         raise Problem(404, f"error {error_id} not found")
     if before["inbox_id"] is None:
@@ -225,5 +247,5 @@ def audit_trail(
             limit=page.limit,
             offset=page.offset,
         )
-        total = audit.count_entries(uow.session, who.tenant_id)
+        total = audit.count_entries(uow.session, who.tenant_id, action=action, since=since)
     return paged(list(items), page, total)

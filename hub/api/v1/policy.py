@@ -55,6 +55,8 @@ RULES: dict[tuple[str, str], Permission] = {
     ("POST", f"{V}/stock/transfers"): P.STOCK_WRITE,
     ("POST", f"{V}/stock/scrap"): P.STOCK_WRITE,
     ("GET", f"{V}/errors"): P.READ,
+    ("GET", f"{V}/errors/{{error_id}}"): P.READ,
+    ("GET", f"{V}/sync/status"): P.READ,
     ("POST", f"{V}/errors/{{error_id}}/replay"): P.ERRORS_WRITE,
     ("GET", f"{V}/mappings/listings"): P.READ,
     ("PUT", f"{V}/mappings/listings"): P.MAPPINGS_WRITE,
