@@ -26,7 +26,11 @@ class Hub:
     @cached_property
     def engine(self) -> Engine:
         return make_engine(
-            self.settings.database_url, lock_timeout_ms=self.settings.lock_timeout_ms
+            self.settings.database_url,
+            lock_timeout_ms=self.settings.lock_timeout_ms,
+            pool_size=self.settings.db_pool_size,
+            max_overflow=self.settings.db_max_overflow,
+            pool_timeout=self.settings.db_pool_timeout_s,
         )
 
     @cached_property

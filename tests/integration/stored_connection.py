@@ -49,7 +49,11 @@ class StoredShop:
 
 
 def stored_shop(
-    db: Database, tenant: Callable[[], UnitOfWork], stock: dict[tuple[str, str], int]
+    db: Database,
+    tenant: Callable[[], UnitOfWork],
+    stock: dict[tuple[str, str], int],
+    *,
+    settings: Settings | None = None,
 ) -> StoredShop:
     s = shop(tenant, stock)
     with tenant() as uow:
@@ -69,7 +73,7 @@ def stored_shop(
                 )
             )
         uow.commit()
-    settings = Settings(database_url=db.url)
+    settings = settings or Settings(database_url=db.url)
     hub = Hub(settings)
     connections.add_connection(
         tenant(),

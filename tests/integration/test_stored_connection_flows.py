@@ -8,12 +8,14 @@ locked"."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import responses
 from fastapi.testclient import TestClient
 
 from hub.api import create_app
+from hub.config import Settings
 from hub.db import tables as t
 from hub.db.unit_of_work import NestedUnitOfWork, UnitOfWork
 from hub.services import inventory, pull, relay, schedule
@@ -81,3 +83,26 @@ def test_a_unit_of_work_opened_inside_another_fails_loudly(
             pass
     with tenant() as after:  # the failed attempt left the count right: free again
         assert after.session.query(t.orders).count() >= 0
+
+
+def test_more_concurrent_webhooks_than_pool_connections_are_all_answered(
+    db: Database, tenant: Callable[[], UnitOfWork]
+) -> None:
+    """A pool of 2 and 12 webhooks in flight: each request holds one connection at a time
+    (before, the intake held one idle in transaction while asking for a second, and the
+    pool deadlocked with every connection waiting for another)."""
+    settings = Settings(database_url=db.url, db_pool_size=2, db_max_overflow=0, db_pool_timeout_s=5)
+    s = stored_shop(db, tenant, {("BER", "SKU-A"): 100}, settings=settings)
+    bodies = [signed(woo_order(700 + n, "2026-11-01T10:00:00")) for n in range(12)]
+    with TestClient(create_app(s.hub, sync=s.ctx, dispatcher=s.dispatcher)) as client:
+
+        def post(n: int) -> int:
+            body = bodies[n]
+            headers = webhook_headers(body, f"burst-{n}")
+            answer = client.post(f"/webhooks/{s.channel_id}", content=body, headers=headers)
+            return answer.status_code
+
+        with ThreadPoolExecutor(max_workers=12) as pool:
+            codes = list(pool.map(post, range(len(bodies))))
+    assert codes == [200] * len(bodies)
+    assert s.shop.level("BER", "SKU-A") == (100, 12)
