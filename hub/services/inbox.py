@@ -143,6 +143,9 @@ def record_error(
 ) -> int:
     """Open (or bump) the error of one record; one open error per inbox record."""
     now = utcnow()
+    # The texts quote the bad input: a NUL (which PostgreSQL text refuses) would make the
+    # error itself unrecordable and leave the record pending forever.
+    record, field, reason = (_printable(x) for x in (record, field, reason[:MAX_REASON]))
     e = sync_errors.c
     if inbox_id is not None:
         open_id = session.execute(
@@ -174,6 +177,13 @@ def record_error(
         "last_attempt_at": now,
     }
     return int(session.execute(insert(sync_errors).values(values).returning(e.id)).scalar_one())
+
+
+MAX_REASON = 4000  # whole in the detail view; tables truncate further
+
+
+def _printable(text: str) -> str:
+    return text.replace("\x00", "\\x00")
 
 
 def resolve_errors(session: Session, inbox_id: int) -> None:
