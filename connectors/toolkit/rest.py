@@ -208,14 +208,15 @@ class RestStorefrontConnector(Generic[ConfigT]):
             return WebhookDelivery(None, "ping", ())
         if not self.verify_webhook(folded, body):
             raise WebhookRejected(f"{self.name}: webhook signature missing or invalid")
+        delivery_id, topic = self.webhook_delivery_id(folded), self.webhook_topic(folded)
         try:
             item = json.loads(body)
-        except ValueError:
-            raise WebhookRejected(f"{self.name}: webhook body is not JSON") from None
+        except (ValueError, RecursionError) as exc:  # genuine (signed) but unreadable: kept
+            raw = body.decode("utf-8", "backslashreplace")
+            problem = SkippableRecordError("(webhook body)", "(body)", f"not JSON: {exc}", raw)
+            return WebhookDelivery(delivery_id, topic, (), (problem,))
         page = self._page([item], None)
-        return WebhookDelivery(
-            self.webhook_delivery_id(folded), self.webhook_topic(folded), page.records, page.skipped
-        )
+        return WebhookDelivery(delivery_id, topic, page.records, page.skipped)
 
     def push_stock(self, updates: Sequence[StockLevelUpdate]) -> PushResult:
         """One call per ``stock_batch_size`` updates of the same ``stock_group``."""
