@@ -61,8 +61,9 @@ def _unusable_id(record: RawRecord) -> SkippableRecordError | None:
     if storable_key(record.external_id) == record.external_id:
         return None
     shown = record.external_id[:40].replace("\x00", "\\x00")
-    reason = "contains a NUL character" if "\x00" in record.external_id else "too long"
-    return SkippableRecordError(shown, "id", f"{reason} for an id", record.payload)
+    problem = "contains a NUL character" if "\x00" in record.external_id else "is too long"
+    key = storable_key(record.external_id) or "?"  # archived under its digest
+    return SkippableRecordError(key, "id", f"{shown!r}... {problem} for an id", record.payload)
 
 
 def _insert(session: Session) -> Any:
