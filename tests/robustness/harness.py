@@ -48,6 +48,7 @@ from tests.contract import amazon_docs, ebay_docs, medusa_docs, shopify_docs
 from tests.integration.stored_connection import API, signed, webhook_headers, woo_order
 
 __all__ = [
+    "DELETE",
     "NASTY",
     "PLATFORMS",
     "FuzzWorld",
