@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Generic, TypeVar
 
 import requests
@@ -110,6 +110,14 @@ class RestStorefrontConnector(Generic[ConfigT]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.context.connection_key!r})"
+
+    def prepare(self, margin: timedelta = timedelta(minutes=5)) -> None:
+        """Called by the hub with no transaction open, before it uses the connector inside
+        one (a relay pushes within its claim): an OAuth2 access token due within
+        ``margin`` is refreshed now, so no refresh writes while that transaction is open."""
+        auth = self.authenticator()
+        if isinstance(auth, OAuth2RefreshAuth):
+            auth.ensure_fresh(margin)
 
     # ---- hooks -------------------------------------------------------------------------
 
