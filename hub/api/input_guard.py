@@ -19,7 +19,6 @@ import math
 from collections.abc import Iterator
 from types import UnionType
 from typing import Any, Union, get_args, get_origin
-from urllib.parse import parse_qsl
 
 from fastapi import Request
 
@@ -34,8 +33,19 @@ MIN_DB_INT = -(2**63)
 async def refuse_unstorable(request: Request) -> None:
     """A route dependency: 422 with ``errors: [{field, reason}]`` like FastAPI's own."""
     errors = list(_parameter_errors(request))
-    if not errors and request.method in ("POST", "PUT", "PATCH"):
-        errors = list(_body_errors(await request.body(), request.headers.get("content-type")))
+    kind = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if errors or request.method not in ("POST", "PUT", "PATCH"):
+        pass
+    elif kind in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        # FastAPI parsed the form already (the stream is spent): ask the request for it.
+        form = await request.form()
+        errors = [
+            {"field": f"body.{name}", "reason": "contains a NUL character"}
+            for name, value in form.multi_items()
+            if isinstance(value, str) and "\x00" in value + name
+        ]
+    elif kind.endswith("json"):
+        errors = list(_json_errors(await request.body()))
     if errors:
         raise Problem(422, "the request is not valid", errors=errors[:20])
 
@@ -82,15 +92,7 @@ def _int_parameters(dependant: Any) -> set[str]:
     return names
 
 
-def _body_errors(body: bytes, content_type: str | None) -> Iterator[dict[str, str]]:
-    kind = (content_type or "").split(";")[0].strip().lower()
-    if kind == "application/x-www-form-urlencoded":
-        for name, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
-            if "\x00" in name or "\x00" in value:
-                yield {"field": f"body.{name.replace(chr(0), '')}", "reason": "contains a NUL"}
-        return
-    if not body or not kind.endswith("json"):
-        return
+def _json_errors(body: bytes) -> Iterator[dict[str, str]]:
     try:
         document = json.loads(body)
     except (ValueError, RecursionError):

@@ -167,3 +167,15 @@ def test_the_dashboard_report_refuses_an_absurd_window(w: World) -> None:
     # Before: timedelta(days=10**15) overflowed inside the report, a 500.
     assert answer.status_code == 422
     assert [e["field"] for e in answer.json()["errors"]] == ["query.days"]
+
+
+def test_the_dashboard_login_form_still_works_and_refuses_a_nul_naming_the_field(
+    w: World,
+) -> None:
+    good = w.client.post(
+        "/dashboard/login", data={"token": w.a.tokens[Role.ADMIN]}, follow_redirects=False
+    )
+    assert good.status_code in (302, 303) and "set-cookie" in good.headers
+    bad = w.client.post("/dashboard/login", data={"token": "a\x00b"}, follow_redirects=False)
+    assert bad.status_code == 422
+    assert [e["field"] for e in bad.json()["errors"]] == ["body.token"]
