@@ -10,7 +10,9 @@ documented sample order with one to three nodes replaced by a nasty value or del
 (seeded, so a run is repeatable). A third of the WooCommerce records come through the
 signed webhook endpoint, a sixth through a pull (HTTP faked with `responses`); the other
 platforms' records enter where their pulls hand them on (the inbox) in batches of 25.
-Each backend also takes one order by poll, webhook, redelivery and a stale update.
+Each backend also takes one order by poll, webhook, redelivery and a stale update, and
+times 60 well-formed signed webhooks through the stored connection against a baseline
+request in the same run (`webhook_p50_ms=.. baseline_p50_ms=.. ratio=..`).
 
 The verdict is invariant 10: no record left pending, every failed record in the error
 queue, no acknowledged delivery lost, no answer 500, and `hub stock verify` green. The
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -35,7 +38,15 @@ import warnings
 import sqlalchemy as sa
 
 from hub.db.migrate import upgrade
-from tests.robustness.harness import PLATFORMS, Report, build_world, random_mutations, run_mutations
+from tests.integration.stored_connection import woo_order
+from tests.robustness.harness import (
+    PLATFORMS,
+    FuzzWorld,
+    Report,
+    build_world,
+    random_mutations,
+    run_mutations,
+)
 
 ADMIN_URL = os.environ.get(
     "HUB_TEST_POSTGRES_ADMIN_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -59,7 +70,24 @@ def fuzz(url: str, records: int, seed: int) -> Report:
             count -= size
         run_mutations(world, platform, batches, way=way)
     world.same_order_four_ways()
+    latency(world)
     return world.check()
+
+
+def latency(world: FuzzWorld, count: int = 60) -> None:
+    """Signed webhooks of well-formed orders through the stored connection (read the
+    connection, verify, archive, map, store, allocate), against a baseline measured in
+    the same run: a request the same app refuses before touching the database."""
+    webhook, baseline = [], []
+    for _ in range(count):
+        began = time.perf_counter()
+        world.webhook(woo_order(world.next_number(), "2026-11-01T10:00:00"))
+        webhook.append(time.perf_counter() - began)
+        began = time.perf_counter()
+        world.client.get("/api/v1/orders")  # no token: 401 before any query
+        baseline.append(time.perf_counter() - began)
+    p50, base = statistics.median(webhook) * 1000, statistics.median(baseline) * 1000
+    print(f"  webhook_p50_ms={p50:.1f} baseline_p50_ms={base:.1f} ratio={p50 / base:.1f}")
 
 
 def main() -> None:
