@@ -6,17 +6,21 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+import anyio.to_thread
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
 from hub import observability
 from hub.api import dashboard, webhooks
+from hub.api.input_guard import refuse_unstorable, refuse_unstorable_parameters
 from hub.api.limits import BodyLimit
 from hub.api.v1 import operations, orders, problems, reports, stock
 from hub.bootstrap import Hub
+from hub.db.engine import is_sqlite
 from hub.metrics import render
 from hub.services.sync_context import Dispatcher, SyncContext
 
@@ -41,10 +45,22 @@ def create_app(
         from hub.tasks import CeleryDispatcher
 
         dispatcher = CeleryDispatcher()
+
+    @asynccontextmanager
+    async def bound_threads(_app: FastAPI) -> AsyncIterator[None]:
+        # Handlers run in anyio's worker threads (40 by default) and each holds one pool
+        # connection at a time: no more threads than connections, so a burst waits in
+        # the limiter instead of timing out on the pool (docs/deploy.md).
+        if not is_sqlite(hub.settings.database_url):
+            limiter = anyio.to_thread.current_default_thread_limiter()
+            limiter.total_tokens = hub.settings.db_connections
+        yield
+
     # /docs (Swagger UI) and /redoc load their scripts from the hub, never from a CDN:
     # the assets ship with fastapi-offline (MIT; Swagger UI Apache-2.0, ReDoc MIT).
     app = FastAPIOffline(
         static_url=DOCS_ASSETS,
+        lifespan=bound_threads,
         title="hub",
         version="0.1.0",
         description="Operator REST API: send `Authorization: Bearer <token>` "
@@ -54,10 +70,13 @@ def create_app(
     app.state.sync = sync
     app.state.dispatcher = dispatcher
     problems.install(app)
-    app.include_router(webhooks.router)
+    # What the database cannot store is refused at the edge, naming the field (never a
+    # 500 from the database); a webhook's body is the platform's, judged per record.
+    app.include_router(webhooks.router, dependencies=[Depends(refuse_unstorable_parameters)])
+    guarded = [Depends(refuse_unstorable)]
     for router in (orders.router, stock.router, operations.router, reports.router):
-        app.include_router(router)
-    app.include_router(dashboard.router)
+        app.include_router(router, dependencies=guarded)
+    app.include_router(dashboard.router, dependencies=guarded)
     dashboard.mount_static(app)
     dashboard.install_login_redirect(app)
 

@@ -186,7 +186,10 @@ def reconciliation_run(request: Request, hub: HubDep, run_id: int) -> Response:
 
 @router.get("/reports")
 def report_page(
-    request: Request, hub: HubDep, name: str = "sync-health", days: int = 30
+    request: Request,
+    hub: HubDep,
+    name: str = "sync-health",
+    days: Annotated[int, Query(ge=1, le=3650)] = 30,  # as /api/v1/reports
 ) -> Response:
     who = _who(hub, request, Permission.READ)
     with hub.uow(who.tenant_id) as uow:

@@ -33,7 +33,7 @@ from hub.db import tables as t
 from hub.db import tables_allocation as ta
 from hub.domain.clock import utcnow
 from hub.services.inbox import record_error
-from hub.services.sync_context import SyncContext, load_channel
+from hub.services.sync_context import SyncContext, load_channel, prepare_channels
 
 __all__ = [
     "ORDER_CANCELLED",
@@ -120,12 +120,14 @@ def deliver(ctx: SyncContext, tenant_id: int, *, limit: int = 200) -> OrderPushR
     o = ta.outbox_events.c
     with ctx.uow(tenant_id) as uow:
         pending = uow.session.execute(
-            select(o.id)
+            select(o.id, o.payload)
             .where(o.tenant_id == tenant_id, o.topic.in_(TOPICS), o.delivered_at.is_(None))
             .order_by(o.attempts, o.id)
             .limit(limit)
-        ).scalars()
-        event_ids = list(pending)
+        ).all()
+        event_ids = [row.id for row in pending]
+    # Tokens refreshed out here: each delivery below calls its platform inside its claim.
+    prepare_channels(ctx, tenant_id, [int(row.payload["channel_id"]) for row in pending])
     for event_id in event_ids:
         _deliver_one(ctx, tenant_id, event_id, report)
     return report

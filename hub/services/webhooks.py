@@ -19,7 +19,7 @@ from hub.db import tables as t
 from hub.db.tables_sync import webhook_deliveries
 from hub.domain.clock import utcnow
 from hub.domain.errors import NotFound
-from hub.services.inbox import archive, archive_skipped
+from hub.services.inbox import archive, archive_skipped, storable_key
 from hub.services.sync_context import SyncContext, load_channel
 
 __all__ = ["WebhookOutcome", "receive"]
@@ -51,7 +51,7 @@ def receive(
     except WebhookRejected as exc:
         _record(ctx, tenant_id, channel_id, None, None, "", "rejected", str(exc), 0)
         raise
-    key = delivery.delivery_id
+    key = storable_key(delivery.delivery_id)
     with ctx.uow(tenant_id) as uow:
         try:
             # The delivery row and the archive commit together: a duplicate either finds
@@ -70,10 +70,13 @@ def receive(
             ids = archive(uow.session, tenant_id, channel_id, delivery.records, "webhook")
             archive_skipped(uow.session, tenant_id, channel_id, delivery.skipped, "webhook")
             uow.commit()
+            duplicate = False
         except IntegrityError:
             uow.rollback()
-            _record(ctx, tenant_id, channel_id, key, None, delivery.topic, "duplicate", "", 0)
-            return WebhookOutcome(tenant_id, channel_id, "duplicate", key, delivery.topic)
+            duplicate = True
+    if duplicate:  # recorded in a unit of work of its own, once this one is closed
+        _record(ctx, tenant_id, channel_id, key, None, delivery.topic, "duplicate", "", 0)
+        return WebhookOutcome(tenant_id, channel_id, "duplicate", key, delivery.topic)
     return WebhookOutcome(tenant_id, channel_id, "accepted", key, delivery.topic, ids)
 
 
