@@ -1,7 +1,15 @@
 """Amazon SP-API Orders v0 order (+ ``OrderItems`` from getOrderItems) -> hub Order.
 
-- ``ItemPrice`` is the price of the whole line (unit price x quantity), so the unit
-  price is ItemPrice / QuantityOrdered; ``PromotionDiscount`` is the line's discount.
+- ``ItemPrice`` (like ItemTax, ShippingPrice, PromotionDiscount) is for the whole quantity
+  of the order item (the OrderItem model says so), so the line's subtotal is ItemPrice
+  exactly; the unit price is ItemPrice / QuantityOrdered kept to the six decimals the hub
+  stores (10.00 for 3 units is 3.333333 a unit, and the line still comes to 10.00, never
+  3 x 3.33 = 9.99); ``PromotionDiscount`` is the line's discount.
+- Each tax field is the tax on its own price field (ShippingDiscountTax is "the tax on the
+  discount on the shipping price"), so the tax the buyer pays is ItemTax + ShippingTax
+  less PromotionDiscountTax and ShippingDiscountTax. The docs do not say so in one
+  sentence; it is the only reading under which a FREESHIP promotion that cancels the
+  shipping also cancels the tax on it, as OrderTotal shows.
 - Pending orders carry no prices, taxes or totals yet: they are stored with zero amounts
   as pending_review (never shipped) and completed when an update brings the prices.
 - AFN orders are fulfilled by Amazon from its own warehouses: they are recorded as
@@ -29,6 +37,7 @@ TAX_INCLUSIVE_MARKETPLACES = frozenset({
     "A1805IZSGTT6HS", "A2NODRKZP88ZB9", "A1C3SOZRARQ6R3", "AMEN7PMS3EDWL", "A28R8C7NBKEWEA",
     "A1VC38T7YXB528", "A39IBJ37TRP1C6", "A19VAU5U5O7RUS",
 })  # fmt: skip
+UNIT_PRICE_EXPONENT = Decimal("0.000001")  # the scale money columns keep
 AFN_REASON = "fulfilled by Amazon (AFN): never allocated from hub stock"
 
 
@@ -49,17 +58,27 @@ def _amount(item: Record, key: str, currency: str) -> Money:
 def _line(item: Record, currency: str) -> OrderLine:
     quantity = int(item["QuantityOrdered"])
     line_price = _amount(item, "ItemPrice", currency)
-    unit = Money.of(line_price.amount / quantity, currency) if quantity else line_price
+    unit = line_price
+    if quantity:  # not rounded to the currency: subtotal (unit x quantity) is ItemPrice
+        unit = Money((line_price.amount / quantity).quantize(UNIT_PRICE_EXPONENT), currency)
     return OrderLine(
         channel_sku=str(item.get("SellerSKU") or f"#{item['ASIN']}"),
         quantity=quantity,
         unit_price=unit,
         title=str(item.get("Title") or ""),
         discount=_amount(item, "PromotionDiscount", currency),
-        tax=_amount(item, "ItemTax", currency),
+        tax=_amount(item, "ItemTax", currency) - _amount(item, "PromotionDiscountTax", currency),
         external_id=str(item["OrderItemId"]),
         raw=dict(item),
     )
+
+
+def _tax(item: Record, currency: str) -> Money:
+    """The tax the buyer pays on this item: on its price and shipping, less the tax on its
+    promotions (see the module's docstring)."""
+    added = [_amount(item, k, currency) for k in ("ItemTax", "ShippingTax")]
+    taken = [_amount(item, k, currency) for k in ("PromotionDiscountTax", "ShippingDiscountTax")]
+    return total(added, currency) - total(taken, currency)
 
 
 def _status(record: Record, context: Context) -> tuple[OrderStatus, str | None]:
@@ -96,8 +115,7 @@ def map_order(record: Record, context: Context) -> Order:
     if shipping.amount:
         title = str(record.get("ShipServiceLevel") or "shipping")
         order.shipping_lines.append(ShippingLine(title=title, price=shipping - shipping_off))
-    taxes = [_amount(i, "ItemTax", currency) + _amount(i, "ShippingTax", currency) for i in items]
-    tax = total(taxes, currency)
+    tax = total([_tax(i, currency) for i in items], currency)
     if tax.amount:
         inclusive = record.get("MarketplaceId") in TAX_INCLUSIVE_MARKETPLACES
         order.tax_lines.append(TaxLine("Amazon tax", Decimal(0), tax, inclusive=inclusive))
