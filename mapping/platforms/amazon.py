@@ -2,9 +2,7 @@
 
 - ``ItemPrice`` (like ItemTax, ShippingPrice, PromotionDiscount) is for the whole quantity
   of the order item (the OrderItem model says so), so the line's subtotal is ItemPrice
-  exactly; the unit price is ItemPrice / QuantityOrdered kept to the six decimals the hub
-  stores (10.00 for 3 units is 3.333333 a unit, and the line still comes to 10.00, never
-  3 x 3.33 = 9.99); ``PromotionDiscount`` is the line's discount.
+  exactly (see ``common.unit_price``); ``PromotionDiscount`` is the line's discount.
 - Each tax field is the tax on its own price field (ShippingDiscountTax is "the tax on the
   discount on the shipping price"), so the tax the buyer pays is ItemTax + ShippingTax
   less PromotionDiscountTax and ShippingDiscountTax. The docs do not say so in one
@@ -27,7 +25,7 @@ from hub.domain.money import Money, total
 from hub.domain.orders import Order, OrderLine, OrderStatus, ShippingLine, TaxLine
 from mapping.converters import currency_code, utc_datetime
 from mapping.mapper import Context, Record, path
-from mapping.platforms.common import money_at
+from mapping.platforms.common import money_at, unit_price
 from mapping.statuses import Rule, resolve_status
 
 __all__ = ["TAX_INCLUSIVE_MARKETPLACES", "map_order"]
@@ -37,7 +35,6 @@ TAX_INCLUSIVE_MARKETPLACES = frozenset({
     "A1805IZSGTT6HS", "A2NODRKZP88ZB9", "A1C3SOZRARQ6R3", "AMEN7PMS3EDWL", "A28R8C7NBKEWEA",
     "A1VC38T7YXB528", "A39IBJ37TRP1C6", "A19VAU5U5O7RUS",
 })  # fmt: skip
-UNIT_PRICE_EXPONENT = Decimal("0.000001")  # the scale money columns keep
 AFN_REASON = "fulfilled by Amazon (AFN): never allocated from hub stock"
 
 
@@ -58,9 +55,7 @@ def _amount(item: Record, key: str, currency: str) -> Money:
 def _line(item: Record, currency: str) -> OrderLine:
     quantity = int(item["QuantityOrdered"])
     line_price = _amount(item, "ItemPrice", currency)
-    unit = line_price
-    if quantity:  # not rounded to the currency: subtotal (unit x quantity) is ItemPrice
-        unit = Money((line_price.amount / quantity).quantize(UNIT_PRICE_EXPONENT), currency)
+    unit = unit_price(line_price, quantity)
     return OrderLine(
         channel_sku=str(item.get("SellerSKU") or f"#{item['ASIN']}"),
         quantity=quantity,

@@ -18,7 +18,7 @@ from hub.domain.money import Money, parse_decimal
 from hub.domain.orders import OrderLine
 from mapping.mapper import Record, path
 
-__all__ = ["money_at", "rate_of", "spread_discount"]
+__all__ = ["UNIT_PRICE_EXPONENT", "money_at", "rate_of", "spread_discount", "unit_price"]
 
 
 def money_at(record: Record, dotted: str, currency: str, default: Any = "0") -> Money:
@@ -30,6 +30,20 @@ def money_at(record: Record, dotted: str, currency: str, default: Any = "0") -> 
     if isinstance(raw, float):
         raw = repr(raw)
     return Money.of(default if raw is None or raw == "" else raw, currency, field=dotted)
+
+
+# The scale the hub's money columns keep (Numeric(24, 6)).
+UNIT_PRICE_EXPONENT = Decimal("0.000001")
+
+
+def unit_price(line_total: Money, quantity: int) -> Money:
+    """The unit price of a line whose platform states the price of all its units (Amazon
+    ItemPrice, eBay lineItemCost): kept to six decimals, not rounded to the currency, so
+    unit x quantity rounds back to the stated line price (10.00 for 3 units is 3.333333,
+    and the line is 10.00, never 3 x 3.33 = 9.99)."""
+    if not quantity:
+        return line_total
+    return Money((line_total.amount / quantity).quantize(UNIT_PRICE_EXPONENT), line_total.currency)
 
 
 def rate_of(value: Any, field: str = "rate") -> Decimal:

@@ -19,7 +19,7 @@ from hub.domain.money import Money, total
 from hub.domain.orders import Discount, Order, OrderLine, Refund, ShippingLine, TaxLine
 from mapping.converters import currency_code, utc_datetime
 from mapping.mapper import Context, Record, path
-from mapping.platforms.common import money_at, spread_discount
+from mapping.platforms.common import money_at, spread_discount, unit_price
 from mapping.statuses import Rule, resolve_status
 
 __all__ = ["map_order"]
@@ -39,7 +39,7 @@ def _line(item: Record, currency: str) -> OrderLine:
     return OrderLine(
         channel_sku=str(item.get("sku") or f"#{item.get('legacyItemId', '?')}"),
         quantity=quantity,
-        unit_price=Money.of(cost.amount / quantity, currency),
+        unit_price=unit_price(cost, quantity),
         title=str(item.get("title") or ""),
         discount=total(promotions, currency),
         tax=total(taxes, currency),
@@ -57,20 +57,30 @@ def _fx(record: Record, currency: str) -> tuple[Decimal | None, str | None, str 
     return rate.quantize(Decimal("0.000001")), "ebay:pricingSummary.total", buyer
 
 
+def _refund(
+    refund: Record, record: Record, currency: str, context: Context, line: str | None = None
+) -> Refund:
+    when = refund.get("refundDate") or record["lastModifiedDate"]
+    return Refund(
+        amount=_amount(refund, "amount", currency),
+        external_id=str(refund.get("refundId") or refund.get("refundReferenceId")),
+        reason=str(refund.get("refundStatus") or ""),
+        # eBay names the refunded line but not how many of its units: no quantity.
+        lines=[{"line": line}] if line else [],
+        created_at=utc_datetime(when, context),
+    )
+
+
 def _refunds(record: Record, currency: str, context: Context) -> list[Refund]:
-    found = []
-    for refund in path(record, "paymentSummary.refunds", []) or []:
-        when = refund.get("refundDate")
-        found.append(
-            Refund(
-                amount=_amount(refund, "amount", currency),
-                external_id=str(refund.get("refundId") or refund.get("refundReferenceId")),
-                reason=str(refund.get("refundStatus") or ""),
-                created_at=utc_datetime(when, context)
-                if when
-                else utc_datetime(record["lastModifiedDate"], context),
-            )
-        )
+    """Order-level refunds (paymentSummary.refunds) and those issued per line item, which
+    eBay shows only at the line (lineItems[].refunds, LineItemRefund)."""
+    found = [
+        _refund(refund, record, currency, context)
+        for refund in path(record, "paymentSummary.refunds", []) or []
+    ]
+    for item in record.get("lineItems") or []:
+        for refund in item.get("refunds") or []:
+            found.append(_refund(refund, record, currency, context, str(item["lineItemId"])))
     return found
 
 

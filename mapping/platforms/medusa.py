@@ -4,6 +4,14 @@ Amounts are JSON numbers in major units and are *not* rounded (a tax-inclusive t
 comes as 7.951260504201681): every figure is read as the Decimal of the digits Medusa
 wrote, summed unrounded, and rounded once to the currency. ``is_tax_inclusive`` on a
 line or shipping method says its price already contains its tax lines.
+
+Discounts follow Medusa's own totals (getLineItemTotals in @medusajs/utils):
+``discount_subtotal`` is the discount net of tax, ``discount_total`` adds the tax the
+discount took away, and ``tax_total`` is already the tax on the discounted price. So a
+tax-exclusive line or shipping method is discounted by ``discount_subtotal`` (its tax
+stands apart, already reduced), a tax-inclusive one by ``discount_total`` (its gross
+price loses the discount with its tax). The same holds for shipping methods: a free
+shipping promotion is an adjustment on the method, and its price is what is left.
 """
 
 from __future__ import annotations
@@ -25,13 +33,21 @@ def _exact(value: Any) -> Decimal:
     return Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value or 0))
 
 
+def _discount(owner: Record, currency: str) -> Money:
+    """What is taken off ``owner``'s price, on the same tax footing as that price."""
+    key = "discount_total" if owner.get("is_tax_inclusive") else "discount_subtotal"
+    if owner.get(key) is None:  # an older answer without the split: the only figure there is
+        key = "discount_total"
+    return money_at(owner, key, currency)
+
+
 def _line(item: Record, currency: str) -> OrderLine:
     return OrderLine(
         channel_sku=str(item.get("variant_sku") or f"#{item.get('variant_id') or 'custom'}"),
         quantity=int(item["quantity"]),
         unit_price=money_at(item, "unit_price", currency),
         title=str(item.get("title") or ""),
-        discount=money_at(item, "discount_total", currency),
+        discount=_discount(item, currency),
         tax=money_at(item, "tax_total", currency),
         external_id=str(item["id"]),
         raw=dict(item),
@@ -78,7 +94,10 @@ def map_order(record: Record, context: Context) -> Order:
     for item in record.get("items") or []:
         order.add_line(_line(item, currency))
     order.shipping_lines = [
-        ShippingLine(str(m.get("name") or "shipping"), money_at(m, "amount", currency))
+        ShippingLine(
+            str(m.get("name") or "shipping"),
+            money_at(m, "amount", currency) - _discount(m, currency),
+        )
         for m in record.get("shipping_methods") or []
     ]
     order.tax_lines = _tax_lines(record, currency)
