@@ -63,7 +63,11 @@ def test_orders_are_filtered_by_last_modified_date_and_paged_by_offset(
         "orders": [docs.order(n) for n in range(100)],
     }
     docs.check(docs.FULFILLMENT, "OrderSearchPagedCollection", first)
-    wanted = {"filter": "lastmodifieddate:[2025-01-01T08:00:00.000Z..]", "limit": "100"}
+    wanted = {
+        "filter": "lastmodifieddate:[2025-01-01T08:00:00.000Z..]",
+        "limit": "100",
+        "fieldGroups": "TAX_BREAKDOWN",  # or the total leaves out collect-and-remit tax
+    }
     api.add(
         responses.GET,
         API + "sell/fulfillment/v1/order",

@@ -119,7 +119,9 @@ def _serve_ebay(api: responses.RequestsMock, payload: dict[str, Any]) -> None:
     ebay_docs.check(ebay_docs.FULFILLMENT, "Order", payload)
     page = {"href": EBAY, "limit": 100, "offset": 0, "total": 1, "orders": [payload]}
     ebay_docs.check(ebay_docs.FULFILLMENT, "OrderSearchPagedCollection", page)
-    api.add(responses.GET, EBAY + "sell/fulfillment/v1/order", json=page)
+    # Only with TAX_BREAKDOWN does eBay's total include the collect-and-remit tax.
+    breakdown = matchers.query_param_matcher({"fieldGroups": "TAX_BREAKDOWN"}, strict_match=False)
+    api.add(responses.GET, EBAY + "sell/fulfillment/v1/order", json=page, match=[breakdown])
 
 
 def _serve_medusa(api: responses.RequestsMock, payload: dict[str, Any]) -> None:
