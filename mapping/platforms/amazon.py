@@ -1,28 +1,52 @@
 """Amazon SP-API Orders v0 order (+ ``OrderItems`` from getOrderItems) -> hub Order.
 
+What Amazon states and how it is read (Orders v0 model, ../shared/specs/amazon/ordersV0.json):
 - ``ItemPrice`` (like ItemTax, ShippingPrice, PromotionDiscount) is for the whole quantity
-  of the order item (the OrderItem model says so), so the line's subtotal is ItemPrice
-  exactly (see ``common.unit_price``); ``PromotionDiscount`` is the line's discount.
+  of the order item, so the line's subtotal is ItemPrice exactly (see
+  ``common.unit_price``); ``PromotionDiscount`` is the line's discount, ``ShippingDiscount``
+  the shipping's.
 - Each tax field is the tax on its own price field (ShippingDiscountTax is "the tax on the
   discount on the shipping price"), so the tax the buyer pays is ItemTax + ShippingTax
   less PromotionDiscountTax and ShippingDiscountTax. The docs do not say so in one
   sentence; it is the only reading under which a FREESHIP promotion that cancels the
   shipping also cancels the tax on it, as OrderTotal shows.
-- Pending orders carry no prices, taxes or totals yet: they are stored with zero amounts
-  as pending_review (never shipped) and completed when an update brings the prices.
-- AFN orders are fulfilled by Amazon from its own warehouses: they are recorded as
-  completed, so the allocator never reserves hub stock for them.
+- An item whose ``TaxCollection.Model`` is ``MarketplaceFacilitator`` has its tax collected
+  and remitted by Amazon (ResponsibleParty "Amazon Services, Inc."): the buyer pays it, the
+  seller never owes it, so it is ``marketplace_tax`` (remitted by "amazon"), not a tax line.
+- Pending orders carry no prices, taxes or totals yet: every amount is unknown (None,
+  ``amounts_known`` False), never 0; the order waits in pending_review and its update
+  brings the money.
+- AFN orders are fulfilled by Amazon from its own warehouses (``fulfilled_by`` marketplace):
+  recorded as completed, so the allocator never reserves hub stock for them.
+- ``QuantityShipped`` is kept per line (``quantity_shipped``): those units have left.
 - Marketplaces whose prices include VAT / consumption tax (EU, UK, JP, ...) give
   ``ItemTax`` as the part of the price that is tax: tax lines are inclusive there.
+- Money status: Amazon's OrderStatus is the only statement. Pending/PendingAvailability:
+  "payment has not been authorized" (pending); Unshipped/PartiallyShipped: "payment has
+  been authorized" (authorized); Shipped/InvoiceUnconfirmed: Amazon charges the buyer when
+  the items ship (paid); Canceled: voided. Unfulfillable (multi-channel orders) says
+  nothing about money: None.
+- A line without ``SellerSKU`` keeps its SKU missing; its ASIN is the listing id.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from hub.domain.money import Money, total
-from hub.domain.orders import Order, OrderLine, OrderStatus, ShippingLine, TaxLine
+from hub.domain.orders import (
+    FinancialStatus,
+    FulfilledBy,
+    FulfillmentStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+    ShippingLine,
+    StatedTotals,
+    TaxLine,
+)
 from mapping.converters import currency_code, utc_datetime
 from mapping.mapper import Context, Record, path
 from mapping.platforms.common import money_at, unit_price
@@ -36,6 +60,17 @@ TAX_INCLUSIVE_MARKETPLACES = frozenset({
     "A1VC38T7YXB528", "A39IBJ37TRP1C6", "A19VAU5U5O7RUS",
 })  # fmt: skip
 AFN_REASON = "fulfilled by Amazon (AFN): never allocated from hub stock"
+REMITTER = "amazon"
+
+FINANCIAL = {
+    "Pending": FinancialStatus.PENDING,
+    "PendingAvailability": FinancialStatus.PENDING,
+    "Unshipped": FinancialStatus.AUTHORIZED,
+    "PartiallyShipped": FinancialStatus.AUTHORIZED,
+    "Shipped": FinancialStatus.PAID,
+    "InvoiceUnconfirmed": FinancialStatus.PAID,
+    "Canceled": FinancialStatus.VOIDED,
+}
 
 
 def _currency(record: Record, context: Context) -> str:
@@ -52,28 +87,47 @@ def _amount(item: Record, key: str, currency: str) -> Money:
     return money_at(item, f"{key}.Amount", currency)
 
 
+def _sum(item: Record, keys: Sequence[str], currency: str) -> Money:
+    return total([_amount(item, k, currency) for k in keys], currency)
+
+
+def _remitted(item: Record) -> bool:
+    return bool(path(item, "TaxCollection.Model", None) == "MarketplaceFacilitator")
+
+
+def _item_tax(item: Record, currency: str) -> Money:
+    return _amount(item, "ItemTax", currency) - _amount(item, "PromotionDiscountTax", currency)
+
+
+def _shipping_tax(item: Record, currency: str) -> Money:
+    return _amount(item, "ShippingTax", currency) - _amount(item, "ShippingDiscountTax", currency)
+
+
 def _line(item: Record, currency: str) -> OrderLine:
     quantity = int(item["QuantityOrdered"])
-    line_price = _amount(item, "ItemPrice", currency)
-    unit = unit_price(line_price, quantity)
+    common: dict[str, Any] = {
+        "channel_sku": str(item["SellerSKU"]) if item.get("SellerSKU") else None,
+        "quantity": quantity,
+        "title": str(item.get("Title") or ""),
+        "external_id": str(item["OrderItemId"]),
+        "raw": dict(item),
+        "platform_listing_id": str(item["ASIN"]),
+        "quantity_shipped": int(item.get("QuantityShipped") or 0),
+    }
+    if item.get("ItemPrice") is None:  # Pending: Amazon states no money yet
+        return OrderLine(unit_price=None, amounts_known=False, **common)
+    tax = _item_tax(item, currency)
+    remitted = _remitted(item)
     return OrderLine(
-        channel_sku=str(item.get("SellerSKU") or f"#{item['ASIN']}"),
-        quantity=quantity,
-        unit_price=unit,
-        title=str(item.get("Title") or ""),
+        unit_price=unit_price(_amount(item, "ItemPrice", currency), quantity),
         discount=_amount(item, "PromotionDiscount", currency),
-        tax=_amount(item, "ItemTax", currency) - _amount(item, "PromotionDiscountTax", currency),
-        external_id=str(item["OrderItemId"]),
-        raw=dict(item),
+        tax=Money.zero(currency) if remitted else tax,
+        marketplace_tax=tax if remitted else None,
+        shipping=_amount(item, "ShippingPrice", currency),
+        shipping_tax=_shipping_tax(item, currency),
+        shipping_discount=_amount(item, "ShippingDiscount", currency),
+        **common,
     )
-
-
-def _tax(item: Record, currency: str) -> Money:
-    """The tax the buyer pays on this item: on its price and shipping, less the tax on its
-    promotions (see the module's docstring)."""
-    added = [_amount(item, k, currency) for k in ("ItemTax", "ShippingTax")]
-    taken = [_amount(item, k, currency) for k in ("PromotionDiscountTax", "ShippingDiscountTax")]
-    return total(added, currency) - total(taken, currency)
 
 
 def _status(record: Record, context: Context) -> tuple[OrderStatus, str | None]:
@@ -87,10 +141,47 @@ def _status(record: Record, context: Context) -> tuple[OrderStatus, str | None]:
     return decision.status, decision.reason
 
 
+def _fulfilment(lines: Sequence[OrderLine]) -> FulfillmentStatus:
+    shipped = sum(line.quantity_shipped for line in lines)
+    if not shipped:
+        return FulfillmentStatus.UNFULFILLED
+    if all(line.quantity_shipped == line.quantity for line in lines):
+        return FulfillmentStatus.FULFILLED
+    return FulfillmentStatus.PARTIALLY_FULFILLED
+
+
+def _money(order: Order, items: Sequence[Record], record: Record) -> None:
+    """Shipping, the seller's tax and the marketplace's, from the priced items."""
+    currency = order.currency
+    priced = [i for i in items if i.get("ItemPrice") is not None]
+    shipping = total([_amount(i, "ShippingPrice", currency) for i in priced], currency)
+    shipping_off = total([_amount(i, "ShippingDiscount", currency) for i in priced], currency)
+    seller = [i for i in priced if not _remitted(i)]
+    shipping_tax = total([_shipping_tax(i, currency) for i in seller], currency)
+    if shipping.amount or shipping_off.amount:
+        title = str(record.get("ShipServiceLevel") or "shipping")
+        order.shipping_lines.append(
+            ShippingLine(title=title, price=shipping, discount=shipping_off, tax=shipping_tax)
+        )
+    tax = total([_item_tax(i, currency) for i in seller], currency) + shipping_tax
+    if tax.amount:
+        order.tax_lines.append(
+            TaxLine("Amazon tax", Decimal(0), tax, inclusive=order.prices_include_tax)
+        )
+    remitted = [i for i in priced if _remitted(i)]
+    if remitted:
+        order.marketplace_tax = total(
+            [_item_tax(i, currency) + _shipping_tax(i, currency) for i in remitted], currency
+        )
+        order.tax_remitted_by = REMITTER
+
+
 def map_order(record: Record, context: Context) -> Order:
     currency = _currency(record, context)
     items: list[Any] = list(record.get("OrderItems") or [])
     status, reason = _status(record, context)
+    platform_status = str(record.get("OrderStatus") or "")
+    stated = path(record, "OrderTotal.Amount", None)
     order = Order(
         tenant_id=context.tenant_id,
         channel_id=context.channel_id,
@@ -101,17 +192,25 @@ def map_order(record: Record, context: Context) -> Order:
         status=status,
         status_reason=reason,
         customer_email=path(record, "BuyerInfo.BuyerEmail", None),
+        customer_name=path(record, "BuyerInfo.BuyerName", None),
         ship_to=dict(record.get("ShippingAddress") or {}),
+        number=str(record["AmazonOrderId"]),
+        platform_status=platform_status or None,
+        financial_status=FINANCIAL.get(platform_status),
+        prices_include_tax=record.get("MarketplaceId") in TAX_INCLUSIVE_MARKETPLACES,
+        fulfilled_by=FulfilledBy.MARKETPLACE
+        if record.get("FulfillmentChannel") == "AFN"
+        else FulfilledBy.MERCHANT,
+        # Amazon states only the order's total at order level; the rest is per item.
+        stated_totals=StatedTotals(
+            total=None if stated is None else money_at(record, "OrderTotal.Amount", currency)
+        ),
     )
     for item in items:
         order.add_line(_line(item, currency))
-    shipping = total([_amount(i, "ShippingPrice", currency) for i in items], currency)
-    shipping_off = total([_amount(i, "ShippingDiscount", currency) for i in items], currency)
-    if shipping.amount:
-        title = str(record.get("ShipServiceLevel") or "shipping")
-        order.shipping_lines.append(ShippingLine(title=title, price=shipping - shipping_off))
-    tax = total([_tax(i, currency) for i in items], currency)
-    if tax.amount:
-        inclusive = record.get("MarketplaceId") in TAX_INCLUSIVE_MARKETPLACES
-        order.tax_lines.append(TaxLine("Amazon tax", Decimal(0), tax, inclusive=inclusive))
+    order.fulfillment_status = _fulfilment(order.lines)
+    if any(not line.amounts_known for line in order.lines):
+        order.amounts_known = False  # Pending: nothing about money is known yet
+    else:
+        _money(order, items, record)
     return order
