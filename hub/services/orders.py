@@ -164,7 +164,8 @@ def prepare_order(
         raise AlreadyExists("order", f"{channel.name}/{order.external_id}")
     _check_currency(order)
     children: list[Any] = [*order.lines, *order.shipping_lines, *order.tax_lines,
-                           *order.discounts, *order.payments, *order.refunds]  # fmt: skip
+                           *order.discounts, *order.payments, *order.refunds,
+                           *order.fee_lines, *order.marketplace_fees]  # fmt: skip
     for child in children:
         child.tenant_id = uow.tenant_id
     _apply_holds(order, channel, _resolve_lines(uow, channel, order, lookups))

@@ -161,7 +161,8 @@ def test_line_promotions_are_not_spread_again_and_yen_has_no_cents() -> None:
     )
     order = map_order(record, CTX)
     assert order.lines[0].discount == Money.of(150, "JPY")
-    assert order.lines[0].channel_sku == "#110000000001"  # no SKU: the listing id
+    assert order.lines[0].channel_sku is None  # no SKU: missing, never invented
+    assert order.lines[0].mapping_key == "#110000000001"  # the listing id keys it
     assert order.grand_total == Money.of(3350, "JPY")
 
 

@@ -75,6 +75,10 @@ def test_afn_orders_leave_hub_stock_alone_and_pending_ones_wait(
         order = uow.orders.get(order_id)
         assert order.lines[0].unit_price == Money.of("24.00", "USD")
         assert order.grand_total == Money.of("77.00", "USD")  # 72 + 5 shipping
+        # the Pending order's unknown money is known now: nothing waits for it any more
+        assert order.amounts_known and order.unknown_amounts() == []
+        assert order.lines[0].shipping == Money.of("5.00", "USD")
+        assert order.financial_status == "authorized"
 
 
 def test_units_amazon_already_shipped_are_not_reserved_again(
