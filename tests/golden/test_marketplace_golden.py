@@ -45,3 +45,32 @@ def test_each_case_ingested_by_the_pull_service_is_stored_with_its_facts(
     assert tenant_id is not None
     wanted = {k: v for k, v in case.expected.items() if k not in STORED_VOLATILE}
     assert ingest_by_pull(db.session_factory, tenant_id, case, wanted) == []
+
+
+# StatedTotals field -> the mapped order's own figure computed from its lines.
+RECOMPUTED = {
+    "total": "grand_total",
+    "subtotal": "subtotal",
+    "tax": "tax_total",
+    "discounts": "discount_total",
+    "shipping": "shipping_total",
+    "fees": "fee_total",
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_each_mapped_case_adds_up_to_what_the_platform_states(case: cases.GoldenCase) -> None:
+    """The mapped lines, shipping, fees and taxes recompute every total the platform
+    states itself (what the totals self-check holds an order for)."""
+    order = map_pulled(case)
+    stated = order.stated_totals
+    assert stated is not None
+    if not order.amounts_known:
+        assert stated.total is None  # nothing stated, nothing to agree with
+        return
+    differing = {
+        name: (str(figure), str(getattr(order, RECOMPUTED[name]).rounded()))
+        for name, figure in stated.figures().items()
+        if figure is not None and figure != getattr(order, RECOMPUTED[name]).rounded()
+    }
+    assert differing == {}
