@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from hub.domain.errors import InvalidValue
 from hub.domain.money import Money, total
 from hub.domain.orders import (
     FinancialStatus,
@@ -49,7 +50,14 @@ from hub.domain.orders import (
 )
 from mapping.converters import currency_code, utc_datetime
 from mapping.mapper import Context, Record, path
-from mapping.platforms.common import money_at, unit_price
+from mapping.platforms.common import (
+    money_at,
+    money_object,
+    objects,
+    record_errors,
+    unit_price,
+    whole,
+)
 from mapping.statuses import Rule, resolve_status
 
 __all__ = ["TAX_INCLUSIVE_MARKETPLACES", "map_order"]
@@ -84,7 +92,8 @@ def _currency(record: Record, context: Context) -> str:
 
 
 def _amount(item: Record, key: str, currency: str) -> Money:
-    return money_at(item, f"{key}.Amount", currency)
+    found = money_object(item, key, currency, "Amount", "CurrencyCode")
+    return Money.zero(currency) if found is None else found
 
 
 def _sum(item: Record, keys: Sequence[str], currency: str) -> Money:
@@ -92,7 +101,10 @@ def _sum(item: Record, keys: Sequence[str], currency: str) -> Money:
 
 
 def _remitted(item: Record) -> bool:
-    return bool(path(item, "TaxCollection.Model", None) == "MarketplaceFacilitator")
+    collection = item.get("TaxCollection")
+    if collection is not None and not isinstance(collection, dict):
+        raise InvalidValue("TaxCollection", type(collection).__name__, "must be an object")
+    return bool((collection or {}).get("Model") == "MarketplaceFacilitator")
 
 
 def _item_tax(item: Record, currency: str) -> Money:
@@ -104,7 +116,7 @@ def _shipping_tax(item: Record, currency: str) -> Money:
 
 
 def _line(item: Record, currency: str) -> OrderLine:
-    quantity = int(item["QuantityOrdered"])
+    quantity = whole(item["QuantityOrdered"], f"item {item.get('OrderItemId')}.QuantityOrdered")
     common: dict[str, Any] = {
         "channel_sku": str(item["SellerSKU"]) if item.get("SellerSKU") else None,
         "quantity": quantity,
@@ -112,7 +124,7 @@ def _line(item: Record, currency: str) -> OrderLine:
         "external_id": str(item["OrderItemId"]),
         "raw": dict(item),
         "platform_listing_id": str(item["ASIN"]),
-        "quantity_shipped": int(item.get("QuantityShipped") or 0),
+        "quantity_shipped": whole(item.get("QuantityShipped") or 0, "QuantityShipped"),
     }
     if item.get("ItemPrice") is None:  # Pending: Amazon states no money yet
         return OrderLine(unit_price=None, amounts_known=False, **common)
@@ -177,8 +189,14 @@ def _money(order: Order, items: Sequence[Record], record: Record) -> None:
 
 
 def map_order(record: Record, context: Context) -> Order:
+    order_id = record.get("AmazonOrderId", "?") if isinstance(record, dict) else "?"
+    with record_errors(f"amazon order {order_id}"):
+        return _map(record, context)
+
+
+def _map(record: Record, context: Context) -> Order:
     currency = _currency(record, context)
-    items: list[Any] = list(record.get("OrderItems") or [])
+    items = objects(record, "OrderItems")
     status, reason = _status(record, context)
     platform_status = str(record.get("OrderStatus") or "")
     stated = path(record, "OrderTotal.Amount", None)

@@ -51,7 +51,14 @@ from hub.domain.orders import (
 )
 from mapping.converters import currency_code, utc_datetime
 from mapping.mapper import Context, Record, path
-from mapping.platforms.common import money_at, spread_discount, unit_price
+from mapping.platforms.common import (
+    money_object,
+    objects,
+    record_errors,
+    spread_discount,
+    unit_price,
+    whole,
+)
 from mapping.statuses import Rule, resolve_status
 
 __all__ = ["map_order"]
@@ -73,11 +80,12 @@ FULFILMENT = {
 
 
 def _amount(record: Record, key: str, currency: str) -> Money:
-    return money_at(record, f"{key}.value", currency)
+    found = _stated(record, key, currency)
+    return Money.zero(currency) if found is None else found
 
 
 def _stated(record: Record, key: str, currency: str) -> Money | None:
-    return None if path(record, key, None) is None else _amount(record, key, currency)
+    return money_object(record, key, currency, "value", "currency")
 
 
 def _remitted(item: Record, currency: str) -> Money:
@@ -118,7 +126,7 @@ def _presentment_unit(item: Record, quantity: int) -> Money | None:
 
 
 def _line(item: Record, currency: str) -> OrderLine:
-    quantity = int(item["quantity"])
+    quantity = whole(item["quantity"], f"line {item.get('lineItemId')}.quantity")
     cost = _amount(item, "lineItemCost", currency)
     promotions = [
         _amount(p, "discountAmount", currency) for p in item.get("appliedPromotions") or []
@@ -173,12 +181,10 @@ def _refund(
 def _refunds(record: Record, currency: str, context: Context) -> list[Refund]:
     """Order-level refunds (paymentSummary.refunds) and those issued per line item, which
     eBay shows only at the line (lineItems[].refunds, LineItemRefund)."""
-    found = [
-        _refund(refund, record, currency, context)
-        for refund in path(record, "paymentSummary.refunds", []) or []
-    ]
-    for item in record.get("lineItems") or []:
-        for refund in item.get("refunds") or []:
+    summary = record.get("paymentSummary") or {}
+    found = [_refund(refund, record, currency, context) for refund in objects(summary, "refunds")]
+    for item in objects(record, "lineItems"):
+        for refund in objects(item, "refunds"):
             found.append(_refund(refund, record, currency, context, str(item["lineItemId"])))
     return found
 
@@ -231,6 +237,12 @@ def _money(order: Order, record: Record, items: Sequence[Record]) -> None:
 
 
 def map_order(record: Record, context: Context) -> Order:
+    order_id = record.get("orderId", "?") if isinstance(record, dict) else "?"
+    with record_errors(f"ebay order {order_id}"):
+        return _map(record, context)
+
+
+def _map(record: Record, context: Context) -> Order:
     currency = currency_code(path(record, "pricingSummary.total.currency"), context)
     channel = str(context.extra.get("channel_name", context.channel_id))
     overrides: list[Rule] = list(context.extra.get("status_overrides", ()))
@@ -273,7 +285,7 @@ def map_order(record: Record, context: Context) -> Order:
         else None,
         fulfilled_by=FulfilledBy.MERCHANT,
     )
-    items: list[Any] = list(record.get("lineItems") or [])
+    items = objects(record, "lineItems")
     for item in items:
         order.add_line(_line(item, currency))
     _money(order, record, items)

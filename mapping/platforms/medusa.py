@@ -40,7 +40,7 @@ from hub.domain.orders import (
 )
 from mapping.converters import currency_code, utc_datetime
 from mapping.mapper import Context, Record
-from mapping.platforms.common import money_at, rate_of
+from mapping.platforms.common import money_at, objects, rate_of, record_errors, whole
 from mapping.statuses import Rule, resolve_status
 
 __all__ = ["map_order"]
@@ -82,7 +82,7 @@ def _discount(owner: Record, currency: str) -> Money:
 
 
 def _line(item: Record, currency: str) -> OrderLine:
-    quantity = int(item["quantity"])
+    quantity = whole(item["quantity"], f"item {item.get('id')}.quantity")
     fulfilled = int((item.get("detail") or {}).get("fulfilled_quantity") or 0)
     return OrderLine(
         channel_sku=str(item["variant_sku"]) if item.get("variant_sku") else None,
@@ -115,13 +115,19 @@ def _tax_lines(record: Record, currency: str) -> list[TaxLine]:
 
 
 def map_order(record: Record, context: Context) -> Order:
+    order_id = record.get("id", "?") if isinstance(record, dict) else "?"
+    with record_errors(f"medusa order {order_id}"):
+        return _map(record, context)
+
+
+def _map(record: Record, context: Context) -> Order:
     currency = currency_code(str(record["currency_code"]).upper(), context)
     channel = str(context.extra.get("channel_name", context.channel_id))
     overrides: list[Rule] = list(context.extra.get("status_overrides", ()))
     observed = {k: record.get(k) for k in ("status", "payment_status", "fulfillment_status")}
     decision = resolve_status("medusa", observed, channel=channel, overrides=overrides)
     address = record.get("shipping_address") or {}
-    items = list(record.get("items") or [])
+    items = objects(record, "items")
     name = " ".join(p for p in (address.get("first_name"), address.get("last_name")) if p)
     order = Order(
         tenant_id=context.tenant_id,
@@ -144,7 +150,7 @@ def map_order(record: Record, context: Context) -> Order:
     )
     for item in items:
         order.add_line(_line(item, currency))
-    methods = list(record.get("shipping_methods") or [])
+    methods = objects(record, "shipping_methods")
     order.shipping_lines = [
         ShippingLine(
             str(m.get("name") or "shipping"),
@@ -164,7 +170,7 @@ def _stated(record: Record, currency: str) -> StatedTotals:
     """Medusa's own figures in the hub's meaning: goods before discounts as their prices
     are written (gross when tax-inclusive: original_total, else subtotal), discounts on the
     same footing as each owner's price, shipping before its discounts."""
-    items = list(record.get("items") or [])
+    items = objects(record, "items")
     methods = list(record.get("shipping_methods") or [])
     goods = [
         money_at(i, "original_total" if i.get("is_tax_inclusive") else "subtotal", currency)

@@ -51,6 +51,7 @@ __all__ = [
     "connector",
     "ingest_by_pull",
     "map_pulled",
+    "pull_into",
     "pull_records",
     "serve",
 ]
@@ -96,16 +97,16 @@ CONNECTORS: dict[str, Callable[[], RestStorefrontConnector[Any]]] = {
 }
 
 
-def _serve_amazon(api: responses.RequestsMock, payload: dict[str, Any]) -> None:
+def _serve_amazon(api: responses.RequestsMock, payload: dict[str, Any], checked: bool) -> None:
     order = payload["Order"]
-    api.add(
-        responses.GET,
-        AMAZON + "orders/v0/orders",
-        json=amazon_docs.orders_page([order]),
-    )
+    page = {"payload": {"Orders": [order], "LastUpdatedBefore": "2026-12-01T00:00:00Z"}}
+    if checked:
+        amazon_docs.check("ordersV0.json", "GetOrdersResponse", page)
+    api.add(responses.GET, AMAZON + "orders/v0/orders", json=page)
     asked: str | None = None
     for body in payload["OrderItemsPages"]:
-        amazon_docs.check("ordersV0.json", "GetOrderItemsResponse", body)
+        if checked:
+            amazon_docs.check("ordersV0.json", "GetOrderItemsResponse", body)
         api.add(
             responses.GET,
             f"{AMAZON}orders/v0/orders/{order['AmazonOrderId']}/orderItems",
@@ -115,22 +116,23 @@ def _serve_amazon(api: responses.RequestsMock, payload: dict[str, Any]) -> None:
         asked = body["payload"].get("NextToken")
 
 
-def _serve_ebay(api: responses.RequestsMock, payload: dict[str, Any]) -> None:
-    ebay_docs.check(ebay_docs.FULFILLMENT, "Order", payload)
+def _serve_ebay(api: responses.RequestsMock, payload: dict[str, Any], checked: bool) -> None:
     page = {"href": EBAY, "limit": 100, "offset": 0, "total": 1, "orders": [payload]}
-    ebay_docs.check(ebay_docs.FULFILLMENT, "OrderSearchPagedCollection", page)
+    if checked:
+        ebay_docs.check(ebay_docs.FULFILLMENT, "OrderSearchPagedCollection", page)
     # Only with TAX_BREAKDOWN does eBay's total include the collect-and-remit tax.
     breakdown = matchers.query_param_matcher({"fieldGroups": "TAX_BREAKDOWN"}, strict_match=False)
     api.add(responses.GET, EBAY + "sell/fulfillment/v1/order", json=page, match=[breakdown])
 
 
-def _serve_medusa(api: responses.RequestsMock, payload: dict[str, Any]) -> None:
-    medusa_docs.check("AdminOrder", payload)
+def _serve_medusa(api: responses.RequestsMock, payload: dict[str, Any], checked: bool) -> None:
+    if checked:
+        medusa_docs.check("AdminOrder", payload)
     page = {"count": 1, "offset": 0, "limit": 50, "orders": [payload]}
     api.add(responses.GET, MEDUSA + "admin/orders", json=page)
 
 
-SERVE: dict[str, Callable[[responses.RequestsMock, dict[str, Any]], None]] = {
+SERVE: dict[str, Callable[[responses.RequestsMock, dict[str, Any], bool], None]] = {
     "amazon": _serve_amazon,
     "ebay": _serve_ebay,
     "medusa": _serve_medusa,
@@ -141,9 +143,10 @@ def connector(case: GoldenCase) -> RestStorefrontConnector[Any]:
     return CONNECTORS[case.platform]()
 
 
-def serve(api: responses.RequestsMock, case: GoldenCase) -> None:
-    """Answer the connector's requests for ``case`` as the platform would."""
-    SERVE[case.platform](api, case.payload)
+def serve(api: responses.RequestsMock, case: GoldenCase, checked: bool = True) -> None:
+    """Answer the connector's requests for ``case`` as the platform would; ``checked``:
+    validated against the platform's published schema first (a bad-input case is not)."""
+    SERVE[case.platform](api, case.payload, checked)
 
 
 def pull_records(case: GoldenCase) -> list[RawRecord]:
@@ -161,6 +164,23 @@ def map_pulled(case: GoldenCase) -> Order:
     return map_record(channel, dict(record.payload))
 
 
+def pull_into(
+    session_factory: sessionmaker[Session], tenant_id: int, case: GoldenCase, checked: bool = True
+) -> int:
+    """A new channel of ``case``'s platform, pulled once by the sync service (archive, map,
+    store, allocate); its id."""
+    with UnitOfWork(session_factory, tenant_id) as uow:
+        channel = catalog.create_channel(uow, f"{case.platform}-golden", case.platform, "EUR")
+    assert channel.id is not None
+    built = connector(case)
+    ctx = SyncContext(session_factory, RegistryConnectors(open_connection=lambda s, c: built))
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as api:
+        serve(api, case, checked)
+        report = pull(ctx, InlineDispatcher(ctx), tenant_id, channel.id)
+    assert report.records == 1, report
+    return channel.id
+
+
 def ingest_by_pull(
     session_factory: sessionmaker[Session],
     tenant_id: int,
@@ -170,22 +190,14 @@ def ingest_by_pull(
     """Pull ``case`` through the sync service (archive, map, store, allocate) into the
     database behind ``session_factory``, read the stored order back and give every
     ``expected`` fact it does not carry."""
-    with UnitOfWork(session_factory, tenant_id) as uow:
-        channel = catalog.create_channel(uow, f"{case.platform}-golden", case.platform, "EUR")
-    assert channel.id is not None
-    built = connector(case)
-    ctx = SyncContext(session_factory, RegistryConnectors(open_connection=lambda s, c: built))
-    with responses.RequestsMock(assert_all_requests_are_fired=True) as api:
-        serve(api, case)
-        report = pull(ctx, InlineDispatcher(ctx), tenant_id, channel.id)
-    assert report.records == 1, report
+    channel_id = pull_into(session_factory, tenant_id, case)
     with UnitOfWork(session_factory, tenant_id) as uow:
         failed = list(
             uow.session.execute(
-                select(sync_errors.c.reason).where(sync_errors.c.channel_id == channel.id)
+                select(sync_errors.c.reason).where(sync_errors.c.channel_id == channel_id)
             ).scalars()
         )
         assert not failed, f"{case.id} landed in the error queue: {failed}"
         o = t.orders.c
-        order_id = uow.session.execute(select(o.id).where(o.channel_id == channel.id)).scalar_one()
+        order_id = uow.session.execute(select(o.id).where(o.channel_id == channel_id)).scalar_one()
         return mismatches(uow.orders.get(order_id), expected)
