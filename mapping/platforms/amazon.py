@@ -27,6 +27,9 @@ What Amazon states and how it is read (Orders v0 model, ../shared/specs/amazon/o
   the items ship (paid); Canceled: voided. Unfulfillable (multi-channel orders) says
   nothing about money: None.
 - A line without ``SellerSKU`` keeps its SKU missing; its ASIN is the listing id.
+- Gift wrap (``BuyerInfo.GiftWrapPrice`` / ``GiftWrapTax`` of an item) is a fee the buyer
+  pays beside the goods: a fee line per item, its tax with the item's other tax.
+  ``CODFee`` is left out: the docs do not say whether OrderTotal contains it.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from typing import Any
 from hub.domain.errors import InvalidValue
 from hub.domain.money import Money, total
 from hub.domain.orders import (
+    FeeLine,
     FinancialStatus,
     FulfilledBy,
     FulfillmentStatus,
@@ -108,7 +112,36 @@ def _remitted(item: Record) -> bool:
 
 
 def _item_tax(item: Record, currency: str) -> Money:
+    """Tax on the goods, less the tax on their promotion."""
     return _amount(item, "ItemTax", currency) - _amount(item, "PromotionDiscountTax", currency)
+
+
+def _all_tax(item: Record, currency: str) -> Money:
+    """Every tax of the item: goods, shipping and gift wrap."""
+    wrap = _amount(_buyer_info(item), "GiftWrapTax", currency)
+    return _item_tax(item, currency) + _shipping_tax(item, currency) + wrap
+
+
+def _buyer_info(item: Record) -> Record:
+    found = item.get("BuyerInfo") or {}
+    if not isinstance(found, dict):
+        raise InvalidValue("BuyerInfo", type(found).__name__, "must be an object")
+    return found
+
+
+def _gift_wrap(item: Record, currency: str) -> FeeLine | None:
+    info = _buyer_info(item)
+    price = money_object(info, "GiftWrapPrice", currency, "Amount", "CurrencyCode")
+    if price is None:
+        return None
+    tax = _amount(info, "GiftWrapTax", currency)
+    return FeeLine(
+        "gift wrap",
+        price,
+        tax=Money.zero(currency) if _remitted(item) else tax,
+        taxable=bool(tax.amount),
+        external_id=str(item["OrderItemId"]),
+    )
 
 
 def _shipping_tax(item: Record, currency: str) -> Money:
@@ -175,16 +208,15 @@ def _money(order: Order, items: Sequence[Record], record: Record) -> None:
         order.shipping_lines.append(
             ShippingLine(title=title, price=shipping, discount=shipping_off, tax=shipping_tax)
         )
-    tax = total([_item_tax(i, currency) for i in seller], currency) + shipping_tax
+    tax = total([_all_tax(i, currency) for i in seller], currency)
     if tax.amount:
         order.tax_lines.append(
             TaxLine("Amazon tax", Decimal(0), tax, inclusive=order.prices_include_tax)
         )
+    order.fee_lines = [fee for i in priced if (fee := _gift_wrap(i, currency)) is not None]
     remitted = [i for i in priced if _remitted(i)]
     if remitted:
-        order.marketplace_tax = total(
-            [_item_tax(i, currency) + _shipping_tax(i, currency) for i in remitted], currency
-        )
+        order.marketplace_tax = total([_all_tax(i, currency) for i in remitted], currency)
         order.tax_remitted_by = REMITTER
 
 

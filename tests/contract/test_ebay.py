@@ -177,7 +177,8 @@ def test_a_buyer_paying_in_another_currency_keeps_the_rate() -> None:
 
 
 def test_a_cancelled_order_and_its_refund() -> None:
-    record = docs.order(4, orderPaymentStatus="FULLY_REFUNDED")
+    record = docs.order(4)
+    record["orderPaymentStatus"] = "FULLY_REFUNDED"
     record["cancelStatus"] = {
         "cancelState": "CANCELED",
         "cancelledDate": "2025-01-03T00:00:00.000Z",
@@ -194,4 +195,7 @@ def test_a_cancelled_order_and_its_refund() -> None:
     docs.check(docs.FULFILLMENT, "Order", record)
     order = map_order(record, CTX)
     assert order.status is OrderStatus.CANCELLED
+    assert order.cancelled_at == datetime(2025, 1, 3, tzinfo=UTC)
+    assert order.cancel_reason is None  # getOrders leaves cancelRequests empty
+    assert order.financial_status == "refunded"
     assert [r.amount for r in order.refunds] == [Money.of("29.00", "USD")]
