@@ -200,4 +200,7 @@ def ingest_by_pull(
         assert not failed, f"{case.id} landed in the error queue: {failed}"
         o = t.orders.c
         order_id = uow.session.execute(select(o.id).where(o.channel_id == channel_id)).scalar_one()
-        return mismatches(uow.orders.get(order_id), expected)
+        stored = uow.orders.get(order_id)
+        # the totals self-check agreed with the platform: nothing holds it from invoicing
+        assert stored.invoice_hold is None, f"{case.id}: {stored.invoice_hold}"
+        return mismatches(stored, expected)
