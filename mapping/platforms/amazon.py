@@ -55,7 +55,6 @@ from hub.domain.orders import (
 from mapping.converters import currency_code, utc_datetime
 from mapping.mapper import Context, Record, path
 from mapping.platforms.common import (
-    money_at,
     money_object,
     objects,
     record_errors,
@@ -98,10 +97,6 @@ def _currency(record: Record, context: Context) -> str:
 def _amount(item: Record, key: str, currency: str) -> Money:
     found = money_object(item, key, currency, "Amount", "CurrencyCode")
     return Money.zero(currency) if found is None else found
-
-
-def _sum(item: Record, keys: Sequence[str], currency: str) -> Money:
-    return total([_amount(item, k, currency) for k in keys], currency)
 
 
 def _remitted(item: Record) -> bool:
@@ -231,7 +226,6 @@ def _map(record: Record, context: Context) -> Order:
     items = objects(record, "OrderItems")
     status, reason = _status(record, context)
     platform_status = str(record.get("OrderStatus") or "")
-    stated = path(record, "OrderTotal.Amount", None)
     order = Order(
         tenant_id=context.tenant_id,
         channel_id=context.channel_id,
@@ -253,7 +247,7 @@ def _map(record: Record, context: Context) -> Order:
         else FulfilledBy.MERCHANT,
         # Amazon states only the order's total at order level; the rest is per item.
         stated_totals=StatedTotals(
-            total=None if stated is None else money_at(record, "OrderTotal.Amount", currency)
+            total=money_object(record, "OrderTotal", currency, "Amount", "CurrencyCode")
         ),
     )
     for item in items:
