@@ -88,6 +88,16 @@ def _stated(record: Record, key: str, currency: str) -> Money | None:
     return money_object(record, key, currency, "value", "currency")
 
 
+def _off(record: Record, key: str, currency: str) -> Money:
+    """An amount taken off, as a positive figure. eBay writes line promotions positive
+    (AppliedPromotion.discountAmount) and the order's priceDiscount / deliveryDiscount
+    negative ("This should be a negative real number"); the magnitude is the discount
+    either way, so a sign written the other way round never turns a discount into a
+    surcharge."""
+    found = _amount(record, key, currency)
+    return Money(abs(found.amount), currency)
+
+
 def _remitted(item: Record, currency: str) -> Money:
     taxes = item.get("ebayCollectAndRemitTaxes") or []
     return total([_amount(t, "amount", currency) for t in taxes], currency)
@@ -128,9 +138,7 @@ def _presentment_unit(item: Record, quantity: int) -> Money | None:
 def _line(item: Record, currency: str) -> OrderLine:
     quantity = whole(item["quantity"], f"line {item.get('lineItemId')}.quantity")
     cost = _amount(item, "lineItemCost", currency)
-    promotions = [
-        _amount(p, "discountAmount", currency) for p in item.get("appliedPromotions") or []
-    ]
+    promotions = [_off(p, "discountAmount", currency) for p in objects(item, "appliedPromotions")]
     taxes = total([_amount(t, "amount", currency) for t in item.get("taxes") or []], currency)
     remitted = _remitted(item, currency)
     delivery = item.get("deliveryCost") or {}
@@ -211,13 +219,13 @@ def _stated_totals(
 
 def _money(order: Order, record: Record, items: Sequence[Record]) -> None:
     currency = order.currency
-    discount = -_amount(record, "pricingSummary.priceDiscount", currency)
+    discount = _off(record, "pricingSummary.priceDiscount", currency)
     on_lines = total([line.discount or Money.zero(currency) for line in order.lines], currency)
     if discount.amount > on_lines.amount:
         spread_discount(discount - on_lines, order.lines)
         order.discounts.append(Discount("order discount", Money.zero(currency)))
     shipping = _amount(record, "pricingSummary.deliveryCost", currency)
-    shipping_off = -_amount(record, "pricingSummary.deliveryDiscount", currency)
+    shipping_off = _off(record, "pricingSummary.deliveryDiscount", currency)
     if shipping.amount or shipping_off.amount:
         order.shipping_lines.append(ShippingLine("eBay shipping", shipping, discount=shipping_off))
     remitted_in_taxes = total([_remitted_in_taxes(i, currency) for i in items], currency)

@@ -199,3 +199,14 @@ def test_a_cancelled_order_and_its_refund() -> None:
     assert order.cancel_reason is None  # getOrders leaves cancelRequests empty
     assert order.financial_status == "refunded"
     assert [r.amount for r in order.refunds] == [Money.of("29.00", "USD")]
+
+
+def test_a_discount_is_a_discount_whichever_sign_it_is_written_with() -> None:
+    # eBay documents line promotions positive and priceDiscount negative; a payload that
+    # writes either the other way round still takes the amount off, never adds it.
+    promo = [{"promotionId": "P", "discountAmount": docs.amount("-2.00")}]
+    lines = [docs.line(1, "CAP", 1, "20.00", appliedPromotions=promo)]
+    record = docs.order(5, lines, priceDiscount=docs.amount("2.00"), total=docs.amount("23.00"))
+    order = map_order(record, CTX)
+    assert order.lines[0].discount == Money.of("2.00", "USD")
+    assert order.grand_total == Money.of("23.00", "USD")
