@@ -165,20 +165,26 @@ def map_pulled(case: GoldenCase) -> Order:
 
 
 def pull_into(
-    session_factory: sessionmaker[Session], tenant_id: int, case: GoldenCase, checked: bool = True
+    session_factory: sessionmaker[Session],
+    tenant_id: int,
+    case: GoldenCase,
+    checked: bool = True,
+    channel_id: int | None = None,
 ) -> int:
-    """A new channel of ``case``'s platform, pulled once by the sync service (archive, map,
-    store, allocate); its id."""
-    with UnitOfWork(session_factory, tenant_id) as uow:
-        channel = catalog.create_channel(uow, f"{case.platform}-golden", case.platform, "EUR")
-    assert channel.id is not None
+    """``case`` pulled once by the sync service (archive, map, store, allocate) into the
+    channel ``channel_id`` (default: a new channel of the case's platform); its id."""
+    if channel_id is None:
+        with UnitOfWork(session_factory, tenant_id) as uow:
+            created = catalog.create_channel(uow, f"{case.platform}-golden", case.platform, "EUR")
+        assert created.id is not None
+        channel_id = created.id
     built = connector(case)
     ctx = SyncContext(session_factory, RegistryConnectors(open_connection=lambda s, c: built))
     with responses.RequestsMock(assert_all_requests_are_fired=True) as api:
         serve(api, case, checked)
-        report = pull(ctx, InlineDispatcher(ctx), tenant_id, channel.id)
+        report = pull(ctx, InlineDispatcher(ctx), tenant_id, channel_id)
     assert report.records == 1, report
-    return channel.id
+    return channel_id
 
 
 def ingest_by_pull(

@@ -9,12 +9,16 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
+from hub.db import tables as t
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.totals import check_totals
+from hub.services import listings
 from tests.conftest import Database
 from tests.golden import cases, check_amazon, check_ebay, check_medusa
-from tests.golden.pulls import ingest_by_pull, map_pulled
+from tests.golden.pulls import ingest_by_pull, map_pulled, pull_into
+from tests.integration.alloc_setup import shop
 
 CHECKERS: dict[str, Callable[[Any], list[str]]] = {
     "amazon": check_amazon.problems,
@@ -60,3 +64,39 @@ def test_each_mapped_case_adds_up_to_what_the_platform_states(case: cases.Golden
     else:
         assert order.stated_totals is not None and order.stated_totals.total is None
         assert result.checked == []
+
+
+SHIPPED_IN_PART = [
+    "amazon/reference-item-pages-jp-partially-shipped",
+    "ebay/partly-fulfilled-with-marketplace-fee",
+    "medusa/captured-and-partly-fulfilled-eur",
+]
+
+
+@pytest.mark.parametrize("name", SHIPPED_IN_PART)
+def test_units_the_platform_already_shipped_are_not_reserved_again(
+    db: Database, tenant: Callable[[], UnitOfWork], name: str
+) -> None:
+    case = next(c for c in CASES if c.id == name)
+    mapped = map_pulled(case)
+    to_ship: dict[str, int] = {}
+    for line in mapped.lines:
+        assert line.channel_sku is not None
+        to_ship[line.channel_sku] = to_ship.get(line.channel_sku, 0) + line.quantity_to_ship
+    assert sum(to_ship.values()) < sum(line.quantity for line in mapped.lines)
+    # hub SKU codes are plain ASCII; the channel's (unicode, spaced) SKUs are linked to them
+    code = {sku: f"GOLDEN-{n}" for n, sku in enumerate(to_ship)}
+    s = shop(tenant, {("BER", code[sku]): 100 for sku in to_ship}, warehouses=("BER",))
+    with tenant() as uow:
+        tenant_id = uow.tenant_id
+        uow.session.execute(
+            update(t.channels).where(t.channels.c.id == s.channel_id).values(platform=case.platform)
+        )
+        uow.commit()
+    assert tenant_id is not None
+    for sku in to_ship:
+        listings.link_listing(tenant(), "web", sku, code[sku])
+    pull_into(db.session_factory, tenant_id, case, channel_id=s.channel_id)
+    assert {sku: s.level("BER", code[sku]) for sku in to_ship} == {
+        sku: (100, units) for sku, units in to_ship.items()
+    }
