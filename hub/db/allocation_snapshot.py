@@ -84,7 +84,9 @@ def load_orders_statement(ids_in: Callable[[Any], Any]) -> Any:
             p.c.review_missing_country,
             ol.id.label("line_id"),
             ol.sku_id,
-            ol.quantity,
+            # Units the platform already shipped itself (Amazon QuantityShipped) are gone:
+            # the hub reserves and ships only the rest (OrderLine.quantity_to_ship).
+            (ol.quantity - ol.quantity_shipped).label("quantity"),
             ol.external_id.label("line_ext"),
             ol.channel_sku,
             ol.listing_id,

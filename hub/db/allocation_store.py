@@ -120,7 +120,8 @@ class AllocationStore:
         c = t.order_lines.c
         rows = self.session.execute(
             select(
-                c.id, c.sku_id, c.quantity, c.external_id, c.channel_sku, c.listing_id,
+                c.id, c.sku_id, (c.quantity - c.quantity_shipped).label("quantity"), c.external_id,
+                c.channel_sku, c.listing_id,
                 is_bundle(c.sku_id, c.listing_id),
             )
             .where(c.tenant_id == self.tenant_id, c.order_id == order_id)

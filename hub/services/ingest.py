@@ -243,6 +243,12 @@ def _update(
     return "updated"
 
 
+_LINE_MONEY = ("marketplace_tax", "shipping", "shipping_tax", "shipping_discount",
+               "amounts_known")  # fmt: skip
+_ORDER_MONEY = ("amounts_known", "marketplace_tax", "tax_remitted_by", "stated_totals",
+                "prices_include_tax", "financial_status")  # fmt: skip
+
+
 def _complete_amounts(order: Order, incoming: Order) -> None:
     """An order stored before it was paid may lack its prices (Amazon Pending orders carry
     none): while nothing was allocated or posted, take the amounts of the update."""
@@ -251,6 +257,10 @@ def _complete_amounts(order: Order, incoming: Order) -> None:
         fresh = by_key.get((line.external_id, line.channel_sku))
         if fresh is not None:
             line.unit_price, line.discount, line.tax = fresh.unit_price, fresh.discount, fresh.tax
+            for name in _LINE_MONEY:
+                setattr(line, name, getattr(fresh, name))
+    for name in _ORDER_MONEY:  # the order's money facts come with the lines' (v2)
+        setattr(order, name, getattr(incoming, name))
     for shipping in incoming.shipping_lines:
         shipping.tenant_id = order.tenant_id
     for tax in incoming.tax_lines:
@@ -260,7 +270,7 @@ def _complete_amounts(order: Order, incoming: Order) -> None:
 
 
 def _line_key(order: Order) -> list[tuple[str, int]]:
-    return sorted((line.channel_sku, line.quantity) for line in order.lines)
+    return sorted((line.mapping_key or "", line.quantity) for line in order.lines)
 
 
 def _allocate_if_ready(ctx: SyncContext, tenant_id: int, order_id: int) -> None:

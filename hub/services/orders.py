@@ -24,6 +24,7 @@ from hub.db.unit_of_work import UnitOfWork
 from hub.domain.catalog import Channel
 from hub.domain.errors import AlreadyExists, InvalidValue, NotFound
 from hub.domain.orders import Order, OrderStatus
+from hub.services.totals_check import apply_self_check
 from mapping.holds import UNMAPPED_PREFIX, is_mapped, unmapped_reason
 
 __all__ = [
@@ -74,7 +75,8 @@ class ListingLookups:
 def _resolve_lines(
     uow: UnitOfWork, channel: Channel, order: Order, lookups: ListingLookups | None = None
 ) -> list[str]:
-    """Point lines at their listing and SKU; return the channel SKUs still unmapped."""
+    """Point lines at their listing and SKU; return the keys still unmapped (the channel SKU,
+    or "#" + the platform's listing id for a line without SKU: OrderLine.mapping_key)."""
     lookups = lookups or ListingLookups()
     if lookups.bundle_listing_ids is None:
         lookups.bundle_listing_ids = mapping_repos(uow).bundles.bundle_listing_ids()
@@ -82,12 +84,17 @@ def _resolve_lines(
     cache = lookups.listings.setdefault(channel.id, {})
     unmapped = []
     for line in order.lines:
-        if line.channel_sku not in cache:
-            listing = uow.listings.find(channel_id=channel.id, channel_sku=line.channel_sku)
-            cache[line.channel_sku] = (listing.id, listing.sku_id) if listing else (None, None)
-        line.listing_id, line.sku_id = cache[line.channel_sku]
+        key = line.mapping_key
+        if key is None:
+            # Nothing stable to link (a custom item without SKU or listing id): say which.
+            unmapped.append(f"(none: {line.label} has no SKU or listing id)")
+            continue
+        if key not in cache:
+            listing = uow.listings.find(channel_id=channel.id, channel_sku=key)
+            cache[key] = (listing.id, listing.sku_id) if listing else (None, None)
+        line.listing_id, line.sku_id = cache[key]
         if not is_mapped(line, bundle_listings):
-            unmapped.append(line.channel_sku)
+            unmapped.append(key)
     return unmapped
 
 
@@ -158,10 +165,12 @@ def prepare_order(
         raise AlreadyExists("order", f"{channel.name}/{order.external_id}")
     _check_currency(order)
     children: list[Any] = [*order.lines, *order.shipping_lines, *order.tax_lines,
-                           *order.discounts, *order.payments, *order.refunds]  # fmt: skip
+                           *order.discounts, *order.fee_lines, *order.marketplace_fees,
+                           *order.payments, *order.refunds]  # fmt: skip
     for child in children:
         child.tenant_id = uow.tenant_id
     _apply_holds(order, channel, _resolve_lines(uow, channel, order, lookups))
+    apply_self_check(uow.session, uow.tenant_id, channel, order)
     return order
 
 

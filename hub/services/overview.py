@@ -16,6 +16,7 @@ from hub.domain.clock import utcnow
 from hub.domain.orders import OrderStatus
 from hub.services.reports import sync_health
 from hub.services.sync_status import channel_status
+from hub.services.totals_check import HoldCounts, count_holds
 
 __all__ = ["Overview", "overview"]
 
@@ -31,6 +32,9 @@ class Overview:
     channels: list[dict[str, object]] = field(default_factory=list)
     # per channel and stream: last successful sync, last error (hub.services.sync_status)
     sync: list[dict[str, object]] = field(default_factory=list)
+    # The totals self-check: orders held from invoicing, and its open error-queue entries.
+    held_from_invoicing: int = 0
+    totals_errors: int = 0
 
     @property
     def peak(self) -> int:
@@ -67,6 +71,7 @@ def overview(session: Session, tenant_id: int, now: datetime | None = None) -> O
     ).scalar_one()
     lag = 0.0 if oldest is None else max(0.0, ((now or utcnow()) - oldest).total_seconds())
     since = (now or utcnow()) - timedelta(days=1)
+    totals = count_holds(session, tenant_id).get(tenant_id, HoldCounts(0, 0, 0))
     return Overview(
         hours,
         dict(sorted(counts.items())),
@@ -75,4 +80,6 @@ def overview(session: Session, tenant_id: int, now: datetime | None = None) -> O
         lag,
         list(sync_health(session, tenant_id, since)),
         channel_status(session, tenant_id),
+        held_from_invoicing=totals.held_orders,
+        totals_errors=totals.open_errors,
     )

@@ -9,7 +9,8 @@ count a discount twice.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +19,17 @@ from hub.domain.money import Money, parse_decimal
 from hub.domain.orders import OrderLine
 from mapping.mapper import Record, path
 
-__all__ = ["money_at", "rate_of", "spread_discount"]
+__all__ = [
+    "UNIT_PRICE_EXPONENT",
+    "money_at",
+    "money_object",
+    "objects",
+    "rate_of",
+    "record_errors",
+    "spread_discount",
+    "unit_price",
+    "whole",
+]
 
 
 def money_at(record: Record, dotted: str, currency: str, default: Any = "0") -> Money:
@@ -30,6 +41,20 @@ def money_at(record: Record, dotted: str, currency: str, default: Any = "0") -> 
     if isinstance(raw, float):
         raw = repr(raw)
     return Money.of(default if raw is None or raw == "" else raw, currency, field=dotted)
+
+
+# The scale the hub's money columns keep (Numeric(24, 6)).
+UNIT_PRICE_EXPONENT = Decimal("0.000001")
+
+
+def unit_price(line_total: Money, quantity: int) -> Money:
+    """The unit price of a line whose platform states the price of all its units (Amazon
+    ItemPrice, eBay lineItemCost): kept to six decimals, not rounded to the currency, so
+    unit x quantity rounds back to the stated line price (10.00 for 3 units is 3.333333,
+    and the line is 10.00, never 3 x 3.33 = 9.99)."""
+    if not quantity:
+        return line_total
+    return Money((line_total.amount / quantity).quantize(UNIT_PRICE_EXPONENT), line_total.currency)
 
 
 def rate_of(value: Any, field: str = "rate") -> Decimal:
@@ -52,3 +77,64 @@ def spread_discount(amount: Money, lines: Sequence[OrderLine]) -> None:
         raise InvalidValue("discount", str(amount), "has no line to be spread over")
     for line, share in zip(lines, amount.allocate(weights), strict=True):
         line.discount = (line.discount or Money.zero(amount.currency)) + share
+
+
+@contextmanager
+def record_errors(label: str) -> Iterator[None]:
+    """Every failure while mapping one platform record names that record (the order), and
+    a malformed shape the mapper did not foresee is still a clear InvalidValue, never a
+    bare TypeError/AttributeError that would leave the record without a reason."""
+    try:
+        yield
+    except InvalidValue as exc:
+        if exc.record:
+            raise
+        raise InvalidValue(exc.field, exc.value, exc.reason, record=label) from None
+    except KeyError as exc:
+        field = str(exc.args[0]) if exc.args else "?"
+        raise InvalidValue(field, None, "is required", record=label) from None
+    except (TypeError, AttributeError, ValueError) as exc:
+        raise InvalidValue("record", type(exc).__name__, f"is malformed: {exc}", label) from None
+
+
+def objects(record: Record, key: str) -> list[Mapping[str, Any]]:
+    """The list of JSON objects at ``key`` (absent or null: empty), each checked."""
+    found = record.get(key)
+    if found is None:
+        return []
+    if not isinstance(found, list):
+        raise InvalidValue(key, type(found).__name__, "must be a list")
+    for i, item in enumerate(found):
+        if not isinstance(item, Mapping):
+            raise InvalidValue(f"{key}[{i}]", type(item).__name__, "must be an object")
+    return found
+
+
+def money_object(
+    record: Record, key: str, currency: str, amount_key: str, currency_key: str
+) -> Money | None:
+    """Money given as an object at ``key`` (dotted; Amazon {CurrencyCode, Amount}, eBay
+    {value, currency}): None when absent; an error naming the field when it (or what holds
+    it) is not an object or names another currency than the order's."""
+    found: Any = record
+    walked: list[str] = []
+    for part in key.split("."):
+        if not isinstance(found, Mapping):
+            raise InvalidValue(".".join(walked), type(found).__name__, "must be an object")
+        found = found.get(part)
+        walked.append(part)
+        if found is None:
+            return None
+    if not isinstance(found, Mapping):
+        raise InvalidValue(key, type(found).__name__, "must be an object")
+    stated = found.get(currency_key)
+    if stated is not None and str(stated).upper() != currency:
+        raise InvalidValue(f"{key}.{currency_key}", stated, f"is not the order's {currency}")
+    return money_at(record, f"{key}.{amount_key}", currency)
+
+
+def whole(value: Any, field: str) -> int:
+    """A count the platform sends as a JSON integer (a quantity)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidValue(field, value, "must be a whole number")
+    return value

@@ -4,6 +4,22 @@ Amounts are JSON numbers in major units and are *not* rounded (a tax-inclusive t
 comes as 7.951260504201681): every figure is read as the Decimal of the digits Medusa
 wrote, summed unrounded, and rounded once to the currency. ``is_tax_inclusive`` on a
 line or shipping method says its price already contains its tax lines.
+
+Discounts follow Medusa's own totals (getLineItemTotals in @medusajs/utils):
+``discount_subtotal`` is the discount net of tax, ``discount_total`` adds the tax the
+discount took away, and ``tax_total`` is already the tax on the discounted price. So a
+tax-exclusive line or shipping method is discounted by ``discount_subtotal`` (its tax
+stands apart, already reduced), a tax-inclusive one by ``discount_total`` (its gross
+price loses the discount with its tax). The same holds for shipping methods: a free
+shipping promotion is an adjustment on the method (``ShippingLine.discount``).
+
+Also: a line without ``variant_sku`` (a custom item, or a variant without SKU) keeps its
+SKU missing, keyed by ``variant_id`` when there is one; ``detail.fulfilled_quantity`` is
+what Medusa already fulfilled from its own stock (``quantity_shipped``); the order's
+``total``, ``tax_total`` and per-owner figures are the stated totals. ``payment_status``
+and ``fulfillment_status`` map onto the hub's financial and fulfilment vocabulary below;
+Medusa's fulfilment "canceled" (every fulfilment cancelled) means nothing left the stock,
+so it is unfulfilled.
 """
 
 from __future__ import annotations
@@ -11,27 +27,71 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from hub.domain.money import Money
-from hub.domain.orders import Order, OrderLine, ShippingLine, TaxLine
+from hub.domain.money import Money, total
+from hub.domain.orders import (
+    FinancialStatus,
+    FulfilledBy,
+    FulfillmentStatus,
+    Order,
+    OrderLine,
+    ShippingLine,
+    StatedTotals,
+    TaxLine,
+)
 from mapping.converters import currency_code, utc_datetime
 from mapping.mapper import Context, Record
-from mapping.platforms.common import money_at, rate_of
+from mapping.platforms.common import money_at, objects, rate_of, record_errors, whole
 from mapping.statuses import Rule, resolve_status
 
 __all__ = ["map_order"]
+
+FINANCIAL = {
+    "not_paid": FinancialStatus.AWAITING_PAYMENT,
+    "awaiting": FinancialStatus.AWAITING_PAYMENT,
+    "requires_action": FinancialStatus.AWAITING_PAYMENT,
+    "authorized": FinancialStatus.AUTHORIZED,
+    "partially_authorized": FinancialStatus.AUTHORIZED,
+    "captured": FinancialStatus.PAID,
+    "partially_captured": FinancialStatus.PAID,
+    "partially_refunded": FinancialStatus.PARTIALLY_REFUNDED,
+    "refunded": FinancialStatus.REFUNDED,
+    "canceled": FinancialStatus.VOIDED,
+}
+FULFILMENT = {
+    "not_fulfilled": FulfillmentStatus.UNFULFILLED,
+    "canceled": FulfillmentStatus.UNFULFILLED,
+    "partially_fulfilled": FulfillmentStatus.PARTIALLY_FULFILLED,
+    "partially_shipped": FulfillmentStatus.PARTIALLY_FULFILLED,
+    "partially_delivered": FulfillmentStatus.PARTIALLY_FULFILLED,
+    "fulfilled": FulfillmentStatus.FULFILLED,
+    "shipped": FulfillmentStatus.FULFILLED,
+    "delivered": FulfillmentStatus.FULFILLED,
+}
 
 
 def _exact(value: Any) -> Decimal:
     return Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value or 0))
 
 
+def _discount(owner: Record, currency: str) -> Money:
+    """What is taken off ``owner``'s price, on the same tax footing as that price."""
+    key = "discount_total" if owner.get("is_tax_inclusive") else "discount_subtotal"
+    if owner.get(key) is None:  # an older answer without the split: the only figure there is
+        key = "discount_total"
+    return money_at(owner, key, currency)
+
+
 def _line(item: Record, currency: str) -> OrderLine:
+    quantity = whole(item["quantity"], f"item {item.get('id')}.quantity")
+    fulfilled = int((item.get("detail") or {}).get("fulfilled_quantity") or 0)
     return OrderLine(
-        channel_sku=str(item.get("variant_sku") or f"#{item.get('variant_id') or 'custom'}"),
-        quantity=int(item["quantity"]),
+        channel_sku=str(item["variant_sku"]) if item.get("variant_sku") else None,
+        platform_listing_id=str(item["variant_id"]) if item.get("variant_id") else None,
+        quantity_shipped=min(fulfilled, quantity),
+        quantity=quantity,
         unit_price=money_at(item, "unit_price", currency),
         title=str(item.get("title") or ""),
-        discount=money_at(item, "discount_total", currency),
+        discount=_discount(item, currency),
         tax=money_at(item, "tax_total", currency),
         external_id=str(item["id"]),
         raw=dict(item),
@@ -55,12 +115,19 @@ def _tax_lines(record: Record, currency: str) -> list[TaxLine]:
 
 
 def map_order(record: Record, context: Context) -> Order:
+    order_id = record.get("id", "?") if isinstance(record, dict) else "?"
+    with record_errors(f"medusa order {order_id}"):
+        return _map(record, context)
+
+
+def _map(record: Record, context: Context) -> Order:
     currency = currency_code(str(record["currency_code"]).upper(), context)
     channel = str(context.extra.get("channel_name", context.channel_id))
     overrides: list[Rule] = list(context.extra.get("status_overrides", ()))
     observed = {k: record.get(k) for k in ("status", "payment_status", "fulfillment_status")}
     decision = resolve_status("medusa", observed, channel=channel, overrides=overrides)
     address = record.get("shipping_address") or {}
+    items = objects(record, "items")
     name = " ".join(p for p in (address.get("first_name"), address.get("last_name")) if p)
     order = Order(
         tenant_id=context.tenant_id,
@@ -74,12 +141,49 @@ def map_order(record: Record, context: Context) -> Order:
         customer_email=record.get("email") or None,
         customer_name=name or None,
         ship_to=dict(address),
+        number=str(record["display_id"]) if record.get("display_id") is not None else None,
+        platform_status=record.get("status"),
+        financial_status=FINANCIAL.get(str(record.get("payment_status"))),
+        fulfillment_status=FULFILMENT.get(str(record.get("fulfillment_status"))),
+        prices_include_tax=bool(items) and all(i.get("is_tax_inclusive") for i in items),
+        fulfilled_by=FulfilledBy.MERCHANT,
     )
-    for item in record.get("items") or []:
+    for item in items:
         order.add_line(_line(item, currency))
+    methods = objects(record, "shipping_methods")
     order.shipping_lines = [
-        ShippingLine(str(m.get("name") or "shipping"), money_at(m, "amount", currency))
-        for m in record.get("shipping_methods") or []
+        ShippingLine(
+            str(m.get("name") or "shipping"),
+            money_at(m, "amount", currency),
+            external_id=str(m["id"]) if m.get("id") else None,
+            discount=_discount(m, currency),
+            tax=money_at(m, "tax_total", currency),
+        )
+        for m in methods
     ]
     order.tax_lines = _tax_lines(record, currency)
+    order.stated_totals = _stated(record, currency)
     return order
+
+
+def _stated(record: Record, currency: str) -> StatedTotals:
+    """Medusa's own figures in the hub's meaning: goods before discounts as their prices
+    are written (gross when tax-inclusive: original_total, else subtotal), discounts on the
+    same footing as each owner's price, shipping before its discounts."""
+    items = objects(record, "items")
+    methods = list(record.get("shipping_methods") or [])
+    goods = [
+        money_at(i, "original_total" if i.get("is_tax_inclusive") else "subtotal", currency)
+        for i in items
+    ]
+
+    def stated(key: str) -> Money | None:
+        return None if record.get(key) is None else money_at(record, key, currency)
+
+    return StatedTotals(
+        total=stated("total"),
+        subtotal=total(goods, currency) if items else None,
+        tax=stated("tax_total"),
+        discounts=total([_discount(o, currency) for o in [*items, *methods]], currency),
+        shipping=total([money_at(m, "amount", currency) for m in methods], currency),
+    )

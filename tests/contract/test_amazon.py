@@ -173,7 +173,14 @@ def test_a_pending_order_is_stored_without_prices_and_completed_by_its_update() 
     docs.check("ordersV0.json", "Order", {k: v for k, v in pending.items() if k != "OrderItems"})
     first = map_order(pending, CTX)
     assert first.status is OrderStatus.PENDING_REVIEW
-    assert first.lines[0].unit_price == Money.zero("USD") and first.lines[0].quantity == 2
+    # Amazon states no money for a Pending order: unknown, never 0.00.
+    assert first.lines[0].unit_price is None and first.lines[0].quantity == 2
+    assert not first.amounts_known and first.unknown_amounts() == [
+        "amounts",
+        "lines[0].unit_price",
+        "lines[0].discount",
+        "lines[0].tax",
+    ]
     later = docs.order(3, "Unshipped", OrderItems=[docs.item(3, qty=2, price="48.00")])
     second = map_order(later, CTX)
     assert second.status is OrderStatus.READY

@@ -63,7 +63,11 @@ def test_orders_are_filtered_by_last_modified_date_and_paged_by_offset(
         "orders": [docs.order(n) for n in range(100)],
     }
     docs.check(docs.FULFILLMENT, "OrderSearchPagedCollection", first)
-    wanted = {"filter": "lastmodifieddate:[2025-01-01T08:00:00.000Z..]", "limit": "100"}
+    wanted = {
+        "filter": "lastmodifieddate:[2025-01-01T08:00:00.000Z..]",
+        "limit": "100",
+        "fieldGroups": "TAX_BREAKDOWN",  # or the total leaves out collect-and-remit tax
+    }
     api.add(
         responses.GET,
         API + "sell/fulfillment/v1/order",
@@ -157,7 +161,8 @@ def test_line_promotions_are_not_spread_again_and_yen_has_no_cents() -> None:
     )
     order = map_order(record, CTX)
     assert order.lines[0].discount == Money.of(150, "JPY")
-    assert order.lines[0].channel_sku == "#110000000001"  # no SKU: the listing id
+    assert order.lines[0].channel_sku is None  # no SKU: missing, never invented
+    assert order.lines[0].mapping_key == "#110000000001"  # the listing id keys it
     assert order.grand_total == Money.of(3350, "JPY")
 
 
@@ -172,7 +177,8 @@ def test_a_buyer_paying_in_another_currency_keeps_the_rate() -> None:
 
 
 def test_a_cancelled_order_and_its_refund() -> None:
-    record = docs.order(4, orderPaymentStatus="FULLY_REFUNDED")
+    record = docs.order(4)
+    record["orderPaymentStatus"] = "FULLY_REFUNDED"
     record["cancelStatus"] = {
         "cancelState": "CANCELED",
         "cancelledDate": "2025-01-03T00:00:00.000Z",
@@ -189,4 +195,18 @@ def test_a_cancelled_order_and_its_refund() -> None:
     docs.check(docs.FULFILLMENT, "Order", record)
     order = map_order(record, CTX)
     assert order.status is OrderStatus.CANCELLED
+    assert order.cancelled_at == datetime(2025, 1, 3, tzinfo=UTC)
+    assert order.cancel_reason is None  # getOrders leaves cancelRequests empty
+    assert order.financial_status == "refunded"
     assert [r.amount for r in order.refunds] == [Money.of("29.00", "USD")]
+
+
+def test_a_discount_is_a_discount_whichever_sign_it_is_written_with() -> None:
+    # eBay documents line promotions positive and priceDiscount negative; a payload that
+    # writes either the other way round still takes the amount off, never adds it.
+    promo = [{"promotionId": "P", "discountAmount": docs.amount("-2.00")}]
+    lines = [docs.line(1, "CAP", 1, "20.00", appliedPromotions=promo)]
+    record = docs.order(5, lines, priceDiscount=docs.amount("2.00"), total=docs.amount("23.00"))
+    order = map_order(record, CTX)
+    assert order.lines[0].discount == Money.of("2.00", "USD")
+    assert order.grand_total == Money.of("23.00", "USD")

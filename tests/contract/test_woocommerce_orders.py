@@ -14,7 +14,7 @@ from connectors.base import FulfillmentPush
 from connectors.shop_platforms.woocommerce import WooCommerceConfig, WooCommerceConnector
 from connectors.toolkit import ConnectorContext
 from hub.domain.money import Money
-from hub.domain.orders import OrderStatus
+from hub.domain.orders import OrderStatus, RefundLine
 from mapping.mapper import Context
 from mapping.platforms.woocommerce import map_order
 from tests.contract import woocommerce_docs as docs
@@ -149,7 +149,7 @@ def test_refund_details_give_amounts_lines_and_restock() -> None:
     by_id = {r.external_id: r for r in order.refunds}
     assert by_id["726"].amount == Money.of("10.00", record["currency"])
     assert not by_id["726"].restock
-    assert by_id["724"].restock and by_id["724"].lines == [{"line": "311", "quantity": 1}]
+    assert by_id["724"].restock and by_id["724"].lines == [RefundLine("311", 1)]
 
 
 def test_without_details_the_summary_total_is_the_refund() -> None:

@@ -75,3 +75,30 @@ def test_afn_orders_leave_hub_stock_alone_and_pending_ones_wait(
         order = uow.orders.get(order_id)
         assert order.lines[0].unit_price == Money.of("24.00", "USD")
         assert order.grand_total == Money.of("77.00", "USD")  # 72 + 5 shipping
+        # the Pending order's unknown money is known now: nothing waits for it any more
+        assert order.amounts_known and order.unknown_amounts() == []
+        assert order.lines[0].shipping == Money.of("5.00", "USD")
+        assert order.financial_status == "authorized"
+
+
+def test_units_amazon_already_shipped_are_not_reserved_again(
+    db: Database, tenant: Callable[[], UnitOfWork]
+) -> None:
+    s = shop(tenant, {("BER", "TENT-2P"): 10})
+    with tenant() as uow:
+        tenant_id = uow.tenant_id
+        uow.session.execute(
+            update(t.channels).where(t.channels.c.id == s.channel_id).values(platform="amazon")
+        )
+        uow.commit()
+    assert tenant_id is not None
+    listings.link_listing(tenant(), "web", "TENT-2P", "TENT-2P")
+    partly = docs.order(
+        8,
+        "PartiallyShipped",
+        NumberOfItemsShipped=1,
+        NumberOfItemsUnshipped=2,
+        OrderItems=[docs.item(8, qty=3, price="72.00", QuantityShipped=1)],
+    )
+    ingest(db, tenant_id, s.channel_id, partly)
+    assert s.level("BER", "TENT-2P") == (10, 2)  # 3 ordered, 1 shipped by Amazon's record

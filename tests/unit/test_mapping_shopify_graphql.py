@@ -130,7 +130,7 @@ def test_a_partial_refund_with_restock_and_a_custom_line_without_sku() -> None:
     assert [line.channel_sku for line in order.lines] == ["TENT-2P", "#custom"]
     (mapped,) = order.refunds
     assert mapped.restock and mapped.amount == Money.of("24.00", "USD")
-    assert mapped.lines[0]["line"] == "gid://shopify/LineItem/40"
+    assert mapped.lines[0].line_external_id == "gid://shopify/LineItem/40"
     assert order.status is OrderStatus.READY
 
 

@@ -3,6 +3,9 @@
 
 - Orders changed since T: ``filter=lastmodifieddate:[T..]`` (ISO 8601 with milliseconds,
   UTC), pages by ``offset``/``limit`` (at most 200) with ``total`` in the body.
+- Orders are read with ``fieldGroups=TAX_BREAKDOWN``: only then do ``pricingSummary.total``
+  and the lines' totals include the 'Collect and Remit' tax the buyer paid, and the lines'
+  ``taxes`` name their tax type (PricingSummary.total in the Fulfillment API reference).
 - Auth: a user access token (2 h) refreshed with the long-lived refresh token at the
   identity endpoint, client id/secret in HTTP Basic.
 - Stock: ``bulk_update_price_quantity``, at most 25 SKUs per call; the answer is 200 or
@@ -25,6 +28,7 @@ from connectors.base import (
     ConnectorConfig,
     FulfillmentPush,
     PushResult,
+    RawRecord,
     RejectedItem,
     StockLevelUpdate,
     secret,
@@ -44,6 +48,8 @@ SCOPES = (
     "https://api.ebay.com/oauth/api_scope/sell.fulfillment "
     "https://api.ebay.com/oauth/api_scope/sell.inventory"
 )
+
+TAX_BREAKDOWN = "TAX_BREAKDOWN"
 
 
 class EbayConfig(ConnectorConfig):
@@ -70,6 +76,7 @@ class EbayConnector(RestStorefrontConnector[EbayConfig]):
         path="sell/fulfillment/v1/order",
         paginator=OffsetPaginator(limit=100, total_path=("total",)),
         records_path=("orders",),
+        params={"fieldGroups": TAX_BREAKDOWN},
         id_field="orderId",
         updated_field="lastModifiedDate",
     )
@@ -92,6 +99,10 @@ class EbayConnector(RestStorefrontConnector[EbayConfig]):
     def changed_since_params(self, since: datetime) -> dict[str, Any]:
         stamp = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         return {"filter": f"lastmodifieddate:[{stamp}..]"}
+
+    def get_order(self, external_id: str) -> RawRecord:
+        path = f"{self.orders.path}/{external_id}"
+        return self.to_record(self.http.get_json(path, params={"fieldGroups": TAX_BREAKDOWN}))
 
     def stock_request(self, chunk: Sequence[StockLevelUpdate]) -> PageRequest:
         requests_ = [
