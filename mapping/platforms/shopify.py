@@ -1,37 +1,89 @@
-"""Shopify Admin REST order -> hub Order, keeping shop and presentment currency apart.
+"""Shopify Admin REST order (webhooks are REST-shaped) -> hub Order.
 
-Amounts are taken in the shop currency (the books' currency: `price`, `total_discount`,
-`tax_lines[].price`); the buyer's presentment currency is kept on the order with the
-rate Shopify itself applied, read from `total_price_set` (shop_money / presentment_money),
-recorded with source "shopify:total_price_set".
+Shopify's documented semantics (REST Order and Refund resources, 2025-01):
+- Amounts are taken in the shop currency, the books' currency: `price`,
+  `discount_allocations[].amount`, `tax_lines[].price` are shop money; each `*_set`
+  MoneyBag carries shop_money and presentment_money. The buyer's presentment currency is
+  kept with the rate Shopify itself applied, read from `total_price_set`.
+- Money fields are JSON strings ("199.00"). Some fields are documented as JSON numbers:
+  `tax_lines[].rate` (0.06) and, in refunds, `refund_line_items[].subtotal` / `total_tax`
+  (195.66). Those accept both; any other money field given as a number is refused with an
+  error naming the field (a float has already lost the digits Shopify wrote).
+- A line's discount is the sum of its `discount_allocations` (Shopify spreads order-level
+  discounts over the lines itself, to the cent). `total_discount` is deprecated and
+  documented as 0.00 whenever allocations exist, so it is read only when a (pre-2018)
+  order has no `discount_allocations` at all.
+- Discounts allocated to shipping lines are carried by no order line, so they are the
+  amounts of `Order.discounts` (one per discount application, named by code or title);
+  everything allocated to lines stays on the lines and the books never count it twice.
+- `taxes_included`: prices already contain the tax (EU VAT shops); tax is then not added
+  again to reach `total_price`.
+- Refunds: lines from `refund_line_items` (`restock_type` no_restock / cancel / return /
+  legacy_restock, `location_id`, subtotal and tax); shipping refunds and discrepancies from
+  `order_adjustments` (negative amounts: -5.00 is 5.00 given back). A refund's amount is
+  its successful `refund` transactions when they are in the shop currency, else (a
+  presentment-currency refund) lines + adjustments in shop money.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
+from typing import Any
 
-from hub.domain.money import Money, parse_decimal
-from hub.domain.orders import Discount, Order, OrderLine, ShippingLine, TaxLine
+from hub.domain.errors import InvalidValue
+from hub.domain.money import Money, parse_decimal, total
+from hub.domain.orders import Discount, Order, OrderLine, Payment, Refund, ShippingLine, TaxLine
 from mapping.converters import currency_code, integer, optional_text, text, utc_datetime
 from mapping.mapper import Context, Fields, Mapper, Record, children, direct, mapping, path
+from mapping.platforms.common import money_at, rate_of
 from mapping.platforms.shopify_graphql import is_graphql_order, map_graphql_order
 from mapping.statuses import Rule, resolve_status
 
 __all__ = ["ShopifyOrderMapper", "fx_from_price_set", "map_order"]
 
+# restock_type values that put the units back into stock (REST Refund resource).
+RESTOCKING = frozenset({"return", "cancel", "legacy_restock"})
+
 
 def _money(record: Record, key: str, context: Context) -> Money:
+    """A documented string money field: strings (and Decimals/ints) only."""
     assert context.currency is not None
-    return Money.of(path(record, key, "0") or "0", context.currency, field=key)
+    raw = path(record, key, "0")
+    return Money.of("0" if raw is None or raw == "" else raw, context.currency, field=key)
+
+
+def _shop_money(record: Record, key: str, currency: str) -> Money | None:
+    """`<key>_set.shop_money.amount` if the record has the MoneyBag, else None."""
+    amount = path(record, f"{key}_set.shop_money.amount", None)
+    if amount is None:
+        return None
+    return Money.of(amount, currency, field=f"{key}_set.shop_money.amount")
+
+
+def _allocated(record: Record, currency: str) -> Money:
+    """What `discount_allocations` take off a line or a shipping line (shop money)."""
+    amounts = [
+        Money.of(a.get("amount", "0"), currency, field="discount_allocations.amount")
+        for a in record.get("discount_allocations") or []
+    ]
+    return total(amounts, currency)
+
+
+def _line_discount(record: Record, currency: str) -> Money:
+    if "discount_allocations" in record:
+        return _allocated(record, currency)
+    # Orders older than discount allocations: the (now deprecated) per-line total.
+    raw = record.get("total_discount")
+    return Money.of(raw if raw not in (None, "") else "0", currency, field="total_discount")
 
 
 def _sum_tax(record: Record, context: Context) -> Money:
     assert context.currency is not None
-    total = Money.zero(context.currency)
+    total_ = Money.zero(context.currency)
     for tax in record.get("tax_lines") or []:
-        total = total + _money(tax, "price", context)
-    return total
+        total_ = total_ + _money(tax, "price", context)
+    return total_
 
 
 class ShopifyLineMapper(Mapper[OrderLine]):
@@ -52,9 +104,10 @@ class ShopifyLineMapper(Mapper[OrderLine]):
 
     @mapping
     def amounts(self, record: Record) -> Fields:
+        assert self.context.currency is not None
         return {
             "unit_price": _money(record, "price", self.context),
-            "discount": _money(record, "total_discount", self.context),
+            "discount": _line_discount(record, self.context.currency),
             "tax": _sum_tax(record, self.context),
         }
 
@@ -68,6 +121,7 @@ class ShopifyShippingMapper(Mapper[ShippingLine]):
 
     @mapping
     def price(self, record: Record) -> Fields:
+        # The price before shipping discounts; those are Order.discounts (see module doc).
         return {"price": _money(record, "price", self.context)}
 
 
@@ -79,18 +133,10 @@ class ShopifyTaxMapper(Mapper[TaxLine]):
     def amount(self, record: Record) -> Fields:
         return {
             "amount": _money(record, "price", self.context),
-            "rate": parse_decimal(record.get("rate", "0"), "rate"),
+            # Documented as a JSON number (0.06); strings are read too.
+            "rate": rate_of(record.get("rate"), "tax_lines.rate"),
             "inclusive": bool(self.context.extra.get("taxes_included", False)),
         }
-
-
-class ShopifyDiscountMapper(Mapper[Discount]):
-    build = Discount
-    fields = (direct("code", "code", text),)
-
-    @mapping
-    def amount(self, record: Record) -> Fields:
-        return {"amount": _money(record, "amount", self.context)}
 
 
 def fx_from_price_set(price_set: Record | None, shop: str) -> tuple[Decimal | None, str | None]:
@@ -109,6 +155,102 @@ def fx_from_price_set(price_set: Record | None, shop: str) -> tuple[Decimal | No
     return rate, "shopify:total_price_set"
 
 
+def _discount_name(application: Record, index: int) -> str:
+    return str(
+        application.get("code")
+        or application.get("title")
+        or application.get("description")
+        or f"discount {index}"
+    )
+
+
+def _discounts(record: Record, currency: str) -> list[Discount]:
+    """One per discount application; its amount is what it took off shipping lines."""
+    applications = record.get("discount_applications")
+    if not applications:
+        # No applications (orders before 2018): the codes are named; their amounts are
+        # on the lines (total_discount), so nothing is left for the order itself.
+        return [
+            Discount(code=str(c.get("code") or "discount"), amount=Money.zero(currency))
+            for c in record.get("discount_codes") or []
+        ]
+    on_shipping: dict[int, Money] = {}
+    for shipping in record.get("shipping_lines") or []:
+        for allocation in shipping.get("discount_allocations") or []:
+            index = int(allocation.get("discount_application_index") or 0)
+            amount = Money.of(allocation.get("amount", "0"), currency, field="amount")
+            on_shipping[index] = on_shipping.get(index, Money.zero(currency)) + amount
+    return [
+        Discount(code=_discount_name(a, i), amount=on_shipping.get(i, Money.zero(currency)))
+        for i, a in enumerate(applications)
+    ]
+
+
+def _refund_money(item: Record, key: str, currency: str) -> Money:
+    """Refund line amounts: the MoneyBag when given, else the documented number/string."""
+    found = _shop_money(item, key, currency)
+    return found if found is not None else money_at(item, key, currency)
+
+
+def _restock(item: Record, refund: Record) -> bool | None:
+    kind = item.get("restock_type")
+    if kind is not None:
+        return str(kind) in RESTOCKING
+    # Before restock_type (API < 2019-10) the refund's own `restock` flag said it.
+    legacy = refund.get("restock")
+    return bool(legacy) if legacy is not None else None
+
+
+def _refund(refund: Record, currency: str, context: Context, placed: Any) -> Refund:
+    where = f"shopify refund {refund.get('id', '?')}"
+    if not isinstance(refund, dict):
+        raise InvalidValue("refunds", type(refund).__name__, "must be an object", where)
+    lines = []
+    owed = Money.zero(currency)
+    for item in refund.get("refund_line_items") or []:
+        subtotal = _refund_money(item, "subtotal", currency)
+        tax = _refund_money(item, "total_tax", currency)
+        owed = owed + subtotal + tax
+        lines.append(
+            {
+                "line": str(item.get("line_item_id")),
+                "quantity": integer(item.get("quantity"), context),
+                "restock": _restock(item, refund),
+                "restock_type": item.get("restock_type"),
+                "location": str(item["location_id"]) if item.get("location_id") else None,
+                "subtotal": str(subtotal.amount),
+                "tax": str(tax.amount),
+            }
+        )
+    for adjustment in refund.get("order_adjustments") or []:
+        amount = _shop_money(adjustment, "amount", currency) or _money(
+            adjustment, "amount", context
+        )
+        tax = _shop_money(adjustment, "tax_amount", currency) or _money(
+            adjustment, "tax_amount", context
+        )
+        owed = owed - amount - tax  # adjustments are negative when money goes back
+    paid_back = [
+        tx
+        for tx in refund.get("transactions") or []
+        if tx.get("kind") == "refund" and tx.get("status") == "success"
+    ]
+    if paid_back and all(tx.get("currency", currency) == currency for tx in paid_back):
+        amount = total([_money(tx, "amount", context) for tx in paid_back], currency)
+    else:
+        amount = owed
+    created = refund.get("created_at") or refund.get("processed_at")
+    restocks = [line["restock"] for line in lines if line["restock"] is not None]
+    return Refund(
+        amount=amount,
+        external_id=str(refund.get("admin_graphql_api_id") or refund.get("id")),
+        reason=str(refund.get("note") or ""),
+        restock=any(restocks),
+        lines=lines,
+        created_at=utc_datetime(created, context) if created else placed,
+    )
+
+
 class ShopifyOrderMapper(Mapper[Order]):
     build = Order
     fields = (
@@ -123,7 +265,6 @@ class ShopifyOrderMapper(Mapper[Order]):
         children("line_items", "lines", ShopifyLineMapper),
         children("shipping_lines", "shipping_lines", ShopifyShippingMapper),
         children("tax_lines", "tax_lines", ShopifyTaxMapper),
-        children("discount_codes", "discounts", ShopifyDiscountMapper),
     )
 
     def label(self, record: Record) -> str:
@@ -157,6 +298,31 @@ class ShopifyOrderMapper(Mapper[Order]):
     def currency_rate(self, record: Record) -> Fields:
         rate, source = fx_from_price_set(record.get("total_price_set"), str(record["currency"]))
         return {"fx_rate": rate, "fx_source": source}
+
+    @mapping
+    def money_facts(self, record: Record) -> Fields:
+        context = self.child_context(record)
+        currency = str(context.currency)
+        placed = utc_datetime(record["created_at"], context)
+        payments = [
+            Payment(
+                gateway=str(tx.get("gateway") or "unknown"),
+                amount=_money(tx, "amount", context),
+                external_id=str(tx.get("id")),
+                processed_at=utc_datetime(tx["processed_at"], context)
+                if tx.get("processed_at")
+                else None,
+            )
+            for tx in record.get("transactions") or []
+            if tx.get("kind") in ("sale", "capture")
+            and tx.get("status") == "success"
+            and tx.get("currency", currency) == currency
+        ]
+        return {
+            "discounts": _discounts(record, currency),
+            "refunds": [_refund(r, currency, context, placed) for r in record.get("refunds") or []],
+            "payments": payments,
+        }
 
     @mapping
     def status(self, record: Record) -> Fields:

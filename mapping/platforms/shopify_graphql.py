@@ -81,13 +81,28 @@ def _fx(record: Record, shop: str) -> tuple[Decimal | None, str | None]:
     return (shop_amount / buyer).quantize(Decimal("0.000001")), "shopify:totalPriceSet"
 
 
+def _restock(item: Record) -> bool | None:
+    kind = item.get("restockType")
+    if kind is not None:
+        return str(kind) in _RESTOCKING
+    # restockType absent (not asked for, or a suggested refund): unknown, not "no".
+    return None
+
+
 def _refund(node: Record, currency: str, context: Context) -> Refund:
     lines = [
         {
             "line": path(item, "lineItem.id", None),
             "quantity": int(item.get("quantity") or 0),
-            "restock": item.get("restockType") in _RESTOCKING,
+            "restock": _restock(item),
+            "restock_type": str(item["restockType"]).lower() if item.get("restockType") else None,
             "location": path(item, "location.id", None),
+            "subtotal": str(_shop(item, "subtotalSet", currency).amount)
+            if item.get("subtotalSet")
+            else None,
+            "tax": str(_shop(item, "totalTaxSet", currency).amount)
+            if item.get("totalTaxSet")
+            else None,
         }
         for item in _nodes(node, "refundLineItems")
     ]
@@ -103,6 +118,24 @@ def _refund(node: Record, currency: str, context: Context) -> Refund:
 
 def _discount_name(node: Record) -> str:
     return str(node.get("code") or node.get("title") or f"discount {node.get('index')}")
+
+
+def _discounts(record: Record, currency: str) -> list[Discount]:
+    """One per discount application. Lines carry what was allocated to them; what went to
+    shipping lines is carried by no order line, so it is the discount's own amount."""
+    on_shipping: dict[int, Money] = {}
+    for shipping in _nodes(record, "shippingLines"):
+        for allocation in shipping.get("discountAllocations") or []:
+            index = int(path(allocation, "discountApplication.index", 0) or 0)
+            amount = _shop(allocation, "allocatedAmountSet", currency)
+            on_shipping[index] = on_shipping.get(index, Money.zero(currency)) + amount
+    return [
+        Discount(
+            code=_discount_name(d),
+            amount=on_shipping.get(int(d.get("index") or 0), Money.zero(currency)),
+        )
+        for d in _nodes(record, "discountApplications")
+    ]
 
 
 def map_graphql_order(record: Record, context: Context) -> Order:
@@ -157,10 +190,7 @@ def map_graphql_order(record: Record, context: Context) -> Order:
         )
         for t in record.get("taxLines") or []
     ]
-    order.discounts = [
-        Discount(code=_discount_name(d), amount=Money.zero(currency))
-        for d in _nodes(record, "discountApplications")
-    ]
+    order.discounts = _discounts(record, currency)
     order.payments = [
         Payment(
             gateway=str(tx.get("gateway") or "unknown"),

@@ -5,18 +5,27 @@ Prices: a line's unit price is `subtotal / quantity` (before coupons), its disco
 so it is never read. Times come from the `*_gmt` fields. A line without a SKU (Woo
 allows it) is named `#<variation_id or product_id>` so it can still be mapped.
 
+Tax: WooCommerce stores every order item's `subtotal` / `total` EXCLUDING tax, whatever
+`prices_include_tax` says (WC_Order_Item_Product::get_subtotal "excl. tax";
+WC_Abstract_Order::calculate_totals sets the order total to items + fees + shipping +
+cart tax + shipping tax). `prices_include_tax` only records that the merchant entered
+gross prices. So the tax lines are always *added* to the stated line totals: marking them
+inclusive would drop the VAT the buyer paid from the grand total.
+
 Coupons are already inside each line's `total`, so `coupon_lines` only name the codes
 (amount zero: the lines carry it). A negative fee line is how shops give an order-level
 discount: it is spread over the lines (Money.allocate, exact to the cent). A positive
 fee is a charge, kept as a shipping-like line. Refunds come from `refund_details` (the
-connector adds `GET /orders/<id>/refunds` to orders that have refunds); a refund that
-gives items back (negative line quantities) is a restock.
+connector adds `GET /orders/<id>/refunds` to orders that have refunds), with their
+negative quantities and totals turned into what was given back; restock as documented
+(see `_restocked_units`), else unknown.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
+from typing import Any
 
 from hub.domain.errors import InvalidValue
 from hub.domain.money import Money
@@ -101,7 +110,8 @@ class WooTaxMapper(Mapper[TaxLine]):
         return {
             "amount": amount,
             "rate": Decimal(str(rate)) / 100 if rate is not None else Decimal(0),
-            "inclusive": bool(self.context.extra.get("prices_include_tax", False)),
+            # Line totals are net even with prices_include_tax (module doc): tax goes on top.
+            "inclusive": False,
         }
 
 
@@ -193,32 +203,67 @@ def _fees(record: Record, order: Order) -> None:
             order.shipping_lines.append(ShippingLine(title=f"fee: {name}", price=amount))
 
 
+def _meta(item: Record, key: str) -> Any:
+    return next((m.get("value") for m in item.get("meta_data") or [] if m.get("key") == key), None)
+
+
+def _restocked_units(record: Record) -> dict[str, int]:
+    """Order line id -> units WooCommerce restocked for it, where the line shows it.
+
+    wc_restock_refunded_items() counts them in the line's `_restock_refunded_items` meta;
+    the REST API hides `_`-prefixed item meta unless asked (`all_item_meta`), so a line
+    without it is *unknown*, not "not restocked". The refund's own `api_restock` is
+    write-only: no refund resource says whether it restocked.
+    """
+    found: dict[str, int] = {}
+    for line in record.get("line_items") or []:
+        value = _meta(line, "_restock_refunded_items")
+        if value is not None and str(value).strip().isdigit():
+            found[str(line.get("id"))] = int(str(value).strip())
+    return found
+
+
 def _refunds(record: Record, order: Order, context: Context) -> None:
     details = {str(r.get("id")): r for r in record.get("refund_details") or []}
+    restocked = _restocked_units(record)
+    refunded_units: dict[str, int] = {}
+    for refund in details.values():
+        for item in refund.get("line_items") or []:
+            line = str(_meta(item, "_refunded_item_id") or item.get("id"))
+            units = abs(int(item.get("quantity") or 0))
+            refunded_units[line] = refunded_units.get(line, 0) + units
     for summary in record.get("refunds") or []:
         refund = details.get(str(summary.get("id")), summary)
         amount = refund.get("amount")
         money = Money.of(amount, order.currency) if amount is not None else None
         if money is None:  # the summary's total is negative ("-10.00")
             money = -money_at(summary, "total", order.currency)
-        lines = [
-            {
-                "line": next(
-                    (str(m.get("value")) for m in item.get("meta_data") or []
-                     if m.get("key") == "_refunded_item_id"),
-                    str(item.get("id")),
-                ),
-                "quantity": abs(int(item.get("quantity") or 0)),
-            }
-            for item in refund.get("line_items") or []
-        ]  # fmt: skip
+        lines = []
+        for item in refund.get("line_items") or []:
+            line = str(_meta(item, "_refunded_item_id") or item.get("id"))
+            units = abs(int(item.get("quantity") or 0))
+            restock: bool | None = None
+            if units == 0:
+                restock = False  # an amount refunded against the line, no units back
+            elif line in restocked and restocked[line] >= refunded_units.get(line, units):
+                restock = True  # every refunded unit of the line went back to stock
+            lines.append(
+                {
+                    "line": line,
+                    "quantity": units,
+                    "restock": restock,
+                    # refund lines are negative: -9.00 is 9.00 given back
+                    "subtotal": str(-money_at(item, "total", order.currency).amount),
+                    "tax": str(-money_at(item, "total_tax", order.currency).amount),
+                }
+            )
         created = refund.get("date_created_gmt")
         order.refunds.append(
             Refund(
                 amount=money,
                 external_id=str(summary.get("id")),
                 reason=str(refund.get("reason") or summary.get("reason") or ""),
-                restock=any(line["quantity"] for line in lines),
+                restock=any(line["restock"] for line in lines),
                 lines=lines,
                 created_at=utc_datetime(created, context) if created else order.placed_at,
             )

@@ -129,8 +129,10 @@ def test_eu_vat_inclusive_prices_and_numbers_instead_of_strings() -> None:
     ]
     order = map_order(record, CTX)
     assert order.lines[0].tax == Money.of("1.90", "EUR")
-    assert order.tax_lines[0].inclusive
-    assert order.grand_total == Money.of("10.00", "EUR")  # VAT inside the line total
+    # Woo line totals are net even when the merchant entered gross prices: the VAT the
+    # buyer paid is added on top, so the grand total is the order's own `total`.
+    assert not order.tax_lines[0].inclusive
+    assert order.grand_total == Money.of("11.90", "EUR")
 
 
 def test_yen_has_no_minor_units() -> None:
@@ -148,8 +150,21 @@ def test_refund_details_give_amounts_lines_and_restock() -> None:
     order = map_order(record, CTX)
     by_id = {r.external_id: r for r in order.refunds}
     assert by_id["726"].amount == Money.of("10.00", record["currency"])
-    assert not by_id["726"].restock
-    assert by_id["724"].restock and by_id["724"].lines == [{"line": "311", "quantity": 1}]
+    assert not by_id["726"].restock and by_id["726"].lines == []
+    # The refund resource does not say whether it restocked (api_restock is write-only)
+    # and the order line shows no `_restock_refunded_items`: unknown, not guessed.
+    assert by_id["724"].lines == [
+        {"line": "311", "quantity": 1, "restock": None, "subtotal": "9.00", "tax": "0.00"}
+    ]
+
+
+def test_a_line_restocked_as_its_meta_says_is_a_restock() -> None:
+    record = docs.documented_order_with_refunds()
+    record["refund_details"] = docs.documented_refunds()
+    line = next(i for i in record["line_items"] if i["id"] == 311)
+    line["meta_data"] = [{"id": 1, "key": "_restock_refunded_items", "value": "1"}]
+    by_id = {r.external_id: r for r in map_order(record, CTX).refunds}
+    assert by_id["724"].restock and by_id["724"].lines[0]["restock"] is True
 
 
 def test_without_details_the_summary_total_is_the_refund() -> None:

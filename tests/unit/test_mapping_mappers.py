@@ -126,13 +126,23 @@ def test_shopify_keeps_shop_and_presentment_currency_and_the_rate_it_used() -> N
     assert order.grand_total == Money.of("92.35", "EUR")  # VAT included in the price
 
 
-def test_a_float_tax_rate_is_refused_naming_the_field() -> None:
-    # Connectors decode JSON with parse_float=Decimal; a float here has lost precision.
+def test_a_tax_rate_sent_as_a_json_number_is_read_as_shopify_documents_it() -> None:
+    # The REST Order resource documents `rate` as a number (0.06); webhooks decode it as
+    # a float, and refusing it sent every taxed order to the error queue.
     record = copy.deepcopy(SHOPIFY)
     record["tax_lines"][0]["rate"] = 0.19
+    order = ShopifyOrderMapper(Context(1, 2, "shopify")).map(record)
+    assert order.tax_lines[0].rate == Decimal("0.19")
+
+
+def test_a_money_field_sent_as_a_number_is_refused_naming_the_field() -> None:
+    # Money is documented as strings ("92.35"): a float has already lost digits.
+    record = copy.deepcopy(SHOPIFY)
+    record["line_items"][0]["price"] = 92.35
     with pytest.raises(InvalidValue) as caught:
         ShopifyOrderMapper(Context(1, 2, "shopify")).map(record)
-    assert caught.value.field == "rate" and "not floats" in caught.value.reason
+    assert caught.value.field == "price" and "not floats" in caught.value.reason
+    assert "line 1" in str(caught.value.record)
 
 
 def test_a_one_currency_shopify_order_records_no_rate() -> None:

@@ -38,9 +38,20 @@ fragment OrderFields on Order {{
   customer {{ firstName lastName }}
   shippingAddress {{ name company address1 address2 city zip provinceCode countryCodeV2 phone }}
   totalPriceSet {{ ...Bag }}
+  subtotalPriceSet {{ ...Bag }}
+  totalDiscountsSet {{ ...Bag }}
+  totalShippingPriceSet {{ ...Bag }}
+  totalTaxSet {{ ...Bag }}
+  currentTotalPriceSet {{ ...Bag }}
   lineItems(first: 100) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ ...Line }} }}
   shippingLines(first: 10) {{
-    nodes {{ title code carrierIdentifier originalPriceSet {{ ...Bag }} {_TAX} }}
+    nodes {{
+      title code carrierIdentifier originalPriceSet {{ ...Bag }} {_TAX}
+      discountAllocations {{
+        allocatedAmountSet {{ ...Bag }}
+        discountApplication {{ index }}
+      }}
+    }}
   }}
   {_TAX}
   discountApplications(first: 20) {{
@@ -58,7 +69,16 @@ fragment OrderFields on Order {{
   refunds(first: 20) {{
     id createdAt note totalRefundedSet {{ ...Bag }}
     refundLineItems(first: 100) {{
-      nodes {{ quantity restockType restocked lineItem {{ id sku }} location {{ id }} }}
+      nodes {{
+        quantity restockType restocked lineItem {{ id sku }} location {{ id }}
+        subtotalSet {{ ...Bag }} totalTaxSet {{ ...Bag }}
+      }}
+    }}
+    refundShippingLines(first: 10) {{
+      nodes {{ subtotalAmountSet {{ ...Bag }} taxAmountSet {{ ...Bag }} }}
+    }}
+    orderAdjustments(first: 10) {{
+      nodes {{ reason amountSet {{ ...Bag }} taxAmountSet {{ ...Bag }} }}
     }}
   }}
 }}
