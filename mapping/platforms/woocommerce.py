@@ -8,9 +8,12 @@ allows it) is named `#<variation_id or product_id>` so it can still be mapped.
 Tax: WooCommerce stores every order item's `subtotal` / `total` EXCLUDING tax, whatever
 `prices_include_tax` says (WC_Order_Item_Product::get_subtotal "excl. tax";
 WC_Abstract_Order::calculate_totals sets the order total to items + fees + shipping +
-cart tax + shipping tax). `prices_include_tax` only records that the merchant entered
-gross prices. So the tax lines are always *added* to the stated line totals: marking them
-inclusive would drop the VAT the buyer paid from the grand total.
+cart tax + shipping tax). With `prices_include_tax` the merchant entered gross prices, so
+a line's unit price is its gross one, `(subtotal + subtotal_tax) / quantity` (exactly the
+price the merchant typed, where the net one would lose cents to rounding), its discount
+gross too, and its tax is inside the price: that part of each tax line is `inclusive`.
+Shipping and fees stay net with their tax added on top (a second, non-inclusive tax
+line per rate), so the grand total is the order's own `total` in both modes.
 
 Coupons are already inside each line's `total`, so `coupon_lines` only name the codes
 (amount zero: the lines carry it). A negative fee line is how shops give an order-level
@@ -29,6 +32,7 @@ from typing import Any
 
 from hub.domain.errors import InvalidValue
 from hub.domain.money import Money
+from hub.domain.money import total as sum_money
 from hub.domain.orders import (
     Discount,
     Order,
@@ -44,6 +48,9 @@ from mapping.platforms.common import money_at, spread_discount
 from mapping.statuses import Rule, resolve_status
 
 __all__ = ["WooOrderMapper", "map_order"]
+
+
+_NO_CONTEXT = Context(0, 0, "woocommerce")
 
 
 def _money(record: Record, key: str, context: Context) -> Money:
@@ -76,6 +83,9 @@ class WooLineMapper(Mapper[OrderLine]):
             raise InvalidValue("quantity", quantity, "must be greater than 0")
         subtotal = _money(record, "subtotal", self.context)
         total = _money(record, "total", self.context)
+        if self.context.extra.get("prices_include_tax"):  # gross, as entered (module doc)
+            subtotal = subtotal + _money(record, "subtotal_tax", self.context)
+            total = total + _money(record, "total_tax", self.context)
         unit = Money.of(subtotal.amount / quantity, subtotal.currency)
         return {
             "unit_price": unit,
@@ -96,23 +106,43 @@ class WooShippingMapper(Mapper[ShippingLine]):
         return {"price": _money(record, "total", self.context)}
 
 
-class WooTaxMapper(Mapper[TaxLine]):
-    build = TaxLine
-    fields = (direct("rate_code", "title", text),)
+def _rate_taxes(items: list[Any], rate_id: Any, currency: str) -> Money:
+    """What the `taxes[]` of these items charge at one rate id."""
+    found = Money.zero(currency)
+    for item in items:
+        for tax in item.get("taxes") or []:
+            if str(tax.get("id")) == str(rate_id):
+                found = found + money_at(tax, "total", currency)
+    return found
 
-    @mapping
-    def amount(self, record: Record) -> Fields:
-        amount = _money(record, "tax_total", self.context) + _money(
-            record, "shipping_tax_total", self.context
-        )
+
+def _tax_lines(record: Record, currency: str) -> list[TaxLine]:
+    inclusive = bool(record.get("prices_include_tax"))
+    lines: list[TaxLine] = []
+    for tax in record.get("tax_lines") or []:
+        title = text(tax.get("rate_code") or tax.get("label") or "tax", _NO_CONTEXT)
         # rate_percent appeared in later wc/v3 versions; older stores do not send it.
-        rate = record.get("rate_percent")
-        return {
-            "amount": amount,
-            "rate": Decimal(str(rate)) / 100 if rate is not None else Decimal(0),
-            # Line totals are net even with prices_include_tax (module doc): tax goes on top.
-            "inclusive": False,
-        }
+        percent = tax.get("rate_percent")
+        rate = Decimal(str(percent)) / 100 if percent is not None else Decimal(0)
+        amount = money_at(tax, "tax_total", currency) + money_at(
+            tax, "shipping_tax_total", currency
+        )
+        if not inclusive:
+            lines.append(TaxLine(title=title, rate=rate, amount=amount))
+            continue
+        # Only the items' tax is inside their (gross) prices; fees and shipping are net.
+        # tax_total is items + fees at this rate (WC_Order::update_taxes), so the items'
+        # part is what the fees' own taxes[] do not claim.
+        fees = record.get("fee_lines") or []
+        if len(record.get("tax_lines") or []) == 1:
+            on_fees = sum_money([money_at(f, "total_tax", currency) for f in fees], currency)
+        else:
+            on_fees = _rate_taxes(fees, tax.get("rate_id"), currency)
+        on_items = money_at(tax, "tax_total", currency) - on_fees
+        lines.append(TaxLine(title=title, rate=rate, amount=on_items, inclusive=True))
+        if amount != on_items:
+            lines.append(TaxLine(title=title, rate=rate, amount=amount - on_items))
+    return lines
 
 
 class WooCouponMapper(Mapper[Discount]):
@@ -137,7 +167,6 @@ class WooOrderMapper(Mapper[Order]):
     nested = (
         children("line_items", "lines", WooLineMapper),
         children("shipping_lines", "shipping_lines", WooShippingMapper),
-        children("tax_lines", "tax_lines", WooTaxMapper),
         children("coupon_lines", "discounts", WooCouponMapper),
     )
 
@@ -272,6 +301,7 @@ def _refunds(record: Record, order: Order, context: Context) -> None:
 
 def map_order(record: Record, context: Context) -> Order:
     order = WooOrderMapper(context).map(record)
+    order.tax_lines = _tax_lines(record, order.currency)
     _fees(record, order)
     _refunds(record, order, context)
     return order

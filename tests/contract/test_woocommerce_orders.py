@@ -129,9 +129,11 @@ def test_eu_vat_inclusive_prices_and_numbers_instead_of_strings() -> None:
     ]
     order = map_order(record, CTX)
     assert order.lines[0].tax == Money.of("1.90", "EUR")
-    # Woo line totals are net even when the merchant entered gross prices: the VAT the
-    # buyer paid is added on top, so the grand total is the order's own `total`.
-    assert not order.tax_lines[0].inclusive
+    # Woo line totals are net even when the merchant entered gross prices: the line is
+    # read back as the gross price the merchant typed with the VAT inside it, so the
+    # grand total is the order's own `total` (before, the VAT the buyer paid was lost).
+    assert order.lines[0].unit_price == Money.of("11.90", "EUR")
+    assert order.tax_lines[0].inclusive
     assert order.grand_total == Money.of("11.90", "EUR")
 
 
