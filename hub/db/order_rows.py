@@ -21,7 +21,10 @@ from hub.domain.orders import Order
 __all__ = ["insert_orders"]
 
 # Order attribute holding each child collection (all keyed to the order by order_id).
-_CHILDREN = ("lines", "shipping_lines", "tax_lines", "discounts", "payments", "refunds")
+_CHILDREN = (
+    "lines", "shipping_lines", "tax_lines", "discounts", "fee_lines", "marketplace_fees",
+    "payments", "refunds",
+)  # fmt: skip
 
 
 _Columns = tuple[tuple[str, NamedColumn[Any]], ...]

@@ -22,6 +22,8 @@ from hub.domain.inventory import Lot, Movement, Reservation, StockLevel
 from hub.domain.money import Money
 from hub.domain.orders import (
     Discount,
+    FeeLine,
+    MarketplaceFee,
     Order,
     OrderLine,
     Payment,
@@ -43,6 +45,27 @@ _mapped = False
 
 def _money(table: Any, prefix: str, currency: str = "currency") -> Any:
     return composite(Money, table.c[t.money_column(prefix)], table.c[currency])
+
+
+def _unknown_is_none(amount: Any, currency: Any) -> bool:
+    return amount is None
+
+
+def _optional_money(table: Any, prefix: str, currency: str | None = None) -> Any:
+    """A Money that may be unknown: loads as None when its amount column is NULL."""
+    return composite(
+        Money,
+        table.c[t.money_column(prefix)],
+        table.c[currency or t.optional_money_currency(prefix)],
+        return_none_on=_unknown_is_none,
+    )
+
+
+def _moneys(table: Any, required: tuple[str, ...], optional: tuple[str, ...]) -> dict[str, Any]:
+    """Composites for a row's Money fields: required ones share the row's `currency`,
+    optional ones (None allowed) have their own currency column each."""
+    found = {name: _money(table, name) for name in required}
+    return found | {name: _optional_money(table, name) for name in optional}
 
 
 def _children(cls: type, key: str) -> Any:
@@ -70,20 +93,37 @@ def start_mappers() -> None:
     m(StockLevel, t.stock_levels)
     m(Movement, t.stock_movements)
     m(Reservation, t.reservations)
+    line_money = (
+        "discount", "tax", "unit_price_presentment", "discount_presentment", "tax_presentment",
+        "marketplace_tax", "shipping", "shipping_tax", "shipping_discount",
+    )  # fmt: skip
     m(
         OrderLine,
         t.order_lines,
-        properties={
-            "unit_price": _money(t.order_lines, "unit_price"),
-            "discount": _money(t.order_lines, "discount"),
-            "tax": _money(t.order_lines, "tax"),
-        },
+        properties={"unit_price": _optional_money(t.order_lines, "unit_price", "currency")}
+        | _moneys(t.order_lines, (), line_money),
     )
-    m(ShippingLine, t.shipping_lines, properties={"price": _money(t.shipping_lines, "price")})
-    m(TaxLine, t.tax_lines, properties={"amount": _money(t.tax_lines, "amount")})
-    m(Discount, t.discounts, properties={"amount": _money(t.discounts, "amount")})
+    shipping_money = (
+        "price_presentment", "discount", "discount_presentment", "tax", "tax_presentment",
+    )  # fmt: skip
+    m(
+        ShippingLine,
+        t.shipping_lines,
+        properties=_moneys(t.shipping_lines, ("price",), shipping_money),
+    )
+    m(TaxLine, t.tax_lines, properties=_moneys(t.tax_lines, ("amount",), ("amount_presentment",)))
+    m(Discount, t.discounts, properties=_moneys(t.discounts, ("amount",), ("amount_presentment",)))
+    m(
+        FeeLine,
+        t.fee_lines,
+        properties=_moneys(
+            t.fee_lines, ("amount",), ("tax", "amount_presentment", "tax_presentment")
+        ),
+    )
+    m(MarketplaceFee, t.marketplace_fees, properties=_moneys(t.marketplace_fees, ("amount",), ()))
     m(Payment, t.payments, properties={"amount": _money(t.payments, "amount")})
-    m(Refund, t.refunds, properties={"amount": _money(t.refunds, "amount")})
+    refund_money = ("shipping", "shipping_tax", "tax", "unallocated", "amount_presentment")
+    m(Refund, t.refunds, properties=_moneys(t.refunds, ("amount",), refund_money))
     m(
         Order,
         t.orders,
@@ -92,9 +132,12 @@ def start_mappers() -> None:
             "shipping_lines": _children(ShippingLine, "order_id"),
             "tax_lines": _children(TaxLine, "order_id"),
             "discounts": _children(Discount, "order_id"),
+            "fee_lines": _children(FeeLine, "order_id"),
+            "marketplace_fees": _children(MarketplaceFee, "order_id"),
             "payments": _children(Payment, "order_id"),
             "refunds": _children(Refund, "order_id"),
-        },
+        }
+        | _moneys(t.orders, (), ("marketplace_tax",)),
     )
     m(Supplier, t.suppliers)
     m(

@@ -19,10 +19,10 @@ from sqlalchemy import (
 )
 
 from hub.db.types import EnumText as Enum
-from hub.db.types import ExactDecimal, Id, UTCDateTime
+from hub.db.types import ExactDecimal, Id, RefundLines, StatedTotalsJSON, UTCDateTime
 from hub.domain.catalog import WarehouseKind
 from hub.domain.inventory import MovementKind
-from hub.domain.orders import OrderStatus
+from hub.domain.orders import FinancialStatus, FulfilledBy, FulfillmentStatus, OrderStatus
 from hub.domain.purchasing import PurchaseOrderStatus
 
 metadata = MetaData(
@@ -63,6 +63,19 @@ def _money(prefix: str, nullable: bool = False) -> Column[object]:
 
 def _currency(name: str = "currency") -> Column[str]:
     return Column(name, String(3), nullable=False)
+
+
+def optional_money_currency(prefix: str) -> str:
+    return f"{prefix}_currency"
+
+
+def _optional_money(prefix: str) -> tuple[Column[object], Column[str]]:
+    """A Money that may be unknown (None): its own amount AND currency columns, so setting
+    it to None never clears a currency another amount of the row relies on."""
+    return (
+        _money(prefix, nullable=True),
+        Column(optional_money_currency(prefix), String(3), nullable=True),
+    )
 
 
 tenants = Table(
@@ -207,6 +220,20 @@ orders = Table(
     Column("ship_to", JSON, nullable=False, default=dict),
     Column("placed_at", UTCDateTime(), nullable=False),
     Column("platform_updated_at", UTCDateTime(), nullable=True),
+    # v2 (0010_order_v2): the platform's own facts, apart from the hub's workflow status.
+    Column("number", String(255), nullable=True),
+    Column("platform_status", String(100), nullable=True),
+    Column("financial_status", Enum(FinancialStatus), nullable=True),
+    Column("fulfillment_status", Enum(FulfillmentStatus), nullable=True),
+    Column("cancelled_at", UTCDateTime(), nullable=True),
+    Column("cancel_reason", Text, nullable=True),
+    Column("prices_include_tax", Boolean, nullable=False, default=False),
+    Column("fulfilled_by", Enum(FulfilledBy), nullable=True),
+    *_optional_money("marketplace_tax"),
+    Column("tax_remitted_by", String(64), nullable=True),
+    Column("amounts_known", Boolean, nullable=False, default=True),
+    Column("stated_totals", StatedTotalsJSON(), nullable=True),
+    Column("invoice_hold", Text, nullable=True),
     UniqueConstraint("channel_id", "external_id", name="uq_orders_channel_external_id"),
     Index("ix_orders_tenant_status", "tenant_id", "status"),
 )
@@ -218,16 +245,27 @@ order_lines = Table(
     _tenant(),
     _fk("order_id", "orders.id"),
     Column("external_id", String(255), nullable=True),
-    Column("channel_sku", String(255), nullable=False),
+    Column("channel_sku", String(255), nullable=True),  # None: the platform sent no SKU
     _fk("sku_id", "skus.id", nullable=True),
     Column("title", String(500), nullable=False, default=""),
     Column("quantity", Integer, nullable=False),
-    _money("unit_price"),
-    _money("discount"),
-    _money("tax"),
-    _currency(),
+    # unit_price with `currency`; all three may be unknown since 0010_order_v2.
+    _money("unit_price", nullable=True),
+    Column("currency", String(3), nullable=True),
+    *_optional_money("discount"),
+    *_optional_money("tax"),
     Column("raw", JSON, nullable=False, default=dict),
     _fk("listing_id", "listings.id", nullable=True, index=False),  # added by 0003_mapping
+    Column("platform_listing_id", String(255), nullable=True),
+    *_optional_money("unit_price_presentment"),
+    *_optional_money("discount_presentment"),
+    *_optional_money("tax_presentment"),
+    *_optional_money("marketplace_tax"),
+    *_optional_money("shipping"),
+    *_optional_money("shipping_tax"),
+    *_optional_money("shipping_discount"),
+    Column("quantity_shipped", Integer, nullable=False, default=0),
+    Column("amounts_known", Boolean, nullable=False, default=True),
     CheckConstraint("quantity > 0", name="quantity_positive"),
 )
 
@@ -241,6 +279,12 @@ shipping_lines = Table(
     Column("carrier", String(100), nullable=True),
     _money("price"),
     _currency(),
+    Column("external_id", String(255), nullable=True),
+    *_optional_money("price_presentment"),
+    *_optional_money("discount"),
+    *_optional_money("discount_presentment"),
+    *_optional_money("tax"),
+    *_optional_money("tax_presentment"),
 )
 
 tax_lines = Table(
@@ -254,6 +298,7 @@ tax_lines = Table(
     _money("amount"),
     _currency(),
     Column("inclusive", Boolean, nullable=False, default=False),
+    *_optional_money("amount_presentment"),
 )
 
 discounts = Table(
@@ -263,6 +308,35 @@ discounts = Table(
     _tenant(),
     _fk("order_id", "orders.id"),
     Column("code", String(200), nullable=False),
+    _money("amount"),
+    _currency(),
+    *_optional_money("amount_presentment"),
+)
+
+fee_lines = Table(
+    "fee_lines",
+    metadata,
+    _id(),
+    _tenant(),
+    _fk("order_id", "orders.id"),
+    Column("title", String(300), nullable=False),
+    Column("external_id", String(255), nullable=True),
+    _money("amount"),
+    _currency(),
+    *_optional_money("tax"),
+    Column("taxable", Boolean, nullable=False, default=False),
+    *_optional_money("amount_presentment"),
+    *_optional_money("tax_presentment"),
+)
+
+marketplace_fees = Table(
+    "marketplace_fees",
+    metadata,
+    _id(),
+    _tenant(),
+    _fk("order_id", "orders.id"),
+    Column("kind", String(100), nullable=False),
+    Column("external_id", String(255), nullable=True),
     _money("amount"),
     _currency(),
 )
@@ -290,9 +364,16 @@ refunds = Table(
     _money("amount"),
     _currency(),
     Column("reason", Text, nullable=False, default=""),
-    Column("restock", Boolean, nullable=False, default=False),
-    Column("lines", JSON, nullable=False, default=list),
+    # No default: None means the platform did not say (0010_order_v2 made it nullable).
+    Column("restock", Boolean, nullable=True),
+    Column("lines", RefundLines(), nullable=False, default=list),
     Column("created_at", UTCDateTime(), nullable=False),
+    *_optional_money("shipping"),
+    *_optional_money("shipping_tax"),
+    *_optional_money("tax"),
+    *_optional_money("unallocated"),
+    Column("restock_location", String(255), nullable=True),
+    *_optional_money("amount_presentment"),
 )
 
 reservations = Table(

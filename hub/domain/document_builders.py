@@ -106,7 +106,7 @@ def sales_document(order: Order, channel: str, books: Books, on: date, *, paid: 
     sales = books.account(R.SALES, channel)
     for line in order.lines:
         net = line.subtotal - (line.discount or Money.zero(cur))
-        lines.append(EntryLine(sales, -net, memo=line.title or line.channel_sku))
+        lines.append(EntryLine(sales, -net, memo=line.title or line.mapping_key or ""))
     if inclusive.amount:
         lines.append(EntryLine(sales, inclusive, memo="tax included in prices"))
     order_discounts = total([d.amount for d in order.discounts], cur)

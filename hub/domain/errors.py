@@ -67,3 +67,11 @@ class InsufficientStock(DomainError):
         self.have = have
         self.wanted = wanted
         super().__init__(f"{where}: {field} is {have}, cannot take {wanted}")
+
+
+class UnknownAmount(InvalidValue):
+    """Arithmetic needs an amount the platform did not state: unknown is not zero, so the
+    caller must wait (hold the document, skip the self-check) rather than count it as 0."""
+
+    def __init__(self, field: str, record: str | None = None) -> None:
+        super().__init__(field, None, "the platform did not state this amount", record=record)

@@ -294,5 +294,5 @@ def find_order(uow: UnitOfWork, channel_name: str, external_id: str) -> tuple[in
         order = uow.orders.by_external_id(channel.id, external_id)
         if order is None or order.id is None:
             raise NotFound("order", f"{channel_name}/{external_id}")
-        lines = {(line.external_id or line.channel_sku): line.id for line in order.lines}
+        lines = {(line.external_id or line.mapping_key or ""): line.id for line in order.lines}
         return order.id, {name: line_id for name, line_id in lines.items() if line_id is not None}

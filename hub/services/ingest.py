@@ -222,7 +222,7 @@ def _complete_amounts(order: Order, incoming: Order) -> None:
 
 
 def _line_key(order: Order) -> list[tuple[str, int]]:
-    return sorted((line.channel_sku, line.quantity) for line in order.lines)
+    return sorted((line.mapping_key or "", line.quantity) for line in order.lines)
 
 
 def _allocate_if_ready(ctx: SyncContext, tenant_id: int, order_id: int) -> None:

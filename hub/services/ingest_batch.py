@@ -147,10 +147,11 @@ def _store(ctx: SyncContext, tenant_id: int, fresh: list[_Item]) -> dict[int, in
 def _prefetch_listings(uow: UnitOfWork, fresh: list[_Item]) -> ListingLookups:
     """Every listing the batch's lines name, in one query (not one per channel SKU)."""
     wanted = {
-        (item.channel.id, line.channel_sku)
+        (item.channel.id, line.mapping_key)
         for item in fresh
         if item.order is not None
         for line in item.order.lines
+        if line.mapping_key is not None
     }
     lookups = ListingLookups()
     if not wanted:

@@ -74,7 +74,8 @@ class ListingLookups:
 def _resolve_lines(
     uow: UnitOfWork, channel: Channel, order: Order, lookups: ListingLookups | None = None
 ) -> list[str]:
-    """Point lines at their listing and SKU; return the channel SKUs still unmapped."""
+    """Point lines at their listing and SKU; return the keys still unmapped (the channel SKU,
+    or "#" + the platform's listing id for a line without SKU: OrderLine.mapping_key)."""
     lookups = lookups or ListingLookups()
     if lookups.bundle_listing_ids is None:
         lookups.bundle_listing_ids = mapping_repos(uow).bundles.bundle_listing_ids()
@@ -82,12 +83,17 @@ def _resolve_lines(
     cache = lookups.listings.setdefault(channel.id, {})
     unmapped = []
     for line in order.lines:
-        if line.channel_sku not in cache:
-            listing = uow.listings.find(channel_id=channel.id, channel_sku=line.channel_sku)
-            cache[line.channel_sku] = (listing.id, listing.sku_id) if listing else (None, None)
-        line.listing_id, line.sku_id = cache[line.channel_sku]
+        key = line.mapping_key
+        if key is None:
+            # Nothing stable to link (a custom item without SKU or listing id): say which.
+            unmapped.append(f"(none: {line.label} has no SKU or listing id)")
+            continue
+        if key not in cache:
+            listing = uow.listings.find(channel_id=channel.id, channel_sku=key)
+            cache[key] = (listing.id, listing.sku_id) if listing else (None, None)
+        line.listing_id, line.sku_id = cache[key]
         if not is_mapped(line, bundle_listings):
-            unmapped.append(line.channel_sku)
+            unmapped.append(key)
     return unmapped
 
 
@@ -158,7 +164,8 @@ def prepare_order(
         raise AlreadyExists("order", f"{channel.name}/{order.external_id}")
     _check_currency(order)
     children: list[Any] = [*order.lines, *order.shipping_lines, *order.tax_lines,
-                           *order.discounts, *order.payments, *order.refunds]  # fmt: skip
+                           *order.discounts, *order.payments, *order.refunds,
+                           *order.fee_lines, *order.marketplace_fees]  # fmt: skip
     for child in children:
         child.tenant_id = uow.tenant_id
     _apply_holds(order, channel, _resolve_lines(uow, channel, order, lookups))

@@ -13,9 +13,13 @@ Shopify's documented semantics (REST Order and Refund resources, 2025-01):
   discounts over the lines itself, to the cent). `total_discount` is deprecated and
   documented as 0.00 whenever allocations exist, so it is read only when a (pre-2018)
   order has no `discount_allocations` at all.
-- Discounts allocated to shipping lines are carried by no order line, so they are the
-  amounts of `Order.discounts` (one per discount application, named by code or title);
-  everything allocated to lines stays on the lines and the books never count it twice.
+- Discounts allocated to shipping lines are that shipping line's `discount`; each
+  discount application is named in `Order.discounts` with a zero amount, since every
+  cent of it sits on a line or a shipping line and the books never count it twice.
+- A line without a SKU (custom items: sku null or "") keeps it missing; it is keyed by its
+  variant, else product, else (custom item) its own line id.
+- The totals Shopify states (total_price, total_line_items_price, total_tax,
+  total_discounts, total_shipping_price_set) are kept for the hub's self-check.
 - `taxes_included`: prices already contain the tax (EU VAT shops); tax is then not added
   again to reach `total_price`.
 - Refunds: lines from `refund_line_items` (`restock_type` no_restock / cancel / return /
@@ -33,11 +37,27 @@ from typing import Any
 
 from hub.domain.errors import InvalidValue
 from hub.domain.money import Money, parse_decimal, total
-from hub.domain.orders import Discount, Order, OrderLine, Payment, Refund, ShippingLine, TaxLine
+from hub.domain.orders import (
+    Discount,
+    FulfillmentStatus,
+    Order,
+    OrderLine,
+    Payment,
+    Refund,
+    RefundLine,
+    ShippingLine,
+    StatedTotals,
+    TaxLine,
+)
 from mapping.converters import currency_code, integer, optional_text, text, utc_datetime
 from mapping.mapper import Context, Fields, Mapper, Record, children, direct, mapping, path
 from mapping.platforms.common import money_at, rate_of
-from mapping.platforms.shopify_graphql import is_graphql_order, map_graphql_order
+from mapping.platforms.shopify_graphql import (
+    FINANCIAL,
+    FULFILLMENT,
+    is_graphql_order,
+    map_graphql_order,
+)
 from mapping.statuses import Rule, resolve_status
 
 __all__ = ["ShopifyOrderMapper", "fx_from_price_set", "map_order"]
@@ -59,6 +79,23 @@ def _shop_money(record: Record, key: str, currency: str) -> Money | None:
     if amount is None:
         return None
     return Money.of(amount, currency, field=f"{key}_set.shop_money.amount")
+
+
+def _presented(record: Record, key: str, context: Context) -> Money | None:
+    """`<key>_set.presentment_money` (the buyer's currency), None where not given."""
+    bag = path(record, f"{key}_set.presentment_money", None)
+    if not bag:
+        return None
+    field = f"{key}_set.presentment_money.amount"
+    return Money.of(bag.get("amount"), str(bag.get("currency_code")), field=field)
+
+
+def _presented_sum(items: list[Any], key: str, context: Context) -> Money | None:
+    found = [_presented(item, key, context) for item in items]
+    known = [m for m in found if m is not None]
+    if not known or len(known) != len(found):
+        return None
+    return total(known, known[0].currency)
 
 
 def _allocated(record: Record, currency: str) -> Money:
@@ -99,16 +136,31 @@ class ShopifyLineMapper(Mapper[OrderLine]):
 
     @mapping
     def sku(self, record: Record) -> Fields:
-        sku = record.get("sku") or f"#{record.get('variant_id') or record.get('product_id') or '?'}"
-        return {"channel_sku": sku, "raw": dict(record)}
+        # A custom item (sku null or "", no variant or product) keeps its SKU missing; the
+        # key for listings and holds is the variant, else the product, else (custom items,
+        # which have neither) the line itself, so each stays apart from every other.
+        listing = record.get("variant_id") or record.get("product_id")
+        key = f"{listing}" if listing else f"line:{record.get('id')}"
+        return {
+            "channel_sku": record.get("sku") or None,
+            "platform_listing_id": key,
+            "raw": dict(record),
+        }
 
     @mapping
     def amounts(self, record: Record) -> Fields:
         assert self.context.currency is not None
+        allocations = list(record.get("discount_allocations") or [])
+        taxes = list(record.get("tax_lines") or [])
         return {
             "unit_price": _money(record, "price", self.context),
             "discount": _line_discount(record, self.context.currency),
             "tax": _sum_tax(record, self.context),
+            "unit_price_presentment": _presented(record, "price", self.context),
+            "discount_presentment": _presented_sum(allocations, "amount", self.context)
+            if "discount_allocations" in record
+            else None,
+            "tax_presentment": _presented_sum(taxes, "price", self.context),
         }
 
 
@@ -121,8 +173,19 @@ class ShopifyShippingMapper(Mapper[ShippingLine]):
 
     @mapping
     def price(self, record: Record) -> Fields:
-        # The price before shipping discounts; those are Order.discounts (see module doc).
-        return {"price": _money(record, "price", self.context)}
+        assert self.context.currency is not None
+        allocations = list(record.get("discount_allocations") or [])
+        taxes = list(record.get("tax_lines") or [])
+        return {
+            # The price before shipping discounts; the discount is stated beside it.
+            "price": _money(record, "price", self.context),
+            "external_id": str(record["id"]) if record.get("id") is not None else None,
+            "price_presentment": _presented(record, "price", self.context),
+            "discount": _allocated(record, self.context.currency),
+            "discount_presentment": _presented_sum(allocations, "amount", self.context),
+            "tax": _sum_tax(record, self.context),
+            "tax_presentment": _presented_sum(taxes, "price", self.context),
+        }
 
 
 class ShopifyTaxMapper(Mapper[TaxLine]):
@@ -136,6 +199,7 @@ class ShopifyTaxMapper(Mapper[TaxLine]):
             # Documented as a JSON number (0.06); strings are read too.
             "rate": rate_of(record.get("rate"), "tax_lines.rate"),
             "inclusive": bool(self.context.extra.get("taxes_included", False)),
+            "amount_presentment": _presented(record, "price", self.context),
         }
 
 
@@ -165,23 +229,11 @@ def _discount_name(application: Record, index: int) -> str:
 
 
 def _discounts(record: Record, currency: str) -> list[Discount]:
-    """One per discount application; its amount is what it took off shipping lines."""
-    applications = record.get("discount_applications")
-    if not applications:
-        # No applications (orders before 2018): the codes are named; their amounts are
-        # on the lines (total_discount), so nothing is left for the order itself.
-        return [
-            Discount(code=str(c.get("code") or "discount"), amount=Money.zero(currency))
-            for c in record.get("discount_codes") or []
-        ]
-    on_shipping: dict[int, Money] = {}
-    for shipping in record.get("shipping_lines") or []:
-        for allocation in shipping.get("discount_allocations") or []:
-            index = int(allocation.get("discount_application_index") or 0)
-            amount = Money.of(allocation.get("amount", "0"), currency, field="amount")
-            on_shipping[index] = on_shipping.get(index, Money.zero(currency)) + amount
+    """One per discount application, named by code or title. What each took off is on
+    the lines and shipping lines it was allocated to, so none is left for the order."""
+    applications = record.get("discount_applications") or record.get("discount_codes") or []
     return [
-        Discount(code=_discount_name(a, i), amount=on_shipping.get(i, Money.zero(currency)))
+        Discount(code=_discount_name(a, i), amount=Money.zero(currency))
         for i, a in enumerate(applications)
     ]
 
@@ -207,47 +259,81 @@ def _refund(refund: Record, currency: str, context: Context, placed: Any) -> Ref
         raise InvalidValue("refunds", type(refund).__name__, "must be an object", where)
     lines = []
     owed = Money.zero(currency)
+    tax_back = Money.zero(currency)
     for item in refund.get("refund_line_items") or []:
         subtotal = _refund_money(item, "subtotal", currency)
         tax = _refund_money(item, "total_tax", currency)
-        owed = owed + subtotal + tax
+        owed, tax_back = owed + subtotal + tax, tax_back + tax
         lines.append(
-            {
-                "line": str(item.get("line_item_id")),
-                "quantity": integer(item.get("quantity"), context),
-                "restock": _restock(item, refund),
-                "restock_type": item.get("restock_type"),
-                "location": str(item["location_id"]) if item.get("location_id") else None,
-                "subtotal": str(subtotal.amount),
-                "tax": str(tax.amount),
-            }
+            RefundLine(
+                line_external_id=str(item.get("line_item_id")),
+                quantity=integer(item.get("quantity"), context),
+                subtotal=subtotal,
+                tax=tax,
+                restock=_restock(item, refund),
+                restock_location=str(item["location_id"]) if item.get("location_id") else None,
+            )
         )
+    shipping = shipping_tax = unallocated = Money.zero(currency)
     for adjustment in refund.get("order_adjustments") or []:
-        amount = _shop_money(adjustment, "amount", currency) or _money(
-            adjustment, "amount", context
+        # Adjustments are negative when money goes back to the buyer (-5.00: 5.00 back).
+        amount = -(
+            _shop_money(adjustment, "amount", currency) or _money(adjustment, "amount", context)
         )
-        tax = _shop_money(adjustment, "tax_amount", currency) or _money(
-            adjustment, "tax_amount", context
+        tax = -(
+            _shop_money(adjustment, "tax_amount", currency)
+            or _money(adjustment, "tax_amount", context)
         )
-        owed = owed - amount - tax  # adjustments are negative when money goes back
+        owed = owed + amount + tax
+        if adjustment.get("kind") == "shipping_refund":
+            shipping, shipping_tax = shipping + amount, shipping_tax + tax
+        else:  # refund_discrepancy: refunded apart from any line or shipping
+            unallocated = unallocated + amount + tax
     paid_back = [
         tx
         for tx in refund.get("transactions") or []
         if tx.get("kind") == "refund" and tx.get("status") == "success"
     ]
+    amount = owed
     if paid_back and all(tx.get("currency", currency) == currency for tx in paid_back):
         amount = total([_money(tx, "amount", context) for tx in paid_back], currency)
-    else:
-        amount = owed
     created = refund.get("created_at") or refund.get("processed_at")
-    restocks = [line["restock"] for line in lines if line["restock"] is not None]
+    restocks = [line.restock for line in lines]
+    locations = {line.restock_location for line in lines if line.restock_location}
     return Refund(
         amount=amount,
         external_id=str(refund.get("admin_graphql_api_id") or refund.get("id")),
         reason=str(refund.get("note") or ""),
-        restock=any(restocks),
+        # Unknown when any refunded line does not say; nothing to restock: False.
+        restock=None if None in restocks else any(restocks),
         lines=lines,
         created_at=utc_datetime(created, context) if created else placed,
+        shipping=shipping,
+        shipping_tax=shipping_tax,
+        tax=tax_back + shipping_tax,
+        unallocated=unallocated,
+        restock_location=locations.pop() if len(locations) == 1 else None,
+    )
+
+
+def stated(record: Record, currency: str) -> StatedTotals:
+    """The order's totals as Shopify states them when it was placed (current_* ones move
+    with refunds and edits, which the hub keeps as refunds)."""
+
+    def figure(key: str) -> Money | None:
+        found = _shop_money(record, key, currency)
+        if found is not None:
+            return found
+        raw = record.get(key)
+        return None if raw is None else Money.of(raw, currency, field=key)
+
+    return StatedTotals(
+        total=figure("total_price"),
+        subtotal=figure("total_line_items_price"),
+        tax=figure("total_tax"),
+        discounts=figure("total_discounts"),
+        shipping=_shop_money(record, "total_shipping_price", currency),
+        fees=None,  # Shopify states additional fees apart (duties, fees) on few orders
     )
 
 
@@ -319,6 +405,7 @@ class ShopifyOrderMapper(Mapper[Order]):
             and tx.get("currency", currency) == currency
         ]
         return {
+            "stated_totals": stated(record, currency),
             "discounts": _discounts(record, currency),
             "refunds": [_refund(r, currency, context, placed) for r in record.get("refunds") or []],
             "payments": payments,
@@ -334,7 +421,21 @@ class ShopifyOrderMapper(Mapper[Order]):
             "fulfillment_status": record.get("fulfillment_status"),
         }
         decision = resolve_status("shopify", observed, channel=channel, overrides=overrides)
-        return {"status": decision.status, "status_reason": decision.reason}
+        financial = record.get("financial_status")
+        fulfillment = record.get("fulfillment_status")
+        cancelled = record.get("cancelled_at")
+        return {
+            "status": decision.status,
+            "status_reason": decision.reason,
+            "number": optional_text(record["name"], self.context) if record.get("name") else None,
+            "platform_status": f"{financial or '-'}/{fulfillment or 'unfulfilled'}",
+            "financial_status": FINANCIAL.get(str(financial)) if financial else None,
+            # null is "unfulfilled" in the REST Order resource; "restocked" too (nothing left).
+            "fulfillment_status": FULFILLMENT.get(str(fulfillment), FulfillmentStatus.UNFULFILLED),
+            "cancelled_at": utc_datetime(cancelled, self.context) if cancelled else None,
+            "cancel_reason": record.get("cancel_reason") or None,
+            "prices_include_tax": bool(record.get("taxes_included")),
+        }
 
 
 def map_order(record: Record, context: Context) -> Order:

@@ -14,13 +14,46 @@ from decimal import Decimal
 from typing import Any
 
 from hub.domain.money import Money, total
-from hub.domain.orders import Discount, Order, OrderLine, Payment, Refund, ShippingLine, TaxLine
+from hub.domain.orders import (
+    Discount,
+    FinancialStatus,
+    FulfillmentStatus,
+    Order,
+    OrderLine,
+    Payment,
+    Refund,
+    RefundLine,
+    ShippingLine,
+    StatedTotals,
+    TaxLine,
+)
 from mapping.converters import currency_code, utc_datetime
 from mapping.mapper import Context, Record, path
 from mapping.platforms.common import money_at, rate_of
 from mapping.statuses import Rule, resolve_status
 
-__all__ = ["is_graphql_order", "map_graphql_order"]
+__all__ = ["FINANCIAL", "FULFILLMENT", "is_graphql_order", "map_graphql_order"]
+
+# financial_status (REST) / displayFinancialStatus (GraphQL, lower-cased) -> v2 words.
+F = FinancialStatus
+FINANCIAL = {
+    "pending": F.PENDING,
+    "authorized": F.AUTHORIZED,
+    "partially_paid": F.AWAITING_PAYMENT,  # some money in, the rest still owed
+    "paid": F.PAID,
+    "partially_refunded": F.PARTIALLY_REFUNDED,
+    "refunded": F.REFUNDED,
+    "voided": F.VOIDED,
+    "expired": F.VOIDED,  # the authorization lapsed: no money will come
+}
+# Only these say how much shipped; every other value (OPEN, ON_HOLD, RESTOCKED, SCHEDULED,
+# REST null, ...) means nothing has gone out yet.
+FULFILLMENT = {
+    "FULFILLED": FulfillmentStatus.FULFILLED,
+    "PARTIALLY_FULFILLED": FulfillmentStatus.PARTIALLY_FULFILLED,
+    "fulfilled": FulfillmentStatus.FULFILLED,
+    "partial": FulfillmentStatus.PARTIALLY_FULFILLED,
+}
 
 _RESTOCKING = frozenset({"RETURN", "CANCEL", "LEGACY_RESTOCK"})
 _FULFILLMENT = {
@@ -45,6 +78,22 @@ def _shop(record: Record, key: str, currency: str) -> Money:
     return money_at(record, f"{key}.shopMoney.amount", currency)
 
 
+def _buyer(record: Record, key: str) -> Money | None:
+    """The presentment side of a MoneyBag, None where not given."""
+    bag = path(record, f"{key}.presentmentMoney", None)
+    if not bag:
+        return None
+    return money_at(bag, "amount", str(bag.get("currencyCode")))
+
+
+def _buyer_sum(items: list[Any], key: str) -> Money | None:
+    found = [_buyer(item, key) for item in items]
+    known = [m for m in found if m is not None]
+    if not known or len(known) != len(found):
+        return None
+    return total(known, known[0].currency)
+
+
 def _taxes(record: Record, currency: str) -> Money:
     return total([_shop(t, "priceSet", currency) for t in record.get("taxLines") or []], currency)
 
@@ -52,14 +101,15 @@ def _taxes(record: Record, currency: str) -> Money:
 def _line(node: Record, currency: str) -> OrderLine:
     quantity = int(node["quantity"])
     variant = node.get("variant") or {}
-    sku = node.get("sku") or (
-        f"#{variant['legacyResourceId']}" if variant.get("legacyResourceId") else "#custom"
-    )
-    discounts = [
-        _shop(a, "allocatedAmountSet", currency) for a in node.get("discountAllocations") or []
-    ]
+    # A custom item has no variant and often no SKU: the SKU stays missing and the line is
+    # keyed by its variant, else its own line id (each custom item apart).
+    listing = variant.get("legacyResourceId") or variant.get("id")
+    allocations = list(node.get("discountAllocations") or [])
+    discounts = [_shop(a, "allocatedAmountSet", currency) for a in allocations]
+    taxes = list(node.get("taxLines") or [])
     return OrderLine(
-        channel_sku=sku,
+        channel_sku=node.get("sku") or None,
+        platform_listing_id=str(listing) if listing else f"line:{node['id']}",
         quantity=quantity,
         unit_price=_shop(node, "originalUnitPriceSet", currency),
         title=str(node.get("name") or ""),
@@ -67,6 +117,9 @@ def _line(node: Record, currency: str) -> OrderLine:
         tax=_taxes(node, currency),
         external_id=str(node["id"]),
         raw=dict(node),
+        unit_price_presentment=_buyer(node, "originalUnitPriceSet"),
+        discount_presentment=_buyer_sum(allocations, "allocatedAmountSet"),
+        tax_presentment=_buyer_sum(taxes, "priceSet"),
     )
 
 
@@ -91,28 +144,49 @@ def _restock(item: Record) -> bool | None:
 
 def _refund(node: Record, currency: str, context: Context) -> Refund:
     lines = [
-        {
-            "line": path(item, "lineItem.id", None),
-            "quantity": int(item.get("quantity") or 0),
-            "restock": _restock(item),
-            "restock_type": str(item["restockType"]).lower() if item.get("restockType") else None,
-            "location": path(item, "location.id", None),
-            "subtotal": str(_shop(item, "subtotalSet", currency).amount)
-            if item.get("subtotalSet")
-            else None,
-            "tax": str(_shop(item, "totalTaxSet", currency).amount)
-            if item.get("totalTaxSet")
-            else None,
-        }
+        RefundLine(
+            line_external_id=path(item, "lineItem.id", None),
+            quantity=int(item.get("quantity") or 0),
+            subtotal=_shop(item, "subtotalSet", currency) if item.get("subtotalSet") else None,
+            tax=_shop(item, "totalTaxSet", currency) if item.get("totalTaxSet") else None,
+            restock=_restock(item),
+            restock_location=path(item, "location.id", None),
+        )
         for item in _nodes(node, "refundLineItems")
     ]
+    shipping = _nodes(node, "refundShippingLines")
+    adjustments = _nodes(node, "orderAdjustments")
+    shipping_tax = total([_shop(s, "taxAmountSet", currency) for s in shipping], currency)
+    taxes = [line.tax for line in lines]
+    restocks = [line.restock for line in lines]
+    locations = {line.restock_location for line in lines if line.restock_location}
     return Refund(
         amount=_shop(node, "totalRefundedSet", currency),
         external_id=str(node["id"]),
         reason=str(node.get("note") or ""),
-        restock=any(line["restock"] for line in lines),
+        restock=None if None in restocks else any(restocks),
         lines=lines,
         created_at=utc_datetime(node["createdAt"], context),
+        shipping=total([_shop(s, "subtotalAmountSet", currency) for s in shipping], currency)
+        if "refundShippingLines" in node
+        else None,
+        shipping_tax=shipping_tax if "refundShippingLines" in node else None,
+        tax=None
+        if None in taxes or "refundShippingLines" not in node
+        else total([t for t in taxes if t is not None], currency) + shipping_tax,
+        # Adjustments (refund discrepancies) are tied to no line or shipping line; their
+        # sign in GraphQL follows REST: negative when money goes back.
+        unallocated=-total(
+            [
+                _shop(a, "amountSet", currency) + _shop(a, "taxAmountSet", currency)
+                for a in adjustments
+            ],
+            currency,
+        )
+        if "orderAdjustments" in node
+        else None,
+        restock_location=locations.pop() if len(locations) == 1 else None,
+        amount_presentment=_buyer(node, "totalRefundedSet"),
     )
 
 
@@ -121,21 +195,27 @@ def _discount_name(node: Record) -> str:
 
 
 def _discounts(record: Record, currency: str) -> list[Discount]:
-    """One per discount application. Lines carry what was allocated to them; what went to
-    shipping lines is carried by no order line, so it is the discount's own amount."""
-    on_shipping: dict[int, Money] = {}
-    for shipping in _nodes(record, "shippingLines"):
-        for allocation in shipping.get("discountAllocations") or []:
-            index = int(path(allocation, "discountApplication.index", 0) or 0)
-            amount = _shop(allocation, "allocatedAmountSet", currency)
-            on_shipping[index] = on_shipping.get(index, Money.zero(currency)) + amount
+    """One per discount application, named; every cent of it is on the lines and
+    shipping lines it was allocated to, so none is left for the order itself."""
     return [
-        Discount(
-            code=_discount_name(d),
-            amount=on_shipping.get(int(d.get("index") or 0), Money.zero(currency)),
-        )
+        Discount(code=_discount_name(d), amount=Money.zero(currency))
         for d in _nodes(record, "discountApplications")
     ]
+
+
+def _stated(record: Record, currency: str) -> StatedTotals:
+    def figure(key: str) -> Money | None:
+        return _shop(record, key, currency) if record.get(key) else None
+
+    return StatedTotals(
+        total=figure("totalPriceSet"),
+        # subtotalPriceSet is after line discounts; goods before discounts are the
+        # lines' own prices, which Shopify does not total: not stated.
+        subtotal=None,
+        tax=figure("totalTaxSet"),
+        discounts=figure("totalDiscountsSet"),
+        shipping=figure("totalShippingPriceSet"),
+    )
 
 
 def map_graphql_order(record: Record, context: Context) -> Order:
@@ -153,6 +233,9 @@ def map_graphql_order(record: Record, context: Context) -> Order:
     }
     decision = resolve_status("shopify", observed, channel=channel, overrides=overrides)
     presentment = record.get("presentmentCurrencyCode")
+    financial = str(record.get("displayFinancialStatus") or "").lower()
+    fulfillment = str(record.get("displayFulfillmentStatus") or "")
+    cancelled = record.get("cancelledAt")
     order = Order(
         tenant_id=context.tenant_id,
         channel_id=context.channel_id,
@@ -170,6 +253,14 @@ def map_graphql_order(record: Record, context: Context) -> Order:
         customer_email=record.get("email") or None,
         customer_name=name or None,
         ship_to=dict(record.get("shippingAddress") or {}),
+        number=str(record["name"]) if record.get("name") else None,
+        platform_status=f"{financial.upper() or '-'}/{fulfillment or '-'}",
+        financial_status=FINANCIAL.get(financial),
+        fulfillment_status=FULFILLMENT.get(fulfillment, FulfillmentStatus.UNFULFILLED),
+        cancelled_at=utc_datetime(cancelled, context) if cancelled else None,
+        cancel_reason=str(record["cancelReason"]).lower() if record.get("cancelReason") else None,
+        prices_include_tax=inclusive,
+        stated_totals=_stated(record, currency),
     )
     for node in _nodes(record, "lineItems"):
         order.add_line(_line(node, currency))
@@ -178,6 +269,19 @@ def map_graphql_order(record: Record, context: Context) -> Order:
             title=str(s.get("title") or ""),
             price=_shop(s, "originalPriceSet", currency),
             carrier=s.get("carrierIdentifier") or s.get("code") or None,
+            price_presentment=_buyer(s, "originalPriceSet"),
+            discount=total(
+                [
+                    _shop(a, "allocatedAmountSet", currency)
+                    for a in s.get("discountAllocations") or []
+                ],
+                currency,
+            ),
+            discount_presentment=_buyer_sum(
+                list(s.get("discountAllocations") or []), "allocatedAmountSet"
+            ),
+            tax=_taxes(s, currency),
+            tax_presentment=_buyer_sum(list(s.get("taxLines") or []), "priceSet"),
         )
         for s in _nodes(record, "shippingLines")
     ]
@@ -187,6 +291,7 @@ def map_graphql_order(record: Record, context: Context) -> Order:
             rate=rate_of(t.get("rate"), "taxLines.rate"),
             amount=_shop(t, "priceSet", currency),
             inclusive=inclusive,
+            amount_presentment=_buyer(t, "priceSet"),
         )
         for t in record.get("taxLines") or []
     ]

@@ -35,11 +35,16 @@ from hub.domain.money import Money
 from hub.domain.money import total as sum_money
 from hub.domain.orders import (
     Discount,
+    FeeLine,
+    FinancialStatus,
+    FulfillmentStatus,
     Order,
     OrderLine,
     Payment,
     Refund,
+    RefundLine,
     ShippingLine,
+    StatedTotals,
     TaxLine,
 )
 from mapping.converters import currency_code, integer, optional_text, text, utc_datetime
@@ -71,10 +76,15 @@ class WooLineMapper(Mapper[OrderLine]):
 
     @mapping
     def sku(self, record: Record) -> Fields:
-        sku = record.get("sku") or ""
-        if not sku:
-            sku = f"#{record.get('variation_id') or record.get('product_id') or '?'}"
-        return {"channel_sku": sku, "raw": dict(record)}
+        # Woo allows lines without SKU ("") and without product (product_id 0, a product
+        # since deleted or a manual line): the SKU stays missing; the key is the variation,
+        # else the product, else the line itself.
+        listing = record.get("variation_id") or record.get("product_id")
+        return {
+            "channel_sku": record.get("sku") or None,
+            "platform_listing_id": str(listing) if listing else f"line:{record.get('id')}",
+            "raw": dict(record),
+        }
 
     @mapping
     def amounts(self, record: Record) -> Fields:
@@ -103,7 +113,12 @@ class WooShippingMapper(Mapper[ShippingLine]):
 
     @mapping
     def price(self, record: Record) -> Fields:
-        return {"price": _money(record, "total", self.context)}
+        # Shipping is entered net in WooCommerce even when product prices include tax.
+        return {
+            "price": _money(record, "total", self.context),
+            "tax": _money(record, "total_tax", self.context),
+            "external_id": str(record["id"]) if record.get("id") is not None else None,
+        }
 
 
 def _rate_taxes(items: list[Any], rate_id: Any, currency: str) -> Money:
@@ -201,7 +216,20 @@ class WooOrderMapper(Mapper[Order]):
         decision = resolve_status(
             "woocommerce", {"status": record.get("status")}, channel=channel, overrides=overrides
         )
-        return {"status": decision.status, "status_reason": decision.reason}
+        status = str(record.get("status") or "")
+        return {
+            "status": decision.status,
+            "status_reason": decision.reason,
+            "number": str(record["number"]) if record.get("number") else None,
+            "platform_status": status or None,
+            "financial_status": _financial(record),
+            # Woo has no partial shipment of its own: "completed" is the only shipped word.
+            "fulfillment_status": FulfillmentStatus.FULFILLED
+            if status == "completed"
+            else FulfillmentStatus.UNFULFILLED,
+            "prices_include_tax": bool(record.get("prices_include_tax")),
+            "stated_totals": _stated(record, self.child_context(record)),
+        }
 
     @mapping
     def payment(self, record: Record) -> Fields:
@@ -221,15 +249,59 @@ class WooOrderMapper(Mapper[Order]):
         }
 
 
+def _financial(record: Record) -> FinancialStatus:
+    """Woo's one status word mixes payment and shipping; the money side is read from what
+    the order states: refunds against the total, else whether it was paid
+    (date_paid_gmt), else the status (cancelled/failed: nothing will be paid)."""
+    currency = str(record["currency"])
+    refunded = sum_money(
+        [-money_at(r, "total", currency) for r in record.get("refunds") or []], currency
+    )
+    if refunded.amount > 0:
+        full = refunded.amount >= money_at(record, "total", currency).amount
+        return FinancialStatus.REFUNDED if full else FinancialStatus.PARTIALLY_REFUNDED
+    if record.get("date_paid_gmt"):
+        return FinancialStatus.PAID
+    if record.get("status") in ("cancelled", "failed", "trash"):
+        return FinancialStatus.VOIDED
+    return FinancialStatus.AWAITING_PAYMENT  # pending, on-hold, checkout-draft
+
+
+def _stated(record: Record, context: Context) -> StatedTotals:
+    """What the order states: total, total_tax, shipping_total; discount_total counts
+    coupons only, so negative fee lines (an order discount, see `_fees`) are added to it.
+    Woo states no order subtotal and no fee total."""
+    currency = str(context.currency)
+    fees = [money_at(f, "total", currency) for f in record.get("fee_lines") or []]
+    negative_fees = sum_money([-f for f in fees if f.amount < 0], currency)
+    return StatedTotals(
+        total=_money(record, "total", context),
+        tax=_money(record, "total_tax", context),
+        discounts=_money(record, "discount_total", context) + negative_fees,
+        shipping=_money(record, "shipping_total", context),
+    )
+
+
 def _fees(record: Record, order: Order) -> None:
+    """A fee is revenue beside the goods (FeeLine), net of its tax, which sits in the tax
+    lines (tax_total counts items and fees); a negative fee is how Woo shops give an
+    order-level discount, so it is spread over the lines as a discount."""
     for fee in record.get("fee_lines") or []:
         amount = money_at(fee, "total", order.currency)
         name = str(fee.get("name") or "fee")
         if amount.amount < 0:
             spread_discount(-amount, order.lines)
             order.discounts.append(Discount(code=name, amount=Money.zero(order.currency)))
-        elif amount.amount > 0:
-            order.shipping_lines.append(ShippingLine(title=f"fee: {name}", price=amount))
+            continue
+        order.fee_lines.append(
+            FeeLine(
+                title=name,
+                amount=amount,
+                tax=money_at(fee, "total_tax", order.currency),
+                taxable=fee.get("tax_status") == "taxable",
+                external_id=str(fee["id"]) if fee.get("id") is not None else None,
+            )
+        )
 
 
 def _meta(item: Record, key: str) -> Any:
@@ -261,13 +333,14 @@ def _refunds(record: Record, order: Order, context: Context) -> None:
             line = str(_meta(item, "_refunded_item_id") or item.get("id"))
             units = abs(int(item.get("quantity") or 0))
             refunded_units[line] = refunded_units.get(line, 0) + units
+    zero = Money.zero(order.currency)
     for summary in record.get("refunds") or []:
         refund = details.get(str(summary.get("id")), summary)
         amount = refund.get("amount")
         money = Money.of(amount, order.currency) if amount is not None else None
         if money is None:  # the summary's total is negative ("-10.00")
             money = -money_at(summary, "total", order.currency)
-        lines = []
+        lines: list[RefundLine] = []
         for item in refund.get("line_items") or []:
             line = str(_meta(item, "_refunded_item_id") or item.get("id"))
             units = abs(int(item.get("quantity") or 0))
@@ -277,24 +350,31 @@ def _refunds(record: Record, order: Order, context: Context) -> None:
             elif line in restocked and restocked[line] >= refunded_units.get(line, units):
                 restock = True  # every refunded unit of the line went back to stock
             lines.append(
-                {
-                    "line": line,
-                    "quantity": units,
-                    "restock": restock,
+                RefundLine(
+                    line_external_id=line,
+                    quantity=units,
                     # refund lines are negative: -9.00 is 9.00 given back
-                    "subtotal": str(-money_at(item, "total", order.currency).amount),
-                    "tax": str(-money_at(item, "total_tax", order.currency).amount),
-                }
+                    subtotal=-money_at(item, "total", order.currency),
+                    tax=-money_at(item, "total_tax", order.currency),
+                    restock=restock,
+                )
             )
         created = refund.get("date_created_gmt")
+        on_lines = sum_money(
+            [(x.subtotal or zero) + (x.tax or zero) for x in lines], order.currency
+        )
+        restocks = [x.restock for x in lines]
         order.refunds.append(
             Refund(
                 amount=money,
                 external_id=str(summary.get("id")),
                 reason=str(refund.get("reason") or summary.get("reason") or ""),
-                restock=any(line["restock"] for line in lines),
+                restock=None if None in restocks else any(restocks),
                 lines=lines,
                 created_at=utc_datetime(created, context) if created else order.placed_at,
+                # What the lines do not account for (shipping, fees, or an amount-only
+                # refund): the refund resource does not say which. Unknown without details.
+                unallocated=money - on_lines if refund is not summary else None,
             )
         )
 

@@ -16,7 +16,7 @@ from hub.api import create_app
 from hub.bootstrap import Hub
 from hub.config import Settings
 from hub.db import tables as t
-from hub.db.tables_sync import sync_errors
+from hub.db.tables_sync import inbox_records, sync_errors
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.orders import Order
 from hub.services import catalog
@@ -64,11 +64,10 @@ class WebhookChannel:
                 select(o.id).where(o.channel_id == self.channel_id, o.external_id == external_id)
             ).scalar()
             if found is None:
-                e = sync_errors.c
-                errors = uow.session.execute(
-                    select(e.record, e.field, e.reason).where(e.channel_id == self.channel_id)
-                ).all()
-                return [f"order {external_id} not stored; errors: {errors}"]
+                e, i = sync_errors.c, inbox_records.c
+                errors = uow.session.execute(select(e.record, e.field, e.reason)).all()
+                inbox = uow.session.execute(select(i.status, i.external_id)).all()
+                return [f"order {external_id} not stored; inbox {inbox}; errors: {errors}"]
             order: Order = uow.orders.get(int(found))
             return compare(order, case, skip)
 

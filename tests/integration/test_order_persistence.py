@@ -10,6 +10,9 @@ import pytest
 from hub.domain.money import Money
 from hub.domain.orders import (
     Discount,
+    FinancialStatus,
+    FulfilledBy,
+    FulfillmentStatus,
     Order,
     OrderLine,
     OrderStatus,
@@ -20,6 +23,7 @@ from hub.domain.orders import (
 )
 from hub.services import catalog
 from tests.integration.factories import UowFactory
+from tests.integration.order_v2_setup import v2_order
 
 
 @pytest.mark.parametrize(("currency", "price", "expected_total"), [
@@ -93,6 +97,62 @@ def test_an_order_with_every_part_round_trips_exactly(
         assert loaded.lines[0].raw == {"id": 1, "price": price}
         assert loaded.grand_total == Money.of(expected_total, currency)
         assert loaded.payments[0].amount.amount == Decimal(expected_total)
-        assert loaded.refunds[0].lines == [{"line": "L1", "quantity": 1}]
+        (refunded,) = loaded.refunds[0].lines
+        assert (refunded.line_external_id, refunded.quantity) == ("L1", 1)
         assert loaded.shipping_lines[0].carrier == "DHL"
         assert loaded.presentment_currency == "EUR"
+
+
+def test_every_v2_fact_round_trips_and_unknown_stays_unknown(tenant: UowFactory) -> None:
+    channel = catalog.create_channel(tenant(), "shop-v2", "shopify", "USD")
+    assert channel.id is not None
+    with tenant() as uow:
+        assert uow.tenant_id is not None
+        uow.orders.add(v2_order(uow.tenant_id, channel.id, "V2-1"))
+        uow.commit()
+    with tenant() as uow:
+        o = uow.orders.by_external_id(channel.id, "V2-1")
+        assert o is not None
+        assert (o.number, o.platform_status, o.cancel_reason) == ("#1001", "paid", "customer")
+        assert o.financial_status is FinancialStatus.PARTIALLY_REFUNDED
+        assert o.fulfillment_status is FulfillmentStatus.PARTIALLY_FULFILLED
+        assert o.fulfilled_by is FulfilledBy.MERCHANT
+        assert o.cancelled_at == datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+        assert (o.marketplace_tax, o.tax_remitted_by) == (Money.of("0.80", "USD"), "ebay")
+        assert o.stated_totals is not None
+        assert o.stated_totals.total == Money.of("32.30", "USD")
+        assert o.stated_totals.discounts is None  # not stated stays not stated
+        assert o.invoice_hold and o.invoice_hold.startswith("totals:")
+        full, skuless, unknown = o.lines
+        assert full.unit_price_presentment == Money.of("9.26", "EUR")
+        assert full.discount_presentment == Money.of("0.93", "EUR")
+        assert full.tax_presentment == Money.of("1.48", "EUR")
+        assert (full.marketplace_tax, full.shipping) == (Money.of("0.80", "USD"),
+                                                         Money.of("5.00", "USD"))  # fmt: skip
+        assert (full.quantity_shipped, full.platform_listing_id) == (1, "4455")
+        assert (skuless.channel_sku, skuless.mapping_key) == (None, "#7788")
+        assert (unknown.unit_price, unknown.discount, unknown.tax) == (None, None, None)
+        assert unknown.amounts_known is False
+        assert o.unknown_amounts() == [
+            "lines[2].unit_price", "lines[2].discount", "lines[2].tax"
+        ]  # fmt: skip
+        (ship,) = o.shipping_lines
+        assert (ship.external_id, ship.price_presentment) == ("S1", Money.of("4.63", "EUR"))
+        assert ship.tax == Money.of("0", "USD")
+        assert o.tax_lines[0].amount_presentment == Money.of("1.48", "EUR")
+        (fee,) = o.fee_lines
+        assert (fee.title, fee.amount, fee.tax, fee.taxable) == (
+            "Gift wrap", Money.of("2.50", "USD"), Money.of("0.20", "USD"), True
+        )  # fmt: skip
+        assert fee.tax_presentment is None
+        assert o.marketplace_fees[0].amount == Money.of("2.91", "USD")
+        (refund,) = o.refunds
+        assert refund.restock is None
+        assert (refund.shipping, refund.unallocated) == (Money.of("2.00", "USD"),
+                                                         Money.of("0.35", "USD"))  # fmt: skip
+        first, second = refund.lines
+        assert (first.line_external_id, first.quantity, first.subtotal, first.tax) == (
+            "L1", 1, Money.of("9.00", "USD"), Money.of("0.80", "USD")
+        )  # fmt: skip
+        assert (first.restock, first.restock_location) == (True, "BER")
+        assert (second.subtotal, second.restock) == (None, None)

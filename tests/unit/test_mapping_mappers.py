@@ -74,7 +74,8 @@ def test_the_documented_woocommerce_order_maps_to_a_unified_order() -> None:
     assert order.placed_at == datetime(2017, 3, 22, 19, 28, 2, tzinfo=UTC)
     assert order.customer_email == "john.doe@example.com" and order.customer_name == "John Doe"
     lines = {line.external_id: line for line in order.lines}
-    assert lines["315"].channel_sku == "#93"  # no SKU in the shop: named by product id
+    # No SKU in the shop: it stays missing, the product id is the key for listings.
+    assert lines["315"].channel_sku is None and lines["315"].mapping_key == "#93"
     assert lines["316"].channel_sku == "Bar3"
     assert lines["315"].unit_price == Money.of("3.00", "USD") and lines["315"].quantity == 2
     assert lines["316"].raw["variation_id"] == 23
