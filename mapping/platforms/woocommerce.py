@@ -270,14 +270,19 @@ def _financial(record: Record) -> FinancialStatus:
 def _stated(record: Record, context: Context) -> StatedTotals:
     """What the order states: total, total_tax, shipping_total; discount_total counts
     coupons only, so negative fee lines (an order discount, see `_fees`) are added to it.
-    Woo states no order subtotal and no fee total."""
+    Woo states no order subtotal and no fee total (fees: None, unknown)."""
     currency = str(context.currency)
     fees = [money_at(f, "total", currency) for f in record.get("fee_lines") or []]
     negative_fees = sum_money([-f for f in fees if f.amount < 0], currency)
+    discounts = _money(record, "discount_total", context) + negative_fees
+    if record.get("prices_include_tax"):
+        # Coupons come off the gross price the merchant typed; Woo states their net part
+        # (discount_total) and its tax (discount_tax): the gross discount is both.
+        discounts = discounts + _money(record, "discount_tax", context)
     return StatedTotals(
         total=_money(record, "total", context),
         tax=_money(record, "total_tax", context),
-        discounts=_money(record, "discount_total", context) + negative_fees,
+        discounts=discounts,
         shipping=_money(record, "shipping_total", context),
     )
 

@@ -44,6 +44,32 @@ def compare(order: Any, case: GoldenCase, skip: frozenset[str] = frozenset()) ->
     return mismatches(order, expected)
 
 
+def with_http(case: GoldenCase) -> Any:
+    """The payload as a WooCommerce pull hands it to the mapper (with the refunds the
+    connector read); other platforms' payloads as they are."""
+    details = [body for path, body in case.http.items() if path.endswith("/refunds")]
+    return {**case.payload, "refund_details": details[0]} if details else case.payload
+
+
+def stated_disagreements(order: Order) -> list[str]:
+    """Each total the platform states that the order's own arithmetic does not reach."""
+    stated = order.stated_totals
+    assert stated is not None, "the mapper keeps the platform's stated totals"
+    ours = {
+        "total": order.grand_total,
+        "subtotal": order.subtotal,
+        "tax": order.tax_total,
+        "discounts": order.discount_total,
+        "shipping": order.shipping_total,
+        "fees": order.fee_total,
+    }
+    return [
+        f"{name}: ours {ours[name]} != stated {figure}"
+        for name, figure in stated.figures().items()
+        if figure is not None and figure != ours[name]
+    ]
+
+
 @dataclass
 class WebhookChannel:
     db: Database

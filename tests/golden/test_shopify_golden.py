@@ -21,8 +21,15 @@ from mapping.platforms.shopify import map_order
 from tests.conftest import Database
 from tests.contract import shopify_docs as docs
 from tests.golden import check_shopify
-from tests.golden.cases import load
-from tests.golden.harness import SECRET, compare, context, webhook_channel
+from tests.golden.cases import GoldenCase, load
+from tests.golden.harness import (
+    SECRET,
+    compare,
+    context,
+    stated_disagreements,
+    webhook_channel,
+    with_http,
+)
 
 CASES = load("shopify")
 GRAPHQL = [c for c in CASES if c.path == "graphql"]
@@ -161,3 +168,10 @@ def test_a_case_through_the_signed_webhook_and_ingest(
     assert (response.status_code, response.json()["status"]) == (200, "accepted")
     gid = case.payload.get("admin_graphql_api_id") or case.payload["id"]
     assert channel.stored_mismatches(str(gid), case) == []
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_the_mapped_order_recomputes_the_totals_the_platform_states(case: GoldenCase) -> None:
+    """What the hub's self-check relies on: from the mapped lines, shipping, fees and tax
+    the hub arrives at every total the platform itself states."""
+    assert stated_disagreements(map_order(with_http(case), context("shopify"))) == []

@@ -19,7 +19,14 @@ from mapping.platforms.woocommerce import map_order
 from tests.conftest import Database
 from tests.golden import check_woocommerce
 from tests.golden.cases import GoldenCase, load
-from tests.golden.harness import SECRET, compare, context, webhook_channel
+from tests.golden.harness import (
+    SECRET,
+    compare,
+    context,
+    stated_disagreements,
+    webhook_channel,
+    with_http,
+)
 
 CASES = load("woocommerce")
 STORE = "https://shop.example.com"
@@ -102,3 +109,10 @@ def test_a_case_through_the_signed_webhook_and_ingest(
         response = channel.post(body, headers)
     assert (response.status_code, response.json()["status"]) == (200, "accepted")
     assert channel.stored_mismatches(str(case.payload["id"]), case) == []
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_the_mapped_order_recomputes_the_totals_the_platform_states(case: GoldenCase) -> None:
+    """What the hub's self-check relies on: from the mapped lines, shipping, fees and tax
+    the hub arrives at every total the platform itself states."""
+    assert stated_disagreements(map_order(with_http(case), context("woocommerce"))) == []
