@@ -154,40 +154,33 @@ def _refund(node: Record, currency: str, context: Context) -> Refund:
         )
         for item in _nodes(node, "refundLineItems")
     ]
-    shipping = _nodes(node, "refundShippingLines")
-    adjustments = _nodes(node, "orderAdjustments")
-    shipping_tax = total([_shop(s, "taxAmountSet", currency) for s in shipping], currency)
-    taxes = [line.tax for line in lines]
+    amount = _shop(node, "totalRefundedSet", currency)
     restocks = [line.restock for line in lines]
     locations = {line.restock_location for line in lines if line.restock_location}
-    return Refund(
-        amount=_shop(node, "totalRefundedSet", currency),
+    refund = Refund(
+        amount=amount,
         external_id=str(node["id"]),
         reason=str(node.get("note") or ""),
         restock=None if None in restocks else any(restocks),
         lines=lines,
         created_at=utc_datetime(node["createdAt"], context),
-        shipping=total([_shop(s, "subtotalAmountSet", currency) for s in shipping], currency)
-        if "refundShippingLines" in node
-        else None,
-        shipping_tax=shipping_tax if "refundShippingLines" in node else None,
-        tax=None
-        if None in taxes or "refundShippingLines" not in node
-        else total([t for t in taxes if t is not None], currency) + shipping_tax,
-        # Adjustments (refund discrepancies) are tied to no line or shipping line; their
-        # sign in GraphQL follows REST: negative when money goes back.
-        unallocated=-total(
-            [
-                _shop(a, "amountSet", currency) + _shop(a, "taxAmountSet", currency)
-                for a in adjustments
-            ],
-            currency,
-        )
-        if "orderAdjustments" in node
-        else None,
         restock_location=locations.pop() if len(locations) == 1 else None,
         amount_presentment=_buyer(node, "totalRefundedSet"),
     )
+    line_money = [m for line in lines for m in (line.subtotal, line.tax)]
+    if "refundShippingLines" not in node or None in line_money:
+        return refund  # shipping or line amounts not read: the split stays unknown
+    shipping = _nodes(node, "refundShippingLines")
+    refund.shipping = total([_shop(s, "subtotalAmountSet", currency) for s in shipping], currency)
+    refund.shipping_tax = total([_shop(s, "taxAmountSet", currency) for s in shipping], currency)
+    line_tax = total([line.tax for line in lines if line.tax is not None], currency)
+    refund.tax = line_tax + refund.shipping_tax
+    on_lines = total([m for m in line_money if m is not None], currency)
+    # What no line or shipping line accounts for (an order adjustment: a refund
+    # discrepancy, goodwill). The docs leave OrderAdjustment.amountSet's sign unsaid, so
+    # it is derived from the stated figures rather than read from the adjustments.
+    refund.unallocated = amount - on_lines - refund.shipping - refund.shipping_tax
+    return refund
 
 
 def _discount_name(node: Record) -> str:

@@ -77,9 +77,6 @@ fragment OrderFields on Order {{
     refundShippingLines(first: 10) {{
       nodes {{ subtotalAmountSet {{ ...Bag }} taxAmountSet {{ ...Bag }} }}
     }}
-    orderAdjustments(first: 10) {{
-      nodes {{ reason amountSet {{ ...Bag }} taxAmountSet {{ ...Bag }} }}
-    }}
   }}
 }}
 """
