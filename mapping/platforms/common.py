@@ -9,7 +9,8 @@ count a discount twice.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +19,7 @@ from hub.domain.money import Money, parse_decimal
 from hub.domain.orders import OrderLine
 from mapping.mapper import Record, path
 
-__all__ = ["money_at", "rate_of", "spread_discount"]
+__all__ = ["child_label", "money_at", "naming", "objects", "rate_of", "spread_discount"]
 
 
 def money_at(record: Record, dotted: str, currency: str, default: Any = "0") -> Money:
@@ -52,3 +53,38 @@ def spread_discount(amount: Money, lines: Sequence[OrderLine]) -> None:
         raise InvalidValue("discount", str(amount), "has no line to be spread over")
     for line, share in zip(lines, amount.allocate(weights), strict=True):
         line.discount = (line.discount or Money.zero(amount.currency)) + share
+
+
+def objects(record: Record, key: str) -> list[Mapping[str, Any]]:
+    """The list of objects at ``key`` (absent or null: none; a GraphQL connection: its
+    nodes). Anything else is refused naming the field, never a crash further on."""
+    value = record.get(key) if isinstance(record, Mapping) else None
+    if isinstance(value, Mapping) and "nodes" in value:
+        value = value["nodes"]
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidValue(key, type(value).__name__, "must be a list of objects")
+    for i, item in enumerate(value):
+        if not isinstance(item, Mapping):
+            raise InvalidValue(f"{key}[{i}]", type(item).__name__, "must be an object")
+    return value
+
+
+@contextmanager
+def naming(label: str) -> Iterator[None]:
+    """Errors raised inside name ``label`` as their record when they name none."""
+    try:
+        yield
+    except InvalidValue as exc:
+        if exc.record:
+            raise
+        raise InvalidValue(exc.field, exc.value, exc.reason, record=label) from None
+
+
+def child_label(context: Any, kind: str, record: Any) -> str:
+    """'<order> <kind> <id>' for a line of an order, safe on a record that is not even an
+    object (the mapper then refuses it by this name)."""
+    order = context.extra.get("order", f"{context.platform} order ?")
+    found = record.get("id", "?") if isinstance(record, Mapping) else "?"
+    return f"{order} {kind} {found}"

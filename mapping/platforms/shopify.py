@@ -32,6 +32,7 @@ Shopify's documented semantics (REST Order and Refund resources, 2025-01):
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -51,7 +52,7 @@ from hub.domain.orders import (
 )
 from mapping.converters import currency_code, integer, optional_text, text, utc_datetime
 from mapping.mapper import Context, Fields, Mapper, Record, children, direct, mapping, path
-from mapping.platforms.common import money_at, rate_of
+from mapping.platforms.common import child_label, money_at, objects, rate_of
 from mapping.platforms.shopify_graphql import (
     FINANCIAL,
     FULFILLMENT,
@@ -102,7 +103,7 @@ def _allocated(record: Record, currency: str) -> Money:
     """What `discount_allocations` take off a line or a shipping line (shop money)."""
     amounts = [
         Money.of(a.get("amount", "0"), currency, field="discount_allocations.amount")
-        for a in record.get("discount_allocations") or []
+        for a in objects(record, "discount_allocations")
     ]
     return total(amounts, currency)
 
@@ -118,7 +119,7 @@ def _line_discount(record: Record, currency: str) -> Money:
 def _sum_tax(record: Record, context: Context) -> Money:
     assert context.currency is not None
     total_ = Money.zero(context.currency)
-    for tax in record.get("tax_lines") or []:
+    for tax in objects(record, "tax_lines"):
         total_ = total_ + _money(tax, "price", context)
     return total_
 
@@ -132,7 +133,7 @@ class ShopifyLineMapper(Mapper[OrderLine]):
     )
 
     def label(self, record: Record) -> str:
-        return f"shopify order line {record.get('id', '?')}"
+        return child_label(self.context, "line", record)
 
     @mapping
     def sku(self, record: Record) -> Fields:
@@ -150,8 +151,8 @@ class ShopifyLineMapper(Mapper[OrderLine]):
     @mapping
     def amounts(self, record: Record) -> Fields:
         assert self.context.currency is not None
-        allocations = list(record.get("discount_allocations") or [])
-        taxes = list(record.get("tax_lines") or [])
+        allocations = objects(record, "discount_allocations")
+        taxes = objects(record, "tax_lines")
         return {
             "unit_price": _money(record, "price", self.context),
             "discount": _line_discount(record, self.context.currency),
@@ -171,11 +172,14 @@ class ShopifyShippingMapper(Mapper[ShippingLine]):
         direct("source", "carrier", optional_text, required=False),
     )
 
+    def label(self, record: Record) -> str:
+        return child_label(self.context, "shipping line", record)
+
     @mapping
     def price(self, record: Record) -> Fields:
         assert self.context.currency is not None
-        allocations = list(record.get("discount_allocations") or [])
-        taxes = list(record.get("tax_lines") or [])
+        allocations = objects(record, "discount_allocations")
+        taxes = objects(record, "tax_lines")
         return {
             # The price before shipping discounts; the discount is stated beside it.
             "price": _money(record, "price", self.context),
@@ -191,6 +195,9 @@ class ShopifyShippingMapper(Mapper[ShippingLine]):
 class ShopifyTaxMapper(Mapper[TaxLine]):
     build = TaxLine
     fields = (direct("title", "title", text),)
+
+    def label(self, record: Record) -> str:
+        return child_label(self.context, "tax line", record)
 
     @mapping
     def amount(self, record: Record) -> Fields:
@@ -231,7 +238,7 @@ def _discount_name(application: Record, index: int) -> str:
 def _discounts(record: Record, currency: str) -> list[Discount]:
     """One per discount application, named by code or title. What each took off is on
     the lines and shipping lines it was allocated to, so none is left for the order."""
-    applications = record.get("discount_applications") or record.get("discount_codes") or []
+    applications = record.get("discount_applications") or objects(record, "discount_codes")
     return [
         Discount(code=_discount_name(a, i), amount=Money.zero(currency))
         for i, a in enumerate(applications)
@@ -260,7 +267,7 @@ def _refund(refund: Record, currency: str, context: Context, placed: Any) -> Ref
     lines = []
     owed = Money.zero(currency)
     tax_back = Money.zero(currency)
-    for item in refund.get("refund_line_items") or []:
+    for item in objects(refund, "refund_line_items"):
         subtotal = _refund_money(item, "subtotal", currency)
         tax = _refund_money(item, "total_tax", currency)
         owed, tax_back = owed + subtotal + tax, tax_back + tax
@@ -275,7 +282,7 @@ def _refund(refund: Record, currency: str, context: Context, placed: Any) -> Ref
             )
         )
     shipping = shipping_tax = unallocated = Money.zero(currency)
-    for adjustment in refund.get("order_adjustments") or []:
+    for adjustment in objects(refund, "order_adjustments"):
         # Adjustments are negative when money goes back to the buyer (-5.00: 5.00 back).
         amount = -(
             _shop_money(adjustment, "amount", currency) or _money(adjustment, "amount", context)
@@ -291,7 +298,7 @@ def _refund(refund: Record, currency: str, context: Context, placed: Any) -> Ref
             unallocated = unallocated + amount + tax
     paid_back = [
         tx
-        for tx in refund.get("transactions") or []
+        for tx in objects(refund, "transactions")
         if tx.get("kind") == "refund" and tx.get("status") == "success"
     ]
     amount = owed
@@ -354,13 +361,19 @@ class ShopifyOrderMapper(Mapper[Order]):
     )
 
     def label(self, record: Record) -> str:
+        if not isinstance(record, Mapping):
+            return "shopify order ?"
         return f"shopify order {record.get('name') or record.get('id', '?')}"
 
     def child_context(self, record: Record) -> Context:
         return dataclasses.replace(
             self.context,
             currency=currency_code(record["currency"], self.context),
-            extra={**self.context.extra, "taxes_included": bool(record.get("taxes_included"))},
+            extra={
+                **self.context.extra,
+                "taxes_included": bool(record.get("taxes_included")),
+                "order": self.label(record),
+            },
         )
 
     @mapping
@@ -399,7 +412,7 @@ class ShopifyOrderMapper(Mapper[Order]):
                 if tx.get("processed_at")
                 else None,
             )
-            for tx in record.get("transactions") or []
+            for tx in objects(record, "transactions")
             if tx.get("kind") in ("sale", "capture")
             and tx.get("status") == "success"
             and tx.get("currency", currency) == currency
@@ -407,7 +420,7 @@ class ShopifyOrderMapper(Mapper[Order]):
         return {
             "stated_totals": stated(record, currency),
             "discounts": _discounts(record, currency),
-            "refunds": [_refund(r, currency, context, placed) for r in record.get("refunds") or []],
+            "refunds": [_refund(r, currency, context, placed) for r in objects(record, "refunds")],
             "payments": payments,
         }
 

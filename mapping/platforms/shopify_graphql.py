@@ -29,7 +29,7 @@ from hub.domain.orders import (
 )
 from mapping.converters import currency_code, utc_datetime
 from mapping.mapper import Context, Record, path
-from mapping.platforms.common import money_at, rate_of
+from mapping.platforms.common import money_at, naming, objects, rate_of
 from mapping.statuses import Rule, resolve_status
 
 __all__ = ["FINANCIAL", "FULFILLMENT", "is_graphql_order", "map_graphql_order"]
@@ -67,11 +67,8 @@ def is_graphql_order(record: Record) -> bool:
     return "lineItems" in record or "currencyCode" in record
 
 
-def _nodes(record: Record, key: str) -> list[dict[str, Any]]:
-    value = record.get(key)
-    if isinstance(value, dict):
-        value = value.get("nodes")
-    return list(value or [])
+def _nodes(record: Record, key: str) -> list[Any]:
+    return objects(record, key)
 
 
 def _shop(record: Record, key: str, currency: str) -> Money:
@@ -95,7 +92,7 @@ def _buyer_sum(items: list[Any], key: str) -> Money | None:
 
 
 def _taxes(record: Record, currency: str) -> Money:
-    return total([_shop(t, "priceSet", currency) for t in record.get("taxLines") or []], currency)
+    return total([_shop(t, "priceSet", currency) for t in objects(record, "taxLines")], currency)
 
 
 def _line(node: Record, currency: str) -> OrderLine:
@@ -104,9 +101,9 @@ def _line(node: Record, currency: str) -> OrderLine:
     # A custom item has no variant and often no SKU: the SKU stays missing and the line is
     # keyed by its variant, else its own line id (each custom item apart).
     listing = variant.get("legacyResourceId") or variant.get("id")
-    allocations = list(node.get("discountAllocations") or [])
+    allocations = objects(node, "discountAllocations")
     discounts = [_shop(a, "allocatedAmountSet", currency) for a in allocations]
-    taxes = list(node.get("taxLines") or [])
+    taxes = objects(node, "taxLines")
     return OrderLine(
         channel_sku=node.get("sku") or None,
         platform_listing_id=str(listing) if listing else f"line:{node['id']}",
@@ -212,6 +209,11 @@ def _stated(record: Record, currency: str) -> StatedTotals:
 
 
 def map_graphql_order(record: Record, context: Context) -> Order:
+    with naming(f"shopify order {record.get('name') or record.get('id', '?')}"):
+        return _map(record, context)
+
+
+def _map(record: Record, context: Context) -> Order:
     currency = currency_code(record["currencyCode"], context)
     inclusive = bool(record.get("taxesIncluded"))
     rate, source = _fx(record, currency)
@@ -266,15 +268,15 @@ def map_graphql_order(record: Record, context: Context) -> Order:
             discount=total(
                 [
                     _shop(a, "allocatedAmountSet", currency)
-                    for a in s.get("discountAllocations") or []
+                    for a in objects(s, "discountAllocations")
                 ],
                 currency,
             ),
             discount_presentment=_buyer_sum(
-                list(s.get("discountAllocations") or []), "allocatedAmountSet"
+                (objects(s, "discountAllocations")), "allocatedAmountSet"
             ),
             tax=_taxes(s, currency),
-            tax_presentment=_buyer_sum(list(s.get("taxLines") or []), "priceSet"),
+            tax_presentment=_buyer_sum((objects(s, "taxLines")), "priceSet"),
         )
         for s in _nodes(record, "shippingLines")
     ]
@@ -286,7 +288,7 @@ def map_graphql_order(record: Record, context: Context) -> Order:
             inclusive=inclusive,
             amount_presentment=_buyer(t, "priceSet"),
         )
-        for t in record.get("taxLines") or []
+        for t in objects(record, "taxLines")
     ]
     order.discounts = _discounts(record, currency)
     order.payments = [
@@ -298,8 +300,8 @@ def map_graphql_order(record: Record, context: Context) -> Order:
             if tx.get("processedAt")
             else None,
         )
-        for tx in record.get("transactions") or []
+        for tx in objects(record, "transactions")
         if tx.get("kind") in ("SALE", "CAPTURE") and tx.get("status") == "SUCCESS"
     ]
-    order.refunds = [_refund(r, currency, context) for r in record.get("refunds") or []]
+    order.refunds = [_refund(r, currency, context) for r in objects(record, "refunds")]
     return order

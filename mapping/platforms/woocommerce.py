@@ -27,6 +27,7 @@ negative quantities and totals turned into what was given back; restock as docum
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -49,7 +50,7 @@ from hub.domain.orders import (
 )
 from mapping.converters import currency_code, integer, optional_text, text, utc_datetime
 from mapping.mapper import Context, Fields, Mapper, Record, children, direct, mapping
-from mapping.platforms.common import money_at, spread_discount
+from mapping.platforms.common import child_label, money_at, naming, objects, spread_discount
 from mapping.statuses import Rule, resolve_status
 
 __all__ = ["WooOrderMapper", "map_order"]
@@ -72,7 +73,7 @@ class WooLineMapper(Mapper[OrderLine]):
     )
 
     def label(self, record: Record) -> str:
-        return f"woocommerce order line {record.get('id', '?')}"
+        return child_label(self.context, "line", record)
 
     @mapping
     def sku(self, record: Record) -> Fields:
@@ -111,6 +112,9 @@ class WooShippingMapper(Mapper[ShippingLine]):
         direct("method_id", "carrier", optional_text, required=False),
     )
 
+    def label(self, record: Record) -> str:
+        return child_label(self.context, "shipping line", record)
+
     @mapping
     def price(self, record: Record) -> Fields:
         # Shipping is entered net in WooCommerce even when product prices include tax.
@@ -125,7 +129,7 @@ def _rate_taxes(items: list[Any], rate_id: Any, currency: str) -> Money:
     """What the `taxes[]` of these items charge at one rate id."""
     found = Money.zero(currency)
     for item in items:
-        for tax in item.get("taxes") or []:
+        for tax in objects(item, "taxes"):
             if str(tax.get("id")) == str(rate_id):
                 found = found + money_at(tax, "total", currency)
     return found
@@ -134,7 +138,7 @@ def _rate_taxes(items: list[Any], rate_id: Any, currency: str) -> Money:
 def _tax_lines(record: Record, currency: str) -> list[TaxLine]:
     inclusive = bool(record.get("prices_include_tax"))
     lines: list[TaxLine] = []
-    for tax in record.get("tax_lines") or []:
+    for tax in objects(record, "tax_lines"):
         title = text(tax.get("rate_code") or tax.get("label") or "tax", _NO_CONTEXT)
         # rate_percent appeared in later wc/v3 versions; older stores do not send it.
         percent = tax.get("rate_percent")
@@ -148,8 +152,8 @@ def _tax_lines(record: Record, currency: str) -> list[TaxLine]:
         # Only the items' tax is inside their (gross) prices; fees and shipping are net.
         # tax_total is items + fees at this rate (WC_Order::update_taxes), so the items'
         # part is what the fees' own taxes[] do not claim.
-        fees = record.get("fee_lines") or []
-        if len(record.get("tax_lines") or []) == 1:
+        fees = objects(record, "fee_lines")
+        if len(objects(record, "tax_lines")) == 1:
             on_fees = sum_money([money_at(f, "total_tax", currency) for f in fees], currency)
         else:
             on_fees = _rate_taxes(fees, tax.get("rate_id"), currency)
@@ -163,6 +167,9 @@ def _tax_lines(record: Record, currency: str) -> list[TaxLine]:
 class WooCouponMapper(Mapper[Discount]):
     build = Discount
     fields = (direct("code", "code", text),)
+
+    def label(self, record: Record) -> str:
+        return child_label(self.context, "coupon line", record)
 
     @mapping
     def amount(self, record: Record) -> Fields:
@@ -186,7 +193,8 @@ class WooOrderMapper(Mapper[Order]):
     )
 
     def label(self, record: Record) -> str:
-        return f"woocommerce order {record.get('id', '?')}"
+        found = record.get("id", "?") if isinstance(record, Mapping) else "?"
+        return f"woocommerce order {found}"
 
     def child_context(self, record: Record) -> Context:
         return dataclasses.replace(
@@ -195,6 +203,7 @@ class WooOrderMapper(Mapper[Order]):
             extra={
                 **self.context.extra,
                 "prices_include_tax": bool(record.get("prices_include_tax")),
+                "order": self.label(record),
             },
         )
 
@@ -255,7 +264,7 @@ def _financial(record: Record) -> FinancialStatus:
     (date_paid_gmt), else the status (cancelled/failed: nothing will be paid)."""
     currency = str(record["currency"])
     refunded = sum_money(
-        [-money_at(r, "total", currency) for r in record.get("refunds") or []], currency
+        [-money_at(r, "total", currency) for r in objects(record, "refunds")], currency
     )
     if refunded.amount > 0:
         full = refunded.amount >= money_at(record, "total", currency).amount
@@ -272,7 +281,7 @@ def _stated(record: Record, context: Context) -> StatedTotals:
     coupons only, so negative fee lines (an order discount, see `_fees`) are added to it.
     Woo states no order subtotal and no fee total (fees: None, unknown)."""
     currency = str(context.currency)
-    fees = [money_at(f, "total", currency) for f in record.get("fee_lines") or []]
+    fees = [money_at(f, "total", currency) for f in objects(record, "fee_lines")]
     negative_fees = sum_money([-f for f in fees if f.amount < 0], currency)
     discounts = _money(record, "discount_total", context) + negative_fees
     if record.get("prices_include_tax"):
@@ -291,7 +300,7 @@ def _fees(record: Record, order: Order) -> None:
     """A fee is revenue beside the goods (FeeLine), net of its tax, which sits in the tax
     lines (tax_total counts items and fees); a negative fee is how Woo shops give an
     order-level discount, so it is spread over the lines as a discount."""
-    for fee in record.get("fee_lines") or []:
+    for fee in objects(record, "fee_lines"):
         amount = money_at(fee, "total", order.currency)
         name = str(fee.get("name") or "fee")
         if amount.amount < 0:
@@ -310,7 +319,7 @@ def _fees(record: Record, order: Order) -> None:
 
 
 def _meta(item: Record, key: str) -> Any:
-    return next((m.get("value") for m in item.get("meta_data") or [] if m.get("key") == key), None)
+    return next((m.get("value") for m in objects(item, "meta_data") if m.get("key") == key), None)
 
 
 def _restocked_units(record: Record) -> dict[str, int]:
@@ -322,7 +331,7 @@ def _restocked_units(record: Record) -> dict[str, int]:
     write-only: no refund resource says whether it restocked.
     """
     found: dict[str, int] = {}
-    for line in record.get("line_items") or []:
+    for line in objects(record, "line_items"):
         value = _meta(line, "_restock_refunded_items")
         if value is not None and str(value).strip().isdigit():
             found[str(line.get("id"))] = int(str(value).strip())
@@ -330,23 +339,23 @@ def _restocked_units(record: Record) -> dict[str, int]:
 
 
 def _refunds(record: Record, order: Order, context: Context) -> None:
-    details = {str(r.get("id")): r for r in record.get("refund_details") or []}
+    details = {str(r.get("id")): r for r in objects(record, "refund_details")}
     restocked = _restocked_units(record)
     refunded_units: dict[str, int] = {}
     for refund in details.values():
-        for item in refund.get("line_items") or []:
+        for item in objects(refund, "line_items"):
             line = str(_meta(item, "_refunded_item_id") or item.get("id"))
             units = abs(int(item.get("quantity") or 0))
             refunded_units[line] = refunded_units.get(line, 0) + units
     zero = Money.zero(order.currency)
-    for summary in record.get("refunds") or []:
+    for summary in objects(record, "refunds"):
         refund = details.get(str(summary.get("id")), summary)
         amount = refund.get("amount")
         money = Money.of(amount, order.currency) if amount is not None else None
         if money is None:  # the summary's total is negative ("-10.00")
             money = -money_at(summary, "total", order.currency)
         lines: list[RefundLine] = []
-        for item in refund.get("line_items") or []:
+        for item in objects(refund, "line_items"):
             line = str(_meta(item, "_refunded_item_id") or item.get("id"))
             units = abs(int(item.get("quantity") or 0))
             restock: bool | None = None
@@ -386,7 +395,8 @@ def _refunds(record: Record, order: Order, context: Context) -> None:
 
 def map_order(record: Record, context: Context) -> Order:
     order = WooOrderMapper(context).map(record)
-    order.tax_lines = _tax_lines(record, order.currency)
-    _fees(record, order)
-    _refunds(record, order, context)
+    with naming(f"woocommerce order {order.external_id}"):
+        order.tax_lines = _tax_lines(record, order.currency)
+        _fees(record, order)
+        _refunds(record, order, context)
     return order

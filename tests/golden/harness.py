@@ -91,8 +91,13 @@ class WebhookChannel:
             ).scalar()
             if found is None:
                 e, i = sync_errors.c, inbox_records.c
-                errors = uow.session.execute(select(e.record, e.field, e.reason)).all()
-                inbox = uow.session.execute(select(i.status, i.external_id)).all()
+                mine = self.channel_id
+                errors = uow.session.execute(
+                    select(e.record, e.field, e.reason).where(e.channel_id == mine)
+                ).all()
+                inbox = uow.session.execute(
+                    select(i.status, i.external_id).where(i.channel_id == mine)
+                ).all()
                 return [f"order {external_id} not stored; inbox {inbox}; errors: {errors}"]
             order: Order = uow.orders.get(int(found))
             return compare(order, case, skip)
