@@ -58,6 +58,7 @@ from mapping.platforms.shopify_graphql import (
     FULFILLMENT,
     is_graphql_order,
     map_graphql_order,
+    shipped_units,
 )
 from mapping.statuses import Rule, resolve_status
 
@@ -162,6 +163,11 @@ class ShopifyLineMapper(Mapper[OrderLine]):
             if "discount_allocations" in record
             else None,
             "tax_presentment": _presented_sum(taxes, "price", self.context),
+            # Units in successful fulfillments (a line of the order's `fulfillments`).
+            "quantity_shipped": min(
+                integer(record.get("quantity"), self.context),
+                self.context.extra.get("shipped", {}).get(str(record.get("id")), 0),
+            ),
         }
 
 
@@ -373,6 +379,9 @@ class ShopifyOrderMapper(Mapper[Order]):
                 **self.context.extra,
                 "taxes_included": bool(record.get("taxes_included")),
                 "order": self.label(record),
+                "shipped": shipped_units(
+                    objects(record, "fulfillments"), "line_items", "id", "success"
+                ),
             },
         )
 

@@ -32,7 +32,13 @@ from mapping.mapper import Context, Record, path
 from mapping.platforms.common import money_at, naming, objects, rate_of
 from mapping.statuses import Rule, resolve_status
 
-__all__ = ["FINANCIAL", "FULFILLMENT", "is_graphql_order", "map_graphql_order"]
+__all__ = [
+    "FINANCIAL",
+    "FULFILLMENT",
+    "is_graphql_order",
+    "map_graphql_order",
+    "shipped_units",
+]
 
 # financial_status (REST) / displayFinancialStatus (GraphQL, lower-cased) -> v2 words.
 F = FinancialStatus
@@ -95,7 +101,20 @@ def _taxes(record: Record, currency: str) -> Money:
     return total([_shop(t, "priceSet", currency) for t in objects(record, "taxLines")], currency)
 
 
-def _line(node: Record, currency: str) -> OrderLine:
+def shipped_units(fulfillments: list[Any], items: str, line_key: str, ok: str) -> dict[str, int]:
+    """Line id -> units in successful fulfillments (a cancelled or failed one shipped
+    nothing): what the allocator must not reserve again."""
+    units: dict[str, int] = {}
+    for fulfillment in fulfillments:
+        if str(fulfillment.get("status")) != ok:
+            continue
+        for item in objects(fulfillment, items):
+            line = str(path(item, line_key, ""))
+            units[line] = units.get(line, 0) + int(item.get("quantity") or 0)
+    return units
+
+
+def _line(node: Record, currency: str, shipped: dict[str, int]) -> OrderLine:
     quantity = int(node["quantity"])
     variant = node.get("variant") or {}
     # A custom item has no variant and often no SKU: the SKU stays missing and the line is
@@ -117,6 +136,7 @@ def _line(node: Record, currency: str) -> OrderLine:
         unit_price_presentment=_buyer(node, "originalUnitPriceSet"),
         discount_presentment=_buyer_sum(allocations, "allocatedAmountSet"),
         tax_presentment=_buyer_sum(taxes, "priceSet"),
+        quantity_shipped=min(quantity, shipped.get(str(node["id"]), 0)),
     )
 
 
@@ -257,8 +277,11 @@ def _map(record: Record, context: Context) -> Order:
         prices_include_tax=inclusive,
         stated_totals=_stated(record, currency),
     )
+    shipped = shipped_units(
+        objects(record, "fulfillments"), "fulfillmentLineItems", "lineItem.id", "SUCCESS"
+    )
     for node in _nodes(record, "lineItems"):
-        order.add_line(_line(node, currency))
+        order.add_line(_line(node, currency, shipped))
     order.shipping_lines = [
         ShippingLine(
             title=str(s.get("title") or ""),

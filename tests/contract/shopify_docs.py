@@ -131,6 +131,7 @@ def order(n: int, updated: str = "2025-01-02T10:00:00Z", **extra: Any) -> dict[s
         },
         "taxLines": [],
         "discountApplications": {"nodes": []},
+        "fulfillments": [],
         "transactions": [
             {
                 "id": f"gid://shopify/OrderTransaction/{n}",

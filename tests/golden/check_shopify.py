@@ -50,8 +50,35 @@ def _decimals(found: list[str], currency: str, amounts: Iterable[Decimal], where
             found.append(f"{where}: {amount} has more than {places} decimals for {currency}")
 
 
+def _fulfilled(
+    found: list[str], status: str | None, quantities: dict[str, int], shipped: dict[str, int]
+) -> None:
+    """Fulfilled: every unit of every line in a successful fulfillment; partial: some."""
+    if any(shipped.get(line, 0) > qty for line, qty in quantities.items()):
+        found.append("a fulfillment ships more units than its line")
+    total_shipped = sum(shipped.values())
+    if status == "fulfilled" and shipped != {k: v for k, v in quantities.items() if v}:
+        found.append(f"fulfilled, but fulfillments ship {shipped} of {quantities}")
+    if status == "partial" and not 0 < total_shipped < sum(quantities.values()):
+        found.append("partially fulfilled, but fulfillments ship all or nothing")
+
+
+def _shipped(
+    fulfillments: list[Any], items: str, key: Callable[[Any], str], ok: str
+) -> dict[str, int]:
+    units: dict[str, int] = {}
+    for f in fulfillments:
+        if f["status"] == ok:
+            for item in f[items] if isinstance(f[items], list) else f[items]["nodes"]:
+                units[key(item)] = units.get(key(item), 0) + item["quantity"]
+    return units
+
+
 def _rest(o: dict[str, Any]) -> list[str]:
     found: list[str] = []
+    quantities = {str(li["id"]): li["quantity"] for li in o["line_items"]}
+    shipped = _shipped(o.get("fulfillments") or [], "line_items", lambda i: str(i["id"]), "success")
+    _fulfilled(found, o.get("fulfillment_status"), quantities, shipped)
     sides = [("shop_money", None)]
     if o.get("total_price_set"):
         sides.append(("presentment_money", None))
@@ -120,6 +147,12 @@ def _rest(o: dict[str, Any]) -> list[str]:
 def _graphql(o: dict[str, Any]) -> list[str]:
     found: list[str] = []
     lines = o["lineItems"]["nodes"]
+    quantities = {li["id"]: li["quantity"] for li in lines}
+    shipped = _shipped(
+        o["fulfillments"], "fulfillmentLineItems", lambda i: i["lineItem"]["id"], "SUCCESS"
+    )
+    words = {"FULFILLED": "fulfilled", "PARTIALLY_FULFILLED": "partial"}
+    _fulfilled(found, words.get(o["displayFulfillmentStatus"]), quantities, shipped)
     shipping = o["shippingLines"]["nodes"]
     for side in ("shopMoney", "presentmentMoney"):
 

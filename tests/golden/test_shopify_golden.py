@@ -59,10 +59,12 @@ def test_each_case_adds_up_by_shopifys_rules(case: Any) -> None:
         (MULTI, ("total_price_set", "presentment_money", "amount"), "1.00"),
         (CANCELLED, ("refunds", 0, "transactions", 0, "amount"), "53.00"),
         (REFUNDED_PULL, ("totalTaxSet", "shopMoney", "amount"), "7.69"),
+        ("rest_partially_fulfilled", ("fulfillments", 0, "line_items", 0, "quantity"), 3),
+        (REFUNDED_PULL, ("fulfillments", 1, "status"), "CANCELLED"),
     ],
 )
 def test_the_checker_refuses_a_fixture_that_breaks_shopifys_arithmetic(
-    name: str, path: tuple[Any, ...], value: str
+    name: str, path: tuple[Any, ...], value: Any
 ) -> None:
     case = copy.deepcopy(next(c for c in CASES if c.name == name))
     target = case.payload

@@ -63,6 +63,10 @@ fragment OrderFields on Order {{
       ... on ScriptDiscountApplication {{ title }}
     }}
   }}
+  fulfillments(first: 20) {{
+    status
+    fulfillmentLineItems(first: 250) {{ nodes {{ quantity lineItem {{ id }} }} }}
+  }}
   transactions(first: 10) {{
     id gateway kind status processedAt amountSet {{ ...Bag }}
   }}
