@@ -307,9 +307,17 @@ def _refund(refund: Record, currency: str, context: Context, placed: Any) -> Ref
         for tx in objects(refund, "transactions")
         if tx.get("kind") == "refund" and tx.get("status") == "success"
     ]
-    amount = owed
-    if paid_back and all(tx.get("currency", currency) == currency for tx in paid_back):
+    # Refund transactions are in the currency the buyer paid in (presentment).
+    amount, amount_presentment = owed, None
+    paid_in = {str(tx.get("currency") or currency) for tx in paid_back}
+    if paid_back and paid_in == {currency}:
         amount = total([_money(tx, "amount", context) for tx in paid_back], currency)
+    if paid_back and paid_in == {context.extra.get("presentment") or currency}:
+        buyer = paid_in.pop()
+        amount_presentment = total(
+            [Money.of(tx.get("amount"), buyer, field="transactions.amount") for tx in paid_back],
+            buyer,
+        )
     created = refund.get("created_at") or refund.get("processed_at")
     restocks = [line.restock for line in lines]
     locations = {line.restock_location for line in lines if line.restock_location}
@@ -326,6 +334,7 @@ def _refund(refund: Record, currency: str, context: Context, placed: Any) -> Ref
         tax=tax_back + shipping_tax,
         unallocated=unallocated,
         restock_location=locations.pop() if len(locations) == 1 else None,
+        amount_presentment=amount_presentment,
     )
 
 
@@ -379,6 +388,7 @@ class ShopifyOrderMapper(Mapper[Order]):
                 **self.context.extra,
                 "taxes_included": bool(record.get("taxes_included")),
                 "order": self.label(record),
+                "presentment": record.get("presentment_currency"),
                 "shipped": shipped_units(
                     objects(record, "fulfillments"), "line_items", "id", "success"
                 ),
