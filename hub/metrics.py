@@ -20,6 +20,7 @@ from hub.db.tables_operator import reconciliation_runs
 from hub.db.tables_sync import sync_errors
 from hub.domain.clock import utcnow
 from hub.instruments import ALLOCATION_SECONDS
+from hub.services.totals_check import count_holds
 
 __all__ = ["ALLOCATION_SECONDS", "HubCollector", "render"]
 
@@ -32,6 +33,7 @@ class HubCollector(Collector):
         with self._sessions() as session:
             yield from self._orders(session)
             yield from self._errors(session)
+            yield from self._totals(session)
             yield from self._push_lag(session)
             yield from self._reconciliation(session)
 
@@ -66,6 +68,28 @@ class HubCollector(Collector):
         for slug, stage, count in rows:
             family.add_metric([slug, stage], count)
         yield family
+
+    def _totals(self, session: Session) -> Iterator[Metric]:
+        """The totals self-check: orders it holds from invoicing now, and every mismatch
+        it ever found (an error-queue entry each, resolved or not)."""
+        slugs = {
+            tid: slug for tid, slug in session.execute(select(t.tenants.c.id, t.tenants.c.slug))
+        }
+        held = GaugeMetricFamily(
+            "hub_orders_held_from_invoicing",
+            "Orders whose totals disagree with the platform's, waiting for an operator",
+            labels=["tenant"],
+        )
+        found = CounterMetricFamily(
+            "hub_totals_mismatches",
+            "Orders whose recomputed totals disagreed with the platform's stated totals",
+            labels=["tenant"],
+        )
+        for tenant_id, counts in sorted(count_holds(session).items()):
+            held.add_metric([slugs[tenant_id]], counts.held_orders)
+            found.add_metric([slugs[tenant_id]], counts.all_errors)
+        yield held
+        yield found
 
     def _push_lag(self, session: Session) -> Iterator[Metric]:
         """Age of the oldest stock change not yet delivered to its channel: 0 when none."""

@@ -9,11 +9,13 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from hub.cli.accounting import register as register_accounting
+from hub.cli.allocation import order_app
 from hub.cli.allocation import register as register_allocation
 from hub.cli.catalog import channel_app, lot_app, sku_app, supplier_app, tenant_app, warehouse_app
 from hub.cli.common import hub
 from hub.cli.connectors import register as register_connectors
 from hub.cli.demo import demo
+from hub.cli.invoicing import register as register_invoicing
 from hub.cli.mapping import mapping_app
 from hub.cli.operator import register as register_operator
 from hub.cli.stock import po_app, stock_app
@@ -37,6 +39,7 @@ app.add_typer(stock_app, name="stock")
 app.add_typer(po_app, name="po")
 app.add_typer(mapping_app, name="mapping")
 register_allocation(app, channel_app, stock_app)
+register_invoicing(order_app)
 register_connectors(app)
 register_sync(app)
 register_accounting(app)

@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from hub.domain.documents import Document, DocumentKind, EntryLine
-from hub.domain.errors import InvalidValue
+from hub.domain.errors import InvalidValue, UnknownAmount
 from hub.domain.mappings import AccountRole
 from hub.domain.money import Money, total
 from hub.domain.orders import Order, Refund
@@ -95,46 +95,102 @@ def _rate(order: Order, books: Books) -> tuple[Decimal | None, str | None]:
     return None, None
 
 
+def _ready_to_book(order: Order) -> None:
+    """Refuse (so the document is held with the reason) an order the books must not see
+    yet: one held by the totals self-check, or one with amounts the platform did not
+    state (unknown is not zero: a document built from it would book zero)."""
+    if order.invoice_hold:
+        raise InvalidValue(
+            "invoice_hold", order.invoice_hold, "held from invoicing", record=order.label
+        )
+    unknown = order.unknown_amounts()
+    if unknown:
+        raise UnknownAmount(", ".join(unknown), record=order.label)
+
+
+def _presentment_memo(order: Order) -> str:
+    """The buyer's currency, stated on the document when it differs from the books'."""
+    if not order.presentment_currency or order.presentment_currency == order.currency:
+        return ""
+    rate = f" at {order.fx_rate} {order.currency}/{order.presentment_currency}"
+    source = f" ({order.fx_source})" if order.fx_source else ""
+    return (
+        f"; buyer paid in {order.presentment_currency}, booked in {order.currency}"
+        f"{rate if order.fx_rate else ''}{source}"
+    )
+
+
+def _inclusive(order: Order, money: Money | None, tax_inclusive: bool) -> Money:
+    return money if money is not None and tax_inclusive else Money.zero(order.currency)
+
+
 def sales_document(order: Order, channel: str, books: Books, on: date, *, paid: bool) -> Document:
-    """Receipt (paid) or invoice: Dr clearing what the buyer owes or paid; Cr sales per
-    line net of its discount, shipping income, tax payable per tax line; Dr discounts."""
+    """Receipt (paid) or invoice. Dr clearing what the seller is owed (the buyer's total
+    less the tax a marketplace collects and remits); Cr sales per line net of its discount,
+    shipping income net of its discount, fee lines as revenue, tax payable per seller tax
+    line; Dr order-level discounts. Where prices include tax, each line, shipping line and
+    fee is booked net of the tax it states (and of marketplace tax inside the price); the
+    rest of the included tax comes off sales in one line, so sales are always net."""
+    _ready_to_book(order)
     cur = order.currency
+    zero = Money.zero(cur)
+    inclusive_prices = order.prices_include_tax
     gateway = order.payments[0].gateway if order.payments else None
     clearing = books.account(R.CLEARING, channel, gateway)
-    lines: list[EntryLine] = []
-    inclusive = total([t.amount for t in order.tax_lines if t.inclusive], cur)
     sales = books.account(R.SALES, channel)
+    lines: list[EntryLine] = []
+    included_tax = total(
+        [t.amount for t in order.tax_lines if t.inclusive or inclusive_prices], cur
+    )
+    taken_out = zero  # included tax already taken out of a line, shipping or fee
+    market_inside = zero  # marketplace tax taken out of a line's gross price
     for line in order.lines:
-        net = line.subtotal - (line.discount or Money.zero(cur))
+        tax = _inclusive(order, line.tax, inclusive_prices)
+        market = _inclusive(order, line.marketplace_tax, inclusive_prices)
+        net = line.subtotal - (line.discount or zero) - tax - market
+        taken_out, market_inside = taken_out + tax, market_inside + market
         lines.append(EntryLine(sales, -net, memo=line.title or line.mapping_key or ""))
-    if inclusive.amount:
-        lines.append(EntryLine(sales, inclusive, memo="tax included in prices"))
+    shipping_account = books.account(R.SHIPPING_INCOME, channel)
+    for ship in order.shipping_lines:
+        tax = _inclusive(order, ship.tax, inclusive_prices)
+        taken_out = taken_out + tax
+        net = ship.price - (ship.discount or zero) - tax
+        lines.append(EntryLine(shipping_account, -net, memo=ship.title or "shipping"))
+    for fee in order.fee_lines:
+        tax = _inclusive(order, fee.tax, inclusive_prices)
+        taken_out = taken_out + tax
+        lines.append(EntryLine(sales, -(fee.amount - tax), memo=f"fee: {fee.title}"))
+    rest = included_tax - taken_out
+    if rest.amount:
+        lines.append(EntryLine(sales, rest, memo="tax included in prices"))
+    if order.marketplace_tax is not None and inclusive_prices:
+        rest_market = order.marketplace_tax - market_inside
+        if rest_market.amount:
+            lines.append(EntryLine(sales, rest_market, memo="marketplace tax in prices"))
     order_discounts = total([d.amount for d in order.discounts], cur)
     if order_discounts.amount:
         lines.append(
             EntryLine(books.account(R.DISCOUNTS, channel), order_discounts, memo="discounts")
         )
-    if order.shipping_total.amount:
-        lines.append(
-            EntryLine(
-                books.account(R.SHIPPING_INCOME, channel), -order.shipping_total, memo="shipping"
-            )
-        )
     payable = books.account(R.SALES_TAX_PAYABLE, channel)
-    for tax in order.tax_lines:
-        code = books.tax_code(channel, tax.title)
-        lines.append(EntryLine(payable, -tax.amount, tax_code=code, memo=tax.title))
-    owed = order.grand_total.rounded()
+    for tax_line in order.tax_lines:
+        code = books.tax_code(channel, tax_line.title)
+        lines.append(EntryLine(payable, -tax_line.amount, tax_code=code, memo=tax_line.title))
+    owed = order.seller_total.rounded()
     if paid:
         received = total([p.amount for p in order.payments], cur).rounded()
-        if received != owed:
+        if received not in (owed, order.grand_total.rounded()):
             raise InvalidValue(
                 "payments",
                 str(received.amount),
                 f"payments {received.amount} {cur} != order total {owed.amount} {cur}",
                 record=order.label,
             )
-    lines.insert(0, EntryLine(clearing, owed, memo=f"order {order.external_id}"))
+    remitted = ""
+    if order.marketplace_tax is not None and order.marketplace_tax.amount:
+        remitted = f"; {order.marketplace_tax} tax remitted by {order.tax_remitted_by}"
+    memo = f"order {order.number or order.external_id}{remitted}{_presentment_memo(order)}"
+    lines.insert(0, EntryLine(clearing, owed, memo=memo))
     lines = [ln for ln in lines if ln.amount.amount]
     rate, source = _rate(order, books)
     doc = Document(
@@ -154,14 +210,69 @@ def sales_document(order: Order, channel: str, books: Books, on: date, *, paid: 
     return doc
 
 
-def credit_note_for_refund(order: Order, refund: Refund, channel: str, books: Books) -> Document:
-    """Dr sales and tax payable (tax in the order's tax-to-total proportion), Cr clearing.
-    The fee is not returned: Shopify keeps it, so it stays on the fee document."""
+def _refund_lines_entries(
+    order: Order, refund: Refund, channel: str, books: Books
+) -> list[EntryLine]:
+    """From the platform's refund detail: Dr sales per refunded line (its subtotal), Dr
+    shipping income (shipping refunded), Dr sales for the unallocated rest, Dr tax payable
+    (the seller's tax refunded, over the order's tax lines). The parts must add up to the
+    refund; tax the marketplace remits is refunded by the marketplace, not the seller."""
     cur = order.currency
-    if refund.amount.currency != cur:
-        raise InvalidValue("currency", refund.amount.currency, f"order is in {cur}", order.label)
-    if not refund.external_id:
-        raise InvalidValue("external_id", None, "a refund needs an id for its key", order.label)
+    zero = Money.zero(cur)
+    sales = books.account(R.SALES, channel)
+    out: list[EntryLine] = []
+    line_tax = zero
+    parts = zero
+    for rl in refund.lines:
+        if rl.subtotal is None:
+            raise UnknownAmount(f"refunds[{refund.external_id}].lines[{rl.line_external_id}]"
+                                ".subtotal", record=order.label)  # fmt: skip
+        out.append(EntryLine(sales, rl.subtotal, memo=f"refund line {rl.line_external_id} "
+                                                      f"x{rl.quantity}"))  # fmt: skip
+        parts = parts + rl.subtotal
+        line_tax = line_tax + (rl.tax or zero)
+    if refund.shipping is not None and refund.shipping.amount:
+        out.append(
+            EntryLine(books.account(R.SHIPPING_INCOME, channel), refund.shipping, memo="refund")
+        )
+        parts = parts + refund.shipping
+    if refund.unallocated is not None and refund.unallocated.amount:
+        out.append(EntryLine(sales, refund.unallocated, memo="refund (not tied to a line)"))
+        parts = parts + refund.unallocated
+    tax = refund.tax if refund.tax is not None else line_tax + (refund.shipping_tax or zero)
+    seller_taxed = [t for t in order.tax_lines if t.amount.amount]
+    if tax.amount and not seller_taxed and order.marketplace_tax is not None:
+        seller_tax = zero  # the marketplace refunds the tax it collected and remits
+        owed = refund.amount - tax
+    else:
+        seller_tax, owed = tax, refund.amount
+    if seller_tax.amount:
+        if not seller_taxed:
+            raise InvalidValue("tax", str(seller_tax), "refunded tax but the order has no tax line",
+                               record=order.label)  # fmt: skip
+        payable = books.account(R.SALES_TAX_PAYABLE, channel)
+        shares = seller_tax.allocate([t.amount.amount for t in seller_taxed])
+        for tax_line, share in zip(seller_taxed, shares, strict=True):
+            code = books.tax_code(channel, tax_line.title)
+            out.append(EntryLine(payable, share, tax_code=code, memo=f"refund {tax_line.title}"))
+    if (parts + seller_tax).rounded() != owed.rounded():
+        raise InvalidValue(
+            "refunds",
+            str(refund.amount),
+            f"refund {refund.external_id}: lines {parts} + tax {seller_tax} != "
+            f"{owed} refunded by the seller",
+            record=order.label,
+        )
+    gateway = order.payments[0].gateway if order.payments else None
+    out.append(EntryLine(books.account(R.CLEARING, channel, gateway), -owed, memo="refund"))
+    return out
+
+
+def _refund_proportional_entries(
+    order: Order, refund: Refund, channel: str, books: Books
+) -> list[EntryLine]:
+    """Without line detail: tax in the order's tax-to-total proportion."""
+    cur = order.currency
     gross = order.grand_total
     amount = refund.amount
     lines: list[EntryLine] = []
@@ -178,6 +289,31 @@ def credit_note_for_refund(order: Order, refund: Refund, channel: str, books: Bo
     lines.insert(0, EntryLine(books.account(R.SALES, channel), amount - tax_part, memo="refund"))
     gateway = order.payments[0].gateway if order.payments else None
     lines.append(EntryLine(books.account(R.CLEARING, channel, gateway), -amount, memo="refund"))
+    return lines
+
+
+def credit_note_for_refund(order: Order, refund: Refund, channel: str, books: Books) -> Document:
+    """Dr what the refund takes back, Cr clearing. With the platform's refund lines
+    (quantity, subtotal, tax), shipping refunded and the unallocated rest, each part is
+    booked where it was sold; without them, tax in the order's tax-to-total proportion.
+    The fee is not returned: Shopify keeps it, so it stays on the fee document."""
+    cur = order.currency
+    if refund.amount.currency != cur:
+        raise InvalidValue("currency", refund.amount.currency, f"order is in {cur}", order.label)
+    if not refund.external_id:
+        raise InvalidValue("external_id", None, "a refund needs an id for its key", order.label)
+    if order.invoice_hold:
+        raise InvalidValue(
+            "invoice_hold", order.invoice_hold, "held from invoicing", record=order.label
+        )
+    detailed = any(rl.subtotal is not None for rl in refund.lines) or any(
+        m is not None for m in (refund.shipping, refund.unallocated)
+    )
+    if detailed:
+        lines = _refund_lines_entries(order, refund, channel, books)
+    else:
+        _ready_to_book(order)  # the proportion needs the order's own totals
+        lines = _refund_proportional_entries(order, refund, channel, books)
     lines = [ln for ln in lines if ln.amount.amount]
     rate, source = _rate(order, books)
     doc = Document(

@@ -551,11 +551,16 @@ class Order:
 
     @property
     def discount_total(self) -> Money:
-        """Line discounts, order discounts and shipping discounts."""
-        amounts: list[Money | None] = [line.discount for line in self.lines]
+        """Line discounts, order discounts and shipping discounts (a shipping line without a
+        stated discount has none); raises UnknownAmount for a line whose discount is unknown."""
+        amounts: list[Money] = []
+        for line in self.lines:
+            if line.discount is None:
+                raise UnknownAmount("discount", record=line.label)
+            amounts.append(line.discount)
         amounts += [d.amount for d in self.discounts]
-        amounts += [s.discount for s in self.shipping_lines]
-        return total([a for a in amounts if a is not None], self.currency)
+        amounts += [s.discount for s in self.shipping_lines if s.discount is not None]
+        return total(amounts, self.currency)
 
     @property
     def shipping_total(self) -> Money:
@@ -574,7 +579,10 @@ class Order:
     def grand_total(self) -> Money:
         """What the buyer pays: tax is added only where prices did not already include it;
         the marketplace's tax too, which the buyer pays even though the seller never owes it."""
-        added_tax = total([t.amount for t in self.tax_lines if not t.inclusive], self.currency)
+        added_tax = total(
+            [t.amount for t in self.tax_lines if not (t.inclusive or self.prices_include_tax)],
+            self.currency,
+        )
         result = (
             self.subtotal - self.discount_total + self.shipping_total + self.fee_total + added_tax
         )

@@ -3,8 +3,11 @@ scoped to one tenant (an id of another tenant is simply not found)."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
+from enum import Enum
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,10 +17,19 @@ from hub.db import tables as t
 from hub.db.tables_accounting import accounting_documents
 from hub.db.tables_allocation import line_fulfilments
 from hub.db.tables_sync import inbox_records
-from hub.domain.errors import NotFound
-from hub.domain.orders import OrderStatus
+from hub.domain.errors import NotFound, UnknownAmount
+from hub.domain.money import Money
+from hub.domain.orders import Order, OrderStatus
+from hub.domain.totals import check_totals
 
-__all__ = ["OrderFilter", "count_orders", "list_orders", "order_detail", "raw_payloads"]
+__all__ = [
+    "OrderFilter",
+    "count_orders",
+    "list_orders",
+    "order_detail",
+    "order_facts",
+    "raw_payloads",
+]
 
 
 @dataclass(frozen=True)
@@ -120,7 +132,67 @@ def order_detail(session: Session, tenant_id: int, order_id: int) -> dict[str, A
         .order_by(d.id),
     )
     order["raw_payload_url"] = f"/api/v1/orders/{order_id}/raw"
+    unified = session.get(Order, order_id)
+    assert unified is not None
+    order["unified"] = order_facts(unified)
     return order
+
+
+# Keys of the database and the mapper's scratch, not facts of the order.
+_NOT_FACTS = frozenset({"id", "order_id", "tenant_id", "raw", "sku_id", "listing_id"})
+
+
+def _fact(value: Any) -> Any:
+    if isinstance(value, Money):
+        return {"amount": str(value.amount), "currency": value.currency}
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_fact(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            f.name: _fact(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.name not in _NOT_FACTS
+        }
+    return value
+
+
+def _known(compute: Any) -> Any:
+    try:
+        return _fact(compute())
+    except UnknownAmount:
+        return None
+
+
+def order_facts(order: Order) -> dict[str, Any]:
+    """The unified order as JSON (docs/order-schema.json): every fact the platform stated,
+    Money as {"amount": "12.30", "currency": "USD"}, unknown as null; plus the hub's own
+    recomputed totals and the self-check's verdict."""
+    facts: dict[str, Any] = _fact(order)
+    facts["unknown_amounts"] = order.unknown_amounts()
+    facts["recomputed_totals"] = {
+        "subtotal": _known(lambda: order.subtotal),
+        "discounts": _known(lambda: order.discount_total),
+        "shipping": _known(lambda: order.shipping_total),
+        "fees": _known(lambda: order.fee_total),
+        "tax": _known(lambda: order.tax_total),
+        "total": _known(lambda: order.grand_total),
+    }
+    check = check_totals(order)
+    facts["totals_check"] = {
+        "checked": check.checked,
+        "skipped": check.skipped,
+        "differences": [
+            {"figure": d.figure, "ours": _fact(d.ours), "stated": _fact(d.stated)}
+            for d in check.differences
+        ],
+    }
+    return facts
 
 
 def list_orders_by_id(session: Session, tenant_id: int, order_id: int) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ from hub.db.unit_of_work import UnitOfWork
 from hub.domain.catalog import Channel
 from hub.domain.errors import AlreadyExists, InvalidValue, NotFound
 from hub.domain.orders import Order, OrderStatus
+from hub.services.totals_check import apply_self_check
 from mapping.holds import UNMAPPED_PREFIX, is_mapped, unmapped_reason
 
 __all__ = [
@@ -164,11 +165,12 @@ def prepare_order(
         raise AlreadyExists("order", f"{channel.name}/{order.external_id}")
     _check_currency(order)
     children: list[Any] = [*order.lines, *order.shipping_lines, *order.tax_lines,
-                           *order.discounts, *order.payments, *order.refunds,
-                           *order.fee_lines, *order.marketplace_fees]  # fmt: skip
+                           *order.discounts, *order.fee_lines, *order.marketplace_fees,
+                           *order.payments, *order.refunds]  # fmt: skip
     for child in children:
         child.tenant_id = uow.tenant_id
     _apply_holds(order, channel, _resolve_lines(uow, channel, order, lookups))
+    apply_self_check(uow.session, uow.tenant_id, channel, order)
     return order
 
 

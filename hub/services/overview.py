@@ -15,6 +15,7 @@ from hub.db.tables_sync import sync_errors
 from hub.domain.clock import utcnow
 from hub.domain.orders import OrderStatus
 from hub.services.reports import sync_health
+from hub.services.totals_check import HoldCounts, count_holds
 
 __all__ = ["Overview", "overview"]
 
@@ -28,6 +29,9 @@ class Overview:
     open_errors: int = 0
     push_lag_seconds: float = 0.0
     channels: list[dict[str, object]] = field(default_factory=list)
+    # The totals self-check: orders held from invoicing, and its open error-queue entries.
+    held_from_invoicing: int = 0
+    totals_errors: int = 0
 
     @property
     def peak(self) -> int:
@@ -64,6 +68,7 @@ def overview(session: Session, tenant_id: int, now: datetime | None = None) -> O
     ).scalar_one()
     lag = 0.0 if oldest is None else max(0.0, ((now or utcnow()) - oldest).total_seconds())
     since = (now or utcnow()) - timedelta(days=1)
+    totals = count_holds(session, tenant_id).get(tenant_id, HoldCounts(0, 0, 0))
     return Overview(
         hours,
         dict(sorted(counts.items())),
@@ -71,4 +76,6 @@ def overview(session: Session, tenant_id: int, now: datetime | None = None) -> O
         int(open_errors),
         lag,
         list(sync_health(session, tenant_id, since)),
+        held_from_invoicing=totals.held_orders,
+        totals_errors=totals.open_errors,
     )

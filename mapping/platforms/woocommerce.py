@@ -11,9 +11,11 @@ WC_Abstract_Order::calculate_totals sets the order total to items + fees + shipp
 cart tax + shipping tax). With `prices_include_tax` the merchant entered gross prices, so
 a line's unit price is its gross one, `(subtotal + subtotal_tax) / quantity` (exactly the
 price the merchant typed, where the net one would lose cents to rounding), its discount
-gross too, and its tax is inside the price: that part of each tax line is `inclusive`.
-Shipping and fees stay net with their tax added on top (a second, non-inclusive tax
-line per rate), so the grand total is the order's own `total` in both modes.
+gross too, and its tax is inside the price. The hub's `prices_include_tax` means every
+price carries its tax (lines, shipping, fees); WooCommerce states shipping and fees net
+with their tax beside them, so they are read back gross (net + their stated tax) and every
+tax line is inclusive. Either way the grand total is the order's own `total`, and each
+part keeps its stated tax so the books take it out again.
 
 Coupons are already inside each line's `total`, so `coupon_lines` only name the codes
 (amount zero: the lines carry it). A negative fee line is how shops give an order-level
@@ -117,22 +119,15 @@ class WooShippingMapper(Mapper[ShippingLine]):
 
     @mapping
     def price(self, record: Record) -> Fields:
-        # Shipping is entered net in WooCommerce even when product prices include tax.
+        # Stated net (with its tax beside it) even when product prices include tax;
+        # read back gross then, as every price of such an order (module doc).
+        price = _money(record, "total", self.context)
+        tax = _money(record, "total_tax", self.context)
         return {
-            "price": _money(record, "total", self.context),
-            "tax": _money(record, "total_tax", self.context),
+            "price": price + tax if self.context.extra.get("prices_include_tax") else price,
+            "tax": tax,
             "external_id": str(record["id"]) if record.get("id") is not None else None,
         }
-
-
-def _rate_taxes(items: list[Any], rate_id: Any, currency: str) -> Money:
-    """What the `taxes[]` of these items charge at one rate id."""
-    found = Money.zero(currency)
-    for item in items:
-        for tax in objects(item, "taxes"):
-            if str(tax.get("id")) == str(rate_id):
-                found = found + money_at(tax, "total", currency)
-    return found
 
 
 def _tax_lines(record: Record, currency: str) -> list[TaxLine]:
@@ -146,21 +141,7 @@ def _tax_lines(record: Record, currency: str) -> list[TaxLine]:
         amount = money_at(tax, "tax_total", currency) + money_at(
             tax, "shipping_tax_total", currency
         )
-        if not inclusive:
-            lines.append(TaxLine(title=title, rate=rate, amount=amount))
-            continue
-        # Only the items' tax is inside their (gross) prices; fees and shipping are net.
-        # tax_total is items + fees at this rate (WC_Order::update_taxes), so the items'
-        # part is what the fees' own taxes[] do not claim.
-        fees = objects(record, "fee_lines")
-        if len(objects(record, "tax_lines")) == 1:
-            on_fees = sum_money([money_at(f, "total_tax", currency) for f in fees], currency)
-        else:
-            on_fees = _rate_taxes(fees, tax.get("rate_id"), currency)
-        on_items = money_at(tax, "tax_total", currency) - on_fees
-        lines.append(TaxLine(title=title, rate=rate, amount=on_items, inclusive=True))
-        if amount != on_items:
-            lines.append(TaxLine(title=title, rate=rate, amount=amount - on_items))
+        lines.append(TaxLine(title=title, rate=rate, amount=amount, inclusive=inclusive))
     return lines
 
 
@@ -281,18 +262,27 @@ def _stated(record: Record, context: Context) -> StatedTotals:
     coupons only, so negative fee lines (an order discount, see `_fees`) are added to it.
     Woo states no order subtotal and no fee total (fees: None, unknown)."""
     currency = str(context.currency)
-    fees = [money_at(f, "total", currency) for f in objects(record, "fee_lines")]
+    gross = bool(record.get("prices_include_tax"))
+    fees = [
+        money_at(f, "total", currency) + money_at(f, "total_tax", currency)
+        if gross
+        else money_at(f, "total", currency)
+        for f in objects(record, "fee_lines")
+    ]
     negative_fees = sum_money([-f for f in fees if f.amount < 0], currency)
+    shipping = _money(record, "shipping_total", context)
     discounts = _money(record, "discount_total", context) + negative_fees
-    if record.get("prices_include_tax"):
-        # Coupons come off the gross price the merchant typed; Woo states their net part
-        # (discount_total) and its tax (discount_tax): the gross discount is both.
+    if gross:
+        # Every price is read back gross (module doc); Woo states the net part of coupons
+        # (discount_total) and of shipping (shipping_total) with their tax beside them
+        # (discount_tax, shipping_tax): the gross figures are the sums of the two.
         discounts = discounts + _money(record, "discount_tax", context)
+        shipping = shipping + _money(record, "shipping_tax", context)
     return StatedTotals(
         total=_money(record, "total", context),
         tax=_money(record, "total_tax", context),
         discounts=discounts,
-        shipping=_money(record, "shipping_total", context),
+        shipping=shipping,
     )
 
 
@@ -302,6 +292,9 @@ def _fees(record: Record, order: Order) -> None:
     order-level discount, so it is spread over the lines as a discount."""
     for fee in objects(record, "fee_lines"):
         amount = money_at(fee, "total", order.currency)
+        tax = money_at(fee, "total_tax", order.currency)
+        if order.prices_include_tax:  # gross, as every price of such an order
+            amount = amount + tax
         name = str(fee.get("name") or "fee")
         if amount.amount < 0:
             spread_discount(-amount, order.lines)
@@ -311,7 +304,7 @@ def _fees(record: Record, order: Order) -> None:
             FeeLine(
                 title=name,
                 amount=amount,
-                tax=money_at(fee, "total_tax", order.currency),
+                tax=tax,
                 taxable=fee.get("tax_status") == "taxable",
                 external_id=str(fee["id"]) if fee.get("id") is not None else None,
             )

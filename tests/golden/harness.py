@@ -100,7 +100,9 @@ class WebhookChannel:
                 ).all()
                 return [f"order {external_id} not stored; inbox {inbox}; errors: {errors}"]
             order: Order = uow.orders.get(int(found))
-            return compare(order, case, skip)
+            # The hub's own totals self-check ran on ingest: it must agree with the platform.
+            held = [f"invoice hold: {order.invoice_hold}"] if order.invoice_hold else []
+            return held + compare(order, case, skip)
 
 
 def webhook_channel(

@@ -73,6 +73,7 @@ def _tenant(db: Database, marker: str) -> Tenant:
             [("SKU-A", 1)], status=status, external_id=f"{marker}-{name}"
         )
     tenant.ids["allocated"] = s.shop.order([("SKU-A", 2)], external_id=f"{marker}-alloc")
+    tenant.ids["invoice_held"] = tenant.ids["allocated"]  # held by the totals self-check
     allocation.allocate(uow(), tenant.ids["allocated"])
     catalog.create_supplier(uow(), "ALPS", "Alps", "EUR")
     purchasing.create_purchase_order(
@@ -83,6 +84,11 @@ def _tenant(db: Database, marker: str) -> Tenant:
             update(t.orders)
             .where(t.orders.c.tenant_id == tid)
             .values(customer_name=f"{marker} buyer")
+        )
+        u.session.execute(
+            update(t.orders)
+            .where(t.orders.c.id == tenant.ids["invoice_held"])
+            .values(invoice_hold="totals: total 2.00 EUR (ours) != 2.01 EUR (platform)")
         )
         payload = woo_order(900, "2026-11-01T10:00:00", [("NO-SUCH-SKU", 1)])
         record = RawRecord("order", "900", datetime(2026, 11, 1, 10, tzinfo=UTC), payload)
@@ -152,6 +158,10 @@ def samples(target: Tenant) -> dict[tuple[str, str], tuple[str, Any]]:
         ("POST", f"{v}/orders/{{order_id}}/shipments"): (
             f"{v}/orders/{ids['allocated']}/shipments",
             {"carrier": "DHL", "tracking_number": "123"},
+        ),
+        ("POST", f"{v}/orders/{{order_id}}/release-invoice"): (
+            f"{v}/orders/{ids['invoice_held']}/release-invoice",
+            {"note": "checked on the platform"},
         ),
         ("GET", f"{v}/held-orders"): (f"{v}/held-orders", None),
         ("GET", f"{v}/stock"): (f"{v}/stock", None),

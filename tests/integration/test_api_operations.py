@@ -208,3 +208,21 @@ def test_the_audit_entry_and_the_change_commit_together_or_not_at_all(w: World) 
     inventory.scrap(uow, "BER", "SKU-A", 2, actor="x", reason="y")
     [entry] = _admin(w, "GET", f"{V}/audit?action=stock.scrap").json()["items"]
     assert entry["after"][0]["on_hand"] == 48  # read inside the scrap's own transaction
+
+
+def test_releasing_an_invoice_hold_is_audited_and_only_once(w: World) -> None:
+    held = w.a.ids["invoice_held"]
+    detail = _admin(w, "GET", f"{V}/orders/{held}").json()
+    assert detail["unified"]["invoice_hold"].startswith("totals: ")
+    released = w.call(w.a.tokens[Role.OPERATIONS], "POST", f"{V}/orders/{held}/release-invoice",
+                      {"note": "platform rounding, checked"})  # fmt: skip
+    assert released.status_code == 200, released.text
+    assert _admin(w, "GET", f"{V}/orders/{held}").json()["unified"]["invoice_hold"] is None
+    again = _admin(w, "POST", f"{V}/orders/{held}/release-invoice", {})
+    assert again.status_code == 409
+    [entry] = _admin(w, "GET", f"{V}/audit?action=order.release_invoice").json()["items"]
+    assert entry["target"] == f"order:{held}"
+    assert entry["before"]["invoice_hold"].startswith("totals: total 2.00 EUR")
+    assert entry["after"] == {"invoice_hold": None, "note": "platform rounding, checked"}
+    other = w.call(w.b.tokens[Role.ADMIN], "POST", f"{V}/orders/{held}/release-invoice", {})
+    assert other.status_code == 404

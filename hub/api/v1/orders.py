@@ -14,8 +14,9 @@ from hub.api.v1.audited import AuditedUnitOfWork, order_status
 from hub.api.v1.deps import CallerDep, HubDep, PageDep, RelayAfter, paged
 from hub.api.v1.problems import Problem
 from hub.bootstrap import Hub
+from hub.domain.errors import InvalidValue
 from hub.domain.orders import OrderStatus
-from hub.services import allocation, fulfilment, order_views
+from hub.services import allocation, fulfilment, order_views, totals_check
 from hub.services.order_push import Tracking
 from hub.services.order_views import OrderFilter
 from hub.services.tokens import Principal
@@ -135,3 +136,21 @@ def ship(order_id: int, hub: HubDep, who: CallerDep, body: Shipment) -> dict[str
         uow, order_id, actor=who.actor, quantities=body.lines, tracking=tracking
     )
     return {"order_id": order_id, "status": status.value, **noted}
+
+
+class Release(BaseModel):
+    note: str = Field("", max_length=1000)
+
+
+@router.post("/orders/{order_id}/release-invoice")
+def release_invoice(order_id: int, hub: HubDep, who: CallerDep, body: Release) -> dict[str, Any]:
+    """Lift the totals self-check's hold: an operator compared the order with the
+    platform. Audited (action order.release_invoice) with the hold's text before."""
+    _status(hub, who, order_id)  # 404 for another tenant's or a missing order
+    try:
+        totals_check.release_invoice_hold(
+            hub.uow(who.tenant_id), order_id, actor=who.actor, note=body.note
+        )
+    except InvalidValue as exc:
+        raise Problem(409, str(exc)) from None
+    return {"order_id": order_id, "invoice_hold": None}

@@ -47,6 +47,7 @@ RULES: dict[tuple[str, str], Permission] = {
     ("POST", f"{V}/orders/{{order_id}}/approve"): P.ORDERS_WRITE,
     ("POST", f"{V}/orders/{{order_id}}/reject"): P.ORDERS_WRITE,
     ("POST", f"{V}/orders/{{order_id}}/shipments"): P.ORDERS_WRITE,
+    ("POST", f"{V}/orders/{{order_id}}/release-invoice"): P.ERRORS_WRITE,
     ("GET", f"{V}/held-orders"): P.READ,
     ("GET", f"{V}/stock"): P.READ,
     ("GET", f"{V}/stock/channels"): P.READ,
