@@ -218,7 +218,7 @@ class WooOrderMapper(Mapper[Order]):
             if status == "completed"
             else FulfillmentStatus.UNFULFILLED,
             "prices_include_tax": bool(record.get("prices_include_tax")),
-            "stated_totals": _stated(record, self.child_context(record)),
+            "stated_totals": _stated(record, str(record["currency"]).upper()),
         }
 
     @mapping
@@ -257,11 +257,10 @@ def _financial(record: Record) -> FinancialStatus:
     return FinancialStatus.AWAITING_PAYMENT  # pending, on-hold, checkout-draft
 
 
-def _stated(record: Record, context: Context) -> StatedTotals:
+def _stated(record: Record, currency: str) -> StatedTotals:
     """What the order states: total, total_tax, shipping_total; discount_total counts
     coupons only, so negative fee lines (an order discount, see `_fees`) are added to it.
     Woo states no order subtotal and no fee total (fees: None, unknown)."""
-    currency = str(context.currency)
     gross = bool(record.get("prices_include_tax"))
     fees = [
         money_at(f, "total", currency) + money_at(f, "total_tax", currency)
@@ -270,17 +269,17 @@ def _stated(record: Record, context: Context) -> StatedTotals:
         for f in objects(record, "fee_lines")
     ]
     negative_fees = sum_money([-f for f in fees if f.amount < 0], currency)
-    shipping = _money(record, "shipping_total", context)
-    discounts = _money(record, "discount_total", context) + negative_fees
+    shipping = money_at(record, "shipping_total", currency)
+    discounts = money_at(record, "discount_total", currency) + negative_fees
     if gross:
         # Every price is read back gross (module doc); Woo states the net part of coupons
         # (discount_total) and of shipping (shipping_total) with their tax beside them
         # (discount_tax, shipping_tax): the gross figures are the sums of the two.
-        discounts = discounts + _money(record, "discount_tax", context)
-        shipping = shipping + _money(record, "shipping_tax", context)
+        discounts = discounts + money_at(record, "discount_tax", currency)
+        shipping = shipping + money_at(record, "shipping_tax", currency)
     return StatedTotals(
-        total=_money(record, "total", context),
-        tax=_money(record, "total_tax", context),
+        total=money_at(record, "total", currency),
+        tax=money_at(record, "total_tax", currency),
         discounts=discounts,
         shipping=shipping,
     )
