@@ -152,6 +152,9 @@ class ShopifyLineMapper(Mapper[OrderLine]):
     @mapping
     def amounts(self, record: Record) -> Fields:
         assert self.context.currency is not None
+        if record.get("price") in (None, ""):
+            # No price stated: the line's money is unknown (None), never 0.
+            return {"unit_price": None, "discount": None, "tax": None}
         allocations = objects(record, "discount_allocations")
         taxes = objects(record, "tax_lines")
         return {
@@ -251,10 +254,13 @@ def _discounts(record: Record, currency: str) -> list[Discount]:
     ]
 
 
-def _refund_money(item: Record, key: str, currency: str) -> Money:
-    """Refund line amounts: the MoneyBag when given, else the documented number/string."""
+def _refund_money(item: Record, key: str, currency: str) -> Money | None:
+    """Refund line amounts: the MoneyBag when given, else the documented number/string,
+    else unknown (None)."""
     found = _shop_money(item, key, currency)
-    return found if found is not None else money_at(item, key, currency)
+    if found is not None or item.get(key) in (None, ""):
+        return found
+    return money_at(item, key, currency)
 
 
 def _restock(item: Record, refund: Record) -> bool | None:
@@ -273,10 +279,14 @@ def _refund(refund: Record, currency: str, context: Context, placed: Any) -> Ref
     lines = []
     owed = Money.zero(currency)
     tax_back = Money.zero(currency)
+    stated = True  # every refund line states its subtotal and tax
     for item in objects(refund, "refund_line_items"):
         subtotal = _refund_money(item, "subtotal", currency)
         tax = _refund_money(item, "total_tax", currency)
-        owed, tax_back = owed + subtotal + tax, tax_back + tax
+        if subtotal is None or tax is None:
+            stated = False
+        else:
+            owed, tax_back = owed + subtotal + tax, tax_back + tax
         lines.append(
             RefundLine(
                 line_external_id=str(item.get("line_item_id")),
@@ -290,28 +300,36 @@ def _refund(refund: Record, currency: str, context: Context, placed: Any) -> Ref
     shipping = shipping_tax = unallocated = Money.zero(currency)
     for adjustment in objects(refund, "order_adjustments"):
         # Adjustments are negative when money goes back to the buyer (-5.00: 5.00 back).
-        amount = -(
+        back = -(
             _shop_money(adjustment, "amount", currency) or _money(adjustment, "amount", context)
         )
-        tax = -(
+        back_tax = -(
             _shop_money(adjustment, "tax_amount", currency)
             or _money(adjustment, "tax_amount", context)
         )
-        owed = owed + amount + tax
+        owed = owed + back + back_tax
         if adjustment.get("kind") == "shipping_refund":
-            shipping, shipping_tax = shipping + amount, shipping_tax + tax
+            shipping, shipping_tax = shipping + back, shipping_tax + back_tax
         else:  # refund_discrepancy: refunded apart from any line or shipping
-            unallocated = unallocated + amount + tax
+            unallocated = unallocated + back + back_tax
     paid_back = [
         tx
         for tx in objects(refund, "transactions")
         if tx.get("kind") == "refund" and tx.get("status") == "success"
     ]
     # Refund transactions are in the currency the buyer paid in (presentment).
-    amount, amount_presentment = owed, None
+    amount: Money | None = owed if stated else None
+    amount_presentment = None
     paid_in = {str(tx.get("currency") or currency) for tx in paid_back}
     if paid_back and paid_in == {currency}:
         amount = total([_money(tx, "amount", context) for tx in paid_back], currency)
+    if amount is None:
+        raise InvalidValue(
+            "refund_line_items.subtotal",
+            None,
+            "not stated, and no shop-currency transaction",
+            where,
+        )
     if paid_back and paid_in == {context.extra.get("presentment") or currency}:
         buyer = paid_in.pop()
         amount_presentment = total(
@@ -331,7 +349,7 @@ def _refund(refund: Record, currency: str, context: Context, placed: Any) -> Ref
         created_at=utc_datetime(created, context) if created else placed,
         shipping=shipping,
         shipping_tax=shipping_tax,
-        tax=tax_back + shipping_tax,
+        tax=tax_back + shipping_tax if stated else None,
         unallocated=unallocated,
         restock_location=locations.pop() if len(locations) == 1 else None,
         amount_presentment=amount_presentment,
