@@ -16,7 +16,7 @@ record and the field; `hub errors replay` runs it again after the fix.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,6 +24,8 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from connectors.errors import FatalConfigurationError
+from connectors.registry import Registry, default_registry
 from hub.db import tables as t
 from hub.db.tables_sync import inbox_records, sync_errors
 from hub.domain.errors import AlreadyExists, DomainError, InvalidValue, NotFound
@@ -34,21 +36,10 @@ from hub.services.inbox import FAILED, PENDING, PROCESSED, STALE, record_error, 
 from hub.services.orders import store_order
 from hub.services.sync_context import ChannelRef, SyncContext, load_channel
 from mapping.mapper import Context
-from mapping.platforms import amazon, ebay, medusa, shopify, woocommerce
 
-__all__ = ["MAPPERS", "Outcome", "map_record", "process", "process_many", "replay"]
+__all__ = ["Outcome", "map_record", "process", "process_many", "replay"]
 
 S = OrderStatus
-OrderMapper = Callable[[dict[str, Any], Context], Order]
-
-# Platform -> function mapping one raw order; a channel's `platform` picks the entry.
-MAPPERS: dict[str, OrderMapper] = {
-    "woocommerce": woocommerce.map_order,
-    "shopify": shopify.map_order,  # GraphQL pulls and REST-shaped webhooks
-    "amazon": amazon.map_order,
-    "ebay": ebay.map_order,
-    "medusa": medusa.map_order,
-}
 
 # Statuses the platform decides; the rest (allocation, holds, shipping) belong to the hub.
 _PLATFORM_DRIVEN = frozenset({S.COMPLETED, S.REFUNDED})
@@ -62,16 +53,11 @@ class Outcome:
     reason: str = ""
 
 
-def map_record(channel: ChannelRef, payload: dict[str, Any]) -> Order:
-    mapper = MAPPERS.get(channel.platform)
-    if mapper is None:
-        known = ", ".join(sorted(MAPPERS))
-        raise InvalidValue(
-            "platform",
-            channel.platform,
-            f"no order mapper (known: {known})",
-            record=f"channel {channel.name}",
-        )
+def map_record(
+    channel: ChannelRef, payload: dict[str, Any], registry: Registry | None = None
+) -> Order:
+    """The record as the unified order, by the mapper of the connector registered under
+    the channel's platform (connectors own their mappers; the hub names none)."""
     context = Context(
         channel.tenant_id,
         channel.id,
@@ -79,7 +65,13 @@ def map_record(channel: ChannelRef, payload: dict[str, Any]) -> Order:
         channel.currency,
         extra={"channel_name": channel.name},
     )
-    return mapper(payload, context)
+    try:
+        mapper = (registry or default_registry).order_mapper(channel.platform)
+        order: Order = mapper(payload, context)
+    except FatalConfigurationError as exc:  # no such connector, or it brings no mapper
+        where = f"channel {channel.name}"
+        raise InvalidValue("platform", channel.platform, str(exc), record=where) from None
+    return order
 
 
 def process(ctx: SyncContext, tenant_id: int, inbox_id: int) -> Outcome:
