@@ -3,7 +3,10 @@
 The hub talks to connectors only through the Protocols here; it never imports a
 concrete connector (the registry finds them by entry point). A storefront connector
 hands back *raw* records: archiving, mapping to a domain Order and upserting are the
-sync engine's job, so a record that fails mapping never costs the rest of a page.
+sync engine's job, so a record that fails mapping never costs the rest of a page. The
+mapping itself travels with the connector: `map_order`, the one public function that
+turns the platform's record into the unified order, is part of the Protocol, so a
+connector installed as its own package works end to end.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, ClassVar, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
@@ -31,6 +34,10 @@ from connectors.errors import (
     WebhookRejected,
     classify,
 )
+
+if TYPE_CHECKING:
+    from hub.domain.orders import Order
+    from mapping.mapper import Context
 
 __all__ = [
     "ERROR_MAPPING",
@@ -217,6 +224,14 @@ class StorefrontConnector(Protocol):
     def push_fulfillment(self, fulfillment: FulfillmentPush) -> PushResult: ...
 
     def push_cancellation(self, order_external_id: str, reason: str) -> PushResult: ...
+
+    @staticmethod
+    def map_order(record: Mapping[str, Any], context: Context) -> Order:
+        """The platform's order record (as a pull page or a webhook delivered it) as the
+        unified order; bad input raises hub.domain.errors.InvalidValue naming the record
+        and the field. Built-in connectors point at mapping/platforms/<platform>.py:
+        `map_order = staticmethod(mapping.platforms.acme.map_order)`."""
+        ...
 
 
 # ---- accounting ------------------------------------------------------------------------

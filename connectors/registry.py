@@ -71,6 +71,19 @@ class Registry:
             self._loaded[name] = cls
         return self._loaded[name]
 
+    def order_mapper(self, name: str) -> Callable[..., Any]:
+        """The storefront connector's own `map_order` (platform record + mapping Context
+        -> unified Order): how the hub maps a channel's records without importing any
+        platform's mapper."""
+        cls = self.load(name)
+        mapper = getattr(cls, "map_order", None)
+        if not callable(mapper):
+            raise FatalConfigurationError(
+                f"connector {name!r} ({self._entry_points()[name].value}) brings no order "
+                "mapper: give it map_order(record, context) -> Order"
+            )
+        return mapper  # type: ignore[no-any-return]
+
     def config(self, name: str, values: dict[str, Any]) -> ConnectorConfig:
         """Validate settings + secrets for connector ``name`` with its own config model."""
         model: type[ConnectorConfig] = self.load(name).config_model

@@ -46,6 +46,9 @@ from connectors.toolkit.context import ConnectorContext
 from connectors.toolkit.oauth import InMemoryTokenStore, TokenSet, TokenStore
 from connectors.toolkit.ratelimit import LocalRateBudgets, RateBudget, RateLimit
 from connectors.toolkit.rest import RestStorefrontConnector
+from hub.domain.errors import DomainError
+from hub.domain.orders import Order
+from mapping.mapper import Context
 
 SINCE = datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -256,6 +259,29 @@ class StorefrontContract:
         body = json.dumps(order).encode()
         delivery = connector.parse_webhook(self.sign_webhook(body), body)
         assert [r.external_id for r in delivery.records] == [connector.to_record(order).external_id]
+
+    # ---- mapping -----------------------------------------------------------------------
+
+    # The channel currency the mapper is given (a platform may state its own).
+    channel_currency: ClassVar[str] = "USD"
+
+    def test_maps_what_it_pulls_to_the_unified_order(self, connector: Any, api: Any) -> None:
+        """The connector brings its own mapper (map_order): a record it pulled becomes the
+        unified order under the same id the sync engine archives it by."""
+        self.serve(api, connector, [self.order_payload(1)])
+        [page] = self.pull(connector)
+        [record] = page.records
+        context = Context(1, 1, self.connector_class.name, self.channel_currency)
+        order = self.connector_class.map_order(dict(record.payload), context)
+        assert isinstance(order, Order)
+        assert order.external_id == record.external_id
+        assert (order.tenant_id, order.channel_id) == (1, 1)
+
+    def test_a_record_without_its_fields_is_refused_not_crashed_on(self) -> None:
+        """What the sync engine turns into an error-queue entry (the rest goes on)."""
+        context = Context(1, 1, self.connector_class.name, self.channel_currency)
+        with pytest.raises((DomainError, KeyError, TypeError, ValueError)):
+            self.connector_class.map_order({}, context)
 
     def test_a_forged_webhook_is_rejected(self, connector: Any) -> None:
         self._needs(Capability.WEBHOOKS)

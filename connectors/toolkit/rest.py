@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import requests
 from requests.auth import AuthBase
@@ -42,6 +42,10 @@ from connectors.toolkit.oauth import OAuth2RefreshAuth, Refresh
 from connectors.toolkit.pagination import JsonPath, PageRequest, Paginator, dig
 from connectors.toolkit.ratefeeds import Feeder
 from connectors.toolkit.ratelimit import RateLimit
+
+if TYPE_CHECKING:
+    from hub.domain.orders import Order
+    from mapping.mapper import Context
 
 ConfigT = TypeVar("ConfigT", bound=ConnectorConfig)
 
@@ -86,6 +90,12 @@ class RestStorefrontConnector(Generic[ConfigT]):
     response_checks: ClassVar[tuple[ResponseCheck, ...]] = ()
     error_mapping: ClassVar[Mapping[int | type[Exception], Resolution]] = ERROR_MAPPING
     stock_batch_size: ClassVar[int] = 100
+
+    @staticmethod
+    def map_order(record: Mapping[str, Any], context: Context) -> Order:
+        """The platform's mapper (see StorefrontConnector.map_order); every connector
+        points this at its own: `map_order = staticmethod(acme_mapping.map_order)`."""
+        raise FatalConfigurationError(f"connector for {context.platform} brings no order mapper")
 
     def __init__(self, config: ConfigT, context: ConnectorContext | None = None) -> None:
         self.config = config

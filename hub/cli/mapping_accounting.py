@@ -46,7 +46,9 @@ def _chart_text(chart: list[ChartEntry]) -> str:
 @accounting_app.command("connect")
 def connect(
     name: Annotated[str, typer.Argument(help="Connection name (used by `hub books`).")],
-    system: Annotated[str, typer.Option(help="quickbooks, xero or beancount")],
+    system: Annotated[
+        str, typer.Option(help="an accounting connector's name (hub connector list)")
+    ],
     accounts: Codes = None,
     tax_codes: Codes = None,
     tenant: TenantOpt = None,
@@ -56,7 +58,7 @@ def connect(
     settings = {k: v for k, v in (("accounts", _codes(accounts)), ("tax_codes", _codes(tax_codes)))
                 if v is not None}  # fmt: skip
     c = am.create_connection(tenant_uow(tenant), name, system, settings)
-    emit(c, as_json, lambda: f"created accounting connection {c.name} ({c.system.value})")
+    emit(c, as_json, lambda: f"created accounting connection {c.name} ({c.system})")
 
 
 @accounting_app.command("set-accounts")

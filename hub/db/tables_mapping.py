@@ -16,7 +16,7 @@ from sqlalchemy import (
 
 from hub.db.tables import _fk, _id, _tenant, metadata
 from hub.db.types import EnumText
-from hub.domain.mappings import AccountingSystem, AccountRole, PartyKind
+from hub.domain.mappings import AccountRole, PartyKind
 from hub.domain.orders import OrderStatus
 
 bundle_components = Table(
@@ -52,7 +52,7 @@ accounting_connections = Table(
     _id(),
     _tenant(),
     Column("name", String(200), nullable=False),
-    Column("system", EnumText(AccountingSystem), nullable=False),
+    Column("system", String(32), nullable=False),  # an accounting connector's registry name
     Column("settings", JSON, nullable=False, default=dict),
     UniqueConstraint("tenant_id", "name", name="uq_accounting_connections_name"),
 )

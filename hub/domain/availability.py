@@ -117,7 +117,7 @@ def suggest_reorder(
 class ReviewFacts:
     """What the review rules look at, taken from an order before allocation."""
 
-    grand_total: Decimal
+    grand_total: Decimal | None  # None: the platform did not state the order's amounts
     customer_email: str | None
     ship_to_country: str
 
@@ -127,8 +127,14 @@ def review_reasons(
 ) -> list[str]:
     """Names of the hold rules an order trips; empty means it may be allocated."""
     reasons = []
-    if policy.review_over_amount is not None and facts.grand_total > policy.review_over_amount:
-        reasons.append(f"total_over_threshold ({facts.grand_total} > {policy.review_over_amount})")
+    if policy.review_over_amount is not None:
+        if facts.grand_total is None:
+            # Unknown is not zero: a total nobody stated cannot pass a threshold.
+            reasons.append(f"total_unknown (threshold {policy.review_over_amount})")
+        elif facts.grand_total > policy.review_over_amount:
+            reasons.append(
+                f"total_over_threshold ({facts.grand_total} > {policy.review_over_amount})"
+            )
     flagged = {e.strip().lower() for e in flagged_emails}
     if facts.customer_email and facts.customer_email.strip().lower() in flagged:
         reasons.append(f"flagged_customer ({facts.customer_email})")

@@ -39,6 +39,10 @@ class StatusOverride:
 
 
 class AccountingSystem(StrEnum):
+    """The accounting connectors the hub ships. Not a closed list: a connection names any
+    accounting connector in the registry (entry point group hub.connectors), so a new
+    system is a plug-in name, never a new value here."""
+
     QUICKBOOKS = "quickbooks"
     XERO = "xero"
     BEANCOUNT = "beancount"
@@ -51,7 +55,7 @@ class AccountingConnection:
 
     tenant_id: int
     name: str
-    system: AccountingSystem
+    system: str  # the accounting connector's registry name ("quickbooks", "acme-books")
     settings: dict[str, Any] = field(default_factory=dict)
     id: int | None = None
 

@@ -105,6 +105,15 @@ def can_transition(current: OrderStatus, target: OrderStatus) -> bool:
     return target in TRANSITIONS[current]
 
 
+def line_mapping_key(channel_sku: str | None, platform_listing_id: str | None) -> str | None:
+    """OrderLine.mapping_key from its two columns (for queries that read rows)."""
+    if channel_sku:
+        return channel_sku
+    if platform_listing_id:
+        return f"#{platform_listing_id}"
+    return None
+
+
 def _currency_of(where: str, amounts: dict[str, Money | None]) -> str | None:
     """The one currency of the given amounts (None when none is known); a mix is refused."""
     currency: str | None = None
@@ -214,11 +223,7 @@ class OrderLine:
         """What the listing table and the unmapped-SKU hold key this line by: the channel
         SKU when there is one, else "#" + the platform's listing/variant id (the pseudo-SKU
         earlier versions stored, so existing links keep working); None when neither exists."""
-        if self.channel_sku:
-            return self.channel_sku
-        if self.platform_listing_id:
-            return f"#{self.platform_listing_id}"
-        return None
+        return line_mapping_key(self.channel_sku, self.platform_listing_id)
 
     @property
     def price_currency(self) -> str | None:

@@ -21,7 +21,7 @@ from hub.db.tables_mapping import (
 )
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.errors import NotFound
-from hub.domain.mappings import AccountingSystem, AccountRole, PartyKind
+from hub.domain.mappings import AccountRole, PartyKind
 from hub.services.connections import validate_config
 from mapping.accounting import (
     ChartEntry,
@@ -46,7 +46,7 @@ __all__ = [
 class Connection:
     id: int
     name: str
-    system: AccountingSystem
+    system: str  # the accounting connector's registry name
     settings: Mapping[str, object]
 
 
@@ -57,7 +57,7 @@ def connection(uow: UnitOfWork, name: str) -> Connection:
     ).first()
     if row is None:
         raise NotFound("accounting connection", name, "connection")
-    return Connection(row.id, row.name, row.system, dict(row.settings or {}))
+    return Connection(row.id, row.name, str(row.system), dict(row.settings or {}))
 
 
 def connection_id(uow: UnitOfWork, name: str) -> int:
@@ -156,7 +156,7 @@ def open_books(
         conn = connection(uow, name)
     if "connection_id" in conn.settings and open_connection is not None:
         return cast(AccountingConnector, open_connection(int(str(conn.settings["connection_id"]))))
-    cls = registry.load(conn.system.value)
+    cls = registry.load(conn.system)
     values = {k: v for k, v in conn.settings.items() if k not in _MAPPING_KEYS}
-    config = validate_config(registry, conn.system.value, values, f"accounting connection {name}")
+    config = validate_config(registry, conn.system, values, f"accounting connection {name}")
     return cast(AccountingConnector, cls(config))

@@ -11,12 +11,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from connectors.base import ConnectorKind
+from connectors.registry import Registry, default_registry
 from hub.db.repositories_mapping import MappingRepositories, mapping_repos
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.errors import AlreadyExists, InvalidValue
 from hub.domain.mappings import (
     AccountingConnection,
-    AccountingSystem,
     AccountMapping,
     AccountRole,
     MappingRejected,
@@ -64,17 +65,29 @@ def _list_setting(settings: dict[str, Any], key: str) -> list[str] | None:
     return value
 
 
+def accounting_systems(registry: Registry | None = None) -> list[str]:
+    """Registry names of the installed accounting connectors."""
+    infos, _broken = (registry or default_registry).describe_all()
+    return sorted(i.name for i in infos if i.kind is ConnectorKind.ACCOUNTING)
+
+
 def create_connection(
-    uow: UnitOfWork, name: str, system: str, settings: dict[str, Any] | None = None
+    uow: UnitOfWork,
+    name: str,
+    system: str,
+    settings: dict[str, Any] | None = None,
+    *,
+    registry: Registry | None = None,
 ) -> AccountingConnection:
-    """`settings` may carry `accounts` and `tax_codes`: the books' codes to check against."""
-    try:
-        kind = AccountingSystem(system)
-    except ValueError:
-        allowed = ", ".join(s.value for s in AccountingSystem)
+    """`system` is an accounting connector's registry name (a plug-in is as good as a
+    built-in one); `settings` may carry `accounts` and `tax_codes`: the books' codes to
+    check against."""
+    known = accounting_systems(registry)
+    if system not in known:
         raise InvalidValue(
-            "system", system, f"use one of {allowed}", "accounting connection"
-        ) from None
+            "system", system, f"use one of {', '.join(known)}", "accounting connection"
+        )
+    kind = system
     settings = dict(settings or {})
     _list_setting(settings, "accounts")
     _list_setting(settings, "tax_codes")
@@ -236,7 +249,7 @@ def show_mappings(uow: UnitOfWork, connection_name: str) -> AccountingMappings:
         c = _open(uow, connection_name)
         return AccountingMappings(
             c.connection.name,
-            c.connection.system.value,
+            c.connection.system,
             [ChartEntry(m.role, m.account_code, m.scope)
              for m in c.repos.accounts.list(connection_id=c.id)],
             _tax_entries(c),

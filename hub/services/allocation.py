@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
@@ -32,7 +33,7 @@ from hub.db.unit_of_work import UnitOfWork
 from hub.domain.allocation import AllocationPolicy
 from hub.domain.availability import ReviewFacts, review_reasons
 from hub.domain.clock import utcnow
-from hub.domain.errors import DomainError, InvalidValue, NotFound
+from hub.domain.errors import DomainError, InvalidValue, NotFound, UnknownAmount
 from hub.domain.orders import OrderStatus
 from hub.instruments import ALLOCATION_SECONDS
 from hub.services.allocation_reconcile import (
@@ -278,8 +279,12 @@ def _review(uow: UnitOfWork, order_id: int, policy: AllocationPolicy) -> list[st
     loaded = uow.orders.get(order_id)
     f = ta.flagged_customers.c
     flagged = uow.session.execute(select(f.email).where(f.tenant_id == loaded.tenant_id))
+    try:
+        total: Decimal | None = loaded.grand_total.amount
+    except UnknownAmount:
+        total = None
     facts = ReviewFacts(
-        loaded.grand_total.amount,
+        total,
         loaded.customer_email,
         str(loaded.ship_to.get("country") or ""),
     )

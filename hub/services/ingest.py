@@ -16,7 +16,7 @@ record and the field; `hub errors replay` runs it again after the fix.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +25,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from connectors.base import RetriableError
+from connectors.errors import FatalConfigurationError
+from connectors.registry import Registry, default_registry
 from hub.db import tables as t
 from hub.db.retry import Failure, db_failure
 from hub.db.tables_sync import inbox_records, sync_errors
@@ -36,10 +38,8 @@ from hub.services.inbox import FAILED, PENDING, PROCESSED, STALE, record_error, 
 from hub.services.orders import store_order
 from hub.services.sync_context import ChannelRef, SyncContext, load_channel
 from mapping.mapper import Context
-from mapping.platforms import amazon, ebay, medusa, shopify, woocommerce
 
 __all__ = [
-    "MAPPERS",
     "RETRY_LIMIT",
     "Outcome",
     "is_transient",
@@ -51,16 +51,6 @@ __all__ = [
 ]
 
 S = OrderStatus
-OrderMapper = Callable[[dict[str, Any], Context], Order]
-
-# Platform -> function mapping one raw order; a channel's `platform` picks the entry.
-MAPPERS: dict[str, OrderMapper] = {
-    "woocommerce": woocommerce.map_order,
-    "shopify": shopify.map_order,  # GraphQL pulls and REST-shaped webhooks
-    "amazon": amazon.map_order,
-    "ebay": ebay.map_order,
-    "medusa": medusa.map_order,
-}
 
 # Transient failures of one record (database or platform away, deadlock) before it goes
 # to the error queue; between them the record waits retry_delay(attempts).
@@ -81,16 +71,11 @@ class Outcome:
     reason: str = ""
 
 
-def map_record(channel: ChannelRef, payload: dict[str, Any]) -> Order:
-    mapper = MAPPERS.get(channel.platform)
-    if mapper is None:
-        known = ", ".join(sorted(MAPPERS))
-        raise InvalidValue(
-            "platform",
-            channel.platform,
-            f"no order mapper (known: {known})",
-            record=f"channel {channel.name}",
-        )
+def map_record(
+    channel: ChannelRef, payload: dict[str, Any], registry: Registry | None = None
+) -> Order:
+    """The record as the unified order, by the mapper of the connector registered under
+    the channel's platform (connectors own their mappers; the hub names none)."""
     context = Context(
         channel.tenant_id,
         channel.id,
@@ -98,7 +83,13 @@ def map_record(channel: ChannelRef, payload: dict[str, Any]) -> Order:
         channel.currency,
         extra={"channel_name": channel.name},
     )
-    return mapper(payload, context)
+    try:
+        mapper = (registry or default_registry).order_mapper(channel.platform)
+        order: Order = mapper(payload, context)
+    except FatalConfigurationError as exc:  # no such connector, or it brings no mapper
+        where = f"channel {channel.name}"
+        raise InvalidValue("platform", channel.platform, str(exc), record=where) from None
+    return order
 
 
 def process(ctx: SyncContext, tenant_id: int, inbox_id: int) -> Outcome:

@@ -18,6 +18,7 @@ from hub.db.repositories_mapping import mapping_repos
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.catalog import Channel, Listing
 from hub.domain.errors import InvalidValue
+from hub.domain.orders import line_mapping_key
 from hub.services.bundles import replace_listing_components
 from hub.services.orders import heal_orders
 from mapping.csv_formats import RowError, format_components, parse_listings, render_listings
@@ -200,16 +201,18 @@ def _unmapped_on_orders(uow: UnitOfWork, channel: Channel) -> list[UnmappedSku]:
     ol, o = t.order_lines.c, t.orders.c
     bundle_listings = mapping_repos(uow).bundles.bundle_listing_ids()
     rows = uow.session.execute(
-        select(ol.channel_sku, o.external_id, ol.listing_id)
+        select(ol.channel_sku, ol.platform_listing_id, o.external_id, ol.listing_id)
         .join(t.orders, o.id == ol.order_id)
         .where(o.tenant_id == uow.tenant_id, o.channel_id == channel.id, ol.sku_id.is_(None))
-        .order_by(ol.channel_sku, o.external_id)
+        .order_by(ol.channel_sku, ol.platform_listing_id, o.external_id)
     ).all()
     by_sku: dict[str, list[str]] = {}
     has_listing: dict[str, bool] = {}
-    for channel_sku, external_id, listing_id in rows:
+    for sku, platform_listing_id, external_id, listing_id in rows:
         if listing_id in bundle_listings:
             continue
+        # A line without SKU is linked by the platform's listing id ("#4455").
+        channel_sku = line_mapping_key(sku, platform_listing_id) or "(no SKU or listing id)"
         orders = by_sku.setdefault(channel_sku, [])
         if external_id not in orders:
             orders.append(external_id)

@@ -80,6 +80,7 @@ def abc_classification(session: Session, tenant_id: int, since: datetime) -> lis
         .join(t.orders, o.id == ln.order_id)
         .join(t.skus, s.id == ln.sku_id)
         .where(ln.tenant_id == tenant_id, o.placed_at >= since, o.status.not_in(DEAD))
+        .where(ln.unit_price_amount.is_not(None))  # a price the platform did not state
     )
     for code, currency, quantity, price in rows:
         revenue[(code, currency)] += Decimal(quantity) * Decimal(price)

@@ -21,6 +21,7 @@ from mapping.mapper import Record, path
 
 __all__ = [
     "UNIT_PRICE_EXPONENT",
+    "child_label",
     "money_at",
     "money_object",
     "objects",
@@ -79,6 +80,22 @@ def spread_discount(amount: Money, lines: Sequence[OrderLine]) -> None:
         line.discount = (line.discount or Money.zero(amount.currency)) + share
 
 
+def objects(record: Record, key: str) -> list[Mapping[str, Any]]:
+    """The list of objects at ``key`` (absent or null: none; a GraphQL connection: its
+    nodes). Anything else is refused naming the field, never a crash further on."""
+    value = record.get(key) if isinstance(record, Mapping) else None
+    if isinstance(value, Mapping) and "nodes" in value:
+        value = value["nodes"]
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InvalidValue(key, type(value).__name__, "must be a list of objects")
+    for i, item in enumerate(value):
+        if not isinstance(item, Mapping):
+            raise InvalidValue(f"{key}[{i}]", type(item).__name__, "must be an object")
+    return value
+
+
 @contextmanager
 def record_errors(label: str) -> Iterator[None]:
     """Every failure while mapping one platform record names that record (the order), and
@@ -95,19 +112,6 @@ def record_errors(label: str) -> Iterator[None]:
         raise InvalidValue(field, None, "is required", record=label) from None
     except (TypeError, AttributeError, ValueError) as exc:
         raise InvalidValue("record", type(exc).__name__, f"is malformed: {exc}", label) from None
-
-
-def objects(record: Record, key: str) -> list[Mapping[str, Any]]:
-    """The list of JSON objects at ``key`` (absent or null: empty), each checked."""
-    found = record.get(key)
-    if found is None:
-        return []
-    if not isinstance(found, list):
-        raise InvalidValue(key, type(found).__name__, "must be a list")
-    for i, item in enumerate(found):
-        if not isinstance(item, Mapping):
-            raise InvalidValue(f"{key}[{i}]", type(item).__name__, "must be an object")
-    return found
 
 
 def money_object(
@@ -138,3 +142,11 @@ def whole(value: Any, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidValue(field, value, "must be a whole number")
     return value
+
+
+def child_label(context: Any, kind: str, record: Any) -> str:
+    """'<order> <kind> <id>' for a line of an order, safe on a record that is not even an
+    object (the mapper then refuses it by this name)."""
+    order = context.extra.get("order", f"{context.platform} order ?")
+    found = record.get("id", "?") if isinstance(record, Mapping) else "?"
+    return f"{order} {kind} {found}"

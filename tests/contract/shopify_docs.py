@@ -108,6 +108,11 @@ def order(n: int, updated: str = "2025-01-02T10:00:00Z", **extra: Any) -> dict[s
             "phone": None,
         },
         "totalPriceSet": bag("29.00", "USD"),
+        "subtotalPriceSet": bag("24.00", "USD"),
+        "totalDiscountsSet": bag("0.00", "USD"),
+        "totalShippingPriceSet": bag("5.00", "USD"),
+        "totalTaxSet": bag("0.00", "USD"),
+        "currentTotalPriceSet": bag("29.00", "USD"),
         "lineItems": {
             "pageInfo": {"hasNextPage": False, "endCursor": None},
             "nodes": [line(n * 10, "TENT-2P", 1, "24.00")],
@@ -120,11 +125,13 @@ def order(n: int, updated: str = "2025-01-02T10:00:00Z", **extra: Any) -> dict[s
                     "carrierIdentifier": None,
                     "originalPriceSet": bag("5.00", "USD"),
                     "taxLines": [],
+                    "discountAllocations": [],
                 }
             ]
         },
         "taxLines": [],
         "discountApplications": {"nodes": []},
+        "fulfillments": [],
         "transactions": [
             {
                 "id": f"gid://shopify/OrderTransaction/{n}",

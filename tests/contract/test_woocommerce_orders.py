@@ -108,7 +108,8 @@ def test_a_positive_fee_is_a_charge_and_coupons_are_not_counted_twice() -> None:
     )
     record["line_items"][0]["total"] = "7.00"  # the coupon, as Woo puts it on the line
     order = map_order(record, CTX)
-    assert order.shipping_lines[0].title == "fee: Gift wrap"
+    assert order.shipping_lines == [] and order.fee_lines[0].title == "Gift wrap"
+    assert order.fee_lines[0].amount == Money.of("2.50", "USD")
     assert order.grand_total == Money.of("29.50", "USD")  # 30 - 3 + 2.50
 
 
@@ -129,8 +130,12 @@ def test_eu_vat_inclusive_prices_and_numbers_instead_of_strings() -> None:
     ]
     order = map_order(record, CTX)
     assert order.lines[0].tax == Money.of("1.90", "EUR")
+    # Woo line totals are net even when the merchant entered gross prices: the line is
+    # read back as the gross price the merchant typed with the VAT inside it, so the
+    # grand total is the order's own `total` (before, the VAT the buyer paid was lost).
+    assert order.lines[0].unit_price == Money.of("11.90", "EUR")
     assert order.tax_lines[0].inclusive
-    assert order.grand_total == Money.of("10.00", "EUR")  # VAT inside the line total
+    assert order.grand_total == Money.of("11.90", "EUR")
 
 
 def test_yen_has_no_minor_units() -> None:
@@ -148,8 +153,23 @@ def test_refund_details_give_amounts_lines_and_restock() -> None:
     order = map_order(record, CTX)
     by_id = {r.external_id: r for r in order.refunds}
     assert by_id["726"].amount == Money.of("10.00", record["currency"])
-    assert not by_id["726"].restock
-    assert by_id["724"].restock and by_id["724"].lines == [RefundLine("311", 1)]
+    assert not by_id["726"].restock and by_id["726"].lines == []
+    # The refund resource does not say whether it restocked (api_restock is write-only)
+    # and the order line shows no `_restock_refunded_items`: unknown, not guessed.
+    usd = record["currency"]
+    assert by_id["724"].lines == [
+        RefundLine("311", 1, Money.of("9.00", usd), Money.of("0.00", usd), restock=None)
+    ]
+    assert by_id["724"].restock is None
+
+
+def test_a_line_restocked_as_its_meta_says_is_a_restock() -> None:
+    record = docs.documented_order_with_refunds()
+    record["refund_details"] = docs.documented_refunds()
+    line = next(i for i in record["line_items"] if i["id"] == 311)
+    line["meta_data"] = [{"id": 1, "key": "_restock_refunded_items", "value": "1"}]
+    by_id = {r.external_id: r for r in map_order(record, CTX).refunds}
+    assert by_id["724"].restock and by_id["724"].lines[0].restock is True
 
 
 def test_without_details_the_summary_total_is_the_refund() -> None:
@@ -164,7 +184,8 @@ def test_a_cancelled_order_of_sixty_five_lines_and_a_line_without_sku() -> None:
     record["line_items"][63].update(sku="", product_id=93, variation_id=0)
     order = map_order(record, CTX)
     assert order.status is OrderStatus.CANCELLED and len(order.lines) == 65
-    assert [line.channel_sku for line in order.lines[63:]] == ["#93", "#?"]
+    assert [line.channel_sku for line in order.lines[63:]] == [None, None]
+    assert [line.mapping_key for line in order.lines[63:]] == ["#93", "#line:564"]
 
 
 def woo() -> WooCommerceConnector:

@@ -33,6 +33,7 @@ from connectors.base import (
 )
 from connectors.registry import GROUP, Registry
 from connectors.toolkit import ConnectorContext, hmac_sha256_base64, verify_hmac_sha256_base64
+from mapping.platforms import woocommerce
 
 SIGNATURE_HEADER = "X-Memshop-Hmac-Sha256"
 DELIVERY_HEADER = "X-Memshop-Delivery-Id"
@@ -94,6 +95,7 @@ class MemShopConnector:
         }
     )
     config_model: ClassVar[type[ConnectorConfig]] = MemShopConfig
+    map_order = staticmethod(woocommerce.map_order)  # its orders are WooCommerce-shaped
 
     def __init__(self, config: MemShopConfig, context: ConnectorContext | None = None) -> None:
         self.config = config

@@ -8,8 +8,9 @@ A case is one JSON file under tests/golden/<platform>/:
       "notes": "what the case covers and any choice the docs leave open",
       "path": "webhook" | "pull" | "graphql" | ...,   # how the connector receives it
       "payload": {...},                              # the platform's record, as sent
-      "expected": {...}                              # facts, in the unified order's vocabulary
-    }
+      "expected": {...},                             # facts, in the unified order's vocabulary
+      "http": {"<path>": <body>, ...}                # optional: other answers the connector
+    }                                                # reads for this record (Woo refunds)
 
 `expected` is partial: only the keys it names are checked. Keys are attribute names of
 the unified order (and of its lines, refunds, ...); a list is compared element by element
@@ -20,7 +21,7 @@ an enum by its value; null means the fact is unknown (None), never 0.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
@@ -40,6 +41,9 @@ class GoldenCase:
     payload: Any
     expected: dict[str, Any]
     notes: str = ""
+    # Optional (added later, defaults to none): other API answers the connector reads for
+    # this record, by path relative to the API root, e.g. "orders/723/refunds".
+    http: dict[str, Any] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -61,6 +65,7 @@ def load(platform: str) -> list[GoldenCase]:
                 payload=data["payload"],
                 expected=data["expected"],
                 notes=data.get("notes", ""),
+                http=data.get("http", {}),
             )
         )
     return cases

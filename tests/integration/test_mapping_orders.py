@@ -208,3 +208,25 @@ def test_removing_a_bundle_holds_ready_orders_but_never_an_allocated_one(shop: U
     held = orders.get_order(shop(), "woo-eu", "14")
     assert (held.status, held.status_reason) == (
         OrderStatus.ON_HOLD, "unmapped SKU SET on channel woo-eu")  # fmt: skip
+
+
+def test_a_line_without_sku_is_held_and_linked_by_the_platforms_listing_id(
+    shop: UowFactory,
+) -> None:
+    with shop() as uow:
+        channel_id, tid = uow.channels.by_key("woo-eu").id, uow.tenant_id
+    assert tid is not None and channel_id is not None
+    order = Order(tid, channel_id, "NOSKU-1", "EUR", datetime(2026, 11, 20, tzinfo=UTC),
+                  status=OrderStatus.READY)  # fmt: skip
+    order.add_line(OrderLine(None, 1, Money.of("10", "EUR"), external_id="L1",
+                             platform_listing_id="4455"))  # fmt: skip
+    orders.store_order(shop(), "woo-eu", order)
+    held = orders.get_order(shop(), "woo-eu", "NOSKU-1")
+    assert held.status is OrderStatus.ON_HOLD
+    assert held.status_reason == "unmapped SKU #4455 on channel woo-eu"
+    assert [u.channel_sku for u in listings.unmapped_skus(shop(), "woo-eu")] == ["#4455"]
+    listings.link_listing(shop(), "woo-eu", "#4455", "TENT")
+    healed = orders.get_order(shop(), "woo-eu", "NOSKU-1")
+    assert healed.status is OrderStatus.READY
+    (line,) = healed.lines
+    assert line.channel_sku is None and line.sku_id is not None  # still missing, now mapped

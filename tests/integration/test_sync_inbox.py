@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import select
 
 from connectors.base import RawRecord
+from connectors.registry import default_registry
 from connectors.toolkit import parse_utc
 from hub.db import tables as t
 from hub.db.tables_sync import inbox_records, sync_errors
@@ -98,16 +100,15 @@ def test_replay_after_the_fix_takes_the_record_in_and_resolves_the_error(
     db: Database, tenant: Callable[[], UnitOfWork]
 ) -> None:
     s = sync_shop(db, tenant, {("BER", "SKU-A"): 10})
-    original = ingest.MAPPERS["woocommerce"]
 
     def broken(record: dict[str, object], context: object) -> object:
         raise KeyError("line_items")
 
-    ingest.MAPPERS["woocommerce"] = broken  # type: ignore[assignment]
-    try:
+    # The mapper travels with the connector: break the one the registry hands out.
+    woo = default_registry.load("woocommerce")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(woo, "map_order", staticmethod(broken))
         ingest.process_many(s.ctx, s.tenant_id, _archive(s, woo_order(5, "2026-11-01T10:00:00")))
-    finally:
-        ingest.MAPPERS["woocommerce"] = original
     with s.ctx.uow(s.tenant_id) as uow:
         (error,) = inbox.list_errors(uow.session, s.tenant_id)
     assert (error.field, error.reason) == ("line_items", "missing")

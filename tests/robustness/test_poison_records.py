@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from connectors.base import RawRecord
+from connectors.registry import default_registry
 from hub.db.retry import Failure, db_failure
 from hub.db.tables_sync import inbox_records, sync_errors
 from hub.db.unit_of_work import UnitOfWork
@@ -133,19 +134,20 @@ def test_a_record_a_mapper_bug_failed_is_replayed_after_the_fix(
 ) -> None:
     s = sync_shop(db, tenant, {("BER", "SKU-A"): 5})
     ids = _archive(s, [woo_order(n, "2026-11-01T10:00:00") for n in (40, 41)])
-    fixed = ingest.MAPPERS["woocommerce"]
+    woo = default_registry.load("woocommerce")  # the connector owns its mapper
+    fixed = woo.map_order
 
     def buggy(payload: dict[str, Any], context: Any) -> Any:
         if payload["id"] == 41:
             return None.lower()  # type: ignore[attr-defined]  # the bug
         return fixed(payload, context)
 
-    monkeypatch.setitem(ingest.MAPPERS, "woocommerce", buggy)
+    monkeypatch.setattr(woo, "map_order", staticmethod(buggy))
     outcomes = process_batch(s.ctx, s.tenant_id, ids)
     assert [o.result for o in outcomes] == ["created", "failed"]
     row = _rows(s, ids)[ids[1]]
     assert (row.stage, row.reason.split(":")[0]) == ("map", "AttributeError")
-    monkeypatch.setitem(ingest.MAPPERS, "woocommerce", fixed)  # the fix is deployed
+    monkeypatch.setattr(woo, "map_order", staticmethod(fixed))  # the fix is deployed
     with s.ctx.uow(s.tenant_id) as uow:
         error_id = uow.session.execute(
             select(sync_errors.c.id).where(sync_errors.c.inbox_id == ids[1])

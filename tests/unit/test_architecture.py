@@ -38,3 +38,19 @@ def test_the_hub_never_imports_a_concrete_connector() -> None:
                 if name.startswith(("connectors.shop_platforms", "connectors.accounting")):
                     offenders.append(f"{path.relative_to(ROOT)}: {name}")
     assert offenders == []
+
+
+def test_the_hub_names_no_platform_mapper() -> None:
+    """Connectors own their mappers (StorefrontConnector.map_order, found through the
+    registry): a connector installed as its own package maps its orders end to end."""
+    offenders = []
+    for path in (ROOT / "hub").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            if any(name.startswith("mapping.platforms") for name in names):
+                offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []

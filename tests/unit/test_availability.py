@@ -94,3 +94,11 @@ def test_review_rules_name_each_rule_an_order_trips() -> None:
         "address_missing_country",
     ]
     assert review_reasons(ReviewFacts(Decimal("20"), None, "DE"), policy, []) == []
+
+
+def test_an_unknown_total_cannot_pass_a_review_threshold() -> None:
+    policy = AllocationPolicy(review_over_amount=Decimal("500"))
+    assert review_reasons(ReviewFacts(None, None, "DE"), policy, []) == [
+        "total_unknown (threshold 500)"
+    ]
+    assert review_reasons(ReviewFacts(None, None, "DE"), AllocationPolicy(), []) == []

@@ -74,7 +74,8 @@ def test_the_documented_woocommerce_order_maps_to_a_unified_order() -> None:
     assert order.placed_at == datetime(2017, 3, 22, 19, 28, 2, tzinfo=UTC)
     assert order.customer_email == "john.doe@example.com" and order.customer_name == "John Doe"
     lines = {line.external_id: line for line in order.lines}
-    assert lines["315"].channel_sku == "#93"  # no SKU in the shop: named by product id
+    # No SKU in the shop: it stays missing, the product id is the key for listings.
+    assert lines["315"].channel_sku is None and lines["315"].mapping_key == "#93"
     assert lines["316"].channel_sku == "Bar3"
     assert lines["315"].unit_price == Money.of("3.00", "USD") and lines["315"].quantity == 2
     assert lines["316"].raw["variation_id"] == 23
@@ -126,13 +127,23 @@ def test_shopify_keeps_shop_and_presentment_currency_and_the_rate_it_used() -> N
     assert order.grand_total == Money.of("92.35", "EUR")  # VAT included in the price
 
 
-def test_a_float_tax_rate_is_refused_naming_the_field() -> None:
-    # Connectors decode JSON with parse_float=Decimal; a float here has lost precision.
+def test_a_tax_rate_sent_as_a_json_number_is_read_as_shopify_documents_it() -> None:
+    # The REST Order resource documents `rate` as a number (0.06); webhooks decode it as
+    # a float, and refusing it sent every taxed order to the error queue.
     record = copy.deepcopy(SHOPIFY)
     record["tax_lines"][0]["rate"] = 0.19
+    order = ShopifyOrderMapper(Context(1, 2, "shopify")).map(record)
+    assert order.tax_lines[0].rate == Decimal("0.19")
+
+
+def test_a_money_field_sent_as_a_number_is_refused_naming_the_field() -> None:
+    # Money is documented as strings ("92.35"): a float has already lost digits.
+    record = copy.deepcopy(SHOPIFY)
+    record["line_items"][0]["price"] = 92.35
     with pytest.raises(InvalidValue) as caught:
         ShopifyOrderMapper(Context(1, 2, "shopify")).map(record)
-    assert caught.value.field == "rate" and "not floats" in caught.value.reason
+    assert caught.value.field == "price" and "not floats" in caught.value.reason
+    assert "line 1" in str(caught.value.record)
 
 
 def test_a_one_currency_shopify_order_records_no_rate() -> None:

@@ -127,7 +127,9 @@ def test_a_partial_refund_with_restock_and_a_custom_line_without_sku() -> None:
         refunds=[refund],
     )
     order = map_order(node, CTX)
-    assert [line.channel_sku for line in order.lines] == ["TENT-2P", "#custom"]
+    assert [line.channel_sku for line in order.lines] == ["TENT-2P", None]
+    # The custom item has no variant: keyed by its own line, apart from any other.
+    assert order.lines[1].mapping_key == "#line:gid://shopify/LineItem/2"
     (mapped,) = order.refunds
     assert mapped.restock and mapped.amount == Money.of("24.00", "USD")
     assert mapped.lines[0].line_external_id == "gid://shopify/LineItem/40"

@@ -42,6 +42,7 @@ from connectors.toolkit import (
     Stream,
     amazon_rate_limit,
 )
+from mapping.platforms import amazon as platform_mapping
 
 __all__ = ["AmazonConfig", "AmazonConnector"]
 
@@ -64,6 +65,7 @@ class AmazonConfig(ConnectorConfig):
 class AmazonConnector(RestStorefrontConnector[AmazonConfig]):
     name: ClassVar[str] = "amazon"
     config_model = AmazonConfig
+    map_order = staticmethod(platform_mapping.map_order)  # record -> unified Order
     capabilities = frozenset(
         {
             Capability.PULL_ORDERS,

@@ -41,6 +41,7 @@ from connectors.toolkit import (
     RestStorefrontConnector,
     Stream,
 )
+from mapping.platforms import ebay as platform_mapping
 
 __all__ = ["EbayConfig", "EbayConnector"]
 
@@ -64,6 +65,7 @@ class EbayConfig(ConnectorConfig):
 class EbayConnector(RestStorefrontConnector[EbayConfig]):
     name: ClassVar[str] = "ebay"
     config_model = EbayConfig
+    map_order = staticmethod(platform_mapping.map_order)  # record -> unified Order
     capabilities = frozenset(
         {
             Capability.PULL_ORDERS,

@@ -47,6 +47,7 @@ from connectors.toolkit import (
     Stream,
     parse_utc,
 )
+from mapping.platforms import medusa as platform_mapping
 
 __all__ = ["ORDER_FIELDS", "MedusaConfig", "MedusaConnector", "MedusaLocation"]
 
@@ -79,6 +80,7 @@ class MedusaConfig(ConnectorConfig):
 class MedusaConnector(RestStorefrontConnector[MedusaConfig]):
     name: ClassVar[str] = "medusa"
     config_model = MedusaConfig
+    map_order = staticmethod(platform_mapping.map_order)  # record -> unified Order
     capabilities = frozenset(
         {
             Capability.PULL_ORDERS,

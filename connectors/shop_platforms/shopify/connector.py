@@ -51,6 +51,7 @@ from connectors.toolkit import (
     verify_hmac_sha256_base64,
 )
 from connectors.toolkit.graphql import GraphQLError, graphql_errors, user_errors
+from mapping.platforms import shopify as platform_mapping
 
 __all__ = ["ShopifyConfig", "ShopifyConnector", "ShopifyLocation"]
 
@@ -91,6 +92,7 @@ class ShopifyLocation:
 class ShopifyConnector(RestStorefrontConnector[ShopifyConfig]):
     name: ClassVar[str] = "shopify"
     config_model = ShopifyConfig
+    map_order = staticmethod(platform_mapping.map_order)  # record -> unified Order
     capabilities = frozenset(
         {
             Capability.PULL_ORDERS,

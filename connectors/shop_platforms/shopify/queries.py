@@ -38,9 +38,20 @@ fragment OrderFields on Order {{
   customer {{ firstName lastName }}
   shippingAddress {{ name company address1 address2 city zip provinceCode countryCodeV2 phone }}
   totalPriceSet {{ ...Bag }}
+  subtotalPriceSet {{ ...Bag }}
+  totalDiscountsSet {{ ...Bag }}
+  totalShippingPriceSet {{ ...Bag }}
+  totalTaxSet {{ ...Bag }}
+  currentTotalPriceSet {{ ...Bag }}
   lineItems(first: 100) {{ pageInfo {{ hasNextPage endCursor }} nodes {{ ...Line }} }}
   shippingLines(first: 10) {{
-    nodes {{ title code carrierIdentifier originalPriceSet {{ ...Bag }} {_TAX} }}
+    nodes {{
+      title code carrierIdentifier originalPriceSet {{ ...Bag }} {_TAX}
+      discountAllocations {{
+        allocatedAmountSet {{ ...Bag }}
+        discountApplication {{ index }}
+      }}
+    }}
   }}
   {_TAX}
   discountApplications(first: 20) {{
@@ -52,13 +63,23 @@ fragment OrderFields on Order {{
       ... on ScriptDiscountApplication {{ title }}
     }}
   }}
+  fulfillments(first: 20) {{
+    status
+    fulfillmentLineItems(first: 250) {{ nodes {{ quantity lineItem {{ id }} }} }}
+  }}
   transactions(first: 10) {{
     id gateway kind status processedAt amountSet {{ ...Bag }}
   }}
   refunds(first: 20) {{
     id createdAt note totalRefundedSet {{ ...Bag }}
     refundLineItems(first: 100) {{
-      nodes {{ quantity restockType restocked lineItem {{ id sku }} location {{ id }} }}
+      nodes {{
+        quantity restockType restocked lineItem {{ id sku }} location {{ id }}
+        subtotalSet {{ ...Bag }} totalTaxSet {{ ...Bag }}
+      }}
+    }}
+    refundShippingLines(first: 10) {{
+      nodes {{ subtotalAmountSet {{ ...Bag }} taxAmountSet {{ ...Bag }} }}
     }}
   }}
 }}

@@ -37,6 +37,7 @@ from connectors.toolkit import (
     Stream,
     verify_hmac_sha256_base64,
 )
+from mapping.platforms import woocommerce as platform_mapping
 
 _PING = re.compile(rb"webhook_id=\d+")
 
@@ -59,6 +60,7 @@ class WooCommerceConfig(ConnectorConfig):
 class WooCommerceConnector(RestStorefrontConnector[WooCommerceConfig]):
     name: ClassVar[str] = "woocommerce"
     config_model = WooCommerceConfig
+    map_order = staticmethod(platform_mapping.map_order)  # record -> unified Order
     capabilities = frozenset(
         {
             Capability.PULL_ORDERS,
