@@ -174,8 +174,8 @@ def pull_into(
     """``case`` pulled once by the sync service (archive, map, store, allocate) into the
     channel ``channel_id`` (default: a new channel of the case's platform); its id."""
     if channel_id is None:
-        with UnitOfWork(session_factory, tenant_id) as uow:
-            created = catalog.create_channel(uow, f"{case.platform}-golden", case.platform, "EUR")
+        uow = UnitOfWork(session_factory, tenant_id)  # the service opens and commits it
+        created = catalog.create_channel(uow, f"{case.platform}-golden", case.platform, "EUR")
         assert created.id is not None
         channel_id = created.id
     built = connector(case)
