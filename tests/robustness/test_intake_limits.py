@@ -94,7 +94,8 @@ def test_ids_the_database_cannot_hold_in_a_webhook_are_queued_or_refused_never_5
     client = _client(shop)
     for channel in (*HUGE, "9" * 400):
         assert client.post(f"/webhooks/{channel}", content=b"{}").status_code in (404, 422)
-    cases = {"long": "7" * 300, "nul": "12\x003"}
+    # JSON's "\ud800" parses to a lone surrogate, which no UTF-8 column can hold
+    cases = {"long": "7" * 300, "nul": "12\x003", "surrogate": "\ud800"}
     for name, external_id in cases.items():
         payload = woo_order(1, "2026-11-01T10:00:00")
         payload["id"] = external_id
@@ -105,7 +106,7 @@ def test_ids_the_database_cannot_hold_in_a_webhook_are_queued_or_refused_never_5
             headers=webhook_headers(body, f"id-{name}" + "d" * 300),  # an overlong delivery id
         )
         assert answer.status_code == 200, answer.text
-    assert _count(shop, sync_errors, field="id") == 2
+    assert _count(shop, sync_errors, field="id") == len(cases)
     assert _count(shop, inbox_records, status="pending") == 0
 
 
