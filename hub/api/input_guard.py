@@ -6,7 +6,8 @@
   there (PostgreSQL answered `bigint out of range` / `integer out of range`, a 500).
 - A NUL character in a path or query parameter or a JSON/form body string: PostgreSQL
   text cannot hold one (the driver refuses it, a 500); no legitimate value carries one.
-- A JSON number that is not finite (`1e400` parses as infinity).
+- A JSON number that is not finite (`1e400` parses as infinity), and a JSON string
+  holding a lone surrogate (`"\\ud800"`), which no UTF-8 column can store.
 
 Webhooks are not guarded here: their bodies are the platform's, archived raw and judged
 record by record (a bad record goes to the error queue, the delivery is still taken).
@@ -100,10 +101,20 @@ def _json_errors(body: bytes) -> Iterator[dict[str, str]]:
     yield from _walk(document, "body")
 
 
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _walk(value: Any, path: str) -> Iterator[dict[str, str]]:
     if isinstance(value, str):
         if "\x00" in value:
             yield {"field": path, "reason": "contains a NUL character"}
+        elif not _is_unicode(value):  # JSON's "\ud800" escape: a lone surrogate
+            yield {"field": path, "reason": "not valid Unicode"}
     elif isinstance(value, bool):
         return
     elif isinstance(value, int):

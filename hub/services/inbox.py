@@ -50,18 +50,32 @@ MAX_KEY = 255  # inbox_records.external_id, webhook_deliveries.delivery_id
 
 
 def storable_key(key: str | None) -> str | None:
-    """A platform's id as the database can hold it: one too long, or carrying a NUL
-    (PostgreSQL text refuses it), becomes its digest, which still de-duplicates."""
-    if key is None or (len(key) <= MAX_KEY and "\x00" not in key):
+    """A platform's id as the database can hold it: one too long, carrying a NUL
+    (PostgreSQL text refuses it) or a lone surrogate (not UTF-8 at all: JSON's "\\ud800"
+    parses to one) becomes its digest, which still de-duplicates."""
+    if key is None or (len(key) <= MAX_KEY and "\x00" not in key and _is_utf8(key)):
         return key
     return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _unusable_id(record: RawRecord) -> SkippableRecordError | None:
     if storable_key(record.external_id) == record.external_id:
         return None
-    shown = record.external_id[:40].replace("\x00", "\\x00")
-    problem = "contains a NUL character" if "\x00" in record.external_id else "is too long"
+    shown = _printable(record.external_id[:40])
+    if "\x00" in record.external_id:
+        problem = "contains a NUL character"
+    elif not _is_utf8(record.external_id):
+        problem = "is not valid Unicode"
+    else:
+        problem = "is too long"
     key = storable_key(record.external_id) or "?"  # archived under its digest
     return SkippableRecordError(key, "id", f"{shown!r}... {problem} for an id", record.payload)
 
@@ -208,7 +222,8 @@ MAX_REASON = 4000  # whole in the detail view; tables truncate further
 
 
 def _printable(text: str) -> str:
-    return text.replace("\x00", "\\x00")
+    """Storable in any text column: NUL and lone surrogates spelled as escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
 
 
 def resolve_errors(session: Session, inbox_id: int) -> None:
