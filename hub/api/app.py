@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from hub import observability
 from hub.api import dashboard, webhooks
 from hub.api.limits import BodyLimit
-from hub.api.v1 import operations, orders, problems, reports, stock
+from hub.api.v1 import books, operations, orders, problems, reports, stock
 from hub.bootstrap import Hub
 from hub.metrics import render
 from hub.services.sync_context import Dispatcher, SyncContext
@@ -55,7 +55,7 @@ def create_app(
     app.state.dispatcher = dispatcher
     problems.install(app)
     app.include_router(webhooks.router)
-    for router in (orders.router, stock.router, operations.router, reports.router):
+    for router in (orders.router, stock.router, operations.router, reports.router, books.router):
         app.include_router(router)
     app.include_router(dashboard.router)
     dashboard.mount_static(app)

@@ -58,6 +58,8 @@ def validate_config(
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "(config)"
         shown = "***" if field in model.secret_fields() else first.get("input")
+        if isinstance(shown, Mapping):  # a missing field's "input" is the whole config
+            shown = None
         raise InvalidValue(field, shown, first["msg"], record) from None
 
 
@@ -174,11 +176,7 @@ class DbTokenStore:
                 if tokens.access_token != stale.access_token:
                     return tokens  # another worker refreshed while we waited for the lock
                 fresh = refresh(tokens)
-                blob[OAUTH] = {
-                    "access_token": fresh.access_token.get_secret_value(),
-                    "refresh_token": fresh.refresh_token.get_secret_value(),
-                    "expires_at": fresh.expires_at.isoformat(),
-                }
+                blob[OAUTH] = token_blob(fresh)
                 uow.session.execute(
                     update(connections)
                     .where(connections.c.id == self._id)
@@ -204,6 +202,15 @@ class DbTokenStore:
             SecretStr(oauth["refresh_token"]),
             datetime.fromisoformat(oauth["expires_at"]),
         )
+
+
+def token_blob(tokens: TokenSet) -> dict[str, str]:
+    """A token set as it is sealed under ``OAUTH`` in the credentials blob."""
+    return {
+        "access_token": tokens.access_token.get_secret_value(),
+        "refresh_token": tokens.refresh_token.get_secret_value(),
+        "expires_at": tokens.expires_at.isoformat(),
+    }
 
 
 def _row(uow: UnitOfWork, connection_id: int, lock: bool = False) -> Any:

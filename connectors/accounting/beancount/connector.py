@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import beanquery
+from pydantic import Field
 
+from connectors.accounting.base import BooksConnector
 from connectors.accounting.beancount.ledger import (
     check,
     opened_accounts,
@@ -27,9 +29,8 @@ from connectors.accounting.beancount.ledger import (
     render_transaction,
 )
 from connectors.base import (
-    Capability,
+    BooksCheck,
     ConnectorConfig,
-    ConnectorKind,
     LedgerAccount,
     OutgoingDocument,
     PostedDocument,
@@ -49,26 +50,16 @@ _QUERY = (
 
 
 class BeancountConfig(ConnectorConfig):
-    ledger_path: str
+    ledger_path: str = Field(min_length=1, description="the ledger file (created if absent)")
     operating_currency: str = "USD"
 
 
-class BeancountConnector:
+class BeancountConnector(BooksConnector[BeancountConfig]):
     name: ClassVar[str] = "beancount"
-    kind: ClassVar[ConnectorKind] = ConnectorKind.ACCOUNTING
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {
-            Capability.POST_DOCUMENTS,
-            Capability.READ_DOCUMENTS,
-            Capability.LIST_ACCOUNTS,
-            Capability.LIST_TAX_CODES,
-        }
-    )
     config_model: ClassVar[type[ConnectorConfig]] = BeancountConfig
 
     def __init__(self, config: BeancountConfig, context: ConnectorContext | None = None) -> None:
-        self.config = config
-        self.context = context or ConnectorContext()
+        super().__init__(config, context)
         self.path = Path(config.ledger_path)
         self._cache: tuple[tuple[int, int, str], list[PostedDocument]] | None = None
 
@@ -172,6 +163,21 @@ class BeancountConnector:
     def list_accounts(self) -> Sequence[LedgerAccount]:
         text = self.path.read_text() if self.path.exists() else ""
         return [LedgerAccount(a, a, "account") for a in sorted(opened_accounts(text))]
+
+    def check_books(self) -> BooksCheck:
+        """The ledger can be written (or created) and Beancount reads it; the counts are
+        its open directives and the tax codes the hub wrote."""
+        folder = self.path.parent
+        if not folder.is_dir():
+            raise FatalConfigurationError(f"ledger folder {folder} does not exist")
+        target = self.path if self.path.exists() else folder
+        if not os.access(target, os.W_OK):
+            raise FatalConfigurationError(f"{target} is not writable by the hub")
+        if self.path.exists():
+            problems = check(self.path.read_text())
+            if problems:
+                raise FatalConfigurationError(f"{self.path}: " + "; ".join(problems[:3]))
+        return super().check_books()
 
     def list_tax_codes(self) -> Sequence[LedgerAccount]:
         """Beancount has no tax codes: the ones the hub wrote as posting metadata."""

@@ -14,14 +14,13 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 import requests
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
+from connectors.accounting.base import BooksConnector
 from connectors.accounting.jsonbody import dumps, loads
 from connectors.accounting.xero.documents import ENDPOINTS, Endpoint, read_back, to_xero
 from connectors.base import (
-    Capability,
     ConnectorConfig,
-    ConnectorKind,
     LedgerAccount,
     OutgoingDocument,
     PostedDocument,
@@ -29,13 +28,12 @@ from connectors.base import (
 )
 from connectors.errors import (
     DocumentRejected,
-    FatalConfigurationError,
     PeriodClosed,
     RateLimited,
 )
 from connectors.toolkit.context import ConnectorContext
-from connectors.toolkit.http import HttpClient, HttpError
-from connectors.toolkit.oauth import OAuth2RefreshAuth, OAuth2TokenClient
+from connectors.toolkit.http import HttpError
+from connectors.toolkit.oauth import OAuthApp
 from connectors.toolkit.pagination import PageNumberPaginator, PageRequest
 from connectors.toolkit.ratelimit import RateLimit
 from connectors.toolkit.retry import parse_retry_after
@@ -46,8 +44,8 @@ PAGE_SIZE = 100
 
 
 class XeroConfig(ConnectorConfig):
-    xero_tenant_id: str
-    client_id: str
+    xero_tenant_id: str = Field(min_length=1, description="the organisation (tenant) id")
+    client_id: str = Field(min_length=1)
     client_secret: SecretStr = secret("OAuth2 client secret")
     base_currency: str = "USD"
     base_url: str = "https://api.xero.com/api.xro/2.0"
@@ -61,46 +59,25 @@ def _day_limit_hook(response: requests.Response, *args: Any, **kwargs: Any) -> N
         raise RateLimited(f"Xero daily call limit reached; retry in {after:.0f} s", after)
 
 
-class XeroConnector:
+class XeroConnector(BooksConnector[XeroConfig]):
     name: ClassVar[str] = "xero"
-    kind: ClassVar[ConnectorKind] = ConnectorKind.ACCOUNTING
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {
-            Capability.POST_DOCUMENTS,
-            Capability.READ_DOCUMENTS,
-            Capability.LIST_ACCOUNTS,
-            Capability.LIST_TAX_CODES,
-        }
-    )
     config_model: ClassVar[type[ConnectorConfig]] = XeroConfig
-    rate_limit: ClassVar[RateLimit] = RateLimit(capacity=5, rate=1.0)  # 60/min per tenant
+    # Xero's OAuth 2.0 authorization-code flow: offline_access for a refresh token, and
+    # the accounting scopes this connector reads and writes.
+    oauth: ClassVar[OAuthApp | None] = OAuthApp(
+        "https://login.xero.com/identity/connect/authorize",
+        ("offline_access", "accounting.transactions", "accounting.settings.read"),
+    )
+    rate_limit: ClassVar[RateLimit | None] = RateLimit(capacity=5, rate=1.0)  # 60/min per tenant
 
     def __init__(self, config: XeroConfig, context: ConnectorContext | None = None) -> None:
-        self.config = config
-        self.context = context or ConnectorContext()
-        if self.context.token_store is None:
-            raise FatalConfigurationError("xero: no OAuth2 token store (connect the app first)")
-        auth = OAuth2RefreshAuth(
-            self.context.token_store,
-            OAuth2TokenClient(config.token_url, config.client_id, config.client_secret),
-        )
+        super().__init__(config, context)
         session = requests.Session()
         session.hooks["response"].append(_day_limit_hook)
         session.headers.update(
             {"xero-tenant-id": config.xero_tenant_id, "Accept": "application/json"}
         )
-        budget = self.context.budgets.budget(self.context.connection_key, "xero", self.rate_limit)
-        self.http = HttpClient(
-            config.base_url,
-            auth=auth,
-            budget=budget,
-            sleep=self.context.sleep,
-            secrets=[config.client_secret.get_secret_value()],
-            session=session,
-        )
-
-    def __repr__(self) -> str:
-        return f"XeroConnector({self.context.connection_key!r})"
+        self.http = self.http_client(config.base_url, session)
 
     # ---- posting -----------------------------------------------------------------------
 
