@@ -57,7 +57,12 @@ ALL_BOOKS_CAPABILITIES = frozenset(
 
 class AlreadyPosted(ConnectorError):
     """Raised by :meth:`BooksConnector.send` when the books refuse a document as a
-    duplicate of one they hold: the base then answers with the one they hold."""
+    duplicate of one they hold: the base then answers with the one they hold, or raises
+    ``otherwise`` (the refusal as classified) when the lookup finds nothing."""
+
+    def __init__(self, message: str, otherwise: Exception | None = None) -> None:
+        super().__init__(message)
+        self.otherwise = otherwise
 
 
 class BooksConnector(Generic[ConfigT]):
@@ -69,6 +74,7 @@ class BooksConnector(Generic[ConfigT]):
     oauth: ClassVar[OAuthApp | None] = None
     rate_limit: ClassVar[RateLimit | None] = None
     rate_family: ClassVar[str] = ""  # budget name shared by every client of one platform
+    page_size: ClassVar[int] = 100  # documents per page when reading back
 
     def __init__(self, config: ConfigT, context: ConnectorContext | None = None) -> None:
         self.config = config
@@ -145,10 +151,10 @@ class BooksConnector(Generic[ConfigT]):
     def post_document(self, document: OutgoingDocument, idempotency_key: str) -> PostedDocument:
         try:
             return self.send(document, idempotency_key)
-        except AlreadyPosted:
+        except AlreadyPosted as exc:
             found = self.find_document(document.kind, document.natural_key)
             if found is None:
-                raise
+                raise exc.otherwise or exc from None
             return found
 
     def iter_documents(self, kind: str, since: datetime) -> Iterator[Sequence[PostedDocument]]:

@@ -40,7 +40,6 @@ from connectors.toolkit.context import ConnectorContext
 
 __all__ = ["BeancountConfig", "BeancountConnector"]
 
-PAGE = 500
 _QUERY = (
     "SELECT str(entry_meta('hub_id')) AS hub_id, str(entry_meta('hub_kind')) AS kind, "
     "str(entry_meta('hub_status')) AS status, entry_meta('lineno') AS lineno, "
@@ -57,6 +56,7 @@ class BeancountConfig(ConnectorConfig):
 class BeancountConnector(BooksConnector[BeancountConfig]):
     name: ClassVar[str] = "beancount"
     config_model: ClassVar[type[ConnectorConfig]] = BeancountConfig
+    page_size: ClassVar[int] = 500
 
     def __init__(self, config: BeancountConfig, context: ConnectorContext | None = None) -> None:
         super().__init__(config, context)
@@ -92,6 +92,8 @@ class BeancountConnector(BooksConnector[BeancountConfig]):
             os.fsync(ledger.fileno())
 
     # ---- AccountingConnector -----------------------------------------------------------
+    # A local file: the duplicate check and the append happen under one lock, so posting
+    # and reading back are whole methods here rather than the base's hooks.
 
     def post_document(self, document: OutgoingDocument, idempotency_key: str) -> PostedDocument:
         with self._locked() as text:
@@ -128,7 +130,7 @@ class BeancountConnector(BooksConnector[BeancountConfig]):
             if kind != "*" and doc.payload["kind"] != kind:
                 continue
             page.append(doc)
-            if len(page) == PAGE:
+            if len(page) == self.page_size:
                 yield page
                 page = []
         if page:

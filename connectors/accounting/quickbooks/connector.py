@@ -10,14 +10,14 @@ closed, 3001 ThrottleExceeded is a rate limit even when the body is XML.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 import requests
 from pydantic import Field, SecretStr, model_validator
 
-from connectors.accounting.base import BooksConnector
+from connectors.accounting.base import AlreadyPosted, BooksConnector, Cursor, ReadPage
 from connectors.accounting.jsonbody import dumps, loads
 from connectors.accounting.quickbooks.documents import ENTITY, read_back, to_bill, to_journal_entry
 from connectors.base import (
@@ -43,7 +43,6 @@ from hub.domain.documents import short_reference
 
 __all__ = ["QuickBooksConfig", "QuickBooksConnector"]
 
-PAGE_SIZE = 100
 API_HOSTS = {
     "production": "https://quickbooks.api.intuit.com",
     "sandbox": "https://sandbox-quickbooks.api.intuit.com",
@@ -93,6 +92,7 @@ class QuickBooksConnector(BooksConnector[QuickBooksConfig]):
     )
     rate_limit: ClassVar[RateLimit | None] = RateLimit(capacity=10, rate=8.0)  # 500/min, 10/s
     rate_family: ClassVar[str] = "qbo"
+    page_size: ClassVar[int] = 100  # MAXRESULTS: the query endpoint allows up to 1000
 
     def __init__(self, config: QuickBooksConfig, context: ConnectorContext | None = None) -> None:
         super().__init__(config, context)
@@ -108,7 +108,7 @@ class QuickBooksConnector(BooksConnector[QuickBooksConfig]):
 
     # ---- posting -----------------------------------------------------------------------
 
-    def post_document(self, document: OutgoingDocument, idempotency_key: str) -> PostedDocument:
+    def send(self, document: OutgoingDocument, idempotency_key: str) -> PostedDocument:
         entity = ENTITY.get(document.kind)
         if entity is None:
             raise DocumentRejected(
@@ -130,11 +130,10 @@ class QuickBooksConnector(BooksConnector[QuickBooksConfig]):
             )
         except HttpError as exc:
             code, message = _fault(exc.body)
+            refusal = _classified(document.natural_key, code, message)
             if code in ("6210", "6240"):  # already there: what we posted before
-                found = self.find_document(document.kind, document.natural_key)
-                if found is not None:
-                    return found
-            raise _classified(document.natural_key, code, message) from None
+                raise AlreadyPosted(str(refusal), otherwise=refusal) from None
+            raise refusal from None
         posted = read_back(entity, loads(response.text)[entity], self.config.home_currency)
         if posted is None:
             raise RetriableError(
@@ -175,17 +174,17 @@ class QuickBooksConnector(BooksConnector[QuickBooksConfig]):
                 return posted
         return None
 
-    def iter_documents(self, kind: str, since: datetime) -> Iterator[Sequence[PostedDocument]]:
+    def read_page(self, kind: str, since: datetime, cursor: Cursor | None) -> ReadPage:
+        """The query endpoint's STARTPOSITION (1-based) is the cursor."""
         entity = ENTITY[kind]
-        start = 1
-        base = f"select * from {entity} where TxnDate >= '{since.date().isoformat()}'"
-        while True:
-            rows = self._query(f"{base} STARTPOSITION {start} MAXRESULTS {PAGE_SIZE}", entity)
-            page = [read_back(entity, row, self.config.home_currency) for row in rows]
-            yield [p for p in page if p is not None]
-            if len(rows) < PAGE_SIZE:
-                return
-            start += PAGE_SIZE
+        start = int(cursor or 1)
+        statement = (
+            f"select * from {entity} where TxnDate >= '{since.date().isoformat()}'"
+            f" STARTPOSITION {start} MAXRESULTS {self.page_size}"
+        )
+        rows = self._query(statement, entity)
+        page = [read_back(entity, row, self.config.home_currency) for row in rows]
+        return page, (start + self.page_size if len(rows) == self.page_size else None)
 
     def list_accounts(self) -> Sequence[LedgerAccount]:
         rows = self._query("select * from Account MAXRESULTS 1000", "Account")

@@ -9,14 +9,14 @@ limit goes straight back to the job layer with its Retry-After.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
 import requests
 from pydantic import Field, SecretStr
 
-from connectors.accounting.base import BooksConnector
+from connectors.accounting.base import BooksConnector, Cursor, ReadPage
 from connectors.accounting.jsonbody import dumps, loads
 from connectors.accounting.xero.documents import ENDPOINTS, Endpoint, read_back, to_xero
 from connectors.base import (
@@ -39,8 +39,6 @@ from connectors.toolkit.ratelimit import RateLimit
 from connectors.toolkit.retry import parse_retry_after
 
 __all__ = ["XeroConfig", "XeroConnector"]
-
-PAGE_SIZE = 100
 
 
 class XeroConfig(ConnectorConfig):
@@ -69,6 +67,8 @@ class XeroConnector(BooksConnector[XeroConfig]):
         ("offline_access", "accounting.transactions", "accounting.settings.read"),
     )
     rate_limit: ClassVar[RateLimit | None] = RateLimit(capacity=5, rate=1.0)  # 60/min per tenant
+    page_size: ClassVar[int] = 100  # Xero's fixed page size
+    paginator = PageNumberPaginator(total_pages_header=None)
 
     def __init__(self, config: XeroConfig, context: ConnectorContext | None = None) -> None:
         super().__init__(config, context)
@@ -81,7 +81,7 @@ class XeroConnector(BooksConnector[XeroConfig]):
 
     # ---- posting -----------------------------------------------------------------------
 
-    def post_document(self, document: OutgoingDocument, idempotency_key: str) -> PostedDocument:
+    def send(self, document: OutgoingDocument, idempotency_key: str) -> PostedDocument:
         endpoint = ENDPOINTS.get(document.kind)
         body = to_xero(document, self.config.base_currency)
         assert endpoint is not None
@@ -133,7 +133,9 @@ class XeroConnector(BooksConnector[XeroConfig]):
                 return posted
         return None
 
-    def iter_documents(self, kind: str, since: datetime) -> Iterator[Sequence[PostedDocument]]:
+    def read_page(self, kind: str, since: datetime, cursor: Cursor | None) -> ReadPage:
+        """Xero pages by ``page`` (100 to a page) and answers only what changed since
+        If-Modified-Since; a short page is the last."""
         endpoint = ENDPOINTS[kind]
         day = since.date()
         where = f"Date>=DateTime({day.year},{day.month:02d},{day.day:02d})"
@@ -142,18 +144,13 @@ class XeroConnector(BooksConnector[XeroConfig]):
         params: dict[str, Any] = {"where": where}
         if endpoint.collection == "Invoices":
             params["createdByMyApp"] = "true"
-        paginator = PageNumberPaginator(total_pages_header=None)
-        first = PageRequest(f"/{endpoint.collection}", params)
+        request = self.paginator.apply(cursor, PageRequest(f"/{endpoint.collection}", params))
         headers = {"If-Modified-Since": since.strftime("%Y-%m-%dT%H:%M:%S")}
-        for records, _ in paginator.pages(
-            lambda r: self.http.request("GET", r.path, params=r.params, headers=headers),
-            first,
-            lambda response: loads(response.text).get(endpoint.collection) or [],
-        ):
-            page = [read_back(endpoint, item, self.config.base_currency) for item in records]
-            yield [p for p in page if p is not None]
-            if len(records) < PAGE_SIZE:
-                return
+        response = self.http.request("GET", request.path, params=request.params, headers=headers)
+        records = loads(response.text).get(endpoint.collection) or []
+        page = [read_back(endpoint, item, self.config.base_currency) for item in records]
+        more = len(records) >= self.page_size
+        return page, (self.paginator.next_token(response, records, cursor) if more else None)
 
     def _get(self, endpoint: Endpoint, params: dict[str, Any]) -> list[Any]:
         response = self.http.request("GET", f"/{endpoint.collection}", params=params)
