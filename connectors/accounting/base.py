@@ -23,6 +23,7 @@ from datetime import datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
 import requests
+from requests.auth import AuthBase
 
 from connectors.base import (
     BooksCheck,
@@ -97,10 +98,15 @@ class BooksConnector(Generic[ConfigT]):
         except KeyError as exc:
             raise FatalConfigurationError(f"{cls.name}: config has no {exc.args[0]}") from None
 
-    def http_client(self, base_url: str, session: requests.Session, **options: Any) -> HttpClient:
+    def http_client(
+        self,
+        base_url: str,
+        session: requests.Session,
+        auth: AuthBase | None = None,
+        **options: Any,
+    ) -> HttpClient:
         """The toolkit client every request goes through: OAuth2 (when declared) with the
-        context's token store, the shared rate budget, secrets scrubbed from errors."""
-        auth = None
+        context's token store, else ``auth``; the shared rate budget; secrets scrubbed."""
         if self.oauth is not None:
             if self.context.token_store is None:
                 raise FatalConfigurationError(
