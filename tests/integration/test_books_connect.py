@@ -407,3 +407,46 @@ def test_an_unknown_system_and_a_bad_setting_are_422_naming_the_field(setup: Set
     assert missing.status_code == 422 and "realm_id" in missing.text
     _no_secret_in(missing.text)
     assert all(rows == [] for rows in _rows(setup).values())
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_the_finance_role_connects_beancount_and_xero_on_the_dashboard(
+    setup: Setup, tmp_path: Path
+) -> None:
+    seen = _token_endpoint(XERO_TOKEN, XERO_TOKENS)
+    _xero_chart()
+    client, finance = _client(setup, Role.FINANCE)
+    client.cookies.set("hub_token", finance["Authorization"].split()[1])
+    ledger = tmp_path / "main.beancount"
+    page = client.post(
+        "/dashboard/books/connect",
+        data={"system": "beancount", "name": "ledger", "ledger_path": str(ledger)},
+    )
+    assert page.status_code == 200 and "ledger connected: 0 accounts" in page.text
+    assert ledger.exists() is False  # created on the first post, checked writable now
+    started = client.post(
+        "/dashboard/books/connect",
+        data={
+            "system": "xero",
+            "name": "xero",
+            "xero_tenant_id": "tenant-7",
+            "client_id": "XEROCLIENT",
+            "client_secret": CLIENT_SECRET,
+            "redirect_uri": REDIRECT,
+        },
+        follow_redirects=False,
+    )
+    assert started.status_code == 303
+    state = parse_qs(urlsplit(started.headers["location"]).query)["state"][0]
+    client.cookies.clear()  # the books' redirect is cross-site: no SameSite=Strict cookie
+    landing = client.get(f"/dashboard/books/callback?code={CODE}&state={state}")
+    assert landing.status_code == 200 and "Finish connecting" in landing.text
+    client.cookies.set("hub_token", finance["Authorization"].split()[1])
+    redirect = f"http://testserver/dashboard/books/callback?code={CODE}&state={state}"
+    done = client.post("/dashboard/books/callback", data={"redirect_url": redirect})
+    assert "xero connected: 3 accounts, 1 tax codes" in done.text, done.text
+    assert len(seen) == 1 and seen[0]["redirect_uri"] == REDIRECT
+    _no_secret_in(done.text, client.get("/dashboard/books").text)
+    _, viewer = _client(setup, Role.VIEWER)
+    client.cookies.set("hub_token", viewer["Authorization"].split()[1])
+    assert client.get("/dashboard/books").status_code == 403
