@@ -38,6 +38,7 @@ from tests.conftest import Database
 from tests.contract.quickbooks_xsd import check_entity
 from tests.contract.xero_spec import SERVER as XERO
 from tests.contract.xero_spec import check_request, validate_schema
+from tests.integration.books_setup import paid_order, setup_books
 
 QBO_TOKEN = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
 XERO_TOKEN = "https://identity.xero.com/connect/token"
@@ -450,3 +451,67 @@ def test_the_finance_role_connects_beancount_and_xero_on_the_dashboard(
     _, viewer = _client(setup, Role.VIEWER)
     client.cookies.set("hub_token", viewer["Authorization"].split()[1])
     assert client.get("/dashboard/books").status_code == 403
+
+
+def test_connecting_the_ledger_is_all_hub_books_post_needed(
+    setup: Setup, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The issue's path: a connection made by `hub mapping accounting connect` (chart,
+    taxes, policy) had no ledger, and posting failed until the row was edited by SQL."""
+
+    def uow() -> Any:
+        return setup.db.uow(setup.tenant_id)
+
+    setup_books(uow, {})
+    paid_order(uow, "1001")
+    assert setup.cli("books", "post", "--connection", "books") == 1
+    assert "ledger_path" in capsys.readouterr().err
+    ledger = tmp_path / "books.beancount"
+    assert setup.cli("books", "connect", "beancount", "books", "--ledger", str(ledger)) == 0
+    (books,) = _rows(setup)["accounting_connections"]
+    assert set(books.settings) == {"connection_id"}
+    capsys.readouterr()
+    assert setup.cli("books", "post", "--connection", "books", "--json") == 0
+    assert len(json.loads(capsys.readouterr().out)["posting"]["posted"]) == 1
+    assert 'hub_id: "shop:order:1001"' in ledger.read_text()
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_short_lived_tokens_are_refreshed_and_the_rotated_refresh_token_is_kept(
+    setup: Setup,
+) -> None:
+    """Xero rotates the refresh token on every refresh: the connection must keep the
+    newest one, through the in-memory store while connecting and the row-locked store
+    after."""
+    grants: list[dict[str, str]] = []
+    issued = iter(range(1, 10))
+
+    def token(request: Any) -> tuple[int, dict[str, str], str]:
+        form = {k: v[0] for k, v in parse_qs(request.body).items()}
+        grants.append(form)
+        n = next(issued)
+        body = {**XERO_TOKENS, "expires_in": 30, "refresh_token": f"{REFRESH}-{n}"}
+        return 200, {}, json.dumps(body)  # 30 s: due for refresh at once (60 s skew)
+
+    responses.add_callback(responses.POST, XERO_TOKEN, callback=token)
+    _xero_chart()
+    client, finance = _client(setup, Role.FINANCE)
+    body = {
+        "name": "xero",
+        "system": "xero",
+        "redirect_uri": REDIRECT,
+        "values": {"xero_tenant_id": "tenant-7", "client_id": "X", "client_secret": CLIENT_SECRET},
+    }
+    state = client.post("/api/v1/books/connections", json=body, headers=finance).json()["state"]
+    redirect = f"{REDIRECT}?code={CODE}&state={state}"
+    done = client.post(
+        "/api/v1/books/authorizations", json={"redirect_url": redirect}, headers=finance
+    )
+    assert done.status_code == 201, done.text
+    tested = client.post("/api/v1/books/connections/xero/test", headers=finance)
+    assert tested.status_code == 200, tested.text
+    kinds = [g["grant_type"] for g in grants]
+    assert kinds[0] == "authorization_code" and set(kinds[1:]) == {"refresh_token"}
+    # Each refresh sent the token the one before it issued: none was lost or reused.
+    for before, after in zip(range(1, len(grants)), grants[1:], strict=True):
+        assert after["refresh_token"] == f"{REFRESH}-{before}"
