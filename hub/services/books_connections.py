@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
-from connectors.base import BooksCheck, ConnectorConfig, ConnectorError
+from connectors.base import BooksCheck, ConnectorConfig, ConnectorError, ConnectorKind
 from connectors.registry import Registry
 from connectors.toolkit.context import ConnectorContext
 from connectors.toolkit.oauth import (
@@ -38,7 +38,7 @@ from hub.domain.errors import InvalidValue, NotFound
 from hub.domain.mappings import AccountingSystem
 from hub.observability import register_secret
 from hub.services.accounting_books import open_books
-from hub.services.connections import OAUTH, token_blob, validate_config
+from hub.services.connections import save_connection, validate_config
 
 __all__ = [
     "AUTHORIZATION_TTL",
@@ -126,6 +126,7 @@ def start_connect(
         if isinstance(value, str):
             register_secret(value)
     uow = uow_factory()
+    _same_system(uow_factory(), name, system)  # before the merchant signs in for nothing
     if oauth is None:
         check = _checked(name, cls(config, ConnectorContext(connection_key=f"books:{name}")))
         return Connected(_store(uow, box, registry, name, system, config, None), check)
@@ -150,6 +151,16 @@ def start_connect(
         uow.commit()
     url = oauth.authorization_url(client.client_id, redirect_uri, state)
     return Authorization(name, system, url, state, redirect_uri, now + AUTHORIZATION_TTL)
+
+
+def _same_system(uow: UnitOfWork, name: str, system: str) -> None:
+    ac = accounting_connections.c
+    with uow:
+        current = uow.session.execute(
+            select(ac.system).where(ac.tenant_id == uow.tenant_id, ac.name == name)
+        ).scalar_one_or_none()
+    if current is not None and current.value != system:
+        raise InvalidValue("system", system, f"this connection is {current.value}", _record(name))
 
 
 def complete_authorization(
@@ -237,11 +248,7 @@ def _store(
 ) -> BooksConnectionView:
     """One transaction: the accounting connection (created or kept with its mappings)
     and its connections row (created, or its settings and secrets replaced)."""
-    settings, secrets = config.split()
-    if tokens is not None:
-        secrets[OAUTH] = token_blob(tokens)
     ac, c = accounting_connections.c, connections.c
-    now = utcnow()
     with uow:
         books = uow.session.execute(
             select(accounting_connections).where(ac.tenant_id == uow.tenant_id, ac.name == name)
@@ -252,30 +259,22 @@ def _store(
             )
         kept = {k: v for k, v in (books.settings if books else {}).items() if k in MAPPING_KEYS}
         linked = (books.settings or {}).get("connection_id") if books else None
-        values = {"credentials": box.seal(secrets), "settings": settings, "updated_at": now}
         existing = uow.session.execute(
-            select(connections.c.id).where(
+            select(c.id).where(
                 c.tenant_id == uow.tenant_id,
                 (c.id == linked) if linked is not None else (c.display_name == f"books:{name}"),
             )
         ).scalar_one_or_none()
-        if existing is not None:
-            uow.session.execute(update(connections).where(c.id == existing).values(**values))
-            connection_id = existing
-        else:
-            connection_id = uow.session.execute(
-                insert(connections)
-                .values(
-                    tenant_id=uow.tenant_id,
-                    kind="accounting",
-                    connector=system,
-                    display_name=f"books:{name}",
-                    channel_id=None,
-                    created_at=now,
-                    **values,
-                )
-                .returning(c.id)
-            ).scalar_one()
+        connection_id = save_connection(
+            uow,
+            box,
+            kind=ConnectorKind.ACCOUNTING,
+            connector=system,
+            display_name=f"books:{name}",
+            config=config,
+            tokens=tokens,
+            replace=existing,
+        )
         linked_settings = {**kept, "connection_id": connection_id}
         if books is None:
             uow.session.execute(
@@ -297,7 +296,7 @@ def _store(
         name,
         system,
         True,
-        settings,
+        config.split()[0],
         tuple(sorted(type(config).secret_fields())),
         tokens is not None,
     )

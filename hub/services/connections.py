@@ -75,28 +75,63 @@ def add_connection(
 ) -> ConnectionView:
     record = f"connection {display_name!r}"
     config = validate_config(registry, connector, values, record)
-    settings, secrets = config.split()
     kind = ConnectorKind(registry.load(connector).kind)
     with uow:
         channel_id = uow.channels.by_key(channel).id if channel else None
-        now = utcnow()
-        new_id = uow.session.execute(
-            insert(connections)
-            .values(
-                tenant_id=uow.tenant_id,
-                kind=kind.value,
-                connector=connector,
-                display_name=display_name,
-                channel_id=channel_id,
-                credentials=box.seal(secrets),
-                settings=settings,
-                created_at=now,
-                updated_at=now,
-            )
-            .returning(connections.c.id)
-        ).scalar_one()
+        new_id = save_connection(
+            uow,
+            box,
+            kind=kind,
+            connector=connector,
+            display_name=display_name,
+            config=config,
+            channel_id=channel_id,
+        )
         uow.commit()
     return _get_view(uow, new_id, tuple(sorted(config.secret_fields())))
+
+
+def save_connection(
+    uow: UnitOfWork,
+    box: SecretBox,
+    *,
+    kind: ConnectorKind,
+    connector: str,
+    display_name: str,
+    config: ConnectorConfig,
+    tokens: TokenSet | None = None,
+    channel_id: int | None = None,
+    replace: int | None = None,
+) -> int:
+    """Inside an entered unit of work (the caller commits): a new connection row, or
+    row ``replace`` with new settings and secrets; ``tokens`` sealed beside the secrets
+    where DbTokenStore reads them."""
+    settings, secrets = config.split()
+    if tokens is not None:
+        secrets[OAUTH] = token_blob(tokens)
+    now = utcnow()
+    values = {"credentials": box.seal(secrets), "settings": settings, "updated_at": now}
+    if replace is not None:
+        uow.session.execute(
+            update(connections)
+            .where(connections.c.id == replace, connections.c.tenant_id == uow.tenant_id)
+            .values(**values)
+        )
+        return replace
+    new_id: int = uow.session.execute(
+        insert(connections)
+        .values(
+            tenant_id=uow.tenant_id,
+            kind=kind.value,
+            connector=connector,
+            display_name=display_name,
+            channel_id=channel_id,
+            created_at=now,
+            **values,
+        )
+        .returning(connections.c.id)
+    ).scalar_one()
+    return new_id
 
 
 def list_connections(uow: UnitOfWork, registry: Registry) -> list[ConnectionView]:

@@ -515,3 +515,23 @@ def test_short_lived_tokens_are_refreshed_and_the_rotated_refresh_token_is_kept(
     # Each refresh sent the token the one before it issued: none was lost or reused.
     for before, after in zip(range(1, len(grants)), grants[1:], strict=True):
         assert after["refresh_token"] == f"{REFRESH}-{before}"
+
+
+def test_connecting_again_replaces_the_login_in_place_and_a_system_cannot_change(
+    setup: Setup, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first, second = tmp_path / "a.beancount", tmp_path / "b.beancount"
+    assert setup.cli("books", "connect", "beancount", "books", "--ledger", str(first)) == 0
+    (before,) = _rows(setup)["connections"]
+    assert setup.cli("books", "connect", "beancount", "books", "--ledger", str(second)) == 0
+    (after,) = _rows(setup)["connections"]
+    assert after.id == before.id and after.settings["ledger_path"] == str(second)
+    capsys.readouterr()
+    status = setup.cli(
+        "books", "connect", "quickbooks", "books", "--realm-id", "1", "--client-id", "c",
+        "--client-secret-file", _secret_file(tmp_path), "--paste",
+    )  # fmt: skip
+    assert status == 1
+    # Refused before any authorization is stored: the connection is Beancount.
+    assert "this connection is beancount" in capsys.readouterr().err
+    assert _rows(setup)["books_authorizations"] == []
