@@ -535,3 +535,88 @@ def test_connecting_again_replaces_the_login_in_place_and_a_system_cannot_change
     # Refused before any authorization is stored: the connection is Beancount.
     assert "this connection is beancount" in capsys.readouterr().err
     assert _rows(setup)["books_authorizations"] == []
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_xero_connects_from_the_cli_through_the_local_listener(
+    setup: Setup, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    responses.add(responses.POST, XERO_TOKEN, json=XERO_TOKENS)
+    _xero_chart()
+    responses.add_passthru("http://127.0.0.1")  # the browser's hop back to the listener
+    redirect = "http://127.0.0.1:8798/callback"
+
+    def browser() -> None:  # signs in, then is sent back to the redirect URI with the code
+        for _ in range(200):
+            err = capsys.readouterr().err
+            if "state=" in err:
+                state = _state(err)
+                break
+            threading.Event().wait(0.05)
+        for _ in range(100):
+            try:
+                url = f"{redirect}?code={CODE}&state={state}"
+                urllib.request.urlopen(url, timeout=2).read()
+                return
+            except OSError:
+                threading.Event().wait(0.05)
+
+    walker = threading.Thread(target=browser)
+    walker.start()
+    status = setup.cli(
+        "books", "connect", "xero", "xero", "--xero-tenant-id", "tenant-7",
+        "--client-id", "XEROCLIENT", "--client-secret-file", _secret_file(tmp_path),
+        "--redirect-uri", redirect, "--wait", "30", "--json",
+    )  # fmt: skip
+    walker.join(30)
+    out = capsys.readouterr()
+    assert status == 0, out.err
+    assert json.loads(out.out)["check"] == {"accounts": 3, "tax_codes": 1}
+    # The documented code exchange, with the redirect URI the listener served.
+    (call,) = [c for c in responses.calls if c.request.url == XERO_TOKEN]
+    form = {k: v[0] for k, v in parse_qs(str(call.request.body)).items()}
+    assert form == {"grant_type": "authorization_code", "code": CODE, "redirect_uri": redirect}
+    _no_secret_in(out.out, out.err)
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_quickbooks_and_beancount_connect_over_the_api(setup: Setup, tmp_path: Path) -> None:
+    _token_endpoint(QBO_TOKEN, QBO_TOKENS)
+    _qbo_chart()
+    client, finance = _client(setup, Role.FINANCE)
+    ledger = {"ledger_path": str(tmp_path / "books.beancount"), "operating_currency": "EUR"}
+    made = client.post(
+        "/api/v1/books/connections",
+        json={"name": "ledger", "system": "beancount", "values": ledger},
+        headers=finance,
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["settings"] == ledger and made.json()["check"]["accounts"] == 0
+    body = {
+        "name": "qbo",
+        "system": "quickbooks",
+        "redirect_uri": REDIRECT,
+        "values": {
+            "realm_id": "9130355",
+            "environment": "sandbox",
+            "client_id": "ABclient",
+            "client_secret": CLIENT_SECRET,
+        },
+    }
+    started = client.post("/api/v1/books/connections", json=body, headers=finance)
+    assert started.status_code == 202, started.text
+    url = urlsplit(started.json()["authorization_url"])
+    assert f"{url.netloc}{url.path}" == "appcenter.intuit.com/connect/oauth2"
+    assert parse_qs(url.query)["scope"] == ["com.intuit.quickbooks.accounting"]
+    code_only = client.post(
+        "/api/v1/books/authorizations",
+        json={"redirect_url": CODE, "state": started.json()["state"]},
+        headers=finance,
+    )
+    assert code_only.status_code == 201, code_only.text
+    assert code_only.json()["check"] == {"accounts": 3, "tax_codes": 1}
+    names = [
+        i["name"] for i in client.get("/api/v1/books/connections", headers=finance).json()["items"]
+    ]
+    assert names == ["ledger", "qbo"]
+    _no_secret_in(started.text, code_only.text)
