@@ -136,6 +136,10 @@ def start_connect(
     client = cls.token_client(config)
     now = utcnow()
     with uow:
+        a = books_authorizations.c  # consent pages left open past their time: forgotten
+        uow.session.execute(
+            delete(books_authorizations).where(a.tenant_id == uow.tenant_id, a.expires_at < now)
+        )
         uow.session.execute(
             insert(books_authorizations).values(
                 tenant_id=uow.tenant_id,

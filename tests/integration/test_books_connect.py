@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from connectors.accounting.jsonbody import dumps
 from hub.api.app import create_app
@@ -32,7 +32,9 @@ from hub.cli.books import wait_for_callback
 from hub.config import Settings
 from hub.db.tables_connections import books_authorizations, connections
 from hub.db.tables_mapping import accounting_connections
-from hub.services import catalog, tokens
+from hub.domain.clock import utcnow
+from hub.domain.errors import InvalidValue
+from hub.services import books_connections, catalog, tokens
 from hub.services.tokens import Role
 from tests.conftest import Database
 from tests.contract.quickbooks_xsd import check_entity
@@ -258,6 +260,44 @@ def test_a_refused_code_names_the_connection_and_stores_nothing(
     assert "books connection 'qbo'" in last and "invalid_client" in last
     assert all(rows == [] for rows in _rows(setup).values())
     _no_secret_in(err)
+
+
+def test_an_expired_authorization_is_refused_and_swept_by_the_next_connect(
+    setup: Setup,
+) -> None:
+    def start() -> books_connections.Authorization:
+        started = books_connections.start_connect(
+            lambda: setup.db.uow(setup.tenant_id),
+            setup.hub.secret_box,
+            setup.hub.connectors,
+            name="qbo",
+            system="quickbooks",
+            values={"realm_id": "1", "client_id": "c", "client_secret": CLIENT_SECRET},
+            redirect_uri=REDIRECT,
+        )
+        assert isinstance(started, books_connections.Authorization)
+        return started
+
+    def expire() -> None:
+        past = utcnow() - books_connections.AUTHORIZATION_TTL
+        with setup.db.engine.begin() as conn:
+            conn.execute(update(books_authorizations).values(expires_at=past))
+
+    old = start()
+    expire()
+    with pytest.raises(InvalidValue, match="expired"):
+        books_connections.complete_authorization(
+            lambda: setup.db.uow(setup.tenant_id),
+            setup.hub.secret_box,
+            setup.hub.connectors,
+            f"{REDIRECT}?code={CODE}&state={old.state}",
+        )
+    assert all(rows == [] for rows in _rows(setup).values())  # consumed, nothing stored
+    start()
+    expire()
+    fresh = start()
+    (left,) = _rows(setup)["books_authorizations"]  # the expired one was swept
+    assert left.expires_at > utcnow() and fresh.expires_at > utcnow()
 
 
 def test_a_redirect_for_another_company_than_the_realm_given_is_refused(
