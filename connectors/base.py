@@ -43,6 +43,7 @@ __all__ = [
     "ERROR_MAPPING",
     "AccountingConnector",
     "Action",
+    "BooksCheck",
     "Capability",
     "ConnectorConfig",
     "ConnectorError",
@@ -264,6 +265,14 @@ class LedgerAccount:
     kind: str  # "account" or "tax_code"
 
 
+@dataclass(frozen=True)
+class BooksCheck:
+    """What reading a connection's chart found (``hub books test``)."""
+
+    accounts: int
+    tax_codes: int
+
+
 @runtime_checkable
 class AccountingConnector(Protocol):
     name: ClassVar[str]
@@ -284,3 +293,7 @@ class AccountingConnector(Protocol):
     def list_accounts(self) -> Sequence[LedgerAccount]: ...
 
     def list_tax_codes(self) -> Sequence[LedgerAccount]: ...
+
+    def check_books(self) -> BooksCheck:
+        """Read the chart (and check the books can be written, for a local ledger)."""
+        ...

@@ -9,11 +9,14 @@ endpoint, and saves the new pair before anyone uses the new access token.
 
 from __future__ import annotations
 
+import secrets
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import requests
 from pydantic import SecretStr
@@ -85,6 +88,21 @@ class OAuth2TokenClient:
 
     def __call__(self, tokens: TokenSet) -> TokenSet:
         form = {"grant_type": "refresh_token", "refresh_token": tokens.refresh_token}
+        return self._grant(form, tokens.refresh_token, "token refresh refused", "re-authorize")
+
+    def exchange_code(self, code: SecretStr, redirect_uri: str) -> TokenSet:
+        """``grant_type=authorization_code`` (RFC 6749 4.1.3): the first token pair."""
+        form = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+        return self._grant(
+            form,
+            SecretStr(""),
+            "authorization code refused",
+            "check the client id and secret, then authorize again",
+        )
+
+    def _grant(
+        self, form: dict[str, Any], old_refresh: SecretStr, refused: str, remedy: str
+    ) -> TokenSet:
         auth: AuthBase | None = None
         if self.credentials_in_body:
             form |= {"client_id": self.client_id, "client_secret": self.client_secret}
@@ -100,7 +118,7 @@ class OAuth2TokenClient:
         if response.status_code in (400, 401):
             # invalid_grant / invalid_client: the merchant must re-authorize the app.
             error = _error_code(response)
-            raise FatalConfigurationError(f"token refresh refused ({error}): re-authorize")
+            raise FatalConfigurationError(f"{refused} ({error}): {remedy}")
         if response.status_code >= 300:
             raise RetriableError(f"token endpoint answered {response.status_code}")
         body = response.json()
@@ -108,7 +126,7 @@ class OAuth2TokenClient:
         return TokenSet(
             access_token=SecretStr(body["access_token"]),
             # Some platforms rotate on every refresh, some never: keep the old one if absent.
-            refresh_token=SecretStr(rotated) if rotated else tokens.refresh_token,
+            refresh_token=SecretStr(rotated) if rotated else old_refresh,
             expires_at=self.clock() + timedelta(seconds=int(body.get("expires_in", 3600))),
         )
 
@@ -185,3 +203,56 @@ class OAuth2RefreshAuth(AuthBase):
 
     def __repr__(self) -> str:
         return f"OAuth2RefreshAuth(header={self.header!r})"
+
+
+@dataclass(frozen=True)
+class OAuthApp:
+    """Where a platform's authorization-code flow starts (RFC 6749 4.1): the consent page
+    and the scopes to ask for. ``callback_fields`` names query parameters the platform adds
+    to the redirect that must agree with a config field (QuickBooks' ``realmId``)."""
+
+    authorize_url: str
+    scopes: Sequence[str]
+    callback_fields: Mapping[str, str] = dataclass_field(default_factory=dict)
+
+    def authorization_url(self, client_id: str, redirect_uri: str, state: str) -> str:
+        query = {
+            "response_type": "code",
+            "client_id": client_id,
+            "redirect_uri": redirect_uri,
+            "scope": " ".join(self.scopes),
+            "state": state,
+        }
+        return f"{self.authorize_url}?{urlencode(query)}"
+
+
+def new_state() -> str:
+    """An unguessable, single-use ``state`` (the CSRF guard of the redirect)."""
+    return secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class Callback:
+    """What came back on the redirect: the code, the state, and any other parameters."""
+
+    code: SecretStr
+    state: str | None
+    params: Mapping[str, str]
+
+
+def parse_callback(text: str) -> Callback:
+    """A pasted redirect URL (or its query string), or a bare code. An ``error`` on the
+    redirect (the merchant pressed "deny") is a configuration error naming it."""
+    text = text.strip()
+    query = urlsplit(text).query if "://" in text else (text if "=" in text else "")
+    if not query:
+        return Callback(SecretStr(text), None, {})
+    params = dict(parse_qsl(query, keep_blank_values=True))
+    if "error" in params:
+        raise FatalConfigurationError(
+            f"authorization refused on the consent page: {params['error']}"
+        )
+    if not params.get("code"):
+        raise FatalConfigurationError("the redirect carries no authorization code")
+    code = SecretStr(params.pop("code"))
+    return Callback(code, params.pop("state", None), params)

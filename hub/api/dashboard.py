@@ -17,8 +17,10 @@ from hub.api.v1.policy import GRANTS, Permission
 from hub.api.v1.problems import Problem
 from hub.bootstrap import Hub
 from hub.domain.clock import readable
+from hub.domain.errors import DomainError
 from hub.domain.orders import OrderStatus
 from hub.services import (
+    books_connections,
     error_queue,
     inventory,
     order_views,
@@ -197,6 +199,132 @@ def report_page(
     return _page(
         request, "reports.html", who, rows=rows, name=name, days=days, names=list(reports.REPORTS)
     )
+
+
+def _books(request: Request, hub: Hub, who: Principal, message: str = "") -> HTMLResponse:
+    views = books_connections.list_books(hub.uow(who.tenant_id), hub.connectors)
+    redirect = f"{str(request.base_url).rstrip('/')}/dashboard/books/callback"
+    can_write = Permission.BOOKS_WRITE in GRANTS[who.role]
+    return _page(
+        request,
+        "books.html",
+        who,
+        books=views,
+        message=message,
+        redirect_uri=redirect,
+        can_write=can_write,
+    )
+
+
+def _connected(result: books_connections.Connected) -> str:
+    c, check = result.connection, result.check
+    return f"{c.name} connected: {check.accounts} accounts, {check.tax_codes} tax codes"
+
+
+@router.get("/books")
+def books_page(request: Request, hub: HubDep) -> Response:
+    who = _who(hub, request, Permission.BOOKS_READ)
+    return _books(request, hub, who)
+
+
+FormText = Annotated[str, Form(max_length=500)]
+
+
+@router.post("/books/connect")
+def books_connect(
+    request: Request,
+    hub: HubDep,
+    system: FormText,
+    name: FormText,
+    ledger_path: FormText = "",
+    currency: FormText = "",
+    realm_id: FormText = "",
+    environment: FormText = "",
+    xero_tenant_id: FormText = "",
+    client_id: FormText = "",
+    client_secret: FormText = "",
+    redirect_uri: FormText = "",
+) -> Response:
+    """Beancount at once; QuickBooks / Xero: off to their consent page (303)."""
+    who = _who(hub, request, Permission.BOOKS_WRITE)
+    given = {
+        "ledger_path": ledger_path,
+        "realm_id": realm_id,
+        "environment": environment,
+        "xero_tenant_id": xero_tenant_id,
+        "client_id": client_id,
+    }
+    values: dict[str, Any] = {k: v.strip() for k, v in given.items() if v.strip()}
+    if system != "beancount":
+        values["client_secret"] = client_secret
+    if currency.strip():
+        key = {"beancount": "operating_currency", "quickbooks": "home_currency"}
+        values[key.get(system, "base_currency")] = currency.strip().upper()
+    try:
+        started = books_connections.start_connect(
+            lambda: hub.uow(who.tenant_id),
+            hub.secret_box,
+            hub.connectors,
+            name=name,
+            system=system,
+            values=values,
+            redirect_uri=redirect_uri.strip() or None,
+        )
+    except DomainError as exc:
+        return _books(request, hub, who, f"not connected: {exc}")
+    if isinstance(started, books_connections.Authorization):
+        return RedirectResponse(started.url, status_code=303)
+    return _books(request, hub, who, _connected(started))
+
+
+@router.get("/books/callback")
+def books_callback(request: Request) -> HTMLResponse:
+    """Where the books send the merchant back. The session cookie is SameSite=Strict, so
+    it is not sent on this cross-site redirect: this page only asks to confirm, and the
+    confirming POST (same site, cookie sent) does the exchange."""
+    return templates.TemplateResponse(
+        request, "books_callback.html", {"redirect_url": str(request.url)}
+    )
+
+
+@router.post("/books/callback")
+def books_finish(
+    request: Request, hub: HubDep, redirect_url: Annotated[str, Form(max_length=4000)]
+) -> Response:
+    who = _who(hub, request, Permission.BOOKS_WRITE)
+    try:
+        result = books_connections.complete_authorization(
+            lambda: hub.uow(who.tenant_id), hub.secret_box, hub.connectors, redirect_url
+        )
+    except DomainError as exc:
+        return _books(request, hub, who, f"not connected: {exc}")
+    return _books(request, hub, who, _connected(result))
+
+
+@router.post("/books/{name}/test")
+def books_test(request: Request, hub: HubDep, name: str) -> Response:
+    who = _who(hub, request, Permission.BOOKS_READ)
+    try:
+        check = books_connections.test_books(
+            lambda: hub.uow(who.tenant_id),
+            hub.connectors,
+            name,
+            lambda cid: hub.open_connector(who.tenant_id, cid),
+        )
+    except DomainError as exc:
+        return _books(request, hub, who, f"test failed: {exc}")
+    message = f"{name}: {check.accounts} accounts, {check.tax_codes} tax codes"
+    return _books(request, hub, who, message)
+
+
+@router.post("/books/{name}/disconnect")
+def books_disconnect(request: Request, hub: HubDep, name: str) -> Response:
+    who = _who(hub, request, Permission.BOOKS_WRITE)
+    try:
+        books_connections.disconnect(hub.uow(who.tenant_id), name)
+    except DomainError as exc:
+        return _books(request, hub, who, str(exc))
+    return _books(request, hub, who, f"{name} disconnected: its secrets and tokens deleted")
 
 
 def install_login_redirect(app: FastAPI) -> None:

@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from connectors.base import AccountingConnector
+from hub.cli.books import register as register_connect
 from hub.cli.common import JsonOpt, TenantOpt, emit, hub, money, table, tenant_uow
 from hub.db.accounting_store import DocumentStore, PostingPolicy
 from hub.db.unit_of_work import UnitOfWork
@@ -23,7 +24,9 @@ from reconciliation import Period, reconcile, summary, to_csv, to_json
 
 __all__ = ["books_app", "reconcile_channel_command", "reconcile_command", "register"]
 
-books_app = typer.Typer(help="Accounting documents: generate, post, list.", no_args_is_help=True)
+books_app = typer.Typer(
+    help="The books: connect, test, then generate, post and list documents.", no_args_is_help=True
+)
 
 ConnOpt = Annotated[str, typer.Option("--connection", help="Accounting connection name.")]
 
@@ -295,6 +298,7 @@ def _day(field: str, text: str) -> date:
 
 
 def register(app: typer.Typer) -> None:
+    register_connect(books_app)
     app.add_typer(books_app, name="books")
     app.command("reconcile")(reconcile_command)
     app.command("reconcile-channel")(reconcile_channel_command)

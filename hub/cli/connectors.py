@@ -58,13 +58,17 @@ def new_connector(
     ],
     root: Annotated[Path, typer.Option(help="Project root to write into.")] = Path("."),
     package: Annotated[
-        str | None, typer.Option(help="Dotted package (default connectors.shop_platforms.NAME).")
+        str | None,
+        typer.Option(help="Dotted package (default connectors.shop_platforms|accounting.NAME)."),
     ] = None,
+    kind: Annotated[
+        str, typer.Option("--kind", help="storefront, or books (an accounting connector).")
+    ] = "storefront",
     as_json: JsonOpt = False,
 ) -> None:
-    """Generate a storefront connector package and its contract test."""
+    """Generate a connector package and its contract test, passing from the start."""
     with fail_on(ValueError, FileExistsError):
-        made = generate(name, root, package)
+        made = generate(name, root, package, kind=kind)
     result = {
         "package_dir": str(made.package_dir),
         "test_file": str(made.test_file),

@@ -27,3 +27,20 @@ connections = Table(
     Column("updated_at", UTCDateTime(), nullable=False),
     UniqueConstraint("tenant_id", "display_name", name="uq_connections_tenant_display_name"),
 )
+
+# An OAuth2 authorization under way (``hub books connect quickbooks|xero``): the state
+# sent to the consent page (as its SHA-256, single use) and the validated settings with
+# their secrets sealed, until the code comes back. Nothing here is a connection yet.
+books_authorizations = Table(
+    "books_authorizations",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("tenant_id", Id, ForeignKey("tenants.id"), nullable=False, index=True),
+    Column("state_digest", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+    Column("system", String(64), nullable=False),
+    Column("redirect_uri", Text, nullable=False),
+    Column("credentials", Text, nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)

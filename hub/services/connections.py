@@ -59,6 +59,8 @@ def validate_config(
         first = exc.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "(config)"
         shown = "***" if field in model.secret_fields() else first.get("input")
+        if isinstance(shown, Mapping):  # a missing field's "input" is the whole config
+            shown = None
         raise InvalidValue(field, shown, first["msg"], record) from None
 
 
@@ -74,28 +76,63 @@ def add_connection(
 ) -> ConnectionView:
     record = f"connection {display_name!r}"
     config = validate_config(registry, connector, values, record)
-    settings, secrets = config.split()
     kind = ConnectorKind(registry.load(connector).kind)
     with uow:
         channel_id = uow.channels.by_key(channel).id if channel else None
-        now = utcnow()
-        new_id = uow.session.execute(
-            insert(connections)
-            .values(
-                tenant_id=uow.tenant_id,
-                kind=kind.value,
-                connector=connector,
-                display_name=display_name,
-                channel_id=channel_id,
-                credentials=box.seal(secrets),
-                settings=settings,
-                created_at=now,
-                updated_at=now,
-            )
-            .returning(connections.c.id)
-        ).scalar_one()
+        new_id = save_connection(
+            uow,
+            box,
+            kind=kind,
+            connector=connector,
+            display_name=display_name,
+            config=config,
+            channel_id=channel_id,
+        )
         uow.commit()
     return _get_view(uow, new_id, tuple(sorted(config.secret_fields())))
+
+
+def save_connection(
+    uow: UnitOfWork,
+    box: SecretBox,
+    *,
+    kind: ConnectorKind,
+    connector: str,
+    display_name: str,
+    config: ConnectorConfig,
+    tokens: TokenSet | None = None,
+    channel_id: int | None = None,
+    replace: int | None = None,
+) -> int:
+    """Inside an entered unit of work (the caller commits): a new connection row, or
+    row ``replace`` with new settings and secrets; ``tokens`` sealed beside the secrets
+    where DbTokenStore reads them."""
+    settings, secrets = config.split()
+    if tokens is not None:
+        secrets[OAUTH] = token_blob(tokens)
+    now = utcnow()
+    values = {"credentials": box.seal(secrets), "settings": settings, "updated_at": now}
+    if replace is not None:
+        uow.session.execute(
+            update(connections)
+            .where(connections.c.id == replace, connections.c.tenant_id == uow.tenant_id)
+            .values(**values)
+        )
+        return replace
+    new_id: int = uow.session.execute(
+        insert(connections)
+        .values(
+            tenant_id=uow.tenant_id,
+            kind=kind.value,
+            connector=connector,
+            display_name=display_name,
+            channel_id=channel_id,
+            created_at=now,
+            **values,
+        )
+        .returning(connections.c.id)
+    ).scalar_one()
+    return new_id
 
 
 def list_connections(uow: UnitOfWork, registry: Registry) -> list[ConnectionView]:
@@ -215,11 +252,7 @@ class DbTokenStore:
                 if tokens.access_token != stale.access_token:
                     return tokens  # another worker refreshed while we waited for the lock
                 fresh = refresh(tokens)
-                blob[OAUTH] = {
-                    "access_token": fresh.access_token.get_secret_value(),
-                    "refresh_token": fresh.refresh_token.get_secret_value(),
-                    "expires_at": fresh.expires_at.isoformat(),
-                }
+                blob[OAUTH] = token_blob(fresh)
                 uow.session.execute(
                     update(connections)
                     .where(connections.c.id == self._id)
@@ -246,6 +279,15 @@ class DbTokenStore:
             SecretStr(oauth["refresh_token"]),
             datetime.fromisoformat(oauth["expires_at"]),
         )
+
+
+def token_blob(tokens: TokenSet) -> dict[str, str]:
+    """A token set as it is sealed under ``OAUTH`` in the credentials blob."""
+    return {
+        "access_token": tokens.access_token.get_secret_value(),
+        "refresh_token": tokens.refresh_token.get_secret_value(),
+        "expires_at": tokens.expires_at.isoformat(),
+    }
 
 
 def _row(uow: UnitOfWork, connection_id: int, lock: bool = False) -> Any:

@@ -22,6 +22,7 @@ _BY_NUMBER = re.compile(r"select \* from (\w+) where DocNumber = '(.*)'$")
 _BY_DATE = re.compile(
     r"select \* from (\w+) where TxnDate >= '(.*)' STARTPOSITION (\d+) MAXRESULTS (\d+)$"
 )
+_CHART = re.compile(r"select \* from (Account|TaxCode) MAXRESULTS 1000$")
 _VENDOR = re.compile(r"select \* from Vendor where DisplayName = '(.*)'$")
 
 
@@ -31,6 +32,17 @@ class FakeQuickBooks:
     replies: dict[str, str] = field(default_factory=dict)  # requestid -> body
     vendors: dict[str, str] = field(default_factory=lambda: {"Acme Tents": "56"})
     lose_answers: int = 0  # the next N creates are stored, then the connection drops
+    # The chart and the tax codes as the query endpoint answers them (Intuit's examples).
+    chart: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {
+            "Account": [
+                {"Id": "1", "Name": "Sales", "AccountType": "Income", "SyncToken": "0"},
+                {"Id": "35", "Name": "Checking", "AccountType": "Bank", "SyncToken": "0"},
+                {"Id": "36", "Name": "Savings", "AccountType": "Bank", "SyncToken": "0"},
+            ],
+            "TaxCode": [{"Id": "TAX", "Name": "TAX", "Taxable": True, "SyncToken": "0"}],
+        }
+    )
 
     def install(self, mock: responses.RequestsMock) -> None:
         for entity in ("JournalEntry", "Bill"):
@@ -82,6 +94,11 @@ class FakeQuickBooks:
 
     def _query(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
         statement = parse_qs(urlsplit(request.url or "").query)["query"][0]
+        if chart := _CHART.match(statement):
+            rows = self.chart[chart.group(1)]
+            for row in rows:
+                check_entity(chart.group(1), row)
+            return self._answer(chart.group(1), rows)
         if vendor := _VENDOR.match(statement):
             found = [{"Id": self.vendors[vendor.group(1)], "DisplayName": vendor.group(1)}]
             return self._answer("Vendor", found if vendor.group(1) in self.vendors else [])

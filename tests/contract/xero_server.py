@@ -15,7 +15,7 @@ import requests
 import responses
 
 from connectors.accounting.jsonbody import dumps, loads
-from tests.contract.xero_spec import SERVER, check_request
+from tests.contract.xero_spec import SERVER, check_request, validate_schema
 
 _ID = {
     "Invoices": "InvoiceID",
@@ -30,12 +30,36 @@ _WHERE = re.compile(r'^(\w+)=="(.*)"$')
 class FakeXero:
     objects: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     replies: dict[str, str] = field(default_factory=dict)  # Idempotency-Key -> body
+    lose_answers: int = 0  # the next N PUTs are stored, then the connection drops
+    # GET /Accounts and /TaxRates, shaped as the OpenAPI document's Accounts / TaxRates.
+    chart: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {
+            "Accounts": [
+                {"AccountID": str(uuid.UUID(int=n + 1)), "Code": code, "Name": name}
+                for n, (code, name) in enumerate(
+                    [("200", "Sales"), ("090", "Bank"), ("820", "VAT"), ("1210", "Clearing")]
+                )
+            ],
+            "TaxRates": [{"Name": "20% VAT on Income", "TaxType": "OUTPUT2"}],
+        }
+    )
 
     def install(self, mock: responses.RequestsMock) -> None:
         for collection in _ID:
             url = re.compile(re.escape(f"{SERVER}/{collection}") + r"(\?.*)?$")
             mock.add_callback("PUT", url, self._put(collection))
             mock.add_callback("GET", url, self._get(collection))
+        for collection in ("Accounts", "TaxRates"):
+            mock.add_callback("GET", f"{SERVER}/{collection}", self._chart(collection))
+
+    def _chart(self, collection: str) -> Any:
+        def reply(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+            check_request("GET", request.url or "", request.headers, None)
+            body = {collection: self.chart[collection]}
+            validate_schema(collection, body)
+            return 200, {"Content-Type": "application/json"}, dumps(body)
+
+        return reply
 
     def _put(self, collection: str) -> Any:
         def reply(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
@@ -58,6 +82,9 @@ class FakeXero:
                     self._mark_paid(item)
                 self.objects.setdefault(collection, []).append(item)
                 self.replies[key] = dumps({collection: [item]})
+            if self.lose_answers:
+                self.lose_answers -= 1
+                raise requests.ConnectionError("connection reset by peer")
             return 200, {"Content-Type": "application/json"}, self.replies[key]
 
         return reply

@@ -206,6 +206,23 @@ def samples(target: Tenant) -> dict[tuple[str, str], tuple[str, Any]]:
                 "values": {"shop": "x", "webhook_secret": "whsec-new-secret"},
             },
         ),
+        ("GET", f"{v}/books/connections"): (f"{v}/books/connections", None),
+        ("POST", f"{v}/books/connections"): (
+            f"{v}/books/connections",
+            {"name": "ledger", "system": "beancount", "values": {"ledger_path": ""}},
+        ),
+        ("POST", f"{v}/books/authorizations"): (
+            f"{v}/books/authorizations",
+            {"redirect_url": "http://127.0.0.1:8765/callback?code=c&state=unknown"},
+        ),
+        ("POST", f"{v}/books/connections/{{name}}/test"): (
+            f"{v}/books/connections/no-such-books/test",
+            None,
+        ),
+        ("DELETE", f"{v}/books/connections/{{name}}"): (
+            f"{v}/books/connections/no-such-books",
+            None,
+        ),
         ("GET", f"{v}/reconciliation/runs"): (f"{v}/reconciliation/runs", None),
         ("GET", f"{v}/reconciliation/runs/{{run_id}}"): (
             f"{v}/reconciliation/runs/{ids['run']}",

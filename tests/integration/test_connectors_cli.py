@@ -105,6 +105,41 @@ def test_a_generated_connector_is_lint_clean_and_passes_its_contract_test(
     assert again.returncode == 1 and "already exists" in again.stderr
 
 
+def test_a_generated_books_connector_is_lint_clean_and_passes_the_books_kit(
+    tmp_path: Path,
+) -> None:
+    made = run(
+        tmp_path,
+        sys.executable,
+        *("-m", "hub", "connector", "new", "--kind", "books", "acme_books"),
+        *("--package", "acme_books", "--json"),
+    )
+    assert made.returncode == 0, made.stderr
+    result = json.loads(made.stdout)
+    assert result["entry_point"] == 'acme_books = "acme_books:AcmeBooksConnector"'
+    files = [str(tmp_path / "acme_books"), result["test_file"]]
+    ruff = [
+        str(VENV_BIN / "ruff"),
+        *("--config", str(REPO / "pyproject.toml")),
+        *("--config", "lint.isort.known-first-party = ['acme_books', 'connectors']"),
+    ]
+    lint = run(REPO, ruff[0], "check", "--no-cache", *ruff[1:], *files)
+    assert lint.returncode == 0, lint.stdout
+    form = run(REPO, ruff[0], "format", "--check", "--no-cache", *ruff[1:], *files)
+    assert form.returncode == 0, form.stdout
+    contract = run(
+        tmp_path,
+        sys.executable,
+        *("-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", "tests/contract"),
+        pythonpath=tmp_path,
+    )
+    assert contract.returncode == 0, contract.stdout[-3000:]
+    # Every clause of the kit ran: none skipped for this HTTP books connector.
+    assert "8 passed" in contract.stdout and "skipped" not in contract.stdout
+    unknown = run(tmp_path, sys.executable, "-m", "hub", "connector", "new", "--kind", "x", "y")
+    assert unknown.returncode == 1 and "storefront, books" in unknown.stderr
+
+
 def test_connections_are_added_from_a_file_and_listed_without_their_secrets(
     tmp_path: Path,
 ) -> None:

@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import beanquery
+from pydantic import Field
 
+from connectors.accounting.base import BooksConnector
 from connectors.accounting.beancount.ledger import (
     check,
     opened_accounts,
@@ -27,9 +29,8 @@ from connectors.accounting.beancount.ledger import (
     render_transaction,
 )
 from connectors.base import (
-    Capability,
+    BooksCheck,
     ConnectorConfig,
-    ConnectorKind,
     LedgerAccount,
     OutgoingDocument,
     PostedDocument,
@@ -39,7 +40,6 @@ from connectors.toolkit.context import ConnectorContext
 
 __all__ = ["BeancountConfig", "BeancountConnector"]
 
-PAGE = 500
 _QUERY = (
     "SELECT str(entry_meta('hub_id')) AS hub_id, str(entry_meta('hub_kind')) AS kind, "
     "str(entry_meta('hub_status')) AS status, entry_meta('lineno') AS lineno, "
@@ -49,26 +49,17 @@ _QUERY = (
 
 
 class BeancountConfig(ConnectorConfig):
-    ledger_path: str
+    ledger_path: str = Field(min_length=1, description="the ledger file (created if absent)")
     operating_currency: str = "USD"
 
 
-class BeancountConnector:
+class BeancountConnector(BooksConnector[BeancountConfig]):
     name: ClassVar[str] = "beancount"
-    kind: ClassVar[ConnectorKind] = ConnectorKind.ACCOUNTING
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {
-            Capability.POST_DOCUMENTS,
-            Capability.READ_DOCUMENTS,
-            Capability.LIST_ACCOUNTS,
-            Capability.LIST_TAX_CODES,
-        }
-    )
     config_model: ClassVar[type[ConnectorConfig]] = BeancountConfig
+    page_size: ClassVar[int] = 500
 
     def __init__(self, config: BeancountConfig, context: ConnectorContext | None = None) -> None:
-        self.config = config
-        self.context = context or ConnectorContext()
+        super().__init__(config, context)
         self.path = Path(config.ledger_path)
         self._cache: tuple[tuple[int, int, str], list[PostedDocument]] | None = None
 
@@ -101,6 +92,8 @@ class BeancountConnector:
             os.fsync(ledger.fileno())
 
     # ---- AccountingConnector -----------------------------------------------------------
+    # A local file: the duplicate check and the append happen under one lock, so posting
+    # and reading back are whole methods here rather than the base's hooks.
 
     def post_document(self, document: OutgoingDocument, idempotency_key: str) -> PostedDocument:
         with self._locked() as text:
@@ -137,7 +130,7 @@ class BeancountConnector:
             if kind != "*" and doc.payload["kind"] != kind:
                 continue
             page.append(doc)
-            if len(page) == PAGE:
+            if len(page) == self.page_size:
                 yield page
                 page = []
         if page:
@@ -172,6 +165,21 @@ class BeancountConnector:
     def list_accounts(self) -> Sequence[LedgerAccount]:
         text = self.path.read_text() if self.path.exists() else ""
         return [LedgerAccount(a, a, "account") for a in sorted(opened_accounts(text))]
+
+    def check_books(self) -> BooksCheck:
+        """The ledger can be written (or created) and Beancount reads it; the counts are
+        its open directives and the tax codes the hub wrote."""
+        folder = self.path.parent
+        if not folder.is_dir():
+            raise FatalConfigurationError(f"ledger folder {folder} does not exist")
+        target = self.path if self.path.exists() else folder
+        if not os.access(target, os.W_OK):
+            raise FatalConfigurationError(f"{target} is not writable by the hub")
+        if self.path.exists():
+            problems = check(self.path.read_text())
+            if problems:
+                raise FatalConfigurationError(f"{self.path}: " + "; ".join(problems[:3]))
+        return super().check_books()
 
     def list_tax_codes(self) -> Sequence[LedgerAccount]:
         """Beancount has no tax codes: the ones the hub wrote as posting metadata."""

@@ -10,19 +10,18 @@ closed, 3001 ThrottleExceeded is a rate limit even when the body is XML.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import requests
-from pydantic import SecretStr
+from pydantic import Field, SecretStr, model_validator
 
+from connectors.accounting.base import AlreadyPosted, BooksConnector, Cursor, ReadPage
 from connectors.accounting.jsonbody import dumps, loads
 from connectors.accounting.quickbooks.documents import ENTITY, read_back, to_bill, to_journal_entry
 from connectors.base import (
-    Capability,
     ConnectorConfig,
-    ConnectorKind,
     LedgerAccount,
     OutgoingDocument,
     PostedDocument,
@@ -36,28 +35,38 @@ from connectors.errors import (
     RetriableError,
 )
 from connectors.toolkit.context import ConnectorContext
-from connectors.toolkit.http import HttpClient, HttpError
-from connectors.toolkit.oauth import OAuth2RefreshAuth, OAuth2TokenClient
+from connectors.toolkit.http import HttpError
+from connectors.toolkit.oauth import OAuthApp
 from connectors.toolkit.ratelimit import RateLimit
 from connectors.toolkit.retry import parse_retry_after
 from hub.domain.documents import short_reference
 
 __all__ = ["QuickBooksConfig", "QuickBooksConnector"]
 
-PAGE_SIZE = 100
+API_HOSTS = {
+    "production": "https://quickbooks.api.intuit.com",
+    "sandbox": "https://sandbox-quickbooks.api.intuit.com",
+}
 THROTTLE_WAIT = 60.0  # Intuit: after a 429 wait 60 seconds
 _THROTTLE = re.compile(r"ThrottleExceeded|code=\"?3001\"?|\"code\"\s*:\s*\"3001\"")
 
 
 class QuickBooksConfig(ConnectorConfig):
-    realm_id: str
-    client_id: str
+    realm_id: str = Field(min_length=1, description="the company id (realmId)")
+    client_id: str = Field(min_length=1)
     client_secret: SecretStr = secret("OAuth2 client secret")
+    environment: Literal["production", "sandbox"] = "production"
     home_currency: str = "USD"
     minorversion: str = "75"
     journal_tax: bool = False  # tax codes on journal lines (not allowed for US companies)
-    base_url: str = "https://quickbooks.api.intuit.com"
+    base_url: str = ""  # empty: the environment's own API host
     token_url: str = "https://oauth.platform.intuit.com/oauth2/v1/tokens/bearer"
+
+    @model_validator(mode="after")
+    def _api_host(self) -> QuickBooksConfig:
+        if not self.base_url:  # frozen model: set once, while validating
+            object.__setattr__(self, "base_url", API_HOSTS[self.environment])
+        return self
 
 
 def _throttle_hook(response: requests.Response, *args: Any, **kwargs: Any) -> None:
@@ -71,52 +80,35 @@ def _throttle_hook(response: requests.Response, *args: Any, **kwargs: Any) -> No
         )
 
 
-class QuickBooksConnector:
+class QuickBooksConnector(BooksConnector[QuickBooksConfig]):
     name: ClassVar[str] = "quickbooks"
-    kind: ClassVar[ConnectorKind] = ConnectorKind.ACCOUNTING
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {
-            Capability.POST_DOCUMENTS,
-            Capability.READ_DOCUMENTS,
-            Capability.LIST_ACCOUNTS,
-            Capability.LIST_TAX_CODES,
-        }
-    )
     config_model: ClassVar[type[ConnectorConfig]] = QuickBooksConfig
-    rate_limit: ClassVar[RateLimit] = RateLimit(capacity=10, rate=8.0)  # 500/min, 10/s
+    # Intuit's OAuth 2.0 discovery document: authorization endpoint and accounting scope;
+    # the redirect names the company it authorised as realmId.
+    oauth: ClassVar[OAuthApp | None] = OAuthApp(
+        "https://appcenter.intuit.com/connect/oauth2",
+        ("com.intuit.quickbooks.accounting",),
+        {"realmId": "realm_id"},
+    )
+    rate_limit: ClassVar[RateLimit | None] = RateLimit(capacity=10, rate=8.0)  # 500/min, 10/s
+    rate_family: ClassVar[str] = "qbo"
+    page_size: ClassVar[int] = 100  # MAXRESULTS: the query endpoint allows up to 1000
 
     def __init__(self, config: QuickBooksConfig, context: ConnectorContext | None = None) -> None:
-        self.config = config
-        self.context = context or ConnectorContext()
-        if self.context.token_store is None:
-            raise FatalConfigurationError(
-                "quickbooks: no OAuth2 token store (connect the app first)"
-            )
-        auth = OAuth2RefreshAuth(
-            self.context.token_store,
-            OAuth2TokenClient(config.token_url, config.client_id, config.client_secret),
-        )
+        super().__init__(config, context)
         session = requests.Session()
         session.hooks["response"].append(_throttle_hook)
         session.headers.update({"Accept": "application/json"})
-        budget = self.context.budgets.budget(self.context.connection_key, "qbo", self.rate_limit)
-        self.http = HttpClient(
+        self.http = self.http_client(
             f"{config.base_url}/v3/company/{config.realm_id}/",
-            auth=auth,
-            budget=budget,
-            sleep=self.context.sleep,
-            secrets=[config.client_secret.get_secret_value()],
-            session=session,
+            session,
             max_retry_after=THROTTLE_WAIT,
         )
         self._vendors: dict[str, str] = {}
 
-    def __repr__(self) -> str:
-        return f"QuickBooksConnector({self.context.connection_key!r})"
-
     # ---- posting -----------------------------------------------------------------------
 
-    def post_document(self, document: OutgoingDocument, idempotency_key: str) -> PostedDocument:
+    def send(self, document: OutgoingDocument, idempotency_key: str) -> PostedDocument:
         entity = ENTITY.get(document.kind)
         if entity is None:
             raise DocumentRejected(
@@ -138,11 +130,10 @@ class QuickBooksConnector:
             )
         except HttpError as exc:
             code, message = _fault(exc.body)
+            refusal = _classified(document.natural_key, code, message)
             if code in ("6210", "6240"):  # already there: what we posted before
-                found = self.find_document(document.kind, document.natural_key)
-                if found is not None:
-                    return found
-            raise _classified(document.natural_key, code, message) from None
+                raise AlreadyPosted(str(refusal), otherwise=refusal) from None
+            raise refusal from None
         posted = read_back(entity, loads(response.text)[entity], self.config.home_currency)
         if posted is None:
             raise RetriableError(
@@ -183,17 +174,17 @@ class QuickBooksConnector:
                 return posted
         return None
 
-    def iter_documents(self, kind: str, since: datetime) -> Iterator[Sequence[PostedDocument]]:
+    def read_page(self, kind: str, since: datetime, cursor: Cursor | None) -> ReadPage:
+        """The query endpoint's STARTPOSITION (1-based) is the cursor."""
         entity = ENTITY[kind]
-        start = 1
-        base = f"select * from {entity} where TxnDate >= '{since.date().isoformat()}'"
-        while True:
-            rows = self._query(f"{base} STARTPOSITION {start} MAXRESULTS {PAGE_SIZE}", entity)
-            page = [read_back(entity, row, self.config.home_currency) for row in rows]
-            yield [p for p in page if p is not None]
-            if len(rows) < PAGE_SIZE:
-                return
-            start += PAGE_SIZE
+        start = int(cursor or 1)
+        statement = (
+            f"select * from {entity} where TxnDate >= '{since.date().isoformat()}'"
+            f" STARTPOSITION {start} MAXRESULTS {self.page_size}"
+        )
+        rows = self._query(statement, entity)
+        page = [read_back(entity, row, self.config.home_currency) for row in rows]
+        return page, (start + self.page_size if len(rows) == self.page_size else None)
 
     def list_accounts(self) -> Sequence[LedgerAccount]:
         rows = self._query("select * from Account MAXRESULTS 1000", "Account")

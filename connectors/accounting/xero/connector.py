@@ -9,19 +9,18 @@ limit goes straight back to the job layer with its Retry-After.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
 import requests
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
+from connectors.accounting.base import BooksConnector, Cursor, ReadPage
 from connectors.accounting.jsonbody import dumps, loads
 from connectors.accounting.xero.documents import ENDPOINTS, Endpoint, read_back, to_xero
 from connectors.base import (
-    Capability,
     ConnectorConfig,
-    ConnectorKind,
     LedgerAccount,
     OutgoingDocument,
     PostedDocument,
@@ -29,25 +28,22 @@ from connectors.base import (
 )
 from connectors.errors import (
     DocumentRejected,
-    FatalConfigurationError,
     PeriodClosed,
     RateLimited,
 )
 from connectors.toolkit.context import ConnectorContext
-from connectors.toolkit.http import HttpClient, HttpError
-from connectors.toolkit.oauth import OAuth2RefreshAuth, OAuth2TokenClient
+from connectors.toolkit.http import HttpError
+from connectors.toolkit.oauth import OAuthApp
 from connectors.toolkit.pagination import PageNumberPaginator, PageRequest
 from connectors.toolkit.ratelimit import RateLimit
 from connectors.toolkit.retry import parse_retry_after
 
 __all__ = ["XeroConfig", "XeroConnector"]
 
-PAGE_SIZE = 100
-
 
 class XeroConfig(ConnectorConfig):
-    xero_tenant_id: str
-    client_id: str
+    xero_tenant_id: str = Field(min_length=1, description="the organisation (tenant) id")
+    client_id: str = Field(min_length=1)
     client_secret: SecretStr = secret("OAuth2 client secret")
     base_currency: str = "USD"
     base_url: str = "https://api.xero.com/api.xro/2.0"
@@ -61,50 +57,31 @@ def _day_limit_hook(response: requests.Response, *args: Any, **kwargs: Any) -> N
         raise RateLimited(f"Xero daily call limit reached; retry in {after:.0f} s", after)
 
 
-class XeroConnector:
+class XeroConnector(BooksConnector[XeroConfig]):
     name: ClassVar[str] = "xero"
-    kind: ClassVar[ConnectorKind] = ConnectorKind.ACCOUNTING
-    capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {
-            Capability.POST_DOCUMENTS,
-            Capability.READ_DOCUMENTS,
-            Capability.LIST_ACCOUNTS,
-            Capability.LIST_TAX_CODES,
-        }
-    )
     config_model: ClassVar[type[ConnectorConfig]] = XeroConfig
-    rate_limit: ClassVar[RateLimit] = RateLimit(capacity=5, rate=1.0)  # 60/min per tenant
+    # Xero's OAuth 2.0 authorization-code flow: offline_access for a refresh token, and
+    # the accounting scopes this connector reads and writes.
+    oauth: ClassVar[OAuthApp | None] = OAuthApp(
+        "https://login.xero.com/identity/connect/authorize",
+        ("offline_access", "accounting.transactions", "accounting.settings.read"),
+    )
+    rate_limit: ClassVar[RateLimit | None] = RateLimit(capacity=5, rate=1.0)  # 60/min per tenant
+    page_size: ClassVar[int] = 100  # Xero's fixed page size
+    paginator = PageNumberPaginator(total_pages_header=None)
 
     def __init__(self, config: XeroConfig, context: ConnectorContext | None = None) -> None:
-        self.config = config
-        self.context = context or ConnectorContext()
-        if self.context.token_store is None:
-            raise FatalConfigurationError("xero: no OAuth2 token store (connect the app first)")
-        auth = OAuth2RefreshAuth(
-            self.context.token_store,
-            OAuth2TokenClient(config.token_url, config.client_id, config.client_secret),
-        )
+        super().__init__(config, context)
         session = requests.Session()
         session.hooks["response"].append(_day_limit_hook)
         session.headers.update(
             {"xero-tenant-id": config.xero_tenant_id, "Accept": "application/json"}
         )
-        budget = self.context.budgets.budget(self.context.connection_key, "xero", self.rate_limit)
-        self.http = HttpClient(
-            config.base_url,
-            auth=auth,
-            budget=budget,
-            sleep=self.context.sleep,
-            secrets=[config.client_secret.get_secret_value()],
-            session=session,
-        )
-
-    def __repr__(self) -> str:
-        return f"XeroConnector({self.context.connection_key!r})"
+        self.http = self.http_client(config.base_url, session)
 
     # ---- posting -----------------------------------------------------------------------
 
-    def post_document(self, document: OutgoingDocument, idempotency_key: str) -> PostedDocument:
+    def send(self, document: OutgoingDocument, idempotency_key: str) -> PostedDocument:
         endpoint = ENDPOINTS.get(document.kind)
         body = to_xero(document, self.config.base_currency)
         assert endpoint is not None
@@ -156,7 +133,9 @@ class XeroConnector:
                 return posted
         return None
 
-    def iter_documents(self, kind: str, since: datetime) -> Iterator[Sequence[PostedDocument]]:
+    def read_page(self, kind: str, since: datetime, cursor: Cursor | None) -> ReadPage:
+        """Xero pages by ``page`` (100 to a page) and answers only what changed since
+        If-Modified-Since; a short page is the last."""
         endpoint = ENDPOINTS[kind]
         day = since.date()
         where = f"Date>=DateTime({day.year},{day.month:02d},{day.day:02d})"
@@ -165,18 +144,13 @@ class XeroConnector:
         params: dict[str, Any] = {"where": where}
         if endpoint.collection == "Invoices":
             params["createdByMyApp"] = "true"
-        paginator = PageNumberPaginator(total_pages_header=None)
-        first = PageRequest(f"/{endpoint.collection}", params)
+        request = self.paginator.apply(cursor, PageRequest(f"/{endpoint.collection}", params))
         headers = {"If-Modified-Since": since.strftime("%Y-%m-%dT%H:%M:%S")}
-        for records, _ in paginator.pages(
-            lambda r: self.http.request("GET", r.path, params=r.params, headers=headers),
-            first,
-            lambda response: loads(response.text).get(endpoint.collection) or [],
-        ):
-            page = [read_back(endpoint, item, self.config.base_currency) for item in records]
-            yield [p for p in page if p is not None]
-            if len(records) < PAGE_SIZE:
-                return
+        response = self.http.request("GET", request.path, params=request.params, headers=headers)
+        records = loads(response.text).get(endpoint.collection) or []
+        page = [read_back(endpoint, item, self.config.base_currency) for item in records]
+        more = len(records) >= self.page_size
+        return page, (self.paginator.next_token(response, records, cursor) if more else None)
 
     def _get(self, endpoint: Endpoint, params: dict[str, Any]) -> list[Any]:
         response = self.http.request("GET", f"/{endpoint.collection}", params=params)

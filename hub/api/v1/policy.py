@@ -19,6 +19,7 @@ class Permission(StrEnum):
     CONNECTIONS_READ = "connections:read"
     CONNECTIONS_WRITE = "connections:write"
     BOOKS_READ = "books:read"  # reconciliation runs and accounting documents
+    BOOKS_WRITE = "books:write"  # connect, re-authorise and disconnect the books
     AUDIT_READ = "audit:read"
 
 
@@ -35,7 +36,7 @@ GRANTS: dict[Role, frozenset[Permission]] = {
             P.CONNECTIONS_READ,
         }
     ),
-    Role.FINANCE: frozenset({P.READ, P.BOOKS_READ, P.AUDIT_READ}),
+    Role.FINANCE: frozenset({P.READ, P.BOOKS_READ, P.BOOKS_WRITE, P.AUDIT_READ}),
     Role.VIEWER: frozenset({P.READ}),
 }
 
@@ -65,6 +66,11 @@ RULES: dict[tuple[str, str], Permission] = {
     ("POST", f"{V}/connections"): P.CONNECTIONS_WRITE,
     ("GET", f"{V}/reconciliation/runs"): P.BOOKS_READ,
     ("GET", f"{V}/reconciliation/runs/{{run_id}}"): P.BOOKS_READ,
+    ("GET", f"{V}/books/connections"): P.BOOKS_READ,
+    ("POST", f"{V}/books/connections"): P.BOOKS_WRITE,
+    ("POST", f"{V}/books/authorizations"): P.BOOKS_WRITE,
+    ("POST", f"{V}/books/connections/{{name}}/test"): P.BOOKS_READ,
+    ("DELETE", f"{V}/books/connections/{{name}}"): P.BOOKS_WRITE,
     ("GET", f"{V}/audit"): P.AUDIT_READ,
     ("GET", f"{V}/reports/{{name}}"): P.READ,
 }
