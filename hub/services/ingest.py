@@ -205,6 +205,9 @@ def _complete_amounts(order: Order, incoming: Order) -> None:
         fresh = by_key.get((line.external_id, line.channel_sku))
         if fresh is not None:
             line.unit_price, line.discount, line.tax = fresh.unit_price, fresh.discount, fresh.tax
+            line.amounts_known = fresh.amounts_known
+    # The update states the money the stored order lacked (v2: unknown until stated).
+    order.amounts_known, order.stated_totals = incoming.amounts_known, incoming.stated_totals
     for shipping in incoming.shipping_lines:
         shipping.tenant_id = order.tenant_id
     for tax in incoming.tax_lines:

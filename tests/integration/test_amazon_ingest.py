@@ -75,3 +75,4 @@ def test_afn_orders_leave_hub_stock_alone_and_pending_ones_wait(
         order = uow.orders.get(order_id)
         assert order.lines[0].unit_price == Money.of("24.00", "USD")
         assert order.grand_total == Money.of("77.00", "USD")  # 72 + 5 shipping
+        assert order.unknown_amounts() == []  # the update stated what Pending lacked
