@@ -28,7 +28,7 @@ from hub.domain.allocation import AllocationPolicy
 from hub.domain.catalog import WarehouseKind
 from hub.domain.errors import NotFound
 from hub.domain.inventory import StockLevel
-from hub.domain.orders import OrderStatus
+from hub.domain.orders import OrderStatus, line_mapping_key
 
 
 @dataclass
@@ -89,6 +89,7 @@ def load_orders_statement(ids_in: Callable[[Any], Any]) -> Any:
             (ol.quantity - ol.quantity_shipped).label("quantity"),
             ol.external_id.label("line_ext"),
             ol.channel_sku,
+            ol.platform_listing_id,
             ol.listing_id,
             is_bundle(ol.sku_id, ol.listing_id),
             r.id.label("res_id"),
@@ -157,7 +158,7 @@ def parse_orders(rows: Iterable[Any]) -> dict[int, OrderSnapshot]:
             continue
         if row.line_id not in seen:
             seen.add(row.line_id)
-            name = row.line_ext or row.channel_sku
+            name = row.line_ext or line_mapping_key(row.channel_sku, row.platform_listing_id) or ""
             snap.lines.append(
                 LineRow(
                     row.line_id, row.sku_id, row.quantity, name, row.listing_id, bool(row.bundle)

@@ -23,7 +23,7 @@ from hub.domain.catalog import WarehouseKind
 from hub.domain.clock import utcnow
 from hub.domain.errors import NotFound
 from hub.domain.inventory import Movement, StockLevel
-from hub.domain.orders import OrderStatus
+from hub.domain.orders import OrderStatus, line_mapping_key
 
 
 @dataclass
@@ -121,15 +121,16 @@ class AllocationStore:
         rows = self.session.execute(
             select(
                 c.id, c.sku_id, (c.quantity - c.quantity_shipped).label("quantity"), c.external_id,
-                c.channel_sku, c.listing_id,
+                c.channel_sku, c.platform_listing_id, c.listing_id,
                 is_bundle(c.sku_id, c.listing_id),
             )
             .where(c.tenant_id == self.tenant_id, c.order_id == order_id)
             .order_by(c.id)
         ).all()  # fmt: skip
         return [
-            LineRow(r.id, r.sku_id, r.quantity, r.external_id or r.channel_sku, r.listing_id,
-                    bool(r.bundle))
+            LineRow(r.id, r.sku_id, r.quantity,
+                    r.external_id or line_mapping_key(r.channel_sku, r.platform_listing_id) or "",
+                    r.listing_id, bool(r.bundle))
             for r in rows
         ]  # fmt: skip
 

@@ -226,3 +226,14 @@ def test_releasing_an_invoice_hold_is_audited_and_only_once(w: World) -> None:
     assert entry["after"] == {"invoice_hold": None, "note": "platform rounding, checked"}
     other = w.call(w.b.tokens[Role.ADMIN], "POST", f"{V}/orders/{held}/release-invoice", {})
     assert other.status_code == 404
+
+
+def test_the_dashboard_shows_the_invoice_hold_and_the_platforms_facts(w: World) -> None:
+    held = w.a.ids["invoice_held"]
+    cookies = {"hub_token": w.a.tokens[Role.OPERATIONS]}
+    page = w.client.get(f"/dashboard/orders/{held}", cookies=cookies)
+    assert page.status_code == 200, page.text
+    assert 'id="invoice-hold"' in page.text and "total 2.00 EUR (ours)" in page.text
+    assert 'id="release-invoice"' in page.text and 'id="platform-facts"' in page.text
+    home = w.client.get("/dashboard/", cookies=cookies)
+    assert '<b id="held-from-invoicing">1</b>' in home.text
