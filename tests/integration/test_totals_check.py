@@ -72,7 +72,14 @@ def test_a_disagreeing_order_is_queued_held_counted_and_released(
     with tenant() as uow:
         reloaded = uow.orders.get(bad.id)
         assert reloaded.invoice_hold is None
-        resolved = uow.session.execute(select(sync_errors.c.resolved_at)).scalars().all()
+        resolved = (
+            uow.session.execute(
+                select(sync_errors.c.resolved_at).where(sync_errors.c.tenant_id == tid)
+            )
+            .scalars()
+            .all()
+        )
+        assert resolved
         assert all(r is not None for r in resolved)
         assert overview(uow.session, tid).held_from_invoicing == 0
     metrics = render(db.session_factory).decode()
