@@ -21,11 +21,13 @@ QUEUES = ("ingest", "allocation", "push", "accounting")
 
 ROUTES = {
     "hub.tasks.process_inbox": {"queue": "ingest"},
+    "hub.tasks.intake_channel": {"queue": "ingest"},
     "hub.tasks.pull_channel": {"queue": "ingest"},
     "hub.tasks.sweep_channel": {"queue": "ingest"},
     "hub.tasks.tick": {"queue": "ingest"},
     "hub.tasks.allocate_order": {"queue": "allocation"},
     "hub.tasks.relay_outbox": {"queue": "push"},
+    "hub.tasks.relay_channel": {"queue": "push"},
     "hub.tasks.resync_channel": {"queue": "push"},
     "hub.tasks.post_documents": {"queue": "accounting"},
     "hub.tasks.reconcile_books": {"queue": "accounting"},

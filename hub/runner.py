@@ -27,7 +27,7 @@ def run_all(host: str, port: int, concurrency: int = 2, loglevel: str = "INFO") 
     configure_logging(loglevel)  # JSON lines with correlation ids, secrets scrubbed
     sync = build_context(hub.settings, SyncSettings())
     use_context(sync)
-    api = create_app(hub, sync=sync, dispatcher=CeleryDispatcher())
+    api = create_app(hub, sync=sync, dispatcher=CeleryDispatcher(sync))
     server = uvicorn.Server(uvicorn.Config(api, host=host, port=port, log_level="info"))
     threading.Thread(target=server.run, name="hub-api", daemon=True).start()
     worker = app.Worker(

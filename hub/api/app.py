@@ -40,7 +40,7 @@ def create_app(
     if dispatcher is None:
         from hub.tasks import CeleryDispatcher
 
-        dispatcher = CeleryDispatcher()
+        dispatcher = CeleryDispatcher(sync)  # signals through the API's own engine
     app = FastAPI(
         title="hub",
         version="0.1.0",
