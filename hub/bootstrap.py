@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.registry import Registry, default_registry
 from connectors.toolkit.ratelimit import LocalRateBudgets, RateBudgets, RedisRateBudgets
-from hub.config import Settings, load_settings
+from hub.config import Environment, Settings, load_settings
 from hub.crypto import SecretBox
 from hub.db.engine import make_engine, make_session_factory
-from hub.db.unit_of_work import UnitOfWork
+from hub.db.unit_of_work import UnitOfWork, forbid_nesting
 from hub.services import connections
 
 
@@ -26,7 +26,11 @@ class Hub:
     @cached_property
     def engine(self) -> Engine:
         return make_engine(
-            self.settings.database_url, lock_timeout_ms=self.settings.lock_timeout_ms
+            self.settings.database_url,
+            lock_timeout_ms=self.settings.lock_timeout_ms,
+            pool_size=self.settings.db_pool_size,
+            max_overflow=self.settings.db_max_overflow,
+            pool_timeout=self.settings.db_pool_timeout_s,
         )
 
     @cached_property
@@ -72,4 +76,7 @@ class Hub:
 
 
 def bootstrap(settings: Settings | None = None) -> Hub:
-    return Hub(settings or load_settings())
+    settings = settings or load_settings()
+    # A nested unit of work is a bug (it deadlocks SQLite): loud outside production.
+    forbid_nesting(settings.environment is not Environment.PRODUCTION)
+    return Hub(settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SECRET = "dev-only-change-me"
@@ -30,6 +30,12 @@ class Settings(BaseSettings):
     database_url: str = f"sqlite:///{Path.cwd() / 'hub.db'}"
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
     lock_timeout_ms: int = 5000
+    # PostgreSQL connection pool per process. A request or task holds one connection at
+    # a time, so pool_size + max_overflow bounds how many run at once; the API caps its
+    # request threads to that sum (docs/deploy.md, "Sizing the pool").
+    db_pool_size: int = Field(default=5, ge=1)
+    db_max_overflow: int = Field(default=10, ge=0)
+    db_pool_timeout_s: float = Field(default=30.0, gt=0)
     default_tenant: str = "default"
     log_level: str = "INFO"
     # Encrypts connection credentials at rest (a Fernet key: 32 url-safe base64 bytes).
@@ -49,6 +55,11 @@ class Settings(BaseSettings):
                 "set a real secret before running with HUB_ENVIRONMENT=production"
             )
         return self
+
+    @property
+    def db_connections(self) -> int:
+        """The most connections one process's pool hands out at once."""
+        return self.db_pool_size + self.db_max_overflow
 
 
 def load_settings() -> Settings:

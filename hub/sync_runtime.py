@@ -18,7 +18,7 @@ from hub.config import Settings
 from hub.crypto import SecretBox
 from hub.db.tables_connections import connections
 from hub.db.unit_of_work import UnitOfWork
-from hub.services.connections import open_connector
+from hub.services.connections import open_connector_in
 from hub.services.sync_context import ChannelRef, RegistryConnectors, SyncContext
 from hub.sync_config import SyncSettings
 
@@ -42,7 +42,10 @@ def _open_for_channel(
     ).scalar()
     if connection_id is None:
         return None
-    connector: StorefrontConnector = open_connector(
+    # Through the caller's session: the service holds a unit of work (invariant 11).
+    connector: StorefrontConnector = open_connector_in(
+        session,
+        channel.tenant_id,
         lambda: UnitOfWork(hub.session_factory, channel.tenant_id),
         box,
         registry,

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
+import anyio.to_thread
 from fastapi import FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -16,6 +18,7 @@ from hub.api import dashboard, webhooks
 from hub.api.limits import BodyLimit
 from hub.api.v1 import operations, orders, problems, reports, stock
 from hub.bootstrap import Hub
+from hub.db.engine import is_sqlite
 from hub.metrics import render
 from hub.services.sync_context import Dispatcher, SyncContext
 
@@ -41,7 +44,19 @@ def create_app(
         from hub.tasks import CeleryDispatcher
 
         dispatcher = CeleryDispatcher(sync)  # signals through the API's own engine
+
+    @asynccontextmanager
+    async def bound_threads(_app: FastAPI) -> AsyncIterator[None]:
+        # Handlers run in anyio's worker threads (40 by default) and each holds one pool
+        # connection at a time: no more threads than connections, so a burst waits in
+        # the limiter instead of timing out on the pool (docs/deploy.md).
+        if not is_sqlite(hub.settings.database_url):
+            limiter = anyio.to_thread.current_default_thread_limiter()
+            limiter.total_tokens = hub.settings.db_connections
+        yield
+
     app = FastAPI(
+        lifespan=bound_threads,
         title="hub",
         version="0.1.0",
         description="Operator REST API: send `Authorization: Bearer <token>` "

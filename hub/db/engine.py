@@ -14,16 +14,34 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def make_engine(url: str, *, lock_timeout_ms: int = 5000, echo: bool = False) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    lock_timeout_ms: int = 5000,
+    echo: bool = False,
+    pool_size: int = 5,
+    max_overflow: int = 10,
+    pool_timeout: float = 30.0,
+) -> Engine:
     """SQLite gets WAL, foreign keys and BEGIN IMMEDIATE (writers serialize instead of
     failing late with 'database is locked'); PostgreSQL gets a lock_timeout so a stuck
-    lock turns into a retriable error instead of a hung worker."""
+    lock turns into a retriable error instead of a hung worker, and a bounded pool: a
+    request holds one connection at a time (no unit of work opens another), so
+    ``pool_size + max_overflow`` connections serve that many concurrent requests."""
     if is_sqlite(url):
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
         _serialize_sqlite_writers(engine)
         return engine
     connect_args: dict[str, Any] = {"options": f"-c lock_timeout={lock_timeout_ms}"}
-    return create_engine(url, echo=echo, pool_pre_ping=True, connect_args=connect_args)
+    return create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_timeout=pool_timeout,
+        connect_args=connect_args,
+    )
 
 
 def _serialize_sqlite_writers(engine: Engine) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import SecretStr, ValidationError
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from connectors.base import ConnectorConfig, ConnectorKind, FatalConfigurationError, RetriableError
 from connectors.registry import Registry, UnknownConnector
@@ -111,8 +112,11 @@ def load_config(
     """The full config (secrets included, as SecretStr) to construct the connector."""
     with uow:
         row = _row(uow, connection_id)
-    secrets = box.open(row.credentials, f"connection {row.display_name!r}")
-    secrets.pop(OAUTH, None)
+    return _config(row, box.open(row.credentials, f"connection {row.display_name!r}"), registry)
+
+
+def _config(row: Any, blob: Mapping[str, Any], registry: Registry) -> ConnectorConfig:
+    secrets = {k: v for k, v in blob.items() if k != OAUTH}
     for value in secrets.values():  # scrubbed from every log line from now on
         if isinstance(value, str):
             register_secret(value)
@@ -129,15 +133,43 @@ def open_connector(
     connection_id: int,
 ) -> Any:
     """A ready connector for one connection: config decrypted, the shared rate budget
-    keyed by (tenant, connection), OAuth2 tokens kept in this connection's row."""
-    uow = uow_factory()
-    config = load_config(uow, box, registry, connection_id)
-    with uow:
+    keyed by (tenant, connection), OAuth2 tokens kept in this connection's row. Reads
+    the row in a unit of work of its own: call it with none open."""
+    with uow_factory() as uow:
         row = _row(uow, connection_id)
+        tenant_id = uow.tenant_id
+    return _connector(row, tenant_id, uow_factory, box, registry, budgets)
+
+
+def open_connector_in(
+    session: Session,
+    tenant_id: int,
+    uow_factory: Callable[[], UnitOfWork],
+    box: SecretBox,
+    registry: Registry,
+    budgets: RateBudgets,
+    connection_id: int,
+) -> Any:
+    """:func:`open_connector` reading the row through the caller's open ``session``: a
+    service that already holds a unit of work never opens a second one for it."""
+    row = _select_row(session, tenant_id, connection_id)
+    return _connector(row, tenant_id, uow_factory, box, registry, budgets)
+
+
+def _connector(
+    row: Any,
+    tenant_id: int | None,
+    uow_factory: Callable[[], UnitOfWork],
+    box: SecretBox,
+    registry: Registry,
+    budgets: RateBudgets,
+) -> Any:
+    blob = box.open(row.credentials, f"connection {row.display_name!r}")
+    config = _config(row, blob, registry)
     context = ConnectorContext(
-        connection_key=f"t{uow.tenant_id}:c{connection_id}",
+        connection_key=f"t{tenant_id}:c{row.id}",
         budgets=budgets,
-        token_store=DbTokenStore(uow_factory, box, connection_id),
+        token_store=DbTokenStore(uow_factory, box, row.id, snapshot=blob),
     )
     return registry.load(row.connector)(config, context)
 
@@ -147,7 +179,11 @@ class DbTokenStore:
 
     PostgreSQL: SELECT ... FOR UPDATE serializes refreshers of one connection. SQLite:
     the engine opens every transaction with BEGIN IMMEDIATE, so writers queue anyway.
-    The rotated refresh token is committed before the new access token is used."""
+    The rotated refresh token is committed before the new access token is used.
+
+    ``snapshot`` is the blob read when the connector was opened: the first request
+    signs with it instead of reading the row again, so a connector used inside a
+    service's transaction opens no second one until a token is actually due."""
 
     def __init__(
         self,
@@ -155,13 +191,17 @@ class DbTokenStore:
         box: SecretBox,
         connection_id: int,
         initial_refresh_field: str = "refresh_token",
+        snapshot: Mapping[str, Any] | None = None,
     ) -> None:
         self._uow = uow_factory
         self._box = box
         self._id = connection_id
         self._initial = initial_refresh_field
+        self._snapshot = dict(snapshot) if snapshot is not None else None
 
     def current(self) -> TokenSet:
+        if self._snapshot is not None:
+            return self._tokens(self._snapshot)
         with self._uow() as uow:
             return self._tokens(self._open(_row(uow, self._id)))
 
@@ -171,6 +211,7 @@ class DbTokenStore:
                 row = _row(uow, self._id, lock=True)
                 blob = self._open(row)
                 tokens = self._tokens(blob)
+                self._snapshot = None  # from here on the row is the truth
                 if tokens.access_token != stale.access_token:
                     return tokens  # another worker refreshed while we waited for the lock
                 fresh = refresh(tokens)
@@ -207,10 +248,16 @@ class DbTokenStore:
 
 
 def _row(uow: UnitOfWork, connection_id: int, lock: bool = False) -> Any:
+    return _select_row(uow.session, uow.tenant_id, connection_id, lock)
+
+
+def _select_row(
+    session: Session, tenant_id: int | None, connection_id: int, lock: bool = False
+) -> Any:
     query = select(connections).where(
-        connections.c.id == connection_id, connections.c.tenant_id == uow.tenant_id
+        connections.c.id == connection_id, connections.c.tenant_id == tenant_id
     )
-    row = uow.session.execute(query.with_for_update() if lock else query).one_or_none()
+    row = session.execute(query.with_for_update() if lock else query).one_or_none()
     if row is None:
         raise NotFound("connection", connection_id)
     return row

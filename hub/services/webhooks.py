@@ -70,10 +70,13 @@ def receive(
             ids = archive(uow.session, tenant_id, channel_id, delivery.records, "webhook")
             archive_skipped(uow.session, tenant_id, channel_id, delivery.skipped, "webhook")
             uow.commit()
+            duplicate = False
         except IntegrityError:
             uow.rollback()
-            _record(ctx, tenant_id, channel_id, key, None, delivery.topic, "duplicate", "", 0)
-            return WebhookOutcome(tenant_id, channel_id, "duplicate", key, delivery.topic)
+            duplicate = True
+    if duplicate:  # recorded in a unit of work of its own, once this one is closed
+        _record(ctx, tenant_id, channel_id, key, None, delivery.topic, "duplicate", "", 0)
+        return WebhookOutcome(tenant_id, channel_id, "duplicate", key, delivery.topic)
     return WebhookOutcome(tenant_id, channel_id, "accepted", key, delivery.topic, ids)
 
 

@@ -6,6 +6,7 @@ fails alone."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -99,11 +100,16 @@ def test_a_record_arriving_while_a_relay_runs_is_still_pushed(
     queue = FakeQueue(s)
     arrived: list[int] = []
 
+    def another_writer() -> None:
+        inventory.adjust_to_count(s.shop.uow(), "BER", "SKU-A", 4, actor="t", reason="count")
+        triggers.signal_tenant(s.ctx, s.tenant_id, RELAY, queue)
+
     def stock_changes_mid_push() -> None:
-        if not arrived:  # once: the count lands while the first run is pushing
+        if not arrived:  # once: the count lands (another process) while the run pushes
             arrived.append(4)
-            inventory.adjust_to_count(s.shop.uow(), "BER", "SKU-A", 4, actor="t", reason="count")
-            triggers.signal_tenant(s.ctx, s.tenant_id, RELAY, queue)
+            writer = threading.Thread(target=another_writer)
+            writer.start()
+            writer.join()
 
     s.platform.on_push = stock_changes_mid_push
     triggers.signal_tenant(s.ctx, s.tenant_id, RELAY, queue)
