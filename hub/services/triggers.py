@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, case, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -71,31 +71,59 @@ def _ensure(session: Session, tenant_id: int, kind: str, channel_ids: Sequence[i
         session.execute(insert_(run_triggers).values(rows).on_conflict_do_nothing())
 
 
+def _relaxed(session: Session) -> None:
+    """The trigger's bookkeeping needs no fsync of its own: a signal lost in a crash is
+    found again by the reaper (pending records, undelivered events), so its commit does
+    not wait for the disk (PostgreSQL; SQLite keeps its own settings)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
+
+
+Resolve = Callable[[Session], list[int]]  # the channels a signal is about, read in its tx
+
+
 def _mark(
-    session: Session, tenant_id: int, kind: str, channel_ids: Sequence[int], now: datetime,
+    session: Session, tenant_id: int, kind: str, resolve: Resolve, now: datetime,
     lost_after: float, delay: float,
 ) -> list[int]:  # fmt: skip
+    """Mark the channels dirty and take the queued slot of those with none queued or
+    running, in one UPDATE; returns the channels whose run the caller enqueues."""
     r = run_triggers.c
-    ids = sorted(set(channel_ids))
+    ids = sorted(set(resolve(session)))
     if not ids:
         return []
-    mine = and_(r.kind == kind, r.channel_id.in_(ids))
-    # Rows exist after a channel's first signal: try the update first, insert only if not.
-    marked = session.execute(update(run_triggers).where(mine).values(dirty=True).returning(r.id))
-    if len(marked.all()) < len(ids):
-        _ensure(session, tenant_id, kind, ids)
-        session.execute(update(run_triggers).where(mine).values(dirty=True))
+    due = now + timedelta(seconds=delay)
     free = and_(
         or_(r.queued_at.is_(None), r.queued_at < now - timedelta(seconds=lost_after)),
         or_(r.running_until.is_(None), r.running_until < now),
     )
-    queued = session.execute(
+    statement = (
         update(run_triggers)
-        .where(mine, free)
-        .values(queued_at=now + timedelta(seconds=delay))
-        .returning(r.channel_id)
-    ).scalars()
-    return sorted(int(c) for c in queued)
+        .where(r.kind == kind, r.channel_id.in_(ids))
+        .values(dirty=True, queued_at=case((free, due), else_=r.queued_at))
+        .returning(r.channel_id, r.queued_at)
+    )
+    rows = session.execute(statement).all()
+    if len(rows) < len(ids):  # a channel's first signal: its row does not exist yet
+        _ensure(session, tenant_id, kind, ids)
+        rows = session.execute(statement).all()
+    return sorted(int(channel) for channel, queued_at in rows if queued_at == due)
+
+
+def _signal(
+    ctx: SyncContext, tenant_id: int, kind: str, resolve: Resolve, enqueue: Enqueue,
+    delay: float,
+) -> list[int]:  # fmt: skip
+    now = ctx.clock()
+    with ctx.uow(tenant_id) as uow:
+        _relaxed(uow.session)
+        queued = _mark(
+            uow.session, tenant_id, kind, resolve, now, ctx.settings.run_lost_after, delay
+        )
+        uow.commit()
+    for channel_id in queued:
+        enqueue(kind, tenant_id, channel_id, delay)
+    return queued
 
 
 def signal(
@@ -104,15 +132,7 @@ def signal(
 ) -> list[int]:  # fmt: skip
     """Mark the channels dirty; enqueue a run (after commit) for each one that has none
     queued or running. Returns the channels a run was enqueued for."""
-    now = ctx.clock()
-    with ctx.uow(tenant_id) as uow:
-        queued = _mark(
-            uow.session, tenant_id, kind, channel_ids, now, ctx.settings.run_lost_after, delay
-        )
-        uow.commit()
-    for channel_id in queued:
-        enqueue(kind, tenant_id, channel_id, delay)
-    return queued
+    return _signal(ctx, tenant_id, kind, lambda _: list(channel_ids), enqueue, delay)
 
 
 def signal_inbox(
@@ -120,23 +140,23 @@ def signal_inbox(
 ) -> list[int]:
     """New inbox records: an intake run for each of their channels, after the batch wait."""
     i = inbox_records.c
-    with ctx.uow(tenant_id) as uow:
-        channels = list(
-            uow.session.execute(
-                select(i.channel_id).where(i.id.in_(list(inbox_ids))).distinct()
-            ).scalars()
-        )
-    return signal(
-        ctx, tenant_id, INTAKE, channels, enqueue, delay=ctx.settings.intake_wait_ms / 1000
-    )
+
+    def channels(session: Session) -> list[int]:
+        query = select(i.channel_id).where(i.id.in_(list(inbox_ids))).distinct()
+        return list(session.execute(query).scalars())
+
+    delay = ctx.settings.intake_wait_ms / 1000
+    return _signal(ctx, tenant_id, INTAKE, channels, enqueue, delay)
 
 
 def signal_tenant(ctx: SyncContext, tenant_id: int, kind: str, enqueue: Enqueue) -> list[int]:
     """Something changed for the tenant's channels (stock, an order to tell the store)."""
     c = t.channels.c
-    with ctx.uow(tenant_id) as uow:
-        channels = list(uow.session.execute(select(c.id).where(c.tenant_id == tenant_id)).scalars())
-    return signal(ctx, tenant_id, kind, channels, enqueue)
+
+    def channels(session: Session) -> list[int]:
+        return list(session.execute(select(c.id).where(c.tenant_id == tenant_id)).scalars())
+
+    return _signal(ctx, tenant_id, kind, channels, enqueue, 0.0)
 
 
 def start(ctx: SyncContext, tenant_id: int, kind: str, channel_id: int) -> bool:
@@ -145,6 +165,7 @@ def start(ctx: SyncContext, tenant_id: int, kind: str, channel_id: int) -> bool:
     now = ctx.clock()
     r = run_triggers.c
     with ctx.uow(tenant_id) as uow:
+        _relaxed(uow.session)
         _ensure_one(uow.session, tenant_id, kind, channel_id)
         started = uow.session.execute(
             update(run_triggers)
@@ -186,6 +207,7 @@ def finish(
     r = run_triggers.c
     now = ctx.clock()
     with ctx.uow(tenant_id) as uow:
+        _relaxed(uow.session)
         row = uow.session.execute(
             select(r.dirty, r.failures)
             .where(r.kind == kind, r.channel_id == channel_id)
