@@ -15,7 +15,8 @@ from typing import Any
 from celery import Task
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from connectors.base import RetriableError
+from connectors.base import RateLimited, RetriableError
+from connectors.toolkit import in_process_wait
 from hub.bootstrap import Hub, bootstrap
 from hub.celery_app import app
 from hub.services import order_push, pull, relay, resync, runs, schedule, triggers
@@ -117,14 +118,34 @@ def process_inbox(tenant_id: int, inbox_ids: list[int]) -> dict[str, int]:
     return results
 
 
+def _within_budget(task: Task[Any, Any], job: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run a pull whose platform budget (e.g. Shopify's query cost) may run dry: a wait
+    longer than `rate_wait_in_run` comes back as a retry of the running ``task`` at the
+    refill time instead of a worker slot sleeping; the pages already taken are committed
+    with their cursor."""
+    try:
+        with in_process_wait(context().settings.rate_wait_in_run):
+            return job()
+    except RateLimited as exc:
+        if exc.retry_after is None:
+            raise
+        raise task.retry(countdown=exc.retry_after, exc=exc) from None
+
+
 @_task("hub.tasks.pull_channel")
 def pull_channel(tenant_id: int, channel_id: int) -> dict[str, Any]:
-    return pull.pull(context(), CeleryDispatcher(), tenant_id, channel_id).as_dict()
+    ctx = context()
+    return _within_budget(
+        pull_channel, lambda: pull.pull(ctx, CeleryDispatcher(), tenant_id, channel_id).as_dict()
+    )
 
 
 @_task("hub.tasks.sweep_channel")
 def sweep_channel(tenant_id: int, channel_id: int) -> dict[str, Any]:
-    return pull.sweep(context(), CeleryDispatcher(), tenant_id, channel_id).as_dict()
+    ctx = context()
+    return _within_budget(
+        sweep_channel, lambda: pull.sweep(ctx, CeleryDispatcher(), tenant_id, channel_id).as_dict()
+    )
 
 
 @_task("hub.tasks.allocate_order")
