@@ -332,8 +332,8 @@ class Stream:
             self.done += 1
 
     def run(self, rate: float, seconds: float, bursts: bool = True) -> None:
-        """Place ``rate`` orders/s for ``seconds``; every fifth second one hot SKU gets a
-        burst of as many orders again."""
+        """Place ``rate`` orders/s for ``seconds``; in every five seconds one hot SKU gets
+        a burst of as many orders again."""
         start = time.monotonic()
         n = 0
         while (now := time.monotonic()) - start < seconds:
@@ -342,7 +342,9 @@ class Stream:
                 n += 1
                 self.place(None)
             second = int(now - start)
-            if bursts and second % 5 == 4 and now - start - second < 1 / rate:
+            # Bursts mid-way between the step's ends, so a step's last sample sees the
+            # steady stream's backlog, not a burst still in flight.
+            if bursts and second % 5 == 2 and now - start - second < 1 / rate:
                 hot = sku_code(self.rng.randrange(HOT))
                 for _ in range(max(1, int(rate))):
                     self.place(hot)
@@ -691,6 +693,8 @@ def main() -> None:
     parser.add_argument("--outage-s", type=float, default=18.0)
     parser.add_argument("--no-outage", action="store_true")
     args = parser.parse_args()
+    # SIGTERM ends the run like Ctrl-C: processes stopped, database and vhost dropped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     counts = [int(w) for w in args.workers.split(",")]
     print(f"soak: {args.shops} stores on {args.shops // 2} simulators, {args.skus} SKUs "
           f"({HOT} hot), {os.cpu_count()} cores, worker counts {counts}", flush=True)  # fmt: skip
