@@ -150,6 +150,14 @@ class OAuth2RefreshAuth(AuthBase):
         self._last = tokens
         return tokens
 
+    def ensure_fresh(self, margin: timedelta) -> None:
+        """Refresh now if the access token expires within ``margin``: a caller about to
+        use the connector inside a database transaction refreshes first, outside it."""
+        tokens = self.store.current()
+        if not tokens.fresh(self.clock() + margin):
+            tokens = self.store.refresh(self.refresh, stale=tokens)
+        self._last = tokens
+
     def __call__(self, request: PreparedRequest) -> PreparedRequest:
         self._sign(request, self.token())
         # An access token can be revoked before it expires: refresh once on a 401.

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Generic, TypeVar
 
 import requests
@@ -111,6 +111,14 @@ class RestStorefrontConnector(Generic[ConfigT]):
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.context.connection_key!r})"
 
+    def prepare(self, margin: timedelta = timedelta(minutes=5)) -> None:
+        """Called by the hub with no transaction open, before it uses the connector inside
+        one (a relay pushes within its claim): an OAuth2 access token due within
+        ``margin`` is refreshed now, so no refresh writes while that transaction is open."""
+        auth = self.authenticator()
+        if isinstance(auth, OAuth2RefreshAuth):
+            auth.ensure_fresh(margin)
+
     # ---- hooks -------------------------------------------------------------------------
 
     def base_url(self) -> str:
@@ -208,14 +216,15 @@ class RestStorefrontConnector(Generic[ConfigT]):
             return WebhookDelivery(None, "ping", ())
         if not self.verify_webhook(folded, body):
             raise WebhookRejected(f"{self.name}: webhook signature missing or invalid")
+        delivery_id, topic = self.webhook_delivery_id(folded), self.webhook_topic(folded)
         try:
             item = json.loads(body)
-        except ValueError:
-            raise WebhookRejected(f"{self.name}: webhook body is not JSON") from None
+        except (ValueError, RecursionError) as exc:  # genuine (signed) but unreadable: kept
+            raw = body.decode("utf-8", "backslashreplace")
+            problem = SkippableRecordError("(webhook body)", "(body)", f"not JSON: {exc}", raw)
+            return WebhookDelivery(delivery_id, topic, (), (problem,))
         page = self._page([item], None)
-        return WebhookDelivery(
-            self.webhook_delivery_id(folded), self.webhook_topic(folded), page.records, page.skipped
-        )
+        return WebhookDelivery(delivery_id, topic, page.records, page.skipped)
 
     def push_stock(self, updates: Sequence[StockLevelUpdate]) -> PushResult:
         """One call per ``stock_batch_size`` updates of the same ``stock_group``."""

@@ -10,11 +10,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from hub import observability
 from hub.api import dashboard, webhooks
+from hub.api.input_guard import refuse_unstorable, refuse_unstorable_parameters
 from hub.api.limits import BodyLimit
 from hub.api.v1 import operations, orders, problems, reports, stock
 from hub.bootstrap import Hub
@@ -66,10 +67,13 @@ def create_app(
     app.state.sync = sync
     app.state.dispatcher = dispatcher
     problems.install(app)
-    app.include_router(webhooks.router)
+    # What the database cannot store is refused at the edge, naming the field (never a
+    # 500 from the database); a webhook's body is the platform's, judged per record.
+    app.include_router(webhooks.router, dependencies=[Depends(refuse_unstorable_parameters)])
+    guarded = [Depends(refuse_unstorable)]
     for router in (orders.router, stock.router, operations.router, reports.router):
-        app.include_router(router)
-    app.include_router(dashboard.router)
+        app.include_router(router, dependencies=guarded)
+    app.include_router(dashboard.router, dependencies=guarded)
     dashboard.mount_static(app)
     dashboard.install_login_redirect(app)
 

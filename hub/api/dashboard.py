@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Form, Request
+from fastapi import APIRouter, FastAPI, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
@@ -157,7 +157,10 @@ def reconciliation_run(request: Request, hub: HubDep, run_id: int) -> Response:
 
 @router.get("/reports")
 def report_page(
-    request: Request, hub: HubDep, name: str = "sync-health", days: int = 30
+    request: Request,
+    hub: HubDep,
+    name: str = "sync-health",
+    days: Annotated[int, Query(ge=1, le=3650)] = 30,  # as /api/v1/reports
 ) -> Response:
     who = _who(hub, request, Permission.READ)
     with hub.uow(who.tenant_id) as uow:

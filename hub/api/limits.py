@@ -1,5 +1,5 @@
 """Refuse request bodies over a limit with a 413 problem, whether or not the client sent
-Content-Length: the body is counted as it is read, before any handler sees it."""
+Content-Length: the body is read and counted before any handler sees it."""
 
 from __future__ import annotations
 
@@ -23,29 +23,34 @@ class BodyLimit:
         if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
             await self._refuse(scope, send)
             return
+        # Read the whole body (at most max_bytes) before the app sees any of it: a chunked
+        # body with no Content-Length that runs over is refused without the handler ever
+        # running, so nothing of it is recorded or committed.
+        chunks: list[bytes] = []
         seen = 0
-        exceeded = False
-
-        async def counted() -> Message:
-            # Past the limit the app gets an end of body (never the rest), and whatever
-            # it answers is replaced by the 413 below.
-            nonlocal seen, exceeded
-            if exceeded:
-                return {"type": "http.request", "body": b"", "more_body": False}
+        while True:
             message = await receive()
-            seen += len(message.get("body", b""))
+            if message["type"] != "http.request":  # the client went away: nothing to do
+                return
+            chunk = message.get("body", b"")
+            seen += len(chunk)
             if seen > self.max_bytes:
-                exceeded = True
-                return {"type": "http.request", "body": b"", "more_body": False}
-            return message
-
-        async def guarded(message: Message) -> None:
-            if not exceeded:
-                await send(message)
-            elif message["type"] == "http.response.start":
                 await self._refuse(scope, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        handed = False
 
-        await self.app(scope, counted, guarded)
+        async def buffered() -> Message:
+            nonlocal handed
+            if not handed:
+                handed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()  # after the body: only a disconnect can come
+
+        await self.app(scope, buffered, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
         body = json.dumps(

@@ -55,6 +55,9 @@ inbox_records = Table(
     Column("processed_at", UTCDateTime(), nullable=True),
     # When the reaper last re-enqueued it: a backlog is re-kicked once per grace period.
     Column("kicked_at", UTCDateTime(), nullable=True),
+    # A transient failure (connection lost, deadlock) puts a record back as pending with
+    # attempts + 1 and this due time; the reaper re-enqueues it then (0010_intake_retry).
+    Column("retry_at", UTCDateTime(), nullable=True),
     Column("order_id", Id, nullable=True),
     UniqueConstraint(
         "channel_id", "kind", "external_id", "version", name="uq_inbox_records_version"

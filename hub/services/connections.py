@@ -211,7 +211,7 @@ class DbTokenStore:
                 row = _row(uow, self._id, lock=True)
                 blob = self._open(row)
                 tokens = self._tokens(blob)
-                self._snapshot = None  # from here on the row is the truth
+                self._snapshot = dict(blob)  # what the row holds now
                 if tokens.access_token != stale.access_token:
                     return tokens  # another worker refreshed while we waited for the lock
                 fresh = refresh(tokens)
@@ -226,6 +226,7 @@ class DbTokenStore:
                     .values(credentials=self._box.seal(blob), updated_at=utcnow())
                 )
                 uow.commit()
+                self._snapshot = blob
                 return fresh
         except OperationalError as exc:  # lock_timeout: another refresh holds the row
             raise RetriableError(f"connection {self._id}: token refresh busy") from exc

@@ -31,6 +31,7 @@ __all__ = [
     "list_errors",
     "record_error",
     "resolve_errors",
+    "storable_key",
     "version_key",
 ]
 
@@ -43,6 +44,26 @@ def version_key(record: RawRecord) -> str:
         return record.updated_at.isoformat(timespec="microseconds")
     body = json.dumps(record.payload, sort_keys=True, separators=(",", ":"), default=str)
     return "sha256:" + hashlib.sha256(body.encode()).hexdigest()
+
+
+MAX_KEY = 255  # inbox_records.external_id, webhook_deliveries.delivery_id
+
+
+def storable_key(key: str | None) -> str | None:
+    """A platform's id as the database can hold it: one too long, or carrying a NUL
+    (PostgreSQL text refuses it), becomes its digest, which still de-duplicates."""
+    if key is None or (len(key) <= MAX_KEY and "\x00" not in key):
+        return key
+    return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _unusable_id(record: RawRecord) -> SkippableRecordError | None:
+    if storable_key(record.external_id) == record.external_id:
+        return None
+    shown = record.external_id[:40].replace("\x00", "\\x00")
+    problem = "contains a NUL character" if "\x00" in record.external_id else "is too long"
+    key = storable_key(record.external_id) or "?"  # archived under its digest
+    return SkippableRecordError(key, "id", f"{shown!r}... {problem} for an id", record.payload)
 
 
 def _insert(session: Session) -> Any:
@@ -61,6 +82,10 @@ def archive(
 ) -> list[int]:
     """Store ``records`` (inside the caller's transaction); return the ids of the ones
     still waiting to be processed, new or not, in the order given."""
+    problems = [p for p in map(_unusable_id, records) if p is not None]
+    if problems:  # queued as failed, each with an error naming its id; the rest go on
+        archive_skipped(session, tenant_id, channel_id, problems, source)
+        records = [r for r in records if _unusable_id(r) is None]
     if not records:
         return []
     now = utcnow()
@@ -107,7 +132,7 @@ def archive_skipped(
         payload = (
             problem.payload if isinstance(problem.payload, Mapping) else {"raw": problem.payload}
         )
-        raw = RawRecord("order", problem.record_id, None, payload)
+        raw = RawRecord("order", storable_key(problem.record_id) or "?", None, payload)
         archive(session, tenant_id, channel_id, [raw], source, status=FAILED)
         i = inbox_records.c
         inbox_id = session.execute(
@@ -143,6 +168,9 @@ def record_error(
 ) -> int:
     """Open (or bump) the error of one record; one open error per inbox record."""
     now = utcnow()
+    # The texts quote the bad input: a NUL (which PostgreSQL text refuses) would make the
+    # error itself unrecordable and leave the record pending forever.
+    record, field, reason = (_printable(x) for x in (record, field, reason[:MAX_REASON]))
     e = sync_errors.c
     if inbox_id is not None:
         open_id = session.execute(
@@ -174,6 +202,13 @@ def record_error(
         "last_attempt_at": now,
     }
     return int(session.execute(insert(sync_errors).values(values).returning(e.id)).scalar_one())
+
+
+MAX_REASON = 4000  # whole in the detail view; tables truncate further
+
+
+def _printable(text: str) -> str:
+    return text.replace("\x00", "\\x00")
 
 
 def resolve_errors(session: Session, inbox_id: int) -> None:

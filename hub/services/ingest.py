@@ -18,13 +18,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
+from connectors.base import RetriableError
 from hub.db import tables as t
+from hub.db.retry import Failure, db_failure
 from hub.db.tables_sync import inbox_records, sync_errors
 from hub.domain.errors import AlreadyExists, DomainError, InvalidValue, NotFound
 from hub.domain.orders import Order, OrderStatus, can_transition
@@ -36,7 +38,17 @@ from hub.services.sync_context import ChannelRef, SyncContext, load_channel
 from mapping.mapper import Context
 from mapping.platforms import amazon, ebay, medusa, shopify, woocommerce
 
-__all__ = ["MAPPERS", "Outcome", "map_record", "process", "process_many", "replay"]
+__all__ = [
+    "MAPPERS",
+    "RETRY_LIMIT",
+    "Outcome",
+    "is_transient",
+    "map_record",
+    "process",
+    "process_many",
+    "replay",
+    "retry_delay",
+]
 
 S = OrderStatus
 OrderMapper = Callable[[dict[str, Any], Context], Order]
@@ -50,6 +62,12 @@ MAPPERS: dict[str, OrderMapper] = {
     "medusa": medusa.map_order,
 }
 
+# Transient failures of one record (database or platform away, deadlock) before it goes
+# to the error queue; between them the record waits retry_delay(attempts).
+RETRY_LIMIT = 6
+RETRY_BASE = timedelta(seconds=30)
+RETRY_CAP = timedelta(hours=1)
+
 # Statuses the platform decides; the rest (allocation, holds, shipping) belong to the hub.
 _PLATFORM_DRIVEN = frozenset({S.COMPLETED, S.REFUNDED})
 
@@ -57,7 +75,8 @@ _PLATFORM_DRIVEN = frozenset({S.COMPLETED, S.REFUNDED})
 @dataclass(frozen=True)
 class Outcome:
     inbox_id: int
-    result: str  # created | updated | same | stale | failed | done (already processed)
+    # created | updated | same | stale | failed | retrying | done (already processed)
+    result: str
     order_id: int | None = None
     reason: str = ""
 
@@ -83,10 +102,13 @@ def map_record(channel: ChannelRef, payload: dict[str, Any]) -> Order:
 
 
 def process(ctx: SyncContext, tenant_id: int, inbox_id: int) -> Outcome:
+    """Every record ends done, retrying (a transient failure, bounded, with backoff) or
+    in the error queue (anything else, including a mapper's own bug): one bad record
+    never stops its batch."""
     with ctx.uow(tenant_id) as uow:
         i = inbox_records.c
         row = uow.session.execute(
-            select(i.id, i.channel_id, i.status, i.payload, i.external_id).where(
+            select(i.id, i.channel_id, i.status, i.payload, i.external_id, i.attempts).where(
                 i.id == inbox_id, i.tenant_id == tenant_id
             )
         ).first()
@@ -95,18 +117,32 @@ def process(ctx: SyncContext, tenant_id: int, inbox_id: int) -> Outcome:
         if row.status != PENDING:
             return Outcome(inbox_id, "done")
         channel = load_channel(uow.session, row.channel_id, tenant_id)
+    stage = "map"
     try:
         order = map_record(channel, dict(row.payload))
-    except (DomainError, KeyError, TypeError, ValueError) as exc:
-        return _fail(ctx, tenant_id, channel, inbox_id, row.external_id, "map", exc)
-    try:
+        stage = "store"
         result, order_id = _upsert(ctx, tenant_id, channel, order)
         if result in ("created", "updated", "same"):
+            stage = "allocate"
             _allocate_if_ready(ctx, tenant_id, order_id)
-    except DomainError as exc:
-        return _fail(ctx, tenant_id, channel, inbox_id, row.external_id, "store", exc)
-    _finish(ctx, tenant_id, inbox_id, STALE if result == "stale" else PROCESSED, order_id)
+        stage = "store"
+        _finish(ctx, tenant_id, inbox_id, STALE if result == "stale" else PROCESSED, order_id)
+    except Exception as exc:  # classified below: retried with a bound, or queued
+        if is_transient(exc) and row.attempts + 1 < RETRY_LIMIT:
+            return _retry_later(ctx, tenant_id, inbox_id, row.attempts, exc)
+        return _fail(ctx, tenant_id, channel, inbox_id, row.external_id, stage, exc)
     return Outcome(inbox_id, result, order_id)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Time fixes it (the database or the platform was away, a deadlock, a lock timeout);
+    anything else is this record's own problem. The table is hub.db.retry's."""
+    return db_failure(exc) is Failure.TRANSIENT or isinstance(exc, RetriableError)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Backoff after the ``attempts``-th transient failure: 30 s doubling, at most 1 h."""
+    return min(RETRY_BASE * (1 << min(max(attempts - 1, 0), 16)), RETRY_CAP)
 
 
 def process_many(ctx: SyncContext, tenant_id: int, inbox_ids: Sequence[int]) -> list[Outcome]:
@@ -124,7 +160,9 @@ def replay(ctx: SyncContext, tenant_id: int, error_id: int) -> Outcome:
         if inbox_id is None:
             raise NotFound("error", error_id)
         i = inbox_records.c
-        uow.session.execute(update(inbox_records).where(i.id == inbox_id).values(status=PENDING))
+        uow.session.execute(
+            update(inbox_records).where(i.id == inbox_id).values(status=PENDING, retry_at=None)
+        )
         uow.commit()
     return process(ctx, tenant_id, inbox_id)
 
@@ -250,6 +288,41 @@ def _finish(
         uow.commit()
 
 
+def _retry_later(
+    ctx: SyncContext, tenant_id: int, inbox_id: int, attempts: int, exc: Exception
+) -> Outcome:
+    """Still pending, one attempt more, due again after the backoff (the reaper
+    re-enqueues it then). RETRY_LIMIT transient failures send it to the error queue."""
+    due = ctx.clock() + retry_delay(attempts + 1)
+    with ctx.uow(tenant_id) as uow:
+        i = inbox_records.c
+        uow.session.execute(
+            update(inbox_records)
+            .where(i.id == inbox_id)
+            .values(attempts=i.attempts + 1, retry_at=due)
+        )
+        uow.commit()
+    return Outcome(inbox_id, "retrying", None, describe(exc))
+
+
+def describe(exc: BaseException) -> str:
+    """The exception's type and first line; a database error without its SQL (the
+    statement's parameters would repeat the payload, which is archived anyway)."""
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    text = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
+    return f"{type(cause).__name__}: {text}" if text else type(cause).__name__
+
+
+def _field_of(exc: BaseException) -> str:
+    field = getattr(exc, "field", None)
+    if field:
+        return str(field)
+    if isinstance(exc, KeyError) and exc.args:
+        return str(exc.args[0])
+    diag = getattr(getattr(exc, "orig", None), "diag", None)  # PostgreSQL names a column
+    return str(getattr(diag, "column_name", None) or "")
+
+
 def _fail(
     ctx: SyncContext,
     tenant_id: int,
@@ -259,17 +332,22 @@ def _fail(
     stage: str,
     exc: Exception,
 ) -> Outcome:
-    field = getattr(exc, "field", "") or (str(exc.args[0]) if isinstance(exc, KeyError) else "")
+    field = _field_of(exc)
     record = getattr(exc, "record", None) or f"{channel.platform} order {external_id}"
-    reason = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
     if isinstance(exc, KeyError):
         reason = "missing"
+    elif isinstance(exc, DomainError):
+        reason = getattr(exc, "reason", None) or str(exc) or type(exc).__name__
+    else:  # unexpected: say what broke, so the operator can tell a bug from bad data
+        reason = describe(exc)
+        if is_transient(exc):
+            reason = f"gave up after {RETRY_LIMIT} transient failures: {reason}"
     with ctx.uow(tenant_id) as uow:
         i = inbox_records.c
         uow.session.execute(
             update(inbox_records)
             .where(i.id == inbox_id)
-            .values(status=FAILED, attempts=i.attempts + 1)
+            .values(status=FAILED, attempts=i.attempts + 1, retry_at=None)
         )
         record_error(
             uow.session,

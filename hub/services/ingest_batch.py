@@ -15,13 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import bindparam, select, tuple_, update
-from sqlalchemy.exc import IntegrityError
 
 from hub.db import tables as t
 from hub.db.order_rows import insert_orders
 from hub.db.tables_sync import inbox_records
 from hub.db.unit_of_work import UnitOfWork
-from hub.domain.errors import DomainError
 from hub.domain.orders import Order
 from hub.services.allocation import ALLOCATABLE, allocate_batch
 from hub.services.inbox import PENDING, PROCESSED
@@ -54,8 +52,10 @@ def process_batch(ctx: SyncContext, tenant_id: int, inbox_ids: Sequence[int]) ->
     if fresh:
         try:
             stored = _store(ctx, tenant_id, fresh)
-        except (IntegrityError, DomainError):
-            slow += fresh  # a concurrent writer got there first: take the careful path
+        except Exception:  # a race or one bad record: the careful path
+            # takes each record alone, so a bad one is isolated and classified there
+            # (retried if transient, else queued with its reason) and the rest go on.
+            slow += fresh
         else:
             outcomes += _allocate_and_finish(ctx, tenant_id, fresh, stored)
     outcomes += [process(ctx, tenant_id, item.inbox_id) for item in slow]
@@ -85,7 +85,7 @@ def _split(ctx: SyncContext, tenant_id: int, items: list[_Item]) -> tuple[list[_
         try:
             item.order = map_record(item.channel, item.payload)
             mapped.append(item)
-        except (DomainError, KeyError, TypeError, ValueError):
+        except Exception:  # a mapper's bug is this record's, not the batch's
             slow.append(item)  # the careful path records the error with its reason
     o = t.orders.c
     keys = {(item.channel.id, item.external_id) for item in mapped}
@@ -177,8 +177,13 @@ def _allocate_and_finish(
         if item.order is not None and item.order.status in ALLOCATABLE
     ]
     # Allocation in transactions of ALLOCATE_CHUNK orders: bounded lock holds, few commits.
-    for start in range(0, len(ready), ALLOCATE_CHUNK):
-        allocate_batch(ctx.uow(tenant_id), ready[start : start + ALLOCATE_CHUNK], actor="sync")
+    try:
+        for start in range(0, len(ready), ALLOCATE_CHUNK):
+            allocate_batch(ctx.uow(tenant_id), ready[start : start + ALLOCATE_CHUNK], actor="sync")
+    except Exception:  # one order refused: allocate each alone instead
+        # The orders are stored; the careful path finds each one unchanged ("same"),
+        # allocates it alone (again a no-op where done) and queues only the bad one.
+        return [process(ctx, tenant_id, item.inbox_id) for item in fresh]
     i = inbox_records.c
     with ctx.uow(tenant_id) as uow:
         uow.session.execute(

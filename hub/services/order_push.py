@@ -34,7 +34,7 @@ from hub.db import tables as t
 from hub.db import tables_allocation as ta
 from hub.domain.clock import utcnow
 from hub.services.inbox import record_error
-from hub.services.sync_context import SyncContext, load_channel
+from hub.services.sync_context import SyncContext, load_channel, prepare_channels
 
 __all__ = [
     "ORDER_CANCELLED",
@@ -124,15 +124,16 @@ def deliver(
     rate budget stops the round and says when it refills (`retry_after`)."""
     report = OrderPushReport()
     o = ta.outbox_events.c
-    query = select(o.id).where(
-        o.tenant_id == tenant_id, o.topic.in_(TOPICS), o.delivered_at.is_(None)
-    )
+    query = [o.tenant_id == tenant_id, o.topic.in_(TOPICS), o.delivered_at.is_(None)]
     if channel_id is not None:
-        query = query.where(o.payload["channel_id"].as_integer() == channel_id)
+        query.append(o.payload["channel_id"].as_integer() == channel_id)
     with ctx.uow(tenant_id) as uow:
-        event_ids = list(
-            uow.session.execute(query.order_by(o.attempts, o.id).limit(limit)).scalars()
-        )
+        pending = uow.session.execute(
+            select(o.id, o.payload).where(*query).order_by(o.attempts, o.id).limit(limit)
+        ).all()
+        event_ids = [row.id for row in pending]
+    # Tokens refreshed out here: each delivery below calls its platform inside its claim.
+    prepare_channels(ctx, tenant_id, [int(row.payload["channel_id"]) for row in pending])
     for event_id in event_ids:
         _deliver_one(ctx, tenant_id, event_id, report)
         if report.retry_after is not None:

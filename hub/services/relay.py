@@ -22,7 +22,7 @@ from hub.db import tables_allocation as ta
 from hub.services.bundle_figures import STOCK_CHANGED_LISTING
 from hub.services.stock_events import STOCK_CHANGED
 from hub.services.stock_push import Figures, RelayReport, push_figures
-from hub.services.sync_context import SyncContext, load_channel
+from hub.services.sync_context import SyncContext, load_channel, prepare_channels
 
 __all__ = ["TOPICS", "Figures", "RelayReport", "push_figures", "relay"]
 
@@ -67,6 +67,17 @@ def _relay_batch(ctx: SyncContext, tenant_id: int, channel_id: int | None) -> Re
     mine = [o.tenant_id == tenant_id, o.topic.in_(TOPICS), o.delivered_at.is_(None)]
     if channel_id is not None:
         mine.append(o.payload["channel_id"].as_integer() == channel_id)
+    with ctx.uow(tenant_id) as uow:  # which channels the claim will push to, if any
+        waiting = uow.session.execute(
+            select(o.payload)
+            .where(*mine)
+            .order_by(o.attempts, o.id)
+            .limit(1 if channel_id is not None else ctx.settings.relay_batch_size)
+        ).scalars()
+        channel_ids = {int(payload["channel_id"]) for payload in waiting}
+    if not channel_ids:
+        return report
+    prepare_channels(ctx, tenant_id, list(channel_ids))
     with ctx.uow(tenant_id) as uow:
         rows = uow.session.execute(
             select(o.id, o.topic, o.payload, o.version)

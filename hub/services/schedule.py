@@ -6,7 +6,8 @@ the channel's cursors ("job:pull", ...) and is claimed in the same transaction t
 decides it is due, so two beats (or a beat restarted) never enqueue it twice.
 
 The reaper re-kicks work whose message was lost (worker killed, broker restarted):
-inbox records still pending after a grace period (once per grace period each), and
+inbox records still pending after a grace period (once per grace period each) or whose
+retry is due (a transient failure put them back with a backoff, `ingest.retry_delay`), and
 tenants with stock events never attempted after it. Events a relay tried and failed
 (channel down) are retried by the relay task's backoff, the next relay of the tenant,
 or the daily resync, so a broken channel never floods the queue.
@@ -17,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from hub.db import tables as t
 from hub.db import tables_allocation as ta
@@ -98,7 +99,17 @@ def claim_stuck(ctx: SyncContext, now: datetime | None = None, limit: int = 5000
     with ctx.uow() as uow:
         rows = uow.session.execute(
             select(i.tenant_id, i.id)
-            .where(i.status == PENDING, func.coalesce(i.kicked_at, i.received_at) < cutoff)
+            .where(
+                i.status == PENDING,
+                or_(
+                    # A record a transient failure put back: due at its own time.
+                    i.retry_at <= now,
+                    and_(
+                        i.retry_at.is_(None),
+                        func.coalesce(i.kicked_at, i.received_at) < cutoff,
+                    ),
+                ),
+            )
             .order_by(i.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -107,7 +118,9 @@ def claim_stuck(ctx: SyncContext, now: datetime | None = None, limit: int = 5000
             stuck.inbox.setdefault(tenant_id, []).append(inbox_id)
         if rows:
             kicked = [r.id for r in rows]
-            uow.session.execute(update(inbox_records).where(i.id.in_(kicked)).values(kicked_at=now))
+            uow.session.execute(
+                update(inbox_records).where(i.id.in_(kicked)).values(kicked_at=now, retry_at=None)
+            )
         uow.commit()
         stuck.outbox_tenants = sorted(
             uow.session.execute(

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectors.base import FatalConfigurationError, StorefrontConnector
+from connectors.base import ConnectorError, FatalConfigurationError, StorefrontConnector
 from connectors.registry import Registry, default_registry
 from connectors.toolkit import ConnectorContext, LocalRateBudgets, RateBudgets
 from hub.db import tables as t
@@ -29,6 +29,7 @@ __all__ = [
     "RegistryConnectors",
     "SyncContext",
     "load_channel",
+    "prepare_channels",
 ]
 
 
@@ -114,6 +115,27 @@ class RegistryConnectors:
             raise FatalConfigurationError(f"channel {channel.name}: {exc}") from None
         connector: StorefrontConnector = cls(config, ConnectorContext(key, self.budgets))
         return connector
+
+
+def prepare_channels(ctx: SyncContext, tenant_id: int, channel_ids: Sequence[int]) -> None:
+    """Before a service uses channels' connectors inside its transaction (a relay's
+    claim), let each connector get ready outside any (an OAuth2 token due soon is
+    refreshed now and written in a unit of work of its own): nothing inside the claim
+    then has to open a second one. A channel that cannot get ready fails in the claim,
+    where its failure is recorded as before."""
+    for channel_id in sorted(set(channel_ids)):
+        with ctx.uow(tenant_id) as uow:
+            channel = load_channel(uow.session, channel_id, tenant_id)
+            try:
+                connector = ctx.connectors.storefront(uow.session, channel)
+            except ConnectorError:
+                continue
+        prepare = getattr(connector, "prepare", None)
+        if prepare is not None:
+            try:
+                prepare()
+            except ConnectorError:
+                continue
 
 
 @dataclass

@@ -19,7 +19,7 @@ from hub.db import tables as t
 from hub.db.tables_sync import webhook_deliveries
 from hub.domain.clock import utcnow
 from hub.domain.errors import NotFound
-from hub.services.inbox import archive, archive_skipped
+from hub.services.inbox import archive, archive_skipped, storable_key
 from hub.services.sync_context import SyncContext, load_channel
 
 __all__ = ["WebhookOutcome", "receive"]
@@ -51,7 +51,7 @@ def receive(
     except WebhookRejected as exc:
         _record(ctx, tenant_id, channel_id, None, None, "", "rejected", str(exc), 0)
         raise
-    key = delivery.delivery_id
+    key = storable_key(delivery.delivery_id)
     with ctx.uow(tenant_id) as uow:
         try:
             # The delivery row and the archive commit together: a duplicate either finds

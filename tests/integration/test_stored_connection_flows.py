@@ -9,18 +9,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
 import pytest
 import responses
 from fastapi.testclient import TestClient
+from sqlalchemy import insert, select, update
 
+from connectors.registry import default_registry
 from hub.api import create_app
+from hub.bootstrap import Hub
 from hub.config import Settings
 from hub.db import tables as t
+from hub.db.tables_connections import connections as connections_table
 from hub.db.unit_of_work import NestedUnitOfWork, UnitOfWork
-from hub.services import inventory, pull, relay, schedule
+from hub.services import connections, inventory, pull, relay, schedule
+from hub.sync_runtime import build_context
 from reconciliation.channels import reconcile_channel
 from tests.conftest import Database
+from tests.integration.alloc_setup import shop
 from tests.integration.stored_connection import (
     API,
     PRODUCT_ID,
@@ -106,3 +113,75 @@ def test_more_concurrent_webhooks_than_pool_connections_are_all_answered(
             codes = list(pool.map(post, range(len(bodies))))
     assert codes == [200] * len(bodies)
     assert s.shop.level("BER", "SKU-A") == (100, 12)
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_a_relay_to_an_oauth_channel_refreshes_its_token_before_the_claim_not_inside_it(
+    db: Database, tenant: Callable[[], UnitOfWork]
+) -> None:
+    """eBay's access token has expired: the relay refreshes it in a unit of work of its
+    own before claiming, so the push inside the claim opens no second one (before, the
+    refresh inside the claim waited on SQLite's lock its own thread held)."""
+    s = shop(tenant, {("BER", "SKU-A"): 5})
+    hub = Hub(Settings(database_url=db.url))
+    with tenant() as uow:
+        tenant_id = uow.tenant_id
+        uow.session.execute(
+            update(t.channels).where(t.channels.c.id == s.channel_id).values(platform="ebay")
+        )
+        uow.session.execute(
+            insert(t.listings).values(
+                tenant_id=tenant_id,
+                channel_id=s.channel_id,
+                channel_sku="SKU-A",
+                sku_id=s.sku_ids["SKU-A"],
+                channel_product_id="SKU-A",
+            )
+        )
+        uow.commit()
+    view = connections.add_connection(
+        tenant(),
+        hub.secret_box,
+        default_registry,
+        connector="ebay",
+        display_name="ebay",
+        values={"client_id": "HubApp", "client_secret": "cert-secret"},
+        channel="web",
+    )
+    _store_tokens(hub, tenant, view.id, expires_at=datetime(2020, 1, 1, tzinfo=UTC))
+    token = responses.post(
+        "https://api.ebay.com/identity/v1/oauth2/token",
+        json={"access_token": "v^new", "expires_in": 7200, "token_type": "User Access Token"},
+    )
+    bulk = responses.post(
+        "https://api.ebay.com/sell/inventory/v1/bulk_update_price_quantity",
+        json={"responses": [{"sku": "SKU-A", "statusCode": 200}]},
+    )
+    inventory.adjust_to_count(s.uow(), "BER", "SKU-A", 7, actor="test", reason="count")
+    assert tenant_id is not None
+    report = relay.relay(build_context(hub.settings), tenant_id)
+    assert (report.pushed, report.failed) == (1, [])
+    assert len(token.calls) == 1
+    assert bulk.calls[0].request.headers["Authorization"] == "Bearer v^new"
+
+
+def _store_tokens(
+    hub: Hub, tenant: Callable[[], UnitOfWork], connection_id: int, expires_at: datetime
+) -> None:
+    """What an OAuth2 authorization leaves in the connection's encrypted blob."""
+    with tenant() as uow:
+        row = uow.session.execute(
+            select(connections_table).where(connections_table.c.id == connection_id)
+        ).one()
+        blob = hub.secret_box.open(row.credentials, "ebay")
+        blob[connections.OAUTH] = {
+            "access_token": "v^old",
+            "refresh_token": "v^refresh",
+            "expires_at": expires_at.isoformat(),
+        }
+        uow.session.execute(
+            update(connections_table)
+            .where(connections_table.c.id == connection_id)
+            .values(credentials=hub.secret_box.seal(blob))
+        )
+        uow.commit()

@@ -212,9 +212,15 @@ class ShopifyConnector(RestStorefrontConnector[ShopifyConfig]):
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> WebhookDelivery:
         delivery = super().parse_webhook(headers, body)
-        if delivery.topic != "refunds/create":
-            return delivery
-        order_id = json.loads(body).get("order_id")
+        if delivery.topic != "refunds/create" or not delivery.records:
+            return delivery  # an unreadable body is already in delivery.skipped
+        refund = json.loads(body)  # readable: the records above came from it
+        order_id = refund.get("order_id") if isinstance(refund, Mapping) else None
+        if not isinstance(order_id, int | str) or isinstance(order_id, bool) or order_id == "":
+            problem = SkippableRecordError(
+                delivery.records[0].external_id, "order_id", "missing or not an id", refund
+            )
+            return WebhookDelivery(delivery.delivery_id, delivery.topic, (), (problem,))
         record = self.get_order(f"gid://shopify/Order/{order_id}")
         return WebhookDelivery(delivery.delivery_id, delivery.topic, [record])
 

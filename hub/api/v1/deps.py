@@ -24,6 +24,7 @@ __all__ = ["CallerDep", "HubDep", "Page", "PageDep", "RelayAfter", "UowDep", "ca
 log = logging.getLogger("hub.api")
 
 MAX_LIMIT = 500
+MAX_OFFSET = 2**63 - 1  # the database's OFFSET is a signed 64-bit integer
 
 
 def _hub(request: Request) -> Hub:
@@ -98,7 +99,7 @@ class Page:
 
 def _page(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Page:
     return Page(limit, offset)
 
