@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import OperationalError
 
 from hub.db.tables_sync import inbox_records
@@ -37,14 +37,20 @@ class IntakeBatch:
 
 
 def claim(ctx: SyncContext, tenant_id: int, channel_id: int, limit: int) -> list[int]:
-    """The channel's oldest pending records, those never tried first (a record that keeps
-    failing sorts last, so it cannot hold the batch's head)."""
+    """The channel's oldest pending records that are due, those never tried first (a
+    record that keeps failing sorts last, so it cannot hold the batch's head)."""
     i = inbox_records.c
     with ctx.uow(tenant_id) as uow:
         return list(
             uow.session.execute(
                 select(i.id)
-                .where(i.channel_id == channel_id, i.tenant_id == tenant_id, i.status == PENDING)
+                .where(
+                    i.channel_id == channel_id,
+                    i.tenant_id == tenant_id,
+                    i.status == PENDING,
+                    # A record a transient failure put back waits for its retry time.
+                    or_(i.retry_at.is_(None), i.retry_at <= ctx.clock()),
+                )
                 .order_by(i.attempts, i.id)
                 .limit(limit)
             ).scalars()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import insert, select, update
@@ -190,3 +191,19 @@ def test_a_poison_record_in_an_intake_batch_fails_alone_and_lands_in_the_error_q
             select(e.record, e.reason).where(e.inbox_id == poison_id, e.resolved_at.is_(None))
         ).all()
     assert "3" in error.record and error.reason
+
+
+def test_an_intake_run_leaves_a_record_waiting_for_its_retry_time(
+    db: Database, tenant: Callable[[], UnitOfWork]
+) -> None:
+    s = sync_shop(db, tenant, {("BER", "SKU-A"): 50})
+    ids = _archive(s, woo_order(1, "2026-11-01T10:00:01"), woo_order(2, "2026-11-01T10:00:02"))
+    later = s.ctx.clock() + timedelta(minutes=5)
+    with s.ctx.uow(s.tenant_id) as uow:  # a transient failure put record 2 back for later
+        i = inbox_records.c
+        uow.session.execute(update(inbox_records).where(i.id == ids[1]).values(retry_at=later))
+        uow.commit()
+    queue = FakeQueue(s)
+    triggers.signal_inbox(s.ctx, s.tenant_id, ids, queue)
+    queue.drain()
+    assert _statuses(s, ids) == {ids[0]: "processed", ids[1]: "pending"}
