@@ -21,6 +21,7 @@ from hub.db.tables_sync import inbox_records, sync_errors
 from hub.db.unit_of_work import UnitOfWork
 from hub.services import catalog, inbox, inventory, runs, stock_policy, triggers
 from hub.services.triggers import INTAKE, RELAY
+from hub.sync_config import SyncSettings
 from tests.conftest import Database
 from tests.fakes import memshop
 from tests.fakes.memshop import woo_order
@@ -207,3 +208,23 @@ def test_an_intake_run_leaves_a_record_waiting_for_its_retry_time(
     triggers.signal_inbox(s.ctx, s.tenant_id, ids, queue)
     queue.drain()
     assert _statuses(s, ids) == {ids[0]: "processed", ids[1]: "pending"}
+
+
+def test_a_flash_sale_on_one_channel_takes_turns_with_another_channels_orders(
+    db: Database, tenant: Callable[[], UnitOfWork]
+) -> None:
+    s = sync_shop(db, tenant, {("BER", "SKU-A"): 500}, settings=SyncSettings(intake_batch_size=40))
+    quiet = _second_channel(s, tenant, db)
+    sale = _archive(
+        s, *(woo_order(n, f"2026-11-01T10:{n // 60:02d}:{n % 60:02d}") for n in range(1, 101))
+    )
+    queue = FakeQueue(s)
+    triggers.signal_inbox(s.ctx, s.tenant_id, sale, queue)
+    one = _archive(s, woo_order(7001, "2026-11-01T11:00:00"), channel_id=quiet)
+    triggers.signal_inbox(s.ctx, s.tenant_id, one, queue)
+    queue.drain()
+    intake = [channel for kind, channel in queue.ran if kind == INTAKE]
+    # Batches of 40: the sale's first batch, then the other channel's order, then the
+    # sale's remaining two batches, each sent to the back of the queue.
+    assert intake == [s.channel_id, quiet, s.channel_id, s.channel_id]
+    assert set(_statuses(s, sale + one).values()) == {"processed"}
