@@ -36,7 +36,6 @@ __all__ = [
     "Enqueue",
     "Finish",
     "finish",
-    "release",
     "signal",
     "signal_inbox",
     "signal_tenant",
@@ -236,16 +235,3 @@ def finish(
     if after is not None:
         enqueue(kind, tenant_id, channel_id, after)
     return after
-
-
-def release(ctx: SyncContext, tenant_id: int, kind: str, channel_id: int) -> None:
-    """A run that raised and is retried by the queue itself: drop the lease, and count the
-    retry as the queued run so signals meanwhile do not enqueue another."""
-    r = run_triggers.c
-    with ctx.uow(tenant_id) as uow:
-        uow.session.execute(
-            update(run_triggers)
-            .where(r.kind == kind, r.channel_id == channel_id)
-            .values(running_until=None, queued_at=ctx.clock())
-        )
-        uow.commit()
