@@ -11,7 +11,7 @@ that cannot be rebuilt.
 from __future__ import annotations
 
 from celery import Celery
-from kombu import Queue
+from kombu import Exchange, Queue
 
 from hub.config import SyncSettings, load_settings
 
@@ -21,11 +21,13 @@ QUEUES = ("ingest", "allocation", "push", "accounting")
 
 ROUTES = {
     "hub.tasks.process_inbox": {"queue": "ingest"},
+    "hub.tasks.intake_channel": {"queue": "ingest"},
     "hub.tasks.pull_channel": {"queue": "ingest"},
     "hub.tasks.sweep_channel": {"queue": "ingest"},
     "hub.tasks.tick": {"queue": "ingest"},
     "hub.tasks.allocate_order": {"queue": "allocation"},
     "hub.tasks.relay_outbox": {"queue": "push"},
+    "hub.tasks.relay_channel": {"queue": "push"},
     "hub.tasks.resync_channel": {"queue": "push"},
     "hub.tasks.post_documents": {"queue": "accounting"},
     "hub.tasks.reconcile_books": {"queue": "accounting"},
@@ -39,7 +41,13 @@ def make_celery(settings: SyncSettings | None = None) -> Celery:
     include = ["hub.tasks", "hub.tasks_accounting"]
     celery = Celery("hub", broker=s.resolved_broker_url(), include=include)
     celery.conf.update(
-        task_queues=[Queue(name) for name in QUEUES],
+        # Each queue on its own exchange and routing key. A bare Queue(name) takes the
+        # default queue's exchange and key, so all four were bound to "ingest"/"ingest"
+        # and every message was delivered to every queue (a relay ran on the intake
+        # worker, each task up to four times).
+        task_queues=[
+            Queue(name, Exchange(name, type="direct"), routing_key=name) for name in QUEUES
+        ],
         task_default_queue="ingest",
         task_routes=ROUTES,
         # A task is acknowledged after it ran; a worker that dies mid-task gives it back.

@@ -52,6 +52,19 @@ class SyncSettings(BaseSettings):
     # How often beat wakes the scheduler (channel jobs are due on their own intervals).
     sync_tick_seconds: float = 30.0
     relay_batch_size: int = 500
+    # Micro-batched intake: an intake run takes up to this many pending records of one
+    # channel; the first record of a burst waits this long so the burst shares the run.
+    intake_batch_size: int = 200
+    intake_wait_ms: int = 50
+    # Relay batches per run before the channel goes to the back of the queue (fairness).
+    relay_batches_per_run: int = 20
+    # Longest in-process wait for a rate token (or a short Retry-After) inside a run;
+    # longer waits end the run and enqueue the next one for when the budget refills.
+    rate_wait_in_run: float = 1.0
+    # A run's lease (a crashed run frees its channel after it) and the age after which a
+    # queued run whose message never arrived is presumed lost and enqueued again.
+    run_lease_seconds: int = 600
+    run_lost_after: int = 120
     api_host: str = "127.0.0.1"
     api_port: int = 8000
 

@@ -23,7 +23,7 @@ __all__ = ["run_all"]
 def run_all(host: str, port: int, concurrency: int = 2, loglevel: str = "INFO") -> None:
     hub = the_hub()  # the worker's tasks use this same Hub (and its sync context)
     configure_logging(loglevel)  # JSON lines with correlation ids, secrets scrubbed
-    api = create_app(hub, sync=hub.sync, dispatcher=CeleryDispatcher())
+    api = create_app(hub, sync=hub.sync, dispatcher=CeleryDispatcher(hub.sync))
     # log_config=None: keep the JSON, scrubbed logging configured above (access log too).
     server = uvicorn.Server(
         uvicorn.Config(api, host=host, port=port, log_level="info", log_config=None)

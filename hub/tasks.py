@@ -15,13 +15,15 @@ from typing import Any
 from celery import Task
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from connectors.base import RetriableError
+from connectors.base import RateLimited, RetriableError
+from connectors.toolkit import in_process_wait
 from hub.bootstrap import the_hub
 from hub.celery_app import app
-from hub.services import order_push, pull, relay, resync, schedule
+from hub.services import order_push, pull, relay, resync, runs, schedule, triggers
 from hub.services.allocation import allocate
 from hub.services.ingest_batch import process_batch
 from hub.services.sync_context import SyncContext
+from hub.services.triggers import INTAKE, RELAY
 
 __all__ = ["CeleryDispatcher", "context"]
 
@@ -46,8 +48,6 @@ def _task(name: str) -> Callable[[Callable[..., Any]], Task[Any, Any]]:
     )
 
 
-CHUNK = 50  # inbox ids per task: one page of a pull is one or a few messages
-
 _context: SyncContext | None = None
 
 
@@ -62,34 +62,85 @@ def use_context(ctx: SyncContext | None) -> None:
     _context = ctx
 
 
+def enqueue_run(kind: str, tenant_id: int, channel_id: int, countdown: float) -> None:
+    """hub.services.triggers' port to the queue: a channel's intake or relay run."""
+    task = intake_channel if kind == INTAKE else relay_channel
+    if countdown > 0:
+        task.apply_async((tenant_id, channel_id), countdown=countdown)
+    else:
+        task.apply_async((tenant_id, channel_id))
+
+
 class CeleryDispatcher:
+    """Committed work becomes a signal on the channel's trigger, not a task per event: a
+    run is enqueued only when the channel has none queued or running."""
+
+    def __init__(self, ctx: SyncContext | None = None) -> None:
+        self._ctx = ctx  # the API and `hub run` pass theirs; workers build one lazily
+
+    @property
+    def ctx(self) -> SyncContext:
+        return self._ctx or context()
+
     def process_inbox(self, tenant_id: int, inbox_ids: Sequence[int]) -> None:
-        ids = list(inbox_ids)
-        for start in range(0, len(ids), CHUNK):
-            process_inbox.delay(tenant_id, ids[start : start + CHUNK])
+        triggers.signal_inbox(self.ctx, tenant_id, inbox_ids, enqueue_run)
 
     def relay(self, tenant_id: int) -> None:
-        relay_outbox.delay(tenant_id)
+        triggers.signal_tenant(self.ctx, tenant_id, RELAY, enqueue_run)
+
+
+@app.task(name="hub.tasks.intake_channel", acks_late=True, reject_on_worker_lost=True)
+def intake_channel(tenant_id: int, channel_id: int) -> dict[str, Any] | None:
+    """One micro-batch of a channel's pending inbox records (retries: the trigger's)."""
+    return runs.run_intake(context(), tenant_id, channel_id, enqueue_run)
+
+
+@app.task(name="hub.tasks.relay_channel", acks_late=True, reject_on_worker_lost=True)
+def relay_channel(tenant_id: int, channel_id: int) -> dict[str, Any] | None:
+    """Push a channel's pending stock and order events (retries: the trigger's)."""
+    return runs.run_relay(context(), tenant_id, channel_id, enqueue_run)
 
 
 @_task("hub.tasks.process_inbox")
 def process_inbox(tenant_id: int, inbox_ids: list[int]) -> dict[str, int]:
+    """Named records at once (a message from an older version, or sent by hand); the
+    dispatcher itself signals intake runs instead."""
     outcomes = process_batch(context(), tenant_id, inbox_ids)
-    relay_outbox.delay(tenant_id)  # allocations changed stock: push it
+    CeleryDispatcher().relay(tenant_id)  # allocations changed stock: push it
     results: dict[str, int] = {}
     for outcome in outcomes:
         results[outcome.result] = results.get(outcome.result, 0) + 1
     return results
 
 
+def _within_budget(task: Task[Any, Any], job: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """Run a pull whose platform budget (e.g. Shopify's query cost) may run dry: a wait
+    longer than `rate_wait_in_run` comes back as a retry of the running ``task`` at the
+    refill time instead of a worker slot sleeping; the pages already taken are committed
+    with their cursor."""
+    try:
+        with in_process_wait(context().settings.rate_wait_in_run):
+            return job()
+    except RateLimited as exc:
+        if exc.retry_after is None:
+            raise
+        raise task.retry(countdown=exc.retry_after, exc=exc) from None
+
+
 @_task("hub.tasks.pull_channel")
 def pull_channel(tenant_id: int, channel_id: int) -> dict[str, Any]:
-    return pull.pull(context(), CeleryDispatcher(), tenant_id, channel_id).as_dict()
+    ctx = context()
+    return _within_budget(
+        pull_channel, lambda: pull.pull(ctx, CeleryDispatcher(), tenant_id, channel_id).as_dict()
+    )
 
 
 @_task("hub.tasks.sweep_channel")
 def sweep_channel(tenant_id: int, channel_id: int) -> dict[str, Any]:
-    return pull.sweep(context(), CeleryDispatcher(), tenant_id, channel_id).as_dict()
+    ctx = context()
+    return _within_budget(
+        sweep_channel, lambda: pull.sweep(ctx, CeleryDispatcher(), tenant_id, channel_id).as_dict()
+    )
 
 
 @_task("hub.tasks.allocate_order")
@@ -99,6 +150,8 @@ def allocate_order(tenant_id: int, order_id: int) -> str:
 
 @_task("hub.tasks.relay_outbox")
 def relay_outbox(tenant_id: int) -> dict[str, Any]:
+    """The whole tenant in one run (a message from an older version, or sent by hand);
+    the dispatcher signals each channel's own relay run instead."""
     report = relay.relay(context(), tenant_id)
     orders = order_push.deliver(context(), tenant_id)
     if report.failed or orders.failed:

@@ -67,6 +67,10 @@ class SimState:
     shopify_bucket: Bucket = field(default_factory=lambda: Bucket(2000, 100))
     woo_bucket: Bucket = field(default_factory=lambda: Bucket(40, 20))
     locations: dict[str, str] = field(default_factory=lambda: {LOCATION: "Main warehouse"})
+    # A store in trouble (bench.soak): WooCommerce stock writes answer "slow" (after
+    # `slow_seconds`), "throttle" (429 with Retry-After) or "down" (503) while set.
+    woo_outage: str | None = None
+    slow_seconds: float = 2.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     # ---- catalogue ---------------------------------------------------------------------

@@ -8,6 +8,7 @@ rate limit answering 429 with ``Retry-After``.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import math
 from typing import Any
@@ -41,6 +42,18 @@ def _refused(state: SimState, request: Request) -> Response | None:
             429,
             headers={"Retry-After": str(max(1, math.ceil(wait)))},
         )
+    return None
+
+
+async def _outage(state: SimState) -> Response | None:
+    """The store's trouble, if the bench set one (SimState.woo_outage)."""
+    if state.woo_outage == "slow":
+        await asyncio.sleep(state.slow_seconds)
+    elif state.woo_outage == "throttle":
+        body = {"code": "too_many_requests", "message": "Slow down."}
+        return JSONResponse(body, 429, headers={"Retry-After": "2"})
+    elif state.woo_outage == "down":
+        return _error("service_unavailable", "Service unavailable", 503)
     return None
 
 
@@ -120,10 +133,12 @@ def woo_router(state: SimState) -> APIRouter:
 
     @router.post("/products/batch")
     async def batch(request: Request) -> Response:
-        return _refused(state, request) or _batch(state, await request.json())
+        trouble = await _outage(state)
+        return trouble or _refused(state, request) or _batch(state, await request.json())
 
     @router.post("/products/{product_id}/variations/batch")
     async def variation_batch(product_id: int, request: Request) -> Response:
-        return _refused(state, request) or _batch(state, await request.json())
+        trouble = await _outage(state)
+        return trouble or _refused(state, request) or _batch(state, await request.json())
 
     return router

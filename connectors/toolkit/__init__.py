@@ -34,6 +34,7 @@ from connectors.toolkit.ratelimit import (
     RedisRateBudgets,
     RedisTokenBucket,
     acquire,
+    in_process_wait,
 )
 from connectors.toolkit.rest import RestStorefrontConnector, Stream, parse_utc
 from connectors.toolkit.retry import parse_retry_after
@@ -74,6 +75,7 @@ __all__ = [
     "amazon_rate_limit",
     "graphql_errors",
     "hmac_sha256_base64",
+    "in_process_wait",
     "parse_retry_after",
     "parse_utc",
     "shopify_call_limit",

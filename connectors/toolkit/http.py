@@ -25,7 +25,7 @@ from connectors.errors import (
     classify,
 )
 from connectors.toolkit.ratefeeds import Feeder
-from connectors.toolkit.ratelimit import RateBudget, acquire
+from connectors.toolkit.ratelimit import RateBudget, acquire, wait_limit
 from connectors.toolkit.retry import parse_retry_after, wait_retry_after
 
 log = logging.getLogger("connectors.http")
@@ -156,5 +156,5 @@ class _short_enough(retry_if_exception_type):
     def __call__(self, retry_state: Any) -> bool:
         exc = retry_state.outcome.exception() if retry_state.outcome else None
         if isinstance(exc, RateLimited) and exc.retry_after is not None:
-            return exc.retry_after <= self.limit
+            return exc.retry_after <= wait_limit(self.limit)
         return True

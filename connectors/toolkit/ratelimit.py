@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -45,6 +47,29 @@ class RateBudget(Protocol):
         ...
 
 
+# The longest a caller lets this thread sleep for a token (or a platform's Retry-After,
+# see toolkit.http): None outside `in_process_wait`, so each call's own bound applies.
+_WAIT_LIMIT: ContextVar[float | None] = ContextVar("rate_wait_limit", default=None)
+
+
+@contextmanager
+def in_process_wait(seconds: float) -> Iterator[None]:
+    """Inside the block, a wait longer than ``seconds`` raises RateLimited (with the wait
+    as retry_after) instead of sleeping: a queued run hands it to the queue as a
+    countdown, so a worker slot never idles on one channel's budget."""
+    token = _WAIT_LIMIT.set(seconds)
+    try:
+        yield
+    finally:
+        _WAIT_LIMIT.reset(token)
+
+
+def wait_limit(default: float) -> float:
+    """``default`` bounded by the enclosing `in_process_wait`, if any."""
+    limit = _WAIT_LIMIT.get()
+    return default if limit is None else min(default, limit)
+
+
 def acquire(
     budget: RateBudget,
     cost: float = 1.0,
@@ -54,6 +79,7 @@ def acquire(
 ) -> Grant:
     """Block until the budget grants ``cost``; refuse with RateLimited when the wait
     would exceed ``max_wait`` (a worker should not sit idle that long: the job retries)."""
+    max_wait = wait_limit(max_wait)
     waited = 0.0
     while True:
         grant = budget.try_acquire(cost)

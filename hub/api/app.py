@@ -44,7 +44,7 @@ def create_app(
     if dispatcher is None:
         from hub.tasks import CeleryDispatcher
 
-        dispatcher = CeleryDispatcher()
+        dispatcher = CeleryDispatcher(sync)  # signals through the API's own engine
 
     @asynccontextmanager
     async def bound_threads(_app: FastAPI) -> AsyncIterator[None]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     ForeignKey,
     Index,
@@ -166,6 +167,24 @@ push_deliveries = Table(
     Index("ix_push_deliveries_channel_sku", "channel_id", "sku_id"),
 )
 
+# One row per (kind of run, channel): whether a run is queued or running, and whether
+# work arrived since it started. Triggers (a webhook, an allocation) set `dirty` and
+# enqueue a run only when none is queued or running, so a burst of events costs one run
+# per channel, not one task per event (hub.services.triggers). Migration 0010_run_triggers.
+run_triggers = Table(
+    "run_triggers",
+    metadata,
+    _id(),
+    _tenant(),
+    _channel(),
+    Column("kind", String(16), nullable=False),  # intake | relay
+    Column("queued_at", UTCDateTime(), nullable=True),
+    Column("running_until", UTCDateTime(), nullable=True),  # the running run's lease
+    Column("dirty", Boolean, nullable=False, default=False),
+    Column("failures", Integer, nullable=False, default=0),  # consecutive, for backoff
+    UniqueConstraint("kind", "channel_id", name="uq_run_triggers_kind_channel"),
+)
+
 TABLES = (
     inbox_records,
     sync_errors,
@@ -174,6 +193,7 @@ TABLES = (
     channel_push_state,
     listing_push_state,
     push_deliveries,
+    run_triggers,
 )
 
 # What the operator needs to know of each (channel, stream): when it last succeeded and

@@ -26,6 +26,7 @@ from connectors.base import (
     Capability,
     ConnectorError,
     FulfillmentPush,
+    RateLimited,
     SkippableRecordError,
     StorefrontConnector,
 )
@@ -70,6 +71,7 @@ class OrderPushReport:
     unsupported: int = 0
     calls: int = 0
     failed: list[str] = field(default_factory=list)
+    retry_after: float | None = None  # the channel is out of rate budget for this long
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -115,21 +117,27 @@ def record_cancellation(session: Session, tenant_id: int, order: OrderKey, reaso
     _publish(session, tenant_id, ORDER_CANCELLED, order, {"reason": reason})
 
 
-def deliver(ctx: SyncContext, tenant_id: int, *, limit: int = 200) -> OrderPushReport:
+def deliver(
+    ctx: SyncContext, tenant_id: int, *, limit: int = 200, channel_id: int | None = None
+) -> OrderPushReport:
+    """Send pending order events (of one channel, if given) one by one; a channel out of
+    rate budget stops the round and says when it refills (`retry_after`)."""
     report = OrderPushReport()
     o = ta.outbox_events.c
+    query = [o.tenant_id == tenant_id, o.topic.in_(TOPICS), o.delivered_at.is_(None)]
+    if channel_id is not None:
+        query.append(o.payload["channel_id"].as_integer() == channel_id)
     with ctx.uow(tenant_id) as uow:
         pending = uow.session.execute(
-            select(o.id, o.payload)
-            .where(o.tenant_id == tenant_id, o.topic.in_(TOPICS), o.delivered_at.is_(None))
-            .order_by(o.attempts, o.id)
-            .limit(limit)
+            select(o.id, o.payload).where(*query).order_by(o.attempts, o.id).limit(limit)
         ).all()
         event_ids = [row.id for row in pending]
     # Tokens refreshed out here: each delivery below calls its platform inside its claim.
     prepare_channels(ctx, tenant_id, [int(row.payload["channel_id"]) for row in pending])
     for event_id in event_ids:
         _deliver_one(ctx, tenant_id, event_id, report)
+        if report.retry_after is not None:
+            break
     return report
 
 
@@ -153,6 +161,9 @@ def _deliver_one(ctx: SyncContext, tenant_id: int, event_id: int, report: OrderP
             outcome = _send(ctx.connectors.storefront(session, channel), row.topic, payload, report)
         except SkippableRecordError as exc:  # the platform refuses this order: say so
             error = str(exc)
+        except RateLimited as exc:  # not the order's fault: no attempt counted, come back
+            report.retry_after = exc.retry_after or 1.0
+            return
         except ConnectorError as exc:  # down, throttled or credentials broken: try again
             error = str(exc)
             if row.attempts + 1 < MAX_ATTEMPTS:

@@ -47,33 +47,41 @@ class _Claimed:
         self.event_ids.append(event_id)
 
 
-def relay(ctx: SyncContext, tenant_id: int, *, max_batches: int = 100) -> RelayReport:
-    """Deliver pending stock events batch by batch until none is left (or a channel fails)."""
+def relay(
+    ctx: SyncContext, tenant_id: int, *, max_batches: int = 100, channel_id: int | None = None
+) -> RelayReport:
+    """Deliver pending stock events batch by batch until none is left (or a channel fails);
+    only ``channel_id``'s events when given (a channel's own run, hub.services.runs)."""
     total = RelayReport()
     for _ in range(max_batches):
-        report = _relay_batch(ctx, tenant_id)
+        report = _relay_batch(ctx, tenant_id, channel_id)
         total.add(report)
         if report.events == 0 or report.failed:
             break
     return total
 
 
-def _relay_batch(ctx: SyncContext, tenant_id: int) -> RelayReport:
+def _relay_batch(ctx: SyncContext, tenant_id: int, channel_id: int | None) -> RelayReport:
     report = RelayReport()
     o = ta.outbox_events.c
-    with ctx.uow(tenant_id) as uow:  # which channels the claim will push to
+    mine = [o.tenant_id == tenant_id, o.topic.in_(TOPICS), o.delivered_at.is_(None)]
+    if channel_id is not None:
+        mine.append(o.payload["channel_id"].as_integer() == channel_id)
+    with ctx.uow(tenant_id) as uow:  # which channels the claim will push to, if any
         waiting = uow.session.execute(
             select(o.payload)
-            .where(o.tenant_id == tenant_id, o.topic.in_(TOPICS), o.delivered_at.is_(None))
+            .where(*mine)
             .order_by(o.attempts, o.id)
-            .limit(ctx.settings.relay_batch_size)
+            .limit(1 if channel_id is not None else ctx.settings.relay_batch_size)
         ).scalars()
         channel_ids = {int(payload["channel_id"]) for payload in waiting}
+    if not channel_ids:
+        return report
     prepare_channels(ctx, tenant_id, list(channel_ids))
     with ctx.uow(tenant_id) as uow:
         rows = uow.session.execute(
             select(o.id, o.topic, o.payload, o.version)
-            .where(o.tenant_id == tenant_id, o.topic.in_(TOPICS), o.delivered_at.is_(None))
+            .where(*mine)
             # Events a failing channel keeps bouncing sort last: they never starve the
             # other channels' fresh events.
             .order_by(o.attempts, o.id)

@@ -17,7 +17,7 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from connectors.base import Capability, ConnectorError, StockLevelUpdate
+from connectors.base import Capability, ConnectorError, RateLimited, StockLevelUpdate
 from hub.db import tables as t
 from hub.db.tables_sync import channel_push_state, listing_push_state, push_deliveries
 from hub.domain.clock import utcnow
@@ -40,11 +40,15 @@ class RelayReport:
     unlisted: int = 0
     calls: int = 0
     failed: list[str] = field(default_factory=list)
+    # Seconds until a channel that ran out of rate budget can take the push again.
+    retry_after: float | None = None
 
     def add(self, other: RelayReport) -> None:
         for name in ("events", "pushed", "stale", "rejected", "unlisted", "calls"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.failed += other.failed
+        if other.retry_after is not None:
+            self.retry_after = max(self.retry_after or 0.0, other.retry_after)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -99,6 +103,10 @@ def push_figures(
             if Capability.PUSH_STOCK not in connector.capabilities:
                 raise ConnectorError(f"connector {connector.name} cannot push stock")
             result = connector.push_stock([target.update for target in targets])
+        except RateLimited as exc:
+            report.retry_after = max(report.retry_after or 0.0, exc.retry_after or 1.0)
+            report.failed.append(f"{channel.name}: {exc}")
+            return False
         except ConnectorError as exc:
             report.failed.append(f"{channel.name}: {exc}")
             return False

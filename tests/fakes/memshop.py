@@ -8,7 +8,7 @@ records every stock batch it receives. Tests reach a platform by its shop name.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib.metadata import EntryPoint
@@ -23,6 +23,7 @@ from connectors.base import (
     FulfillmentPush,
     Page,
     PushResult,
+    RateLimited,
     RawRecord,
     RetriableError,
     SkippableRecordError,
@@ -54,6 +55,9 @@ class Platform:
     stock: dict[str, int] = field(default_factory=dict)
     fail_after_pages: int | None = None  # raise a retriable error once this many pages served
     push_down: bool = False
+    # Seconds of a 429 Retry-After the store answers every stock batch with, while set.
+    throttled_for: float | None = None
+    on_push: Callable[[], None] | None = None  # runs inside each accepted stock batch
     pages_served: int = 0
     queries: list[datetime] = field(default_factory=list)
 
@@ -140,7 +144,11 @@ class MemShopConnector:
     def push_stock(self, updates: Sequence[StockLevelUpdate]) -> PushResult:
         if self.platform.push_down:
             raise RetriableError("memshop: 503 on stock batch")
+        if self.platform.throttled_for is not None:
+            raise RateLimited("memshop: 429 on stock batch", self.platform.throttled_for)
         self.platform.pushes.append(list(updates))
+        if self.platform.on_push is not None:
+            self.platform.on_push()
         for update in updates:
             self.platform.stock[update.listing_id] = update.quantity
         return PushResult(accepted=[u.listing_id for u in updates], calls=1)

@@ -22,6 +22,7 @@ from connectors.toolkit import (
     RateLimit,
     acquire,
     amazon_rate_limit,
+    in_process_wait,
     parse_retry_after,
     shopify_call_limit,
     shopify_graphql_throttle,
@@ -175,3 +176,26 @@ def test_acquire_waits_for_the_bucket_but_refuses_a_wait_longer_than_allowed() -
     with pytest.raises(RateLimited) as refused:
         acquire(bucket, max_wait=1.0, sleep=sleep)
     assert refused.value.retry_after == pytest.approx(2.0)
+
+
+def test_inside_a_run_an_empty_bucket_refuses_with_its_refill_time_instead_of_sleeping() -> None:
+    bucket = LocalTokenBucket("k", RateLimit(capacity=1, rate=0.5), clock=lambda: 0.0)
+    slept: list[float] = []
+    assert acquire(bucket, sleep=slept.append).granted
+    with in_process_wait(1.0), pytest.raises(RateLimited) as refused:
+        acquire(bucket, sleep=slept.append)
+    assert refused.value.retry_after == pytest.approx(2.0)  # one token at 0.5/s
+    assert slept == []
+    with pytest.raises(RateLimited):  # outside the block the call's own bound is back
+        acquire(bucket, sleep=slept.append, max_wait=1.0)
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_inside_a_run_a_short_retry_after_is_handed_back_not_slept_through() -> None:
+    sleeps: list[float] = []
+    client = HttpClient(API, sleep=sleeps.append, max_retry_after=60)
+    responses.get(API + "orders", status=429, headers={"Retry-After": "5"})
+    with in_process_wait(1.0), pytest.raises(RateLimited) as refused:
+        client.request("GET", "orders")
+    assert refused.value.retry_after == 5.0
+    assert sleeps == [] and len(responses.calls) == 1
