@@ -35,7 +35,6 @@ from hub.db.tables_mapping import accounting_connections
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.clock import utcnow
 from hub.domain.errors import InvalidValue, NotFound
-from hub.domain.mappings import AccountingSystem
 from hub.observability import register_secret
 from hub.services.accounting_books import open_books
 from hub.services.connections import save_connection, validate_config
@@ -91,15 +90,13 @@ def _record(name: str) -> str:
 
 
 def _system(registry: Registry, system: str, name: str) -> tuple[type[Any], OAuthApp | None]:
-    try:
-        AccountingSystem(system)
-    except ValueError:
-        allowed = ", ".join(s.value for s in AccountingSystem)
-        raise InvalidValue("system", system, f"use one of {allowed}", _record(name)) from None
+    # A books system is any installed accounting connector's registry name.
     try:
         cls = registry.load(system)
     except ConnectorError as exc:  # not installed, or broken
         raise InvalidValue("system", system, str(exc), _record(name)) from None
+    if getattr(cls, "kind", None) != ConnectorKind.ACCOUNTING:
+        raise InvalidValue("system", system, "is not an accounting connector", _record(name))
     return cls, getattr(cls, "oauth", None)
 
 
@@ -163,8 +160,8 @@ def _same_system(uow: UnitOfWork, name: str, system: str) -> None:
         current = uow.session.execute(
             select(ac.system).where(ac.tenant_id == uow.tenant_id, ac.name == name)
         ).scalar_one_or_none()
-    if current is not None and current.value != system:
-        raise InvalidValue("system", system, f"this connection is {current.value}", _record(name))
+    if current is not None and current != system:
+        raise InvalidValue("system", system, f"this connection is {current}", _record(name))
 
 
 def complete_authorization(
@@ -257,9 +254,9 @@ def _store(
         books = uow.session.execute(
             select(accounting_connections).where(ac.tenant_id == uow.tenant_id, ac.name == name)
         ).one_or_none()
-        if books is not None and books.system.value != system:
+        if books is not None and books.system != system:
             raise InvalidValue(
-                "system", system, f"this connection is {books.system.value}", _record(name)
+                "system", system, f"this connection is {books.system}", _record(name)
             )
         kept = {k: v for k, v in (books.settings if books else {}).items() if k in MAPPING_KEYS}
         linked = (books.settings or {}).get("connection_id") if books else None
@@ -285,7 +282,7 @@ def _store(
                 insert(accounting_connections).values(
                     tenant_id=uow.tenant_id,
                     name=name,
-                    system=AccountingSystem(system),
+                    system=system,
                     settings=linked_settings,
                 )
             )
@@ -322,7 +319,7 @@ def list_books(uow: UnitOfWork, registry: Registry) -> list[BooksConnectionView]
     for row in rows:
         settings = dict(row.settings or {})
         link = linked.get(settings.get("connection_id"))
-        system = row.system.value
+        system = row.system
         if link is not None:
             views.append(
                 BooksConnectionView(
@@ -392,4 +389,4 @@ def disconnect(uow: UnitOfWork, name: str) -> BooksConnectionView:
             delete(books_authorizations).where(a.tenant_id == uow.tenant_id, a.name == name)
         )
         uow.commit()
-    return BooksConnectionView(name, books.system.value, False, {}, (), False)
+    return BooksConnectionView(name, books.system, False, {}, (), False)

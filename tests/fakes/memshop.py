@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from importlib.metadata import EntryPoint
+from importlib.metadata import EntryPoint, entry_points
 from typing import Any, ClassVar
 
 from pydantic import SecretStr
@@ -73,8 +73,9 @@ def platform(shop: str) -> Platform:
 
 
 def registry() -> Registry:
+    """The installed connectors plus memshop, as a third-party package would add it."""
     point = EntryPoint("memshop", "tests.fakes.memshop:MemShopConnector", GROUP)
-    return Registry(lambda: [point])
+    return Registry(lambda: [*entry_points(group=GROUP), point])
 
 
 def sign(secret_: str, body: bytes) -> str:

@@ -3,9 +3,11 @@ their data, tokens for every role, and an app whose requests can be aimed at eit
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -209,18 +211,22 @@ def samples(target: Tenant) -> dict[tuple[str, str], tuple[str, Any]]:
         ("GET", f"{v}/books/connections"): (f"{v}/books/connections", None),
         ("POST", f"{v}/books/connections"): (
             f"{v}/books/connections",
-            {"name": "ledger", "system": "beancount", "values": {"ledger_path": ""}},
+            {
+                "name": "api-books",
+                "system": "beancount",
+                "values": {"ledger_path": str(Path(tempfile.mkdtemp()) / "books.beancount")},
+            },
         ),
         ("POST", f"{v}/books/authorizations"): (
             f"{v}/books/authorizations",
             {"redirect_url": "http://127.0.0.1:8765/callback?code=c&state=unknown"},
         ),
         ("POST", f"{v}/books/connections/{{name}}/test"): (
-            f"{v}/books/connections/no-such-books/test",
+            f"{v}/books/connections/api-books/test",
             None,
         ),
         ("DELETE", f"{v}/books/connections/{{name}}"): (
-            f"{v}/books/connections/no-such-books",
+            f"{v}/books/connections/api-books",
             None,
         ),
         ("GET", f"{v}/reconciliation/runs"): (f"{v}/reconciliation/runs", None),
