@@ -16,6 +16,7 @@ from hub.cli.connectors import register as register_connectors
 from hub.cli.demo import demo
 from hub.cli.mapping import mapping_app
 from hub.cli.operator import register as register_operator
+from hub.cli.retention import retention_app
 from hub.cli.stock import po_app, stock_app
 from hub.cli.sync import register as register_sync
 from hub.config import InsecureConfiguration
@@ -36,6 +37,7 @@ app.add_typer(supplier_app, name="supplier")
 app.add_typer(stock_app, name="stock")
 app.add_typer(po_app, name="po")
 app.add_typer(mapping_app, name="mapping")
+app.add_typer(retention_app, name="retention")
 register_allocation(app, channel_app, stock_app)
 register_connectors(app)
 register_sync(app)

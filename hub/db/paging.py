@@ -39,7 +39,7 @@ __all__ = [
     "total_of",
 ]
 
-EXACT_UP_TO = 10_000
+EXACT_UP_TO = 1_000
 
 
 def encode_cursor(values: Sequence[Any]) -> str:

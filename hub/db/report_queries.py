@@ -10,7 +10,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    CTE,
     ColumnElement,
     Select,
     and_,
@@ -47,71 +46,48 @@ def _epoch_seconds(session: Session, moment: ColumnElement[Any]) -> ColumnElemen
     return extract("epoch", moment)
 
 
-def _line_facts(tenant_id: int, since: datetime) -> CTE:
-    """One row per line of an order placed in the window (not cancelled): ordered,
-    shipped, returned and reserved units, the first shipment. The fulfilment and
-    reservation sums are joined on the window's lines, read through their line index."""
+def _window_lines(tenant_id: int, since: datetime, *facts: Any) -> Any:
+    """One row per line of an order placed in the window (not cancelled): its channel,
+    order, placed-at and ordered units, plus `facts`: per-line subqueries correlated on
+    the line, each one probe of the line index of fulfilments or reservations, so the
+    cost follows the window's lines (a join would let the planner hash the whole
+    fulfilment history)."""
     o, c, ln = t.orders.c, t.channels.c, t.order_lines.c
-    f, r = line_fulfilments.c, t.reservations.c
-    lines = (
+    return (
         select(
-            ln.id.label("line_id"),
-            ln.quantity.label("ordered"),
+            c.name.label("channel"),
             o.id.label("order_id"),
             o.placed_at,
-            c.name.label("channel"),
+            ln.quantity.label("ordered"),
+            *facts,
         )
         .select_from(t.orders)
         .join(t.channels, c.id == o.channel_id)
         .join(t.order_lines, ln.order_id == o.id)
         .where(o.tenant_id == tenant_id, o.placed_at >= since, o.status.not_in(DEAD))
-        .cte("window_lines")
+        .subquery("window_lines")
     )
-    shipment = f.kind == "shipment"
-    fulfilled = (
-        select(
-            f.order_line_id.label("line_id"),
-            func.sum(case((shipment, f.quantity), else_=0)).label("shipped"),
-            func.sum(case((f.kind == "return", f.quantity), else_=0)).label("returned"),
-            func.min(case((shipment, f.created_at), else_=None)).label("first_shipped_at"),
-        )
-        .join(lines, lines.c.line_id == f.order_line_id)
-        .group_by(f.order_line_id)
-        .cte("window_fulfilled")
-    )
-    reserved = (
-        select(r.order_line_id.label("line_id"), func.sum(r.quantity).label("reserved"))
-        .join(lines, lines.c.line_id == r.order_line_id)
-        .group_by(r.order_line_id)
-        .cte("window_reserved")
-    )
-    return (
-        select(
-            lines.c.line_id,
-            lines.c.order_id,
-            lines.c.placed_at,
-            lines.c.channel,
-            lines.c.ordered,
-            func.coalesce(fulfilled.c.shipped, 0).label("shipped"),
-            func.coalesce(fulfilled.c.returned, 0).label("returned"),
-            fulfilled.c.first_shipped_at,
-            func.coalesce(reserved.c.reserved, 0).label("reserved"),
-        )
-        .outerjoin(fulfilled, fulfilled.c.line_id == lines.c.line_id)
-        .outerjoin(reserved, reserved.c.line_id == lines.c.line_id)
-        .cte("line_facts")
-    )
+
+
+def _fulfilled(kind: str) -> Any:
+    f = line_fulfilments.c
+    return f.order_line_id == t.order_lines.c.id, f.kind == kind
 
 
 def fill_per_channel(tenant_id: int, since: datetime) -> Select[Any]:
     """(channel, units ordered, units shipped or reserved, capped at the line's order)."""
-    facts = _line_facts(tenant_id, since)
-    covered = facts.c.shipped + facts.c.reserved
-    filled = case((covered < facts.c.ordered, covered), else_=facts.c.ordered)
+    f, r = line_fulfilments.c, t.reservations.c
+    shipped = select(func.coalesce(func.sum(f.quantity), 0)).where(*_fulfilled("shipment"))
+    reserved = select(func.coalesce(func.sum(r.quantity), 0)).where(
+        r.order_line_id == t.order_lines.c.id
+    )
+    covered = (shipped.scalar_subquery() + reserved.scalar_subquery()).label("covered")
+    lines = _window_lines(tenant_id, since, covered)
+    filled = case((lines.c.covered < lines.c.ordered, lines.c.covered), else_=lines.c.ordered)
     return (
-        select(facts.c.channel, func.sum(facts.c.ordered), func.sum(filled))
-        .group_by(facts.c.channel)
-        .order_by(facts.c.channel)
+        select(lines.c.channel, func.sum(lines.c.ordered), func.sum(filled))
+        .group_by(lines.c.channel)
+        .order_by(lines.c.channel)
     )
 
 
@@ -120,13 +96,17 @@ def cycle_time_per_channel(session: Session, tenant_id: int, since: datetime) ->
     The median is the mean of the middle one or two rows (the same answer as Python's
     statistics.median and PostgreSQL's percentile_cont(0.5)), written with window
     functions so SQLite runs it too."""
-    facts = _line_facts(tenant_id, since)
-    first = func.min(facts.c.first_shipped_at)
-    hours = (_epoch_seconds(session, first) - _epoch_seconds(session, facts.c.placed_at)) / 3600.0
+    f = line_fulfilments.c
+    first = select(func.min(f.created_at)).where(*_fulfilled("shipment")).scalar_subquery()
+    lines = _window_lines(tenant_id, since, first.label("first_shipped_at"))
+    earliest = func.min(lines.c.first_shipped_at)
+    hours = (
+        _epoch_seconds(session, earliest) - _epoch_seconds(session, lines.c.placed_at)
+    ) / 3600.0
     per_order = (
-        select(facts.c.channel, hours.label("hours"))
-        .where(facts.c.first_shipped_at.is_not(None))
-        .group_by(facts.c.order_id, facts.c.channel, facts.c.placed_at)
+        select(lines.c.channel, hours.label("hours"))
+        .where(lines.c.first_shipped_at.is_not(None))
+        .group_by(lines.c.order_id, lines.c.channel, lines.c.placed_at)
         .cte("shipped_orders")
     )
     ranked = select(
@@ -162,14 +142,16 @@ def cycle_time_per_channel(session: Session, tenant_id: int, since: datetime) ->
 
 def accuracy_per_channel(tenant_id: int, since: datetime) -> Select[Any]:
     """(channel, shipped orders, orders with a return, shipped orders without one)."""
-    facts = _line_facts(tenant_id, since)
+    shipped = case((exists().where(*_fulfilled("shipment")), 1), else_=0)
+    returned = case((exists().where(*_fulfilled("return")), 1), else_=0)
+    lines = _window_lines(tenant_id, since, shipped.label("shipped"), returned.label("returned"))
     per_order = (
         select(
-            facts.c.channel,
-            func.max(case((facts.c.shipped > 0, 1), else_=0)).label("shipped"),
-            func.max(case((facts.c.returned > 0, 1), else_=0)).label("returned"),
+            lines.c.channel,
+            func.max(lines.c.shipped).label("shipped"),
+            func.max(lines.c.returned).label("returned"),
         )
-        .group_by(facts.c.order_id, facts.c.channel)
+        .group_by(lines.c.order_id, lines.c.channel)
         .cte("order_outcomes")
     )
     p = per_order.c
