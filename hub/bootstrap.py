@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-import redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -54,6 +53,8 @@ class Hub:
     def rate_budgets(self) -> RateBudgets:
         # Redis when configured: every worker process shares one budget per connection.
         if self.settings.redis_url:
+            import redis  # only with a shared budget: every CLI command imports this module
+
             return RedisRateBudgets(redis.Redis.from_url(self.settings.redis_url))
         return LocalRateBudgets()
 
