@@ -72,8 +72,10 @@ INDEXES: tuple[tuple[str, str, list[str]], ...] = (
 
 
 def upgrade() -> None:
+    # IF NOT EXISTS: on a big PostgreSQL database an operator builds these first with
+    # CREATE INDEX CONCURRENTLY (no write lock), and the migration then skips them.
     for name, table, columns in INDEXES:
-        op.create_index(name, table, columns)
+        op.create_index(name, table, columns, if_not_exists=True)
 
 
 def downgrade() -> None:
