@@ -237,6 +237,19 @@ WINDOW = """FROM orders o JOIN channels c ON c.id = o.channel_id
     JOIN order_lines ln ON ln.order_id = o.id
     WHERE o.tenant_id = %(t)s AND o.placed_at >= %(since)s AND o.status <> 'cancelled'"""
 
+SYNC_HEALTH = """SELECT c.name,
+        (SELECT max(updated_at) FROM sync_cursors WHERE channel_id = c.id),
+        (SELECT count(*) FROM sync_errors WHERE channel_id = c.id AND resolved_at IS NULL),
+        (SELECT count(*) FROM webhook_deliveries WHERE channel_id = c.id
+           AND outcome = 'accepted' AND received_at >= %(since)s),
+        (SELECT count(*) FROM webhook_deliveries WHERE channel_id = c.id
+           AND outcome = 'rejected' AND received_at >= %(since)s),
+        (SELECT count(*) FROM push_deliveries WHERE channel_id = c.id
+           AND outcome = 'accepted' AND delivered_at >= %(since)s),
+        (SELECT count(*) FROM push_deliveries WHERE channel_id = c.id
+           AND outcome = 'rejected' AND delivered_at >= %(since)s)
+        FROM channels c WHERE c.tenant_id = %(t)s ORDER BY c.name"""
+
 BASELINES: dict[str, str] = {
     "orders first page": f"""SELECT {ORDER_COLUMNS} WHERE o.tenant_id = %(t)s
         ORDER BY o.placed_at DESC, o.id DESC LIMIT 51""",
@@ -301,23 +314,19 @@ BASELINES: dict[str, str] = {
         WHERE lv.on_hand > 0 AND NOT EXISTS (SELECT 1 FROM stock_movements m
             WHERE m.tenant_id = %(t)s AND m.sku_id = lv.sku_id AND m.created_at >= %(since)s)
         ORDER BY s.code""",
-    "report sync-health": """SELECT c.name,
-        (SELECT max(updated_at) FROM sync_cursors WHERE channel_id = c.id),
-        (SELECT count(*) FROM sync_errors WHERE channel_id = c.id AND resolved_at IS NULL),
-        (SELECT count(*) FROM webhook_deliveries WHERE channel_id = c.id
-           AND outcome = 'accepted' AND received_at >= %(since)s),
-        (SELECT count(*) FROM webhook_deliveries WHERE channel_id = c.id
-           AND outcome = 'rejected' AND received_at >= %(since)s),
-        (SELECT count(*) FROM push_deliveries WHERE channel_id = c.id
-           AND outcome = 'accepted' AND delivered_at >= %(since)s),
-        (SELECT count(*) FROM push_deliveries WHERE channel_id = c.id
-           AND outcome = 'rejected' AND delivered_at >= %(since)s)
-        FROM channels c WHERE c.tenant_id = %(t)s ORDER BY c.name""",
+    "report sync-health": SYNC_HEALTH,
     "overview": """SELECT c.name, date_trunc('hour', o.placed_at), count(*)
         FROM orders o JOIN channels c ON c.id = o.channel_id
         WHERE o.tenant_id = %(t)s AND o.placed_at >= %(day_ago)s GROUP BY 1, 2;
         SELECT count(*) FROM orders WHERE tenant_id = %(t)s
-          AND status IN ('on_hold', 'pending_review')""",
+          AND status IN ('on_hold', 'pending_review');
+        SELECT count(*) FROM sync_errors WHERE tenant_id = %(t)s AND resolved_at IS NULL;
+        SELECT min(created_at) FROM outbox_events
+          WHERE tenant_id = %(t)s AND delivered_at IS NULL;
+        """
+    + SYNC_HEALTH.replace("%(since)s", "%(day_ago)s"),
+    "dashboard orders": f"""SELECT {ORDER_COLUMNS} WHERE o.tenant_id = %(t)s
+        ORDER BY o.placed_at DESC, o.id DESC LIMIT 201""",
 }
 
 
@@ -422,6 +431,14 @@ def _cases(shop: Shop, deep_cursor: str, day: datetime) -> list[Case]:
             Case(f"report {name}", "window", f"/api/v1/reports/{name}?days={DAYS}", report(name))
         )
     cases.append(Case("overview", "page", "/dashboard/", lambda s: overview(s, t, NOW)))
+    cases.append(
+        Case(
+            "dashboard orders",
+            "page",
+            "/dashboard/orders",
+            lambda s: order_views.list_orders(s, t, OrderFilter(), 200, 0),
+        )
+    )
     return cases
 
 
@@ -564,9 +581,10 @@ def main() -> None:
 
 
 def _kinds() -> dict[str, str]:
-    kinds = {name: "paged" for name in BASELINES if not name.startswith(("report", "overview"))}
+    pages = ("report", "overview", "dashboard")
+    kinds = {name: "paged" for name in BASELINES if not name.startswith(pages)}
     kinds |= {name: "window" for name in BASELINES if name.startswith("report")}
-    return kinds | {"overview": "page"}
+    return kinds | {"overview": "page", "dashboard orders": "page"}
 
 
 if __name__ == "__main__":

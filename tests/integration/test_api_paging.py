@@ -156,3 +156,13 @@ def test_a_total_past_the_exact_bound_is_the_planners_estimate_on_postgresql(
         assert big.estimate and big.value >= 6  # never less than it has seen
     else:
         assert (big.value, big.estimate) == (23, False)  # SQLite counts exactly
+
+
+def test_the_dashboard_stock_page_filters_its_balances_in_sql(w: World) -> None:
+    w.client.cookies.set("hub_token", w.a.tokens[Role.VIEWER])
+    page = w.client.get("/dashboard/stock?warehouse=NJ")
+    assert page.status_code == 200, page.text
+    balances = page.text.split('<table id="ats">')[0]
+    assert "<td>SKU-A</td>" in balances and "<td>SKU-B</td>" not in balances
+    everything = w.client.get("/dashboard/stock").text.split('<table id="ats">')[0]
+    assert "<td>SKU-B</td>" in everything and "available" in everything
