@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, event, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, event, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from hub.domain.errors import InvalidValue
@@ -120,11 +120,11 @@ def keyset_page(
     if cursor:
         values = decode_cursor(cursor, [k.kind for k in keys])
         query = query.where(after_key(columns, values, descending))
-    order = [c.desc() if descending else c.asc() for c in columns]
-    rows = [
-        dict(r)
-        for r in session.execute(query.order_by(*order).limit(limit + 1).offset(offset)).mappings()
-    ]
+    query = query.order_by(*(c.desc() if descending else c.asc() for c in columns))
+    query = query.limit(_literal(limit + 1))
+    if offset:
+        query = query.offset(_literal(offset))
+    rows = [dict(r) for r in session.execute(query).mappings()]
     if len(rows) <= limit:
         return Slice(rows, None)
     rows = rows[:limit]
@@ -143,12 +143,19 @@ def total_of(session: Session, query: Select[Any], exact_up_to: int = EXACT_UP_T
     if session.get_bind().dialect.name != "postgresql":
         counted = select(func.count()).select_from(query.order_by(None).subquery())
         return Total(int(session.execute(counted).scalar_one()), False)
-    bounded = query.order_by(None).limit(exact_up_to + 1).subquery()
+    bounded = query.order_by(None).limit(_literal(exact_up_to + 1)).subquery()
     seen = int(session.execute(select(func.count()).select_from(bounded)).scalar_one())
     if seen <= exact_up_to:
         return Total(seen, False)
     estimated = _planner_rows(session, query.order_by(None))
     return Total(max(estimated, seen), True)
+
+
+def _literal(n: int) -> Any:
+    """A LIMIT or OFFSET written into the SQL (always our own int): as a parameter,
+    PostgreSQL's generic plan for a prepared statement does not know the page is small
+    (bench/scale.py: 1.8 ms against 1.0 ms for a first page of orders)."""
+    return literal_column(str(int(n)))
 
 
 def _planner_rows(session: Session, query: Select[Any]) -> int:
