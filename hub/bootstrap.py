@@ -1,21 +1,25 @@
-"""The composition root: the one place that builds engines, sessions and units of work."""
+"""The composition root: the one place that builds engines, sessions and units of work.
+
+Connectors, rate budgets and the connection service are imported when first used: every
+CLI command builds a Hub, and most never open a connector (bench/cli_startup.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectors.registry import Registry, default_registry
-from connectors.toolkit.ratelimit import LocalRateBudgets, RateBudgets, RedisRateBudgets
 from hub.config import Settings, load_settings
-from hub.crypto import SecretBox
 from hub.db.engine import make_engine, make_session_factory
 from hub.db.unit_of_work import UnitOfWork
-from hub.services import connections
+
+if TYPE_CHECKING:
+    from connectors.registry import Registry
+    from connectors.toolkit.ratelimit import RateBudgets
+    from hub.crypto import SecretBox
 
 
 @dataclass
@@ -43,14 +47,20 @@ class Hub:
 
     @cached_property
     def secret_box(self) -> SecretBox:
+        from hub.crypto import SecretBox
+
         return SecretBox.from_settings(self.settings)
 
     @cached_property
     def connectors(self) -> Registry:
+        from connectors.registry import default_registry
+
         return default_registry
 
     @cached_property
     def rate_budgets(self) -> RateBudgets:
+        from connectors.toolkit.ratelimit import LocalRateBudgets, RedisRateBudgets
+
         # Redis when configured: every worker process shares one budget per connection.
         if self.settings.redis_url:
             import redis  # only with a shared budget: every CLI command imports this module
@@ -59,6 +69,8 @@ class Hub:
         return LocalRateBudgets()
 
     def open_connector(self, tenant_id: int, connection_id: int) -> Any:
+        from hub.services import connections
+
         return connections.open_connector(
             lambda: self.uow(tenant_id),
             self.secret_box,
