@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from hub.db import tables as t
 from hub.db.tables_allocation import line_fulfilments
+from hub.db.tables_sync import push_deliveries, sync_cursors, sync_errors, webhook_deliveries
 from hub.domain.inventory import MovementKind
 from hub.domain.orders import OrderStatus
 
@@ -34,6 +35,7 @@ __all__ = [
     "fill_per_channel",
     "movement_per_sku",
     "stale_skus",
+    "sync_health_per_channel",
 ]
 
 DEAD = (OrderStatus.CANCELLED,)
@@ -257,4 +259,35 @@ def abc_revenue(tenant_id: int, since: datetime) -> Select[Any]:
         .join(t.skus, s.id == ln.sku_id)
         .where(o.tenant_id == tenant_id, o.placed_at >= since, o.status.not_in(DEAD))
         .group_by(s.code, ln.currency, ln.unit_price_amount)
+    )
+
+
+def sync_health_per_channel(tenant_id: int, since: datetime) -> Select[Any]:
+    """(channel, last pull, open errors, webhooks accepted and rejected, pushes accepted
+    and rejected in the window): one statement, each figure an index probe per channel
+    (deliveries by channel and time, migration 0010_list_indexes)."""
+    c = t.channels.c
+    w, p, e, k = webhook_deliveries.c, push_deliveries.c, sync_errors.c, sync_cursors.c
+
+    def counted(table: Any, *where: Any) -> Any:
+        return (
+            select(func.count())
+            .select_from(table)
+            .where(table.c.channel_id == c.id, *where)
+            .scalar_subquery()
+        )
+
+    last_pull = select(func.max(k.updated_at)).where(k.channel_id == c.id).scalar_subquery()
+    return (
+        select(
+            c.name,
+            last_pull,
+            counted(sync_errors, e.resolved_at.is_(None)),
+            counted(webhook_deliveries, w.outcome == "accepted", w.received_at >= since),
+            counted(webhook_deliveries, w.outcome == "rejected", w.received_at >= since),
+            counted(push_deliveries, p.outcome == "accepted", p.delivered_at >= since),
+            counted(push_deliveries, p.outcome == "rejected", p.delivered_at >= since),
+        )
+        .where(c.tenant_id == tenant_id)
+        .order_by(c.name)
     )

@@ -12,12 +12,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from hub.db import report_queries as q
-from hub.db import tables as t
-from hub.db.tables_sync import push_deliveries, sync_cursors, sync_errors, webhook_deliveries
 from hub.domain.clock import utcnow
 from hub.domain.errors import InvalidValue
 
@@ -133,42 +131,22 @@ def order_accuracy(session: Session, tenant_id: int, since: datetime) -> list[Ro
 
 def sync_health(session: Session, tenant_id: int, since: datetime) -> list[Row]:
     """Per channel: last pull, open errors, webhooks and pushes in the window."""
-    c = t.channels.c
-    result = []
-    for channel_id, name in session.execute(
-        select(c.id, c.name).where(c.tenant_id == tenant_id).order_by(c.name)
-    ):
-
-        def count(table: Any, *where: Any, cid: int = channel_id) -> int:
-            query = select(func.count()).select_from(table).where(table.c.channel_id == cid, *where)
-            return int(session.execute(query).scalar_one())
-
-        last_pull = session.execute(
-            select(func.max(sync_cursors.c.updated_at)).where(
-                sync_cursors.c.channel_id == channel_id
-            )
-        ).scalar_one()
-        w, p = webhook_deliveries.c, push_deliveries.c
-        result.append(
-            {
-                "channel": name,
-                "last_sync": last_pull.isoformat() if last_pull else None,
-                "open_errors": count(sync_errors, sync_errors.c.resolved_at.is_(None)),
-                "webhooks_accepted": count(
-                    webhook_deliveries, w.outcome == "accepted", w.received_at >= since
-                ),
-                "webhooks_rejected": count(
-                    webhook_deliveries, w.outcome == "rejected", w.received_at >= since
-                ),
-                "pushes_accepted": count(
-                    push_deliveries, p.outcome == "accepted", p.delivered_at >= since
-                ),
-                "pushes_rejected": count(
-                    push_deliveries, p.outcome == "rejected", p.delivered_at >= since
-                ),
-            }
-        )
-    return result
+    names = (
+        "channel",
+        "last_sync",
+        "open_errors",
+        "webhooks_accepted",
+        "webhooks_rejected",
+        "pushes_accepted",
+        "pushes_rejected",
+    )
+    return [
+        {
+            **dict(zip(names, row, strict=True)),
+            "last_sync": row[1].isoformat() if row[1] else None,
+        }
+        for row in session.execute(q.sync_health_per_channel(tenant_id, since))
+    ]
 
 
 REPORTS: dict[str, Callable[[Session, int, datetime], list[Row]]] = {

@@ -276,3 +276,59 @@ def test_window_excludes_older_and_cancelled_orders_and_medians_average_the_midd
     # 100 counted in and 11 shipped, all inside the window: 0 at its start, 89 now.
     assert (turnover["SKU-A"]["shipped"], turnover["SKU-A"]["on_hand"]) == (11, 89)
     assert turnover["SKU-A"]["average_on_hand"] == "44.5"
+
+
+def test_sync_health_counts_the_window_per_channel(tenant: Callable[[], UnitOfWork]) -> None:
+    """web: webhooks 2 accepted + 1 rejected this week (1 accepted 40 days ago is out),
+    pushes 1 accepted + 1 rejected, one open error (one resolved is not), pulled 2 h ago."""
+    from hub.db.tables_sync import push_deliveries, sync_cursors, sync_errors, webhook_deliveries
+
+    s = shop(tenant, {("BER", "SKU-A"): 1})
+    now = utcnow()
+    recent, old = now - timedelta(days=1), now - timedelta(days=40)
+    with tenant() as uow:
+        tid, sql = uow.tenant_id, uow.session
+        common = {"tenant_id": tid, "channel_id": s.channel_id}
+        for outcome, at in (("accepted", recent), ("accepted", recent), ("rejected", recent)):
+            sql.execute(
+                insert(webhook_deliveries).values(outcome=outcome, received_at=at, **common)
+            )
+        sql.execute(
+            insert(webhook_deliveries).values(outcome="accepted", received_at=old, **common)
+        )
+        for outcome in ("accepted", "rejected"):
+            sql.execute(
+                insert(push_deliveries).values(
+                    outcome=outcome,
+                    version=1,
+                    quantity=1,
+                    source="outbox",
+                    delivered_at=recent,
+                    **common,
+                )
+            )
+        for resolved in (None, recent):
+            sql.execute(
+                insert(sync_errors).values(
+                    stage="map",
+                    record="order 1",
+                    reason="x",
+                    created_at=old,
+                    last_attempt_at=old,
+                    resolved_at=resolved,
+                    **common,
+                )
+            )
+        pulled = now - timedelta(hours=2)
+        sql.execute(insert(sync_cursors).values(stream="orders", updated_at=pulled, **common))
+        uow.commit()
+    [health] = _report(tenant, "sync-health", days=7, now=now)
+    assert health == {
+        "channel": "web",
+        "last_sync": pulled.isoformat(),
+        "open_errors": 1,
+        "webhooks_accepted": 2,
+        "webhooks_rejected": 1,
+        "pushes_accepted": 1,
+        "pushes_rejected": 1,
+    }
