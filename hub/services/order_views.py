@@ -23,6 +23,7 @@ __all__ = [
     "count_orders",
     "list_orders",
     "order_detail",
+    "orders_query",
     "page_orders",
     "raw_payloads",
 ]
@@ -37,7 +38,7 @@ class OrderFilter:
     statuses: tuple[OrderStatus, ...] = ()  # any of these (with `status`, both must hold)
 
 
-def _filtered(tenant_id: int, where: OrderFilter) -> Any:
+def orders_query(tenant_id: int, where: OrderFilter) -> Any:
     o, c = t.orders.c, t.channels.c
     query = (
         select(
@@ -81,7 +82,7 @@ def page_orders(
 ) -> Slice:
     found = keyset_page(
         session,
-        _filtered(tenant_id, where),
+        orders_query(tenant_id, where),
         ORDER_KEY,
         descending=True,
         limit=limit,
@@ -99,7 +100,7 @@ def list_orders(
 
 def count_orders(session: Session, tenant_id: int, where: OrderFilter) -> Total:
     """Exact for small sets, the planner's estimate past paging.EXACT_UP_TO (PostgreSQL)."""
-    return total_of(session, _filtered(tenant_id, where))
+    return total_of(session, orders_query(tenant_id, where))
 
 
 def _rows(session: Session, query: Any) -> list[dict[str, Any]]:
@@ -155,7 +156,7 @@ def order_detail(session: Session, tenant_id: int, order_id: int) -> dict[str, A
 
 
 def list_orders_by_id(session: Session, tenant_id: int, order_id: int) -> list[dict[str, Any]]:
-    query = _filtered(tenant_id, OrderFilter()).where(t.orders.c.id == order_id)
+    query = orders_query(tenant_id, OrderFilter()).where(t.orders.c.id == order_id)
     return [{**dict(r), "status": r["status"].value} for r in session.execute(query).mappings()]
 
 

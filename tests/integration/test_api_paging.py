@@ -13,7 +13,7 @@ from hub.db import tables as t
 from hub.db.paging import total_of
 from hub.db.tables_operator import audit_entries
 from hub.services import audit
-from hub.services.order_views import OrderFilter, _filtered
+from hub.services.order_views import OrderFilter, orders_query
 from hub.services.tokens import Role
 from tests.conftest import Database
 from tests.integration.operator_setup import World, world
@@ -147,7 +147,7 @@ def test_a_total_past_the_exact_bound_is_the_planners_estimate_on_postgresql(
     w: World,
 ) -> None:
     _add_orders(w, 20)
-    query = _filtered(w.a.id, OrderFilter())
+    query = orders_query(w.a.id, OrderFilter())
     with w.a.uow(w.db) as uow:
         small = total_of(uow.session, query, exact_up_to=100)
         big = total_of(uow.session, query, exact_up_to=5)
