@@ -1,6 +1,9 @@
 """The composition root: the one place that builds the engine, sessions and units of work,
 the secret box, the rate budgets and the sync context, for the API, the worker and the
-CLI alike. ``the_hub()`` is the process's one Hub, built lazily on first use."""
+CLI alike. ``the_hub()`` is the process's one Hub, built lazily on first use.
+
+Connectors, rate budgets and the connection service are imported when first used: every
+CLI command builds a Hub, and most never open a connector (bench/cli_startup.py)."""
 
 from __future__ import annotations
 
@@ -8,19 +11,17 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-import redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectors.registry import Registry, default_registry
-from connectors.toolkit.ratelimit import LocalRateBudgets, RateBudgets, RedisRateBudgets
 from hub.config import Environment, Settings, load_settings
-from hub.crypto import SecretBox
 from hub.db.engine import make_engine, make_session_factory
 from hub.db.unit_of_work import UnitOfWork, forbid_nesting
-from hub.services import connections
 
 if TYPE_CHECKING:
+    from connectors.registry import Registry
+    from connectors.toolkit.ratelimit import RateBudgets
+    from hub.crypto import SecretBox
     from hub.services.sync_context import SyncContext
 
 
@@ -53,16 +54,24 @@ class Hub:
 
     @cached_property
     def secret_box(self) -> SecretBox:
+        from hub.crypto import SecretBox
+
         return SecretBox.from_settings(self.settings)
 
     @cached_property
     def connectors(self) -> Registry:
+        from connectors.registry import default_registry
+
         return default_registry
 
     @cached_property
     def rate_budgets(self) -> RateBudgets:
+        from connectors.toolkit.ratelimit import LocalRateBudgets, RedisRateBudgets
+
         # Redis when configured: every worker process shares one budget per connection.
         if self.settings.redis_url:
+            import redis  # only with a shared budget: every CLI command imports this module
+
             return RedisRateBudgets(redis.Redis.from_url(self.settings.redis_url))
         return LocalRateBudgets()
 
@@ -74,6 +83,8 @@ class Hub:
         return build_context(hub=self)
 
     def open_connector(self, tenant_id: int, connection_id: int) -> Any:
+        from hub.services import connections
+
         return connections.open_connector(
             lambda: self.uow(tenant_id),
             self.secret_box,

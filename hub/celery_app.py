@@ -33,12 +33,13 @@ ROUTES = {
     "hub.tasks.reconcile_books": {"queue": "accounting"},
     "hub.tasks.accounting_tick": {"queue": "accounting"},
     "hub.tasks.reconcile_tick": {"queue": "accounting"},
+    "hub.tasks.retention_sweep": {"queue": "ingest"},
 }
 
 
 def make_celery(settings: SyncSettings | None = None) -> Celery:
     s = settings or load_settings().sync
-    include = ["hub.tasks", "hub.tasks_accounting"]
+    include = ["hub.tasks", "hub.tasks_accounting", "hub.tasks_retention"]
     celery = Celery("hub", broker=s.resolved_broker_url(), include=include)
     celery.conf.update(
         # Each queue on its own exchange and routing key. A bare Queue(name) takes the
@@ -73,6 +74,8 @@ def make_celery(settings: SyncSettings | None = None) -> Celery:
             # The books: post what is due every five minutes, reconcile once a day.
             "accounting": {"task": "hub.tasks.accounting_tick", "schedule": 300.0},
             "reconcile": {"task": "hub.tasks.reconcile_tick", "schedule": 86400.0},
+            # Old inbox versions, deliveries, sent outbox events, audit (services.retention).
+            "retention": {"task": "hub.tasks.retention_sweep", "schedule": 86400.0},
         },
         beat_schedule_filename=str(s.broker_path.with_name("hub-beat-schedule")),
     )

@@ -109,6 +109,13 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     # The sync engine: broker, intervals, windows, the API's address (HUB_* as listed above).
     sync: SyncSettings = Field(default_factory=SyncSettings)
+    # Retention in days per growing table (0 = keep forever); see hub/services/retention.py.
+    # Inbox records kept are only the superseded versions; the newest always stays.
+    retention_inbox_days: int = 90
+    retention_webhook_days: int = 30
+    retention_push_days: int = 30
+    retention_outbox_days: int = 30  # delivered events only
+    retention_audit_days: int = 1095
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

@@ -16,13 +16,14 @@ from hub.api.v1.deps import HubDep, identify
 from hub.api.v1.policy import GRANTS, Permission
 from hub.api.v1.problems import Problem
 from hub.bootstrap import Hub
+from hub.db import stock_rows
+from hub.db.paging import keyset_page
 from hub.domain.clock import readable
 from hub.domain.errors import DomainError
 from hub.domain.orders import OrderStatus
 from hub.services import (
     books_connections,
     error_queue,
-    inventory,
     order_views,
     reconciliation_runs,
     reports,
@@ -39,6 +40,7 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.filters["when"] = lambda moment: readable(moment) if moment else "never"
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 COOKIE = "hub_token"
+STOCK_ROWS = 500  # the stock page's balances; the API pages through the rest
 
 
 def mount_static(app: FastAPI) -> None:
@@ -101,11 +103,16 @@ def home(request: Request, hub: HubDep) -> Response:
 @router.get("/stock")
 def stock(request: Request, hub: HubDep, warehouse: str | None = None) -> Response:
     who = _who(hub, request, Permission.READ)
-    lines = [
-        ln
-        for ln in inventory.stock_report(hub.uow(who.tenant_id))
-        if warehouse is None or ln.warehouse == warehouse
-    ]
+    with hub.uow(who.tenant_id) as uow:
+        # Filtered and cut in SQL (the first STOCK_ROWS balances by SKU), never every
+        # balance of the tenant loaded to be filtered here.
+        lines = keyset_page(
+            uow.session,
+            stock_rows.balances(who.tenant_id, warehouse),
+            stock_rows.BALANCE_KEY,
+            descending=False,
+            limit=STOCK_ROWS,
+        ).items
     ats = stock_policy.ats_report(hub.uow(who.tenant_id))
     channels = sorted({a.channel for a in ats})
     skus = sorted({a.sku for a in ats})

@@ -199,6 +199,9 @@ stock_movements = Table(
     CheckConstraint("quantity > 0", name="quantity_positive"),
     Index("ix_stock_movements_balance", "warehouse_id", "sku_id", "lot_code"),
     Index("ix_stock_movements_reference", "reference"),
+    # 0010_list_indexes: turnover's window, stale-stock's last movement per SKU.
+    Index("ix_stock_movements_tenant_created", "tenant_id", "created_at"),
+    Index("ix_stock_movements_tenant_sku_created", "tenant_id", "sku_id", "created_at"),
 )
 
 orders = Table(
@@ -236,6 +239,11 @@ orders = Table(
     Column("invoice_hold", Text, nullable=True),
     UniqueConstraint("channel_id", "external_id", name="uq_orders_channel_external_id"),
     Index("ix_orders_tenant_status", "tenant_id", "status"),
+    # 0010_list_indexes: the order list (keyset, newest first) and its filters, the
+    # report windows and the overview read these in the order they page.
+    Index("ix_orders_tenant_placed", "tenant_id", "placed_at", "id"),
+    Index("ix_orders_tenant_status_placed", "tenant_id", "status", "placed_at", "id"),
+    Index("ix_orders_channel_placed", "channel_id", "placed_at", "id"),
 )
 
 order_lines = Table(

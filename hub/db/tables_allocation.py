@@ -155,4 +155,5 @@ outbox_events = Table(
     Column("attempts", Integer, nullable=False, default=0),
     Index("ix_outbox_events_pending", "delivered_at", "id"),
     Index("ix_outbox_events_topic_key", "topic", "key"),
+    Index("ix_outbox_events_created", "created_at"),  # 0010_list_indexes: retention
 )

@@ -39,6 +39,9 @@ audit_entries = Table(
     Column("after", JSON, nullable=True),
     Column("at", UTCDateTime(), nullable=False),
     Index("ix_audit_entries_tenant_at", "tenant_id", "at"),
+    # 0010_list_indexes: the trail newest first (keyset on id), with or without action.
+    Index("ix_audit_entries_tenant_id", "tenant_id", "id"),
+    Index("ix_audit_entries_tenant_action", "tenant_id", "action", "id"),
 )
 
 reconciliation_runs = Table(

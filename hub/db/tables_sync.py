@@ -63,6 +63,8 @@ inbox_records = Table(
         "channel_id", "kind", "external_id", "version", name="uq_inbox_records_version"
     ),
     Index("ix_inbox_records_status", "status", "received_at"),
+    Index("ix_inbox_records_order", "order_id"),  # 0010_list_indexes
+    Index("ix_inbox_records_received", "received_at"),  # retention
 )
 
 # A record that could not be mapped, validated or delivered: the reason names the record
@@ -83,6 +85,7 @@ sync_errors = Table(
     Column("last_attempt_at", UTCDateTime(), nullable=False),
     Column("resolved_at", UTCDateTime(), nullable=True),
     Index("ix_sync_errors_open", "tenant_id", "resolved_at"),
+    Index("ix_sync_errors_tenant_open_id", "tenant_id", "resolved_at", "id"),  # 0010
 )
 
 # Tiny per (channel, stream) state: where the next pull starts; also the last run of
@@ -117,6 +120,9 @@ webhook_deliveries = Table(
     Column("records", Integer, nullable=False, default=0),
     Column("received_at", UTCDateTime(), nullable=False),
     UniqueConstraint("channel_id", "dedupe_key", name="uq_webhook_deliveries_dedupe"),
+    # 0010_list_indexes: retention by age, sync-health's window per channel.
+    Index("ix_webhook_deliveries_received", "received_at"),
+    Index("ix_webhook_deliveries_channel_received", "channel_id", "received_at"),
 )
 
 # The newest stock figure each channel has accepted per SKU: the relay skips older ones.
@@ -165,6 +171,9 @@ push_deliveries = Table(
     Column("source", String(16), nullable=False),  # outbox | resync
     Column("delivered_at", UTCDateTime(), nullable=False),
     Index("ix_push_deliveries_channel_sku", "channel_id", "sku_id"),
+    # 0010_list_indexes: retention by age, sync-health's window per channel.
+    Index("ix_push_deliveries_delivered", "delivered_at"),
+    Index("ix_push_deliveries_channel_delivered", "channel_id", "delivered_at"),
 )
 
 # One row per (kind of run, channel): whether a run is queued or running, and whether

@@ -10,10 +10,11 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.db import tables as t
+from hub.db.paging import Key, Slice, Total, keyset_page, total_of
 from hub.db.tables_accounting import accounting_documents
 from hub.db.tables_allocation import line_fulfilments
 from hub.db.tables_sync import inbox_records
@@ -28,6 +29,8 @@ __all__ = [
     "list_orders",
     "order_detail",
     "order_facts",
+    "orders_query",
+    "page_orders",
     "raw_payloads",
 ]
 
@@ -41,7 +44,7 @@ class OrderFilter:
     statuses: tuple[OrderStatus, ...] = ()  # any of these (with `status`, both must hold)
 
 
-def _filtered(tenant_id: int, where: OrderFilter) -> Any:
+def orders_query(tenant_id: int, where: OrderFilter) -> Any:
     o, c = t.orders.c, t.channels.c
     query = (
         select(
@@ -70,17 +73,40 @@ def _filtered(tenant_id: int, where: OrderFilter) -> Any:
     return query
 
 
+# Newest first, ties by id: the order of the (tenant, placed_at, id) index and its
+# status and channel siblings (migration 0010_list_indexes), so a page is an index range.
+ORDER_KEY = (Key(t.orders.c.placed_at, "placed_at", datetime), Key(t.orders.c.id, "id", int))
+
+
+def page_orders(
+    session: Session,
+    tenant_id: int,
+    where: OrderFilter,
+    limit: int,
+    offset: int = 0,
+    cursor: str | None = None,
+) -> Slice:
+    found = keyset_page(
+        session,
+        orders_query(tenant_id, where),
+        ORDER_KEY,
+        descending=True,
+        limit=limit,
+        offset=offset,
+        cursor=cursor,
+    )
+    return Slice([{**r, "status": r["status"].value} for r in found.items], found.next_cursor)
+
+
 def list_orders(
     session: Session, tenant_id: int, where: OrderFilter, limit: int, offset: int
 ) -> list[dict[str, Any]]:
-    query = _filtered(tenant_id, where).order_by(t.orders.c.placed_at.desc(), t.orders.c.id)
-    rows = session.execute(query.limit(limit).offset(offset)).mappings()
-    return [{**dict(r), "status": r["status"].value} for r in rows]
+    return page_orders(session, tenant_id, where, limit, offset).items
 
 
-def count_orders(session: Session, tenant_id: int, where: OrderFilter) -> int:
-    inner = _filtered(tenant_id, where).subquery()
-    return int(session.execute(select(func.count()).select_from(inner)).scalar_one())
+def count_orders(session: Session, tenant_id: int, where: OrderFilter) -> Total:
+    """Exact for small sets, the planner's estimate past paging.EXACT_UP_TO (PostgreSQL)."""
+    return total_of(session, orders_query(tenant_id, where))
 
 
 def _rows(session: Session, query: Any) -> list[dict[str, Any]]:
@@ -196,7 +222,7 @@ def order_facts(order: Order) -> dict[str, Any]:
 
 
 def list_orders_by_id(session: Session, tenant_id: int, order_id: int) -> list[dict[str, Any]]:
-    query = _filtered(tenant_id, OrderFilter()).where(t.orders.c.id == order_id)
+    query = orders_query(tenant_id, OrderFilter()).where(t.orders.c.id == order_id)
     return [{**dict(r), "status": r["status"].value} for r in session.execute(query).mappings()]
 
 

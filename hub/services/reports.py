@@ -1,6 +1,6 @@
 """Operator reports over a window of days: each is a list of flat rows (so the API, the
-CLI, the dashboard and the CSV export share one shape). Aggregation is in Python over
-small per-tenant selections, the same on SQLite and PostgreSQL."""
+CLI, the dashboard and the CSV export share one shape). The database aggregates over the
+window (hub/db/report_queries.py); Python only shapes rows, one per channel or SKU."""
 
 from __future__ import annotations
 
@@ -10,59 +10,31 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
-from statistics import median
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from hub.db import tables as t
-from hub.db.tables_allocation import line_fulfilments
-from hub.db.tables_sync import push_deliveries, sync_cursors, sync_errors, webhook_deliveries
+from hub.db import report_queries as q
 from hub.domain.clock import utcnow
 from hub.domain.errors import InvalidValue
-from hub.domain.inventory import MovementKind
-from hub.domain.orders import OrderStatus
 
 __all__ = ["REPORTS", "run_report", "to_csv"]
 
 Row = dict[str, Any]
-DEAD = (OrderStatus.CANCELLED,)
-
-
-def _on_hand(session: Session, tenant_id: int) -> dict[str, int]:
-    sl, s = t.stock_levels.c, t.skus.c
-    rows = session.execute(
-        select(s.code, func.sum(sl.on_hand))
-        .join(t.skus, s.id == sl.sku_id)
-        .where(sl.tenant_id == tenant_id)
-        .group_by(s.code)
-    )
-    return {code: int(total or 0) for code, total in rows}
 
 
 def inventory_turnover(session: Session, tenant_id: int, since: datetime) -> list[Row]:
     """Units shipped in the window over the average units on hand (start and now)."""
-    m, s = t.stock_movements.c, t.skus.c
-    shipped: dict[str, int] = defaultdict(int)
-    delta: dict[str, int] = defaultdict(int)
-    rows = session.execute(
-        select(s.code, m.kind, m.quantity, m.on_hand_delta)
-        .join(t.skus, s.id == m.sku_id)
-        .where(m.tenant_id == tenant_id, m.created_at >= since)
-    )
-    for code, kind, quantity, on_hand_delta in rows:
-        delta[code] += on_hand_delta
-        if kind == MovementKind.SHIPMENT:
-            shipped[code] += quantity
     result = []
-    for code, now in sorted(_on_hand(session, tenant_id).items()):
-        average = Decimal(now + (now - delta[code])) / 2
-        turns = Decimal(shipped[code]) / average if average > 0 else Decimal(0)
+    for code, now, delta, shipped in session.execute(q.movement_per_sku(tenant_id, since)):
+        now, delta, shipped = int(now or 0), int(delta), int(shipped)
+        average = Decimal(now + (now - delta)) / 2
+        turns = Decimal(shipped) / average if average > 0 else Decimal(0)
         result.append(
             {
                 "sku": code,
-                "shipped": shipped[code],
+                "shipped": shipped,
                 "average_on_hand": str(average),
                 "on_hand": now,
                 "turnover": str(turns.quantize(Decimal("0.01"))),
@@ -73,17 +45,9 @@ def inventory_turnover(session: Session, tenant_id: int, since: datetime) -> lis
 
 def abc_classification(session: Session, tenant_id: int, since: datetime) -> list[Row]:
     """Revenue per SKU in the window, ranked; A = the first 80 %, B = the next 15 %."""
-    ln, o, s = t.order_lines.c, t.orders.c, t.skus.c
     revenue: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
-    rows = session.execute(
-        select(s.code, ln.currency, ln.quantity, ln.unit_price_amount)
-        .join(t.orders, o.id == ln.order_id)
-        .join(t.skus, s.id == ln.sku_id)
-        .where(ln.tenant_id == tenant_id, o.placed_at >= since, o.status.not_in(DEAD))
-        .where(ln.unit_price_amount.is_not(None))  # a price the platform did not state
-    )
-    for code, currency, quantity, price in rows:
-        revenue[(code, currency)] += Decimal(quantity) * Decimal(price)
+    for code, currency, price, units in session.execute(q.abc_revenue(tenant_id, since)):
+        revenue[(code, currency)] += Decimal(int(units)) * Decimal(price)
     result: list[Row] = []
     for currency in sorted({c for _, c in revenue}):
         ranked = sorted(((v, k) for (k, c), v in revenue.items() if c == currency), reverse=True)
@@ -113,174 +77,76 @@ def abc_classification(session: Session, tenant_id: int, since: datetime) -> lis
 
 def stale_stock(session: Session, tenant_id: int, since: datetime) -> list[Row]:
     """呆滞品: SKUs with units on hand and no movement since the window began."""
-    m, s = t.stock_movements.c, t.skus.c
-    last = dict(
-        session.execute(
-            select(s.code, func.max(m.created_at))
-            .join(t.skus, s.id == m.sku_id)
-            .where(m.tenant_id == tenant_id)
-            .group_by(s.code)
-        ).all()
-    )
     return [
         {
             "sku": code,
-            "on_hand": units,
-            "last_movement": last[code].isoformat() if last.get(code) else None,
+            "on_hand": int(units),
+            "last_movement": last.isoformat() if last else None,
         }
-        for code, units in sorted(_on_hand(session, tenant_id).items())
-        if units > 0 and (last.get(code) is None or last[code] < since)
+        for code, units, last in session.execute(q.stale_skus(tenant_id, since))
     ]
-
-
-def _orders(session: Session, tenant_id: int, since: datetime) -> dict[int, Row]:
-    o, c = t.orders.c, t.channels.c
-    rows = session.execute(
-        select(o.id, o.placed_at, o.status, c.name)
-        .join(t.channels, c.id == o.channel_id)
-        .where(o.tenant_id == tenant_id, o.placed_at >= since, o.status.not_in(DEAD))
-    )
-    return {i: {"placed_at": p, "status": st, "channel": ch} for i, p, st, ch in rows}
-
-
-def _line_facts(session: Session, tenant_id: int, order_ids: list[int]) -> list[Row]:
-    ln, f, r = t.order_lines.c, line_fulfilments.c, t.reservations.c
-    lines = {
-        i: {
-            "order_id": o,
-            "ordered": q,
-            "shipped": 0,
-            "returned": 0,
-            "reserved": 0,
-            "first_shipped_at": None,
-        }
-        for i, o, q in session.execute(
-            select(ln.id, ln.order_id, ln.quantity).where(ln.order_id.in_(order_ids))
-        )
-    }
-    ids = list(lines)
-    for line_id, kind, quantity, at in session.execute(
-        select(f.order_line_id, f.kind, f.quantity, f.created_at).where(f.order_line_id.in_(ids))
-    ):
-        facts = lines[line_id]
-        if kind == "shipment":
-            facts["shipped"] += quantity
-            first = facts["first_shipped_at"]
-            facts["first_shipped_at"] = at if first is None or at < first else first
-        else:
-            facts["returned"] += quantity
-    for line_id, quantity in session.execute(
-        select(r.order_line_id, r.quantity).where(r.order_line_id.in_(ids))
-    ):
-        lines[line_id]["reserved"] += quantity
-    return list(lines.values())
 
 
 def fill_rate(session: Session, tenant_id: int, since: datetime) -> list[Row]:
     """Per channel: units shipped or reserved from stock over units ordered."""
-    orders = _orders(session, tenant_id, since)
-    ordered: dict[str, int] = defaultdict(int)
-    filled: dict[str, int] = defaultdict(int)
-    for facts in _line_facts(session, tenant_id, list(orders)):
-        channel = orders[facts["order_id"]]["channel"]
-        ordered[channel] += facts["ordered"]
-        filled[channel] += min(facts["ordered"], facts["shipped"] + facts["reserved"])
     return [
         {
             "channel": ch,
-            "units_ordered": ordered[ch],
-            "units_filled": filled[ch],
-            "fill_rate": str((Decimal(filled[ch]) / ordered[ch]).quantize(Decimal("0.0001"))),
+            "units_ordered": int(ordered),
+            "units_filled": int(filled),
+            "fill_rate": str((Decimal(int(filled)) / int(ordered)).quantize(Decimal("0.0001"))),
         }
-        for ch in sorted(ordered)
+        for ch, ordered, filled in session.execute(q.fill_per_channel(tenant_id, since))
     ]
 
 
 def cycle_time(session: Session, tenant_id: int, since: datetime) -> list[Row]:
     """Per channel: hours from placed to the first shipment of the order."""
-    orders = _orders(session, tenant_id, since)
-    first: dict[int, datetime] = {}
-    for facts in _line_facts(session, tenant_id, list(orders)):
-        at = facts["first_shipped_at"]
-        if at is not None and (facts["order_id"] not in first or at < first[facts["order_id"]]):
-            first[facts["order_id"]] = at
-    hours: dict[str, list[float]] = defaultdict(list)
-    for order_id, shipped_at in first.items():
-        order = orders[order_id]
-        hours[order["channel"]].append((shipped_at - order["placed_at"]).total_seconds() / 3600)
+    query = q.cycle_time_per_channel(session, tenant_id, since)
     return [
         {
             "channel": ch,
-            "shipped_orders": len(v),
-            "median_hours": round(median(v), 2),
-            "max_hours": round(max(v), 2),
+            "shipped_orders": int(orders),
+            "median_hours": round(float(middle), 2),
+            "max_hours": round(float(longest), 2),
         }
-        for ch, v in sorted(hours.items())
+        for ch, orders, middle, longest in session.execute(query)
     ]
 
 
 def order_accuracy(session: Session, tenant_id: int, since: datetime) -> list[Row]:
     """Per channel: shipped orders with nothing returned over shipped orders."""
-    orders = _orders(session, tenant_id, since)
-    shipped: dict[str, set[int]] = defaultdict(set)
-    returned: dict[str, set[int]] = defaultdict(set)
-    for facts in _line_facts(session, tenant_id, list(orders)):
-        channel = orders[facts["order_id"]]["channel"]
-        if facts["shipped"]:
-            shipped[channel].add(facts["order_id"])
-        if facts["returned"]:
-            returned[channel].add(facts["order_id"])
     return [
         {
             "channel": ch,
-            "shipped_orders": len(ids),
-            "returned_orders": len(returned[ch]),
-            "accuracy": str(
-                (Decimal(len(ids - returned[ch])) / len(ids)).quantize(Decimal("0.0001"))
-            ),
+            "shipped_orders": int(shipped),
+            "returned_orders": int(returned),
+            "accuracy": str((Decimal(int(clean)) / int(shipped)).quantize(Decimal("0.0001"))),
         }
-        for ch, ids in sorted(shipped.items())
+        for ch, shipped, returned, clean in session.execute(
+            q.accuracy_per_channel(tenant_id, since)
+        )
     ]
 
 
 def sync_health(session: Session, tenant_id: int, since: datetime) -> list[Row]:
     """Per channel: last pull, open errors, webhooks and pushes in the window."""
-    c = t.channels.c
-    result = []
-    for channel_id, name in session.execute(
-        select(c.id, c.name).where(c.tenant_id == tenant_id).order_by(c.name)
-    ):
-
-        def count(table: Any, *where: Any, cid: int = channel_id) -> int:
-            query = select(func.count()).select_from(table).where(table.c.channel_id == cid, *where)
-            return int(session.execute(query).scalar_one())
-
-        last_pull = session.execute(
-            select(func.max(sync_cursors.c.updated_at)).where(
-                sync_cursors.c.channel_id == channel_id
-            )
-        ).scalar_one()
-        w, p = webhook_deliveries.c, push_deliveries.c
-        result.append(
-            {
-                "channel": name,
-                "last_sync": last_pull.isoformat() if last_pull else None,
-                "open_errors": count(sync_errors, sync_errors.c.resolved_at.is_(None)),
-                "webhooks_accepted": count(
-                    webhook_deliveries, w.outcome == "accepted", w.received_at >= since
-                ),
-                "webhooks_rejected": count(
-                    webhook_deliveries, w.outcome == "rejected", w.received_at >= since
-                ),
-                "pushes_accepted": count(
-                    push_deliveries, p.outcome == "accepted", p.delivered_at >= since
-                ),
-                "pushes_rejected": count(
-                    push_deliveries, p.outcome == "rejected", p.delivered_at >= since
-                ),
-            }
-        )
-    return result
+    names = (
+        "channel",
+        "last_sync",
+        "open_errors",
+        "webhooks_accepted",
+        "webhooks_rejected",
+        "pushes_accepted",
+        "pushes_rejected",
+    )
+    return [
+        {
+            **dict(zip(names, row, strict=True)),
+            "last_sync": row[1].isoformat() if row[1] else None,
+        }
+        for row in session.execute(q.sync_health_per_channel(tenant_id, since))
+    ]
 
 
 REPORTS: dict[str, Callable[[Session, int, datetime], list[Row]]] = {
@@ -302,6 +168,10 @@ def run_report(
     if not 1 <= days <= 3650:
         raise InvalidValue("days", days, "must be between 1 and 3650", "report")
     since = (now or utcnow()) - timedelta(days=days)
+    if session.get_bind().dialect.name == "postgresql":
+        # These run in tens of milliseconds; PostgreSQL's JIT, triggered by the cost of
+        # correlated per-line subqueries, spent 1.5 s compiling each one (bench/scale.py).
+        session.execute(text("SET LOCAL jit = off"))
     return REPORTS[name](session, tenant_id, since)
 
 

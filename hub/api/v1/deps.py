@@ -14,6 +14,7 @@ from fastapi.routing import APIRoute
 from hub.api.v1.policy import allowed
 from hub.api.v1.problems import Problem
 from hub.bootstrap import Hub
+from hub.db.paging import Total
 from hub.db.unit_of_work import UnitOfWork
 from hub.observability import bind
 from hub.services.sync_context import Dispatcher
@@ -24,7 +25,8 @@ __all__ = ["CallerDep", "HubDep", "Page", "PageDep", "RelayAfter", "UowDep", "ca
 log = logging.getLogger("hub.api")
 
 MAX_LIMIT = 500
-MAX_OFFSET = 2**63 - 1  # the database's OFFSET is a signed 64-bit integer
+# OFFSET reads and discards every row before the page: deep pages take the cursor.
+MAX_OFFSET = 10_000
 
 
 def _hub(request: Request) -> Hub:
@@ -95,18 +97,42 @@ RelayAfter = Depends(_relay_after)
 class Page:
     limit: int
     offset: int
+    cursor: str | None = None
 
 
 def _page(
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"1-{MAX_LIMIT}")] = 50,
+    offset: Annotated[
+        int, Query(ge=0, le=MAX_OFFSET, description="deeper pages: use `cursor`")
+    ] = 0,
+    cursor: Annotated[
+        str | None, Query(max_length=512, description="`next_cursor` of the previous page")
+    ] = None,
 ) -> Page:
-    return Page(limit, offset)
+    if cursor and offset:
+        raise Problem(422, "give either cursor or offset, not both")
+    return Page(limit, offset, cursor or None)
 
 
 PageDep = Annotated[Page, Depends(_page)]
 
 
-def paged(items: Sequence[object], page: Page, total: int | None = None) -> dict[str, object]:
-    """One envelope for every list: items, the page asked for, and the total if known."""
-    return {"items": list(items), "limit": page.limit, "offset": page.offset, "total": total}
+def paged(
+    items: Sequence[object],
+    page: Page,
+    total: int | Total | None = None,
+    next_cursor: str | None = None,
+) -> dict[str, object]:
+    """One envelope for every list: items, the page asked for, the total (exact, or the
+    planner's estimate for big sets: `total_estimate` says which) and the cursor of the
+    next page (null on the last)."""
+    estimate = isinstance(total, Total) and total.estimate
+    count = total.value if isinstance(total, Total) else total
+    return {
+        "items": list(items),
+        "limit": page.limit,
+        "offset": page.offset,
+        "total": count,
+        "total_estimate": estimate,
+        "next_cursor": next_cursor,
+    }

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from hub.api.deps import SyncDep
 from hub.api.v1.audited import AuditedUnitOfWork
-from hub.api.v1.deps import CallerDep, HubDep, PageDep, RelayAfter, paged
+from hub.api.v1.deps import CallerDep, HubDep, Page, PageDep, RelayAfter, paged
 from hub.api.v1.problems import Problem
 from hub.bootstrap import Hub
+from hub.db import operator_rows
 from hub.db import tables as t
+from hub.db.paging import Key, Slice, keyset_page, total_of
 from hub.services import (
     audit,
     connections,
@@ -33,17 +37,33 @@ router = APIRouter(prefix="/api/v1", tags=["operations"])
 def errors(
     hub: HubDep, who: CallerDep, page: PageDep, include_resolved: bool = False
 ) -> dict[str, Any]:
-    """A page of the error queue and the total behind it. Long reasons come whole here;
-    the CLI and the dashboard shorten them in their tables."""
+    query = operator_rows.error_rows(who.tenant_id, include_resolved)
     with hub.uow(who.tenant_id) as uow:
-        found = error_queue.page_errors(
-            uow.session,
-            who.tenant_id,
-            include_resolved=include_resolved,
-            limit=page.limit,
-            offset=page.offset,
-        )
-    return paged([x.as_dict() for x in found.items], page, found.total)
+        found = _keyset(uow.session, query, operator_rows.ERROR_KEY, page, descending=False)
+        total = total_of(uow.session, query)
+    items = [
+        {
+            **r,
+            "created_at": r["created_at"].isoformat(),
+            "resolved_at": r["resolved_at"].isoformat() if r["resolved_at"] else None,
+        }
+        for r in found.items
+    ]
+    return paged(items, page, total, found.next_cursor)
+
+
+def _keyset(
+    session: Session, query: Any, key: Sequence[Key], page: Page, *, descending: bool
+) -> Slice:
+    return keyset_page(
+        session,
+        query,
+        key,
+        descending=descending,
+        limit=page.limit,
+        offset=page.offset,
+        cursor=page.cursor,
+    )
 
 
 @router.get("/errors/{error_id}")
@@ -238,14 +258,11 @@ def audit_trail(
     action: str | None = None,
     since: datetime | None = None,
 ) -> dict[str, Any]:
+    if since is not None and since.tzinfo is None:
+        raise Problem(422, "since needs a timezone (e.g. 2026-11-01T00:00:00Z)")
+    query = operator_rows.audit_rows(who.tenant_id, action, since)
     with hub.uow(who.tenant_id) as uow:
-        items = audit.list_entries(
-            uow.session,
-            who.tenant_id,
-            action=action,
-            since=since,
-            limit=page.limit,
-            offset=page.offset,
-        )
-        total = audit.count_entries(uow.session, who.tenant_id, action=action, since=since)
-    return paged(list(items), page, total)
+        found = _keyset(uow.session, query, operator_rows.AUDIT_KEY, page, descending=True)
+        total = total_of(uow.session, query)
+    items = [{**r, "at": r["at"].isoformat()} for r in found.items]
+    return paged(items, page, total, found.next_cursor)

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from hub.api.v1.audited import AuditedUnitOfWork, order_status
-from hub.api.v1.deps import CallerDep, HubDep, PageDep, RelayAfter, paged
+from hub.api.v1.deps import CallerDep, HubDep, Page, PageDep, RelayAfter, paged
 from hub.api.v1.problems import Problem
 from hub.bootstrap import Hub
 from hub.domain.errors import InvalidValue
@@ -39,20 +39,22 @@ def list_orders(
         if moment is not None and moment.tzinfo is None:
             raise Problem(422, f"{name} needs a timezone (e.g. 2026-11-01T00:00:00Z)")
     where = OrderFilter(channel, status, placed_from, placed_to)
+    return _orders(hub, who, page, where)
+
+
+def _orders(hub: Hub, who: Principal, page: Page, where: OrderFilter) -> dict[str, Any]:
     with hub.uow(who.tenant_id) as uow:
-        items = order_views.list_orders(uow.session, who.tenant_id, where, page.limit, page.offset)
+        found = order_views.page_orders(
+            uow.session, who.tenant_id, where, page.limit, page.offset, page.cursor
+        )
         total = order_views.count_orders(uow.session, who.tenant_id, where)
-    return paged(list(items), page, total)
+    return paged(found.items, page, total, found.next_cursor)
 
 
 @router.get("/held-orders")
 def held_orders(hub: HubDep, who: CallerDep, page: PageDep) -> dict[str, Any]:
     """Orders waiting for a person: on hold or pending review."""
-    where = OrderFilter(statuses=HELD)
-    with hub.uow(who.tenant_id) as uow:
-        items = order_views.list_orders(uow.session, who.tenant_id, where, page.limit, page.offset)
-        total = order_views.count_orders(uow.session, who.tenant_id, where)
-    return paged(items, page, total)
+    return _orders(hub, who, page, OrderFilter(statuses=HELD))
 
 
 @router.get("/orders/{order_id}")

@@ -11,6 +11,8 @@ from pydantic import BaseModel, Field
 from hub.api.v1.audited import AuditedUnitOfWork, levels
 from hub.api.v1.deps import CallerDep, HubDep, PageDep, RelayAfter, paged
 from hub.bootstrap import Hub
+from hub.db import stock_rows
+from hub.db.paging import keyset_page, total_of
 from hub.services import inventory, purchasing, stock_policy
 from hub.services.tokens import Principal
 
@@ -18,15 +20,6 @@ router = APIRouter(prefix="/api/v1/stock", tags=["stock"])
 Code = Annotated[str, Field(min_length=1, max_length=64)]
 Quantity = Annotated[int, Field(gt=0, le=10_000_000)]
 Reason = Annotated[str, Field(min_length=1, max_length=500)]
-
-
-def _balances(hub: Hub, who: Principal, warehouse: str | None, sku: str | None) -> list[Any]:
-    lines = inventory.stock_report(hub.uow(who.tenant_id))
-    return [
-        {**ln.__dict__, "low": ln.available <= ln.safety_stock}
-        for ln in lines
-        if (warehouse is None or ln.warehouse == warehouse) and (sku is None or ln.sku == sku)
-    ]
 
 
 @router.get("")
@@ -38,8 +31,20 @@ def stock(
     sku: str | None = None,
     low: Annotated[bool, Query(description="only balances at or under safety stock")] = False,
 ) -> dict[str, Any]:
-    rows = [r for r in _balances(hub, who, warehouse, sku) if r["low"] or not low]
-    return paged(rows[page.offset : page.offset + page.limit], page, len(rows))
+    query = stock_rows.balances(who.tenant_id, warehouse, sku, low)
+    with hub.uow(who.tenant_id) as uow:
+        found = keyset_page(
+            uow.session,
+            query,
+            stock_rows.BALANCE_KEY,
+            descending=False,
+            limit=page.limit,
+            offset=page.offset,
+            cursor=page.cursor,
+        )
+        total = total_of(uow.session, query)
+    items = [{**r, "low": bool(r["low"])} for r in found.items]
+    return paged(items, page, total, found.next_cursor)
 
 
 @router.get("/channels")
