@@ -52,7 +52,7 @@ COMMANDS: dict[str, str] = {
     "sync": "Pull orders, heal gaps, push stock.",
     "errors": "Records that could not be taken in.",
     "outbox": "Deliver pending outbox events.",
-    "books": "Accounting documents: generate, post, list.",
+    "books": "The books: connect, test, then generate, post and list documents.",
     "token": "API tokens for the REST API and the dashboard.",
 }
 
