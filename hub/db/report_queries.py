@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from hub.db import tables as t
 from hub.db.tables_allocation import line_fulfilments
-from hub.db.tables_sync import push_deliveries, sync_cursors, sync_errors, webhook_deliveries
+from hub.db.tables_sync import push_deliveries, sync_errors, sync_status, webhook_deliveries
 from hub.domain.inventory import MovementKind
 from hub.domain.orders import OrderStatus
 
@@ -263,11 +263,12 @@ def abc_revenue(tenant_id: int, since: datetime) -> Select[Any]:
 
 
 def sync_health_per_channel(tenant_id: int, since: datetime) -> Select[Any]:
-    """(channel, last pull, open errors, webhooks accepted and rejected, pushes accepted
-    and rejected in the window): one statement, each figure an index probe per channel
-    (deliveries by channel and time, migration 0010_list_indexes)."""
+    """(channel, last successful sync, open errors, webhooks accepted and rejected, pushes
+    accepted and rejected in the window): one statement, each figure an index probe per
+    channel (deliveries by channel and time, migration 0010_list_indexes). The last sync
+    is the last one that succeeded (sync_status), never when the scheduler claimed a job."""
     c = t.channels.c
-    w, p, e, k = webhook_deliveries.c, push_deliveries.c, sync_errors.c, sync_cursors.c
+    w, p, e, k = webhook_deliveries.c, push_deliveries.c, sync_errors.c, sync_status.c
 
     def counted(table: Any, *where: Any) -> Any:
         return (
@@ -277,7 +278,7 @@ def sync_health_per_channel(tenant_id: int, since: datetime) -> Select[Any]:
             .scalar_subquery()
         )
 
-    last_pull = select(func.max(k.updated_at)).where(k.channel_id == c.id).scalar_subquery()
+    last_pull = select(func.max(k.last_success_at)).where(k.channel_id == c.id).scalar_subquery()
     return (
         select(
             c.name,

@@ -281,7 +281,13 @@ def test_window_excludes_older_and_cancelled_orders_and_medians_average_the_midd
 def test_sync_health_counts_the_window_per_channel(tenant: Callable[[], UnitOfWork]) -> None:
     """web: webhooks 2 accepted + 1 rejected this week (1 accepted 40 days ago is out),
     pushes 1 accepted + 1 rejected, one open error (one resolved is not), pulled 2 h ago."""
-    from hub.db.tables_sync import push_deliveries, sync_cursors, sync_errors, webhook_deliveries
+    from hub.db.tables_sync import (
+        push_deliveries,
+        sync_cursors,
+        sync_errors,
+        sync_status,
+        webhook_deliveries,
+    )
 
     s = shop(tenant, {("BER", "SKU-A"): 1})
     now = utcnow()
@@ -320,7 +326,10 @@ def test_sync_health_counts_the_window_per_channel(tenant: Callable[[], UnitOfWo
                 )
             )
         pulled = now - timedelta(hours=2)
-        sql.execute(insert(sync_cursors).values(stream="orders", updated_at=pulled, **common))
+        # The scheduler claimed a later job (the cursor row moves): not a successful sync.
+        claimed = now - timedelta(minutes=5)
+        sql.execute(insert(sync_cursors).values(stream="orders", updated_at=claimed, **common))
+        sql.execute(insert(sync_status).values(stream="orders", last_success_at=pulled, **common))
         uow.commit()
     [health] = _report(tenant, "sync-health", days=7, now=now)
     assert health == {
