@@ -122,6 +122,7 @@ def test_an_allocation_that_waited_for_the_order_lock_sees_what_the_holder_reser
     # its units from NJ, a different reservation row that no unique constraint catches.
     s = shop(tenant, {("BER", "HOT-A"): 2, ("NJ", "HOT-A"): 10})
     order = s.order([("HOT-A", 2)])
+    (line,) = s.line_ids(order)  # read before the holder's unit of work: one per thread
     with tenant() as holder:
         # Take the order lock like a first allocate() would, and do its work through the
         # real service in another transaction only after the waiter is queued behind us.
@@ -133,7 +134,6 @@ def test_an_allocation_that_waited_for_the_order_lock_sees_what_the_holder_reser
         waiter.start()
         waiter.join(timeout=1.0)  # it is now blocked on our order lock
         assert waiter.is_alive()
-        (line,) = s.line_ids(order)
         ber = s.warehouse_ids["BER"]
         sku = s.sku_ids["HOT-A"]
         holder.session.execute(
