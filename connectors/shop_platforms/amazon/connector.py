@@ -57,6 +57,9 @@ class AmazonConfig(ConnectorConfig):
     seller_id: str
     lwa_client_id: str
     lwa_client_secret: SecretStr = secret("LWA client secret")
+    # The selling partner's LWA refresh token from authorizing the app: the connection's
+    # token store starts from it and keeps each refreshed access token.
+    refresh_token: SecretStr | None = secret("LWA refresh token (Atzr|...)", default=None)
     lwa_token_url: str = "https://api.amazon.com/auth/o2/token"
     product_type: str = "PRODUCT"  # listings' product type, needed by every patch
     page_size: int = 100

@@ -58,6 +58,9 @@ class EbayConfig(ConnectorConfig):
     token_url: str = "https://api.ebay.com/identity/v1/oauth2/token"
     client_id: str
     client_secret: SecretStr = secret("eBay app client secret (Cert ID)")
+    # The seller's user refresh token from eBay's consent flow (valid 18 months): the
+    # connection's token store starts from it and keeps each refreshed access token.
+    refresh_token: SecretStr | None = secret("eBay user refresh token", default=None)
     marketplace_id: str = "EBAY_US"
     page_size: int = 100
 
