@@ -38,6 +38,7 @@ from hub.domain.orders import Order, OrderStatus
 from hub.services.accounting_books import connection_id, load_books
 from hub.services.accounting_daily import DailyCollector, Emit
 from hub.services.accounting_errors import close_hold, open_hold
+from hub.services.accounting_settlements import emit_settlements
 
 __all__ = [
     "POST_TOPIC",
@@ -161,8 +162,14 @@ def generate_documents(
             if policy.summary is SummaryMode.DAILY
             else None
         )
+        orders: dict[str, dict[str, list[str]]] = {}  # channel -> order -> credit note keys
         for order in uow.orders.list():
             channel = channels[order.channel_id]
+            orders.setdefault(channel, {})[order.external_id] = [
+                refund_key(channel, order.external_id, r.external_id)
+                for r in order.refunds
+                if r.external_id
+            ]
             _order_documents(order, channel, books, policy, emit, daily)
         if daily is not None:
             daily.flush(emit)
@@ -195,6 +202,7 @@ def generate_documents(
                 payout.paid_on,
                 partial(documents_for_payout, payout, books, tenant_id),
             )
+        emit_settlements(store, cid, channels, orders, books, emit)
         uow.commit()
     return report
 
