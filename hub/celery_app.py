@@ -34,12 +34,14 @@ ROUTES = {
     "hub.tasks.accounting_tick": {"queue": "accounting"},
     "hub.tasks.reconcile_tick": {"queue": "accounting"},
     "hub.tasks.retention_sweep": {"queue": "ingest"},
+    "hub.tasks.pull_payouts": {"queue": "ingest"},
+    "hub.tasks.payouts_tick": {"queue": "ingest"},
 }
 
 
 def make_celery(settings: SyncSettings | None = None) -> Celery:
     s = settings or load_settings().sync
-    include = ["hub.tasks", "hub.tasks_accounting", "hub.tasks_retention"]
+    include = ["hub.tasks", "hub.tasks_accounting", "hub.tasks_retention", "hub.tasks_payouts"]
     celery = Celery("hub", broker=s.resolved_broker_url(), include=include)
     celery.conf.update(
         # Each queue on its own exchange and routing key. A bare Queue(name) takes the
@@ -76,6 +78,8 @@ def make_celery(settings: SyncSettings | None = None) -> Celery:
             "reconcile": {"task": "hub.tasks.reconcile_tick", "schedule": 86400.0},
             # Old inbox versions, deliveries, sent outbox events, audit (services.retention).
             "retention": {"task": "hub.tasks.retention_sweep", "schedule": 86400.0},
+            # Channel payouts with their lines (services.payouts); booked by "accounting".
+            "payouts": {"task": "hub.tasks.payouts_tick", "schedule": 21600.0},
         },
         beat_schedule_filename=str(s.broker_path.with_name("hub-beat-schedule")),
     )

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +10,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from hub.db.tables_settlements import bank_lines, settlement_lines, settlements
+from hub.domain.bank_matching import BankLine
 from hub.domain.clock import utcnow
 from hub.domain.money import Money
 from hub.domain.settlements import LineKind, Settlement, SettlementLine
@@ -21,16 +20,6 @@ __all__ = ["BankLine", "SettlementStore"]
 S = settlements.c
 L = settlement_lines.c
 B = bank_lines.c
-
-
-@dataclass(frozen=True)
-class BankLine:
-    account: str
-    booked_on: date
-    amount: Money
-    reference: str
-    fingerprint: str
-    id: int | None = None
 
 
 class SettlementStore:

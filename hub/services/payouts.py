@@ -14,8 +14,9 @@ from typing import Any
 
 from connectors.base import Capability, PayoutSource, UnsupportedCapability
 from hub.db.accounting_store import DocumentStore
-from hub.db.settlement_store import BankLine, SettlementStore
+from hub.db.settlement_store import SettlementStore
 from hub.db.unit_of_work import UnitOfWork
+from hub.domain.bank_matching import BankLine, match_payouts
 from hub.domain.documents import Document, DocumentStatus
 from hub.domain.errors import DomainError, NotFound
 from hub.domain.mappings import AccountRole
@@ -27,8 +28,10 @@ from hub.services.pull import Cursor, read_cursor, save_cursor
 from hub.services.sync_context import SyncContext, load_channel
 
 __all__ = [
+    "BankImport",
     "PayoutPullReport",
     "PayoutView",
+    "import_bank_lines",
     "list_payouts",
     "pull_payouts",
     "show_payout",
@@ -241,6 +244,39 @@ def _view(
             + (f", reference {settlement.bank_reference})" if settlement.bank_reference else ")")
         )
     return PayoutView(settlement, journal, clearing_account, clearing, differences, findings, bank)
+
+
+@dataclass
+class BankImport:
+    added: int
+    matched: list[tuple[str, str]]  # (payout label, bank line reference)
+    unmatched_payouts: list[str]  # settled payouts still without a bank line
+
+
+def import_bank_lines(uow: UnitOfWork, lines: list[BankLine]) -> BankImport:
+    """Store the statement's lines (a line imported twice is one row), then match every
+    settled payout that has no bank line yet against the lines no payout has taken."""
+    with uow:
+        tenant_id = _tenant(uow)
+        store = SettlementStore(uow.session, tenant_id)
+        added = store.add_bank_lines(lines)
+        names = {c.id: c.name for c in uow.channels.list() if c.id is not None}
+        waiting = [
+            s
+            for s in store.all(names)
+            if s.settled and s.id is not None and store.bank_line_of(s.id) is None
+        ]
+        pairs = match_payouts(waiting, store.unmatched_bank_lines())
+        for settlement, line in pairs:
+            assert settlement.id is not None and line.id is not None
+            store.match(settlement.id, line.id)
+        uow.commit()
+        taken = {id(s) for s, _ in pairs}
+        return BankImport(
+            added,
+            [(s.label, b.reference) for s, b in pairs],
+            [s.label for s in waiting if id(s) not in taken],
+        )
 
 
 def _tenant(uow: UnitOfWork) -> int:
