@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import warnings
 from datetime import date
 
 from hub.domain.bank_matching import BankLine
@@ -60,7 +61,10 @@ def parse_ofx(data: bytes) -> list[BankLine]:
     import ofxparse  # only when an OFX file is imported
 
     try:
-        ofx = ofxparse.OfxParser.parse(io.BytesIO(data))
+        with warnings.catch_warnings():
+            # ofxparse calls BeautifulSoup's findAll, deprecated (not removed) in bs4 4.x.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            ofx = ofxparse.OfxParser.parse(io.BytesIO(data))
     except Exception as exc:  # ofxparse raises bare parser errors of several kinds
         raise InvalidValue(
             "file", None, f"not a readable OFX statement: {exc}", "bank statement OFX"

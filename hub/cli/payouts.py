@@ -29,6 +29,7 @@ def pull(
     as_json: JsonOpt = False,
 ) -> None:
     """Pull the channel's payouts with every line (sales, refunds, fees, reserves, ...)."""
+    from connectors.base import ConnectorError
     from hub.services import payouts
 
     h = hub()
@@ -37,7 +38,11 @@ def pull(
         channel_id = uow.channels.by_key(channel).id
     assert channel_id is not None
     start = datetime.fromisoformat(since).replace(tzinfo=UTC) if since else None
-    report = payouts.pull_payouts(h.sync, tenant_id, channel_id, start)
+    try:
+        report = payouts.pull_payouts(h.sync, tenant_id, channel_id, start)
+    except ConnectorError as exc:  # no connection, refused credentials, platform down
+        typer.echo(f"error: {channel}: {exc}", err=True)
+        raise typer.Exit(1) from None
 
     def human() -> str:
         if report.skipped:
