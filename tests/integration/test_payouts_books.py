@@ -80,9 +80,13 @@ def month(uow: UowFactory) -> None:
 
 
 def pull(
-    db: Database, uow: UowFactory, shop: ShopifyConnector, api: responses.RequestsMock,
-    transactions: list[Any], net: str = "89.61",
-) -> payouts.PayoutPullReport:  # fmt: skip
+    db: Database,
+    uow: UowFactory,
+    shop: ShopifyConnector,
+    api: responses.RequestsMock,
+    transactions: list[Any],
+    net: str = "89.61",
+) -> payouts.PayoutPullReport:
     api.post(URL, json=pd.shopify_page("payouts", [pd.shopify_payout(net)]))
     api.post(URL, json=pd.shopify_page("balanceTransactions", transactions))
     ctx = SyncContext(db.session_factory, OneShop(shop))
@@ -229,3 +233,41 @@ def test_status_of_held_journal_is_reported(
     view = payouts.show_payout(uow(), "shop", "gid://shopify/ShopifyPaymentsPayout/77", "books")
     assert view.document is not None and view.document.status is DocumentStatus.HELD
     assert any("journal held" in f and "do not" not in f for f in view.findings)
+
+
+def test_a_payout_the_mapper_refuses_is_an_error_naming_it_and_the_rest_are_stored(
+    db: Database,
+    books: tuple[UowFactory, BeancountConnector, Path],
+    shop: ShopifyConnector,
+    api: responses.RequestsMock,
+) -> None:
+    from hub.services.inbox import list_errors
+    from hub.services.pull import read_cursor
+
+    uow, _, _ = books
+    month(uow)
+    broken = {
+        **pd.shopify_payout(),
+        "id": "gid://shopify/ShopifyPaymentsPayout/78",
+        "legacyResourceId": "78",
+    }
+    api.post(URL, json=pd.shopify_page("payouts", [pd.shopify_payout(), broken]))
+    api.post(URL, json=pd.shopify_page("balanceTransactions", pd.shopify_transactions()))
+    bad = pd.shopify_tx(9, "CHARGE", "10.00", "1.00", "8.00", G1)  # net != amount - fee
+    api.post(URL, json=pd.shopify_page("balanceTransactions", [bad]))
+    ctx = SyncContext(db.session_factory, OneShop(shop))
+    with uow() as u:
+        tenant_id, channel_id = u.tenant_id, u.channels.by_key("shop").id
+    assert tenant_id is not None and channel_id is not None
+    report = payouts.pull_payouts(ctx, tenant_id, channel_id, datetime(2026, 11, 1, tzinfo=UTC))
+    assert report.pulled == 2 and report.changed == 1
+    assert list(report.refused) == ["gid://shopify/ShopifyPaymentsPayout/78"]
+    assert [s.external_id for s in payouts.list_payouts(uow())] == [
+        "gid://shopify/ShopifyPaymentsPayout/77"
+    ]
+    with uow() as u:
+        errors = list_errors(u.session, tenant_id)
+        cursor = read_cursor(u.session, channel_id, payouts.STREAM)
+    (error,) = [e for e in errors if "ShopifyPaymentsPayout/78" in e.record]
+    assert "BalanceTransaction/9" in error.reason and error.stage == "map"
+    assert cursor is None  # not advanced: the refused payout is read again next time
