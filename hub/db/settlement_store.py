@@ -9,9 +9,12 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from hub.db.accounting_store import row_document
+from hub.db.tables_accounting import accounting_documents
 from hub.db.tables_settlements import bank_lines, settlement_lines, settlements
 from hub.domain.bank_matching import BankLine
 from hub.domain.clock import utcnow
+from hub.domain.documents import Document
 from hub.domain.money import Money
 from hub.domain.settlements import LineKind, Settlement, SettlementLine
 
@@ -129,6 +132,17 @@ class SettlementStore:
             .where(S.id == settlement_id, S.tenant_id == self.tenant_id)
         ).first()
         return None if row is None else _bank_line(row)
+
+    def documents_of(self, connection_id: int, payout_tag: str) -> list[Document]:
+        """The connection's documents a payout settles (its journal among them)."""
+        d = accounting_documents.c
+        rows = self.session.execute(
+            select(accounting_documents)
+            .where(d.tenant_id == self.tenant_id, d.connection_id == connection_id)
+            .where(d.payout == payout_tag)
+            .order_by(d.id)
+        )
+        return [row_document(r) for r in rows]
 
     # ---- bank lines ----------------------------------------------------------------------
 

@@ -195,12 +195,19 @@ def show_payout(uow: UnitOfWork, channel: str, external_id: str, connection: str
         docs = DocumentStore(uow.session, tenant_id)
         policy = docs.policy(cid)
         books = load_books(uow.session, tenant_id, cid, policy, names.values())
-        bank = SettlementStore(uow.session, tenant_id).bank_line_of(settlement.id or 0)
-        return _view(settlement, docs, cid, books, bank)
+        settlements = SettlementStore(uow.session, tenant_id)
+        bank = settlements.bank_line_of(settlement.id or 0)
+        mine = settlements.documents_of(cid, settlement.payout_tag)
+        journal = next(iter(docs.documents(cid, keys=[settlement.key])), None)
+        return _view(settlement, mine, journal, books, bank)
 
 
 def _view(
-    settlement: Settlement, docs: DocumentStore, cid: int, books: Any, bank: BankLine | None
+    settlement: Settlement,
+    mine: list[Document],
+    journal: Document | None,
+    books: Any,
+    bank: BankLine | None,
 ) -> PayoutView:
     findings: list[str] = []
     try:
@@ -210,8 +217,6 @@ def _view(
     except DomainError as exc:
         clearing_account = None
         findings.append(str(exc))
-    mine = [d for d in docs.documents(cid) if d.payout == settlement.payout_tag]
-    journal = next((d for d in docs.documents(cid, keys=[settlement.key])), None)
     if journal is not None and journal.status is DocumentStatus.HELD:
         findings.append(f"{settlement.label}: journal held: {journal.hold_reason}")
     if not settlement.settled:
