@@ -132,7 +132,9 @@ def show(
 
 @payouts_app.command("bank")
 def bank(
-    statement: Annotated[Path, typer.Argument(help="An OFX/QFX or CSV bank statement.")],
+    statement: Annotated[
+        Path, typer.Argument(help="A bank statement: OFX/QFX, camt.053 (.xml) or CSV.")
+    ],
     account: Annotated[
         str, typer.Option("--account", help="Bank account name (CSV statements).")
     ] = "bank",
@@ -141,11 +143,13 @@ def bank(
 ) -> None:
     """Import a bank statement and match settled payouts to the lines they landed as."""
     from hub.services import payouts
-    from mapping.bank_statements import parse_csv, parse_ofx
+    from mapping.bank_statements import parse_camt053, parse_csv, parse_ofx
 
     data = statement.read_bytes()
     if statement.suffix.lower() in (".ofx", ".qfx"):
         lines = parse_ofx(data)
+    elif statement.suffix.lower() == ".xml":
+        lines = parse_camt053(data)
     else:
         lines = parse_csv(data.decode("utf-8-sig"), account)
     result = payouts.import_bank_lines(tenant_uow(tenant), lines)

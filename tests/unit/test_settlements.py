@@ -140,3 +140,50 @@ def test_one_bank_line_pays_one_payout() -> None:
     b.external_id = "G2"
     line = _line(a.paid_on, "80.00")
     assert len(match_payouts([a, b], [line])) == 1
+
+
+def test_an_amazon_refund_event_gives_back_the_sale_and_the_commission_with_their_signs() -> None:
+    from decimal import Decimal
+
+    from mapping.payouts.amazon import map_payout
+
+    def c(amount: str) -> dict[str, object]:
+        return {"CurrencyCode": "USD", "CurrencyAmount": Decimal(amount)}
+
+    refund = {
+        "AmazonOrderId": "111-1",
+        "PostedDate": "2026-11-09T00:00:00Z",
+        "ShipmentItemAdjustmentList": [
+            {
+                "SellerSKU": "TENT",
+                "OrderAdjustmentItemId": "ADJ-1",
+                "QuantityShipped": 1,
+                "ItemChargeAdjustmentList": [
+                    {"ChargeType": "Principal", "ChargeAmount": c("-50.00")}
+                ],
+                "ItemFeeAdjustmentList": [
+                    {"FeeType": "Commission", "FeeAmount": c("6.00")},
+                    {"FeeType": "RefundCommission", "FeeAmount": c("-1.50")},
+                ],
+            }
+        ],
+    }
+    group = {
+        "FinancialEventGroupId": "G",
+        "ProcessingStatus": "Closed",
+        "OriginalTotal": c("-45.50"),
+        "FundTransferDate": "2026-11-10T00:00:00Z",
+    }
+    s = map_payout({"group": group, "events": {"RefundEventList": [refund]}}, "amazon")
+    s.check()
+    assert [(ln.kind, str(ln.amount.amount), ln.fee_type, ln.reference) for ln in s.lines] == [
+        (LineKind.REFUND, "-50.00", None, "ADJ-1"),
+        (LineKind.FEE, "6.00", "Commission", "ADJ-1"),
+        (LineKind.FEE, "-1.50", "RefundCommission", "ADJ-1"),
+    ]
+    # A negative payout (the seller owes Amazon) books the bank as a credit.
+    books = FakeBooks(ACCOUNTS)
+    books.home_currency = "USD"
+    doc = settlement_document(s, books, 1, {"111-1"})
+    assert doc.account_total("Bank") == Money.of("-45.50", "USD")
+    assert doc.account_total("Fees") == Money.of("-4.50", "USD")
