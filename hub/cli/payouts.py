@@ -57,12 +57,34 @@ def pull(
 @payouts_app.command("list")
 def list_(
     channel: Annotated[str | None, typer.Option("--channel", help="Only this channel.")] = None,
+    books: Annotated[
+        str | None,
+        typer.Option("--books", help="With this connection's clearing and bank status."),
+    ] = None,
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Payouts pulled so far, oldest first."""
+    """Payouts pulled so far, oldest first; with --books, the payout clearing report."""
     from hub.services import payouts
 
+    if books:
+        views = payouts.payout_status(tenant_uow(tenant), books, channel)
+        status = [
+            {
+                "channel": v.settlement.channel,
+                "payout": v.settlement.external_id,
+                "paid_on": v.settlement.paid_on.isoformat(),
+                "net": str(v.settlement.net),
+                "journal": v.document.status.value if v.document else "-",
+                "clearing": "-" if v.clearing is None else str(v.clearing.amount),
+                "bank": v.bank_line.booked_on.isoformat() if v.bank_line else "unmatched",
+                "findings": str(len(v.findings)),
+            }
+            for v in views
+        ]
+        header = ["channel", "payout", "paid_on", "net", "journal", "clearing", "bank", "findings"]
+        emit(status, as_json, lambda: table([[r[h] for h in header] for r in status], header))
+        return
     found = payouts.list_payouts(tenant_uow(tenant), channel)
     rows = [
         {

@@ -33,6 +33,7 @@ __all__ = [
     "PayoutView",
     "import_bank_lines",
     "list_payouts",
+    "payout_status",
     "pull_payouts",
     "show_payout",
 ]
@@ -179,27 +180,36 @@ def show_payout(uow: UnitOfWork, channel: str, external_id: str, connection: str
     """One payout with its journal, what its documents leave on clearing, and each finding:
     the journal held (and why), an order the channel settled at another figure than the
     hub's documents, a clearing balance left over, the bank line not found."""
+    views = payout_status(uow, connection, channel, external_id)
+    if not views:
+        raise NotFound("payout", f"{channel}:{external_id}", "payout")
+    return views[0]
+
+
+def payout_status(
+    uow: UnitOfWork, connection: str, channel: str | None = None, external_id: str | None = None
+) -> list[PayoutView]:
+    """The clearing status of every payout (of a channel): the payout clearing report."""
     with uow:
         tenant_id = _tenant(uow)
         names = {c.id: c.name for c in uow.channels.list() if c.id is not None}
-        ch = uow.channels.by_key(channel)
+        channel_id = uow.channels.by_key(channel).id if channel else None
+        settlements = SettlementStore(uow.session, tenant_id)
         found = [
             s
-            for s in SettlementStore(uow.session, tenant_id).all(names, channel_id=ch.id)
-            if s.external_id == external_id
+            for s in settlements.all(names, channel_id=channel_id)
+            if external_id is None or s.external_id == external_id
         ]
-        if not found:
-            raise NotFound("payout", f"{channel}:{external_id}", "payout")
-        settlement = found[0]
         cid = connection_id(uow, connection)
         docs = DocumentStore(uow.session, tenant_id)
-        policy = docs.policy(cid)
-        books = load_books(uow.session, tenant_id, cid, policy, names.values())
-        settlements = SettlementStore(uow.session, tenant_id)
-        bank = settlements.bank_line_of(settlement.id or 0)
-        mine = settlements.documents_of(cid, settlement.payout_tag)
-        journal = next(iter(docs.documents(cid, keys=[settlement.key])), None)
-        return _view(settlement, mine, journal, books, bank)
+        books = load_books(uow.session, tenant_id, cid, docs.policy(cid), names.values())
+        views = []
+        for settlement in found:
+            bank = settlements.bank_line_of(settlement.id or 0)
+            mine = settlements.documents_of(cid, settlement.payout_tag)
+            journal = next(iter(docs.documents(cid, keys=[settlement.key])), None)
+            views.append(_view(settlement, mine, journal, books, bank))
+        return views
 
 
 def _view(

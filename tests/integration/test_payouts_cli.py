@@ -81,6 +81,9 @@ def test_list_show_and_match_a_bank_statement_from_the_command_line(tmp_path: Pa
     matched = hub(tmp_path, "payouts", "bank", str(statement), "--json", database_url=url)
     assert matched.returncode == 0, matched.stderr
     assert json.loads(matched.stdout)["matched"] == [[f"payout shop:{PAYOUT}", "SHOP PAYOUT 11/12"]]
+    report = hub(tmp_path, "payouts", "list", "--books", "books", "--json", database_url=url)
+    (status,) = json.loads(report.stdout)
+    assert (status["clearing"], status["bank"], status["findings"]) == ("0.00", "2025-11-13", "0")
     human = hub(
         tmp_path,
         "payouts",
