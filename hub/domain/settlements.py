@@ -139,6 +139,10 @@ class Settlement:
                 slot[kind] = slot.get(kind, Money.zero(self.net.currency)) - ln.amount
         return out
 
+    def withheld_tax_by_order(self) -> dict[str, Money]:
+        """order -> tax the marketplace kept to remit itself (positive), for reports."""
+        return {o: -m for o, m in self.per_order(frozenset({LineKind.TAX})).items()}
+
 
 @dataclass(frozen=True)
 class OrderDifference:

@@ -148,6 +148,9 @@ class PayoutView:
                 o: {k: str(v.amount) for k, v in fees.items()}
                 for o, fees in s.fees_by_order().items()
             },
+            "marketplace_tax_by_order": {
+                o: str(m.amount) for o, m in s.withheld_tax_by_order().items()
+            },
             "document": None
             if self.document is None
             else {"key": self.document.key, "status": self.document.status.value},
