@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -84,12 +84,27 @@ class SettlementStore:
         return True
 
     def all(
-        self, channel_names: Mapping[int, str], *, channel_id: int | None = None
+        self,
+        channel_names: Mapping[int, str],
+        *,
+        channel_id: int | None = None,
+        settled_only: bool = False,
+        skip: Callable[[str], bool] | None = None,
     ) -> list[Settlement]:
+        """Settlements with their lines; `skip(key)` leaves out (before their lines are
+        read) those a caller has already dealt with, e.g. journals already generated."""
         query = select(settlements).where(S.tenant_id == self.tenant_id)
         if channel_id is not None:
             query = query.where(S.channel_id == channel_id)
+        if settled_only:
+            query = query.where(S.settled.is_(True))
         rows = list(self.session.execute(query.order_by(S.paid_on, S.id)))
+        if skip is not None:
+            rows = [
+                r
+                for r in rows
+                if not skip(Settlement.key_of(channel_names[r.channel_id], r.external_id))
+            ]
         lines: dict[int, list[SettlementLine]] = {}
         if rows:
             found = self.session.execute(

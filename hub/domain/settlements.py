@@ -97,8 +97,12 @@ class Settlement:
 
     @property
     def key(self) -> str:
-        """The document key (and the `payout` tag of the documents it settles)."""
-        return f"{self.channel}:settlement:{self.external_id}"
+        """The key of the payout's journal."""
+        return self.key_of(self.channel, self.external_id)
+
+    @staticmethod
+    def key_of(channel: str, external_id: str) -> str:
+        return f"{channel}:settlement:{external_id}"
 
     @property
     def payout_tag(self) -> str:

@@ -202,7 +202,9 @@ def generate_documents(
                 payout.paid_on,
                 partial(documents_for_payout, payout, books, tenant_id),
             )
-        emit_settlements(store, cid, channels, orders, books, emit)
+        emit_settlements(
+            store, cid, channels, orders, books, emit, lambda k: k in existing and k not in redo
+        )
         uow.commit()
     return report
 

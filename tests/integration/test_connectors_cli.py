@@ -186,7 +186,12 @@ def test_connections_are_added_from_a_file_and_listed_without_their_secrets(
         "storefront",
     )
     assert row["channel_id"] is not None
-    assert row["secret_fields"] == ["consumer_key", "consumer_secret", "webhook_secret"]
+    assert row["secret_fields"] == [
+        "consumer_key",
+        "consumer_secret",
+        "stripe_secret_key",  # optional: a shop paid through Stripe (payouts)
+        "webhook_secret",
+    ]
     everything = added.stdout + listed.stdout + hub("connections", "list").stdout
     assert "cli_secret" not in everything
     for stored in tmp_path.glob("hub.db*"):  # the database and its WAL

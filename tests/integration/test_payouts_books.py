@@ -112,6 +112,10 @@ def test_a_pulled_payout_posts_one_journal_and_leaves_its_clearing_at_zero_in_be
     assert generated.held == {}
     assert "shop:settlement:gid://shopify/ShopifyPaymentsPayout/77" in generated.created
     posting.post_pending_documents(uow, "books", connector)
+    before = ledger.read_text()
+    assert accounting.generate_documents(uow(), "books").created == []  # once only
+    assert posting.post_pending_documents(uow, "books", connector).posted == []
+    assert ledger.read_text() == before
     result = bean_check(ledger)
     assert result.returncode == 0, result.stderr
     got = balances(ledger)
