@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from hub.db.accounting_store import row_document
 from hub.db.tables_accounting import accounting_documents
-from hub.db.tables_settlements import bank_lines, settlement_lines, settlements
+from hub.db.tables_settlements import bank_lines, payout_records, settlement_lines, settlements
 from hub.domain.bank_matching import BankLine
 from hub.domain.clock import utcnow
 from hub.domain.documents import Document
@@ -23,6 +23,7 @@ __all__ = ["BankLine", "SettlementStore"]
 S = settlements.c
 L = settlement_lines.c
 B = bank_lines.c
+R = payout_records.c
 
 
 class SettlementStore:
@@ -30,13 +31,50 @@ class SettlementStore:
         self.session = session
         self.tenant_id = tenant_id
 
-    def save(self, channel_id: int, settlement: Settlement, raw: Mapping[str, Any]) -> bool:
-        """Insert or replace (lines and all) the channel's payout; True when it changed.
-        A payout pulled again after it moved from in transit to paid takes the new lines."""
+    def archive(self, channel_id: int, external_id: str, payload: Mapping[str, Any]) -> bool:
+        """Keep the payout as the platform sent it, before mapping; True when it is new or
+        differs from the copy kept (then it is mapped again)."""
+        plain = _plain(payload)
         found = self.session.execute(
-            select(S.id, S.raw, S.status).where(
-                S.channel_id == channel_id, S.external_id == settlement.external_id
+            select(R.id, R.payload).where(R.channel_id == channel_id, R.external_id == external_id)
+        ).first()
+        if found is not None and found.payload == plain:
+            return False
+        values = {"payload": plain, "received_at": utcnow(), "mapped_at": None, "error": None}
+        if found is None:
+            self.session.execute(
+                payout_records.insert().values(
+                    tenant_id=self.tenant_id,
+                    channel_id=channel_id,
+                    external_id=external_id,
+                    **values,
+                )
             )
+        else:
+            self.session.execute(update(payout_records).where(R.id == found.id).values(**values))
+        return True
+
+    def mark(self, channel_id: int, external_id: str, error: str | None) -> None:
+        """The archived payout mapped (error None) or refused, with the reason."""
+        self.session.execute(
+            update(payout_records)
+            .where(R.channel_id == channel_id, R.external_id == external_id)
+            .values(mapped_at=None if error else utcnow(), error=error)
+        )
+
+    def record(self, channel_id: int, external_id: str) -> Any:
+        """The archived payout (payload, received_at, mapped_at, error), or None."""
+        return self.session.execute(
+            select(payout_records).where(R.channel_id == channel_id, R.external_id == external_id)
+        ).first()
+
+    def save(self, channel_id: int, settlement: Settlement, raw: Mapping[str, Any]) -> bool:
+        """Archive the raw payout and insert or replace (lines and all) its settlement;
+        True when it changed. A payout pulled again after it moved from in transit to
+        paid takes the new lines."""
+        changed = self.archive(channel_id, settlement.external_id, raw)
+        found = self.session.execute(
+            select(S.id).where(S.channel_id == channel_id, S.external_id == settlement.external_id)
         ).first()
         values = {
             "tenant_id": self.tenant_id,
@@ -49,16 +87,15 @@ class SettlementStore:
             "settled": settlement.settled,
             "gateway": settlement.gateway,
             "bank_reference": settlement.bank_reference,
-            "raw": dict(raw),
             "updated_at": utcnow(),
         }
+        self.mark(channel_id, settlement.external_id, None)
         if found is not None:
-            if found.raw == dict(raw) and found.status == settlement.status:
-                settlement.id = found.id
+            settlement.id = found.id
+            if not changed:
                 return False
             self.session.execute(update(settlements).where(S.id == found.id).values(**values))
             self.session.execute(delete(settlement_lines).where(L.settlement_id == found.id))
-            settlement.id = found.id
         else:
             settlement.id = self.session.execute(
                 settlements.insert().values(**values).returning(S.id)
@@ -220,3 +257,14 @@ def _bank_line(row: Any) -> BankLine:
         row.fingerprint,
         row.id,
     )
+
+
+def _plain(value: Any) -> Any:
+    """JSON-storable and comparable: Decimals parsed from the platform's numbers as text."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, int | float | str | bool) or value is None:
+        return value
+    return str(value)

@@ -84,34 +84,25 @@ def pull_payouts(
     for raw in payouts:
         report.pulled += 1
         with ctx.uow(tenant_id) as uow:
+            store = SettlementStore(uow.session, tenant_id)
             try:
                 settlement = connector.map_payout(raw, channel.name)
             except DomainError as exc:
                 report.refused[raw.external_id] = str(exc)
+                store.archive(channel_id, raw.external_id, raw.payload)
+                store.mark(channel_id, raw.external_id, str(exc))
                 record_error(
                     uow.session, tenant_id, channel_id, None, "map",
                     f"payout {raw.external_id}", getattr(exc, "field", ""), str(exc),
                 )  # fmt: skip
             else:
-                store = SettlementStore(uow.session, tenant_id)
-                report.changed += store.save(channel_id, settlement, _plain(raw.payload))
+                report.changed += store.save(channel_id, settlement, raw.payload)
             uow.commit()
     if not report.refused:
         with ctx.uow(tenant_id) as uow:
             save_cursor(uow.session, channel, STREAM, Cursor(started, None, None), ctx.clock())
             uow.commit()
     return report
-
-
-def _plain(value: Any) -> Any:
-    """JSON-storable: Decimals parsed from the platform's numbers kept as text."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, int | float | str | bool) or value is None:
-        return value
-    return str(value)
 
 
 @dataclass

@@ -200,7 +200,7 @@ def test_an_order_settled_at_another_figure_is_a_named_finding_with_the_differen
     assert any(f"order {G1}" in f and "111.00" in f for f in view.findings)
 
 
-def test_a_payout_still_in_transit_is_stored_but_not_booked(
+def test_a_payout_in_transit_is_stored_but_booked_only_once_paid(
     db: Database,
     books: tuple[UowFactory, BeancountConnector, Path],
     shop: ShopifyConnector,
@@ -219,9 +219,15 @@ def test_a_payout_still_in_transit_is_stored_but_not_booked(
     assert stored.status == "in_transit" and not stored.settled and len(stored.lines) == 7
     generated = accounting.generate_documents(uow(), "books")
     assert not [k for k in generated.created if "settlement" in k]
-    with uow() as u:
-        assert u.tenant_id is not None
-        assert SettlementStore(u.session, u.tenant_id).all({channel_id: "shop"})[0].id
+    # Paid a few days later: the same payout read again is replaced whole and booked.
+    api.post(URL, json=pd.shopify_page("payouts", [pd.shopify_payout()]))
+    api.post(URL, json=pd.shopify_page("balanceTransactions", pd.shopify_transactions()))
+    again = payouts.pull_payouts(ctx, tenant_id, channel_id, datetime(2026, 11, 1, tzinfo=UTC))
+    assert again.changed == 1
+    (paid,) = payouts.list_payouts(uow())
+    assert paid.settled and len(paid.lines) == 7  # replaced, not added to
+    created = accounting.generate_documents(uow(), "books").created
+    assert "shop:settlement:gid://shopify/ShopifyPaymentsPayout/77" in created
 
 
 def test_status_of_held_journal_is_reported(
@@ -275,3 +281,10 @@ def test_a_payout_the_mapper_refuses_is_an_error_naming_it_and_the_rest_are_stor
     (error,) = [e for e in errors if "ShopifyPaymentsPayout/78" in e.record]
     assert "BalanceTransaction/9" in error.reason and error.stage == "map"
     assert cursor is None  # not advanced: the refused payout is read again next time
+    with uow() as u:
+        kept = SettlementStore(u.session, tenant_id).record(
+            channel_id, "gid://shopify/ShopifyPaymentsPayout/78"
+        )
+    # Nothing inbound is lost: the payload is archived as sent, with the reason.
+    assert kept.payload["transactions"][0]["id"].endswith("BalanceTransaction/9")
+    assert kept.mapped_at is None and "BalanceTransaction/9" in kept.error
