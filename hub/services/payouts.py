@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from connectors.base import Capability, PayoutSource, UnsupportedCapability
+from connectors.base import Capability, PayoutSource, RawPayout, UnsupportedCapability
 from hub.db.accounting_store import DocumentStore
 from hub.db.settlement_store import SettlementStore
 from hub.db.unit_of_work import UnitOfWork
@@ -77,32 +77,51 @@ def pull_payouts(
         return report
     started = ctx.clock()
     try:
-        payouts = list(connector.iter_payouts(since))
+        for raw in connector.iter_payouts(since):
+            _store(ctx, tenant_id, channel_id, channel.name, connector, raw, report)
     except UnsupportedCapability as exc:
         report.skipped = str(exc)
         return report
-    for raw in payouts:
-        report.pulled += 1
-        with ctx.uow(tenant_id) as uow:
-            store = SettlementStore(uow.session, tenant_id)
-            try:
-                settlement = connector.map_payout(raw, channel.name)
-            except DomainError as exc:
-                report.refused[raw.external_id] = str(exc)
-                store.archive(channel_id, raw.external_id, raw.payload)
-                store.mark(channel_id, raw.external_id, str(exc))
-                record_error(
-                    uow.session, tenant_id, channel_id, None, "map",
-                    f"payout {raw.external_id}", getattr(exc, "field", ""), str(exc),
-                )  # fmt: skip
-            else:
-                report.changed += store.save(channel_id, settlement, raw.payload)
-            uow.commit()
     if not report.refused:
         with ctx.uow(tenant_id) as uow:
             save_cursor(uow.session, channel, STREAM, Cursor(started, None, None), ctx.clock())
             uow.commit()
     return report
+
+
+def _store(
+    ctx: SyncContext,
+    tenant_id: int,
+    channel_id: int,
+    channel: str,
+    connector: PayoutSource,
+    raw: RawPayout,
+    report: PayoutPullReport,
+) -> None:
+    """One payout in its own transaction (each is committed as it arrives: a pull that
+    fails half-way keeps what it read)."""
+    report.pulled += 1
+    with ctx.uow(tenant_id) as uow:
+        store = SettlementStore(uow.session, tenant_id)
+        try:
+            settlement = connector.map_payout(raw, channel)
+        except DomainError as exc:
+            report.refused[raw.external_id] = str(exc)
+            store.archive(channel_id, raw.external_id, raw.payload)
+            store.mark(channel_id, raw.external_id, str(exc))
+            record_error(
+                uow.session,
+                tenant_id,
+                channel_id,
+                None,
+                "map",
+                f"payout {raw.external_id}",
+                getattr(exc, "field", ""),
+                str(exc),
+            )
+        else:
+            report.changed += store.save(channel_id, settlement, raw.payload)
+        uow.commit()
 
 
 @dataclass

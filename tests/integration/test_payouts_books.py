@@ -288,3 +288,33 @@ def test_a_payout_the_mapper_refuses_is_an_error_naming_it_and_the_rest_are_stor
     # Nothing inbound is lost: the payload is archived as sent, with the reason.
     assert kept.payload["transactions"][0]["id"].endswith("BalanceTransaction/9")
     assert kept.mapped_at is None and "BalanceTransaction/9" in kept.error
+
+
+def test_a_pull_that_fails_half_way_keeps_the_payouts_it_read_and_the_cursor_waits(
+    db: Database,
+    books: tuple[UowFactory, BeancountConnector, Path],
+    shop: ShopifyConnector,
+    api: responses.RequestsMock,
+) -> None:
+    from connectors.base import ConnectorError
+    from hub.services.pull import read_cursor
+
+    uow, _, _ = books
+    second = {
+        **pd.shopify_payout(),
+        "id": "gid://shopify/ShopifyPaymentsPayout/78",
+        "legacyResourceId": "78",
+    }
+    api.post(URL, json=pd.shopify_page("payouts", [pd.shopify_payout(), second]))
+    api.post(URL, json=pd.shopify_page("balanceTransactions", pd.shopify_transactions()))
+    api.post(URL, status=401, json={"errors": "[API] Invalid API key or access token"})
+    ctx = SyncContext(db.session_factory, OneShop(shop))
+    with uow() as u:
+        tenant_id, channel_id = u.tenant_id, u.channels.by_key("shop").id
+    assert tenant_id is not None and channel_id is not None
+    with pytest.raises(ConnectorError):
+        payouts.pull_payouts(ctx, tenant_id, channel_id, datetime(2026, 11, 1, tzinfo=UTC))
+    stored = payouts.list_payouts(uow())
+    assert [s.external_id for s in stored] == ["gid://shopify/ShopifyPaymentsPayout/77"]
+    with uow() as u:
+        assert read_cursor(u.session, channel_id, payouts.STREAM) is None
