@@ -327,7 +327,15 @@ BASELINES: dict[str, str] = {
         SELECT min(created_at) FROM outbox_events
           WHERE tenant_id = %(t)s AND delivered_at IS NULL;
         """
-    + SYNC_HEALTH.replace("%(since)s", "%(day_ago)s"),
+    + SYNC_HEALTH.replace("%(since)s", "%(day_ago)s")
+    + """;
+        SELECT tenant_id, count(id) FROM orders
+          WHERE tenant_id = %(t)s AND invoice_hold IS NOT NULL GROUP BY tenant_id;
+        SELECT tenant_id, count(id), count(id) FILTER (WHERE resolved_at IS NULL)
+          FROM sync_errors WHERE tenant_id = %(t)s AND stage = 'totals' GROUP BY tenant_id;
+        SELECT c.name, s.stream, s.last_success_at, s.last_error_at, s.last_error
+          FROM channels c LEFT JOIN sync_status s ON s.channel_id = c.id
+          WHERE c.tenant_id = %(t)s ORDER BY c.name, s.stream""",
     "dashboard orders": f"""SELECT {ORDER_COLUMNS} WHERE o.tenant_id = %(t)s
         ORDER BY o.placed_at DESC, o.id DESC LIMIT 201""",
 }

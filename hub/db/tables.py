@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from hub.db.types import EnumText as Enum
@@ -244,6 +245,13 @@ orders = Table(
     Index("ix_orders_tenant_placed", "tenant_id", "placed_at", "id"),
     Index("ix_orders_tenant_status_placed", "tenant_id", "status", "placed_at", "id"),
     Index("ix_orders_channel_placed", "channel_id", "placed_at", "id"),
+    # 0012_invoice_hold_index: the overview counts the orders held from invoicing.
+    Index(
+        "ix_orders_invoice_held",
+        "tenant_id",
+        postgresql_where=text("invoice_hold IS NOT NULL"),
+        sqlite_where=text("invoice_hold IS NOT NULL"),
+    ),
 )
 
 order_lines = Table(
