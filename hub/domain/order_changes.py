@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from hub.domain.errors import InvalidValue
+from hub.domain.money import Money
 from hub.domain.orders import (
     FinancialStatus,
     FulfillmentStatus,
@@ -216,7 +217,7 @@ def _check_refunds(held: Held, incoming: Order, changes: Changes) -> None:
     if total > ceiling:
         raise InvalidValue(
             "amount",
-            f"{total} {held.currency}",
-            f"refunds more than the {ceiling} {held.currency} paid",
+            str(Money(total, held.currency)),
+            f"refunds more than the {Money(ceiling, held.currency)} paid",
             record=f"{held.label} refund {refund_key(changes.refunds[-1])}",
         )
