@@ -282,6 +282,9 @@ order_lines = Table(
     *_optional_money("shipping_discount"),
     Column("quantity_shipped", Integer, nullable=False, default=0),
     Column("amounts_known", Boolean, nullable=False, default=True),
+    # 0012_lifecycle_stock: units that will never ship (refunded before shipping, removed
+    # by an edit on the platform): the allocator reserves quantity - shipped - cancelled.
+    Column("quantity_cancelled", Integer, nullable=False, default=0),
     CheckConstraint("quantity > 0", name="quantity_positive"),
 )
 
