@@ -21,6 +21,7 @@ from hub.services import order_books, posting
 from hub.services.accounting_books import connection_id
 from hub.services.inbox import list_errors
 from hub.services.order_events import ORDER_CHANGED, OrderChange, record_order_change
+from reconciliation import Outcome, Period, Report, reconcile
 from tests.integration.books_setup import UowFactory, paid_order, setup_books
 from tests.integration.test_beancount_books import balances, bean_check
 
@@ -262,3 +263,74 @@ def test_a_late_payments_receipt_is_dated_on_the_day_it_was_paid(
     change(uow, order_id, "payment", pay)
     order_books.follow_order_changes(uow)
     assert documents(uow)["shop:order:1010"].date == date(2026, 11, 3)
+
+
+NOVEMBER = Period.parse("2026-11")
+
+
+def quietly(uow: UowFactory, order_id: int, apply: object) -> None:
+    """A change stored without its announcement: the state a lost event leaves."""
+    with uow() as u:
+        order = u.orders.get(order_id)
+        assert callable(apply)
+        apply(order, u)
+        u.commit()
+
+
+def outcomes(report: Report, *wanted: Outcome) -> dict[str, Outcome]:
+    return {f.key: f.outcome for f in report.findings if f.outcome in wanted}
+
+
+def test_reconciliation_finds_the_receipt_a_paid_order_requires_and_repair_posts_it(
+    books: tuple[UowFactory, BeancountConnector, Path],
+) -> None:
+    uow, connector, ledger = books
+    order_id = unpaid_order(uow, "1101")
+    follow_and_post(uow, connector)
+    quietly(uow, order_id, pay)
+    quietly(uow, order_id, refund_of("10.00", "r-9"))
+    found = reconcile(uow, "books", connector, NOVEMBER)
+    assert outcomes(found, Outcome.MISSING_DOCUMENT) == {
+        "shop:order:1101": Outcome.MISSING_DOCUMENT,
+        "shop:order:1101:refund:r-9": Outcome.MISSING_DOCUMENT,
+    }
+    detail = next(f.detail for f in found.findings if f.key == "shop:order:1101")
+    assert "order 1101" in detail and "sales_receipt" in detail and "never made" in detail
+    assert not found.reconciled
+    fixed = reconcile(uow, "books", connector, NOVEMBER, repair_missing=True)
+    assert fixed.repaired == ["shop:order:1101", "shop:order:1101:refund:r-9"]
+    assert fixed.reconciled, [f for f in fixed.problems()]
+    assert ledger.read_text().count('hub_id: "shop:order:1101"') == 1
+
+
+def test_reconciliation_finds_an_invoice_the_order_no_longer_owes_and_repair_reverses_it(
+    books: tuple[UowFactory, BeancountConnector, Path],
+) -> None:
+    uow, connector, ledger = books
+    order_books.set_posting_point(uow(), "shop", PostingPoint.SHIPMENT)
+    order_id = unpaid_order(uow, "1102")
+    change(uow, order_id, "shipment", ship)
+    follow_and_post(uow, connector)
+    quietly(uow, order_id, cancel)
+    found = reconcile(uow, "books", connector, NOVEMBER)
+    assert outcomes(found, Outcome.SHOULD_BE_VOIDED) == {
+        "shop:order:1102": Outcome.SHOULD_BE_VOIDED
+    }
+    fixed = reconcile(uow, "books", connector, NOVEMBER, repair_missing=True)
+    assert fixed.repaired == ["shop:order:1102:void"]
+    assert outcomes(fixed, Outcome.SHOULD_BE_VOIDED, Outcome.MISSING_DOCUMENT) == {}
+    assert balances(ledger)["Assets:Clearing:Shop"] == 0
+    again = reconcile(uow, "books", connector, NOVEMBER, repair_missing=True)
+    assert again.repaired == [] and ledger.read_text().count('hub_id: "shop:order:1102:void"') == 1
+
+
+def test_an_order_followed_in_time_leaves_nothing_for_reconciliation_to_find(
+    books: tuple[UowFactory, BeancountConnector, Path],
+) -> None:
+    uow, connector, _ = books
+    order_id = unpaid_order(uow, "1103")
+    change(uow, order_id, "payment", pay)
+    change(uow, order_id, "refund", refund_of("5.00", None))
+    follow_and_post(uow, connector)
+    report = reconcile(uow, "books", connector, NOVEMBER)
+    assert report.reconciled, report.problems()
