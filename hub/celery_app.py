@@ -33,6 +33,7 @@ ROUTES = {
     "hub.tasks.reconcile_books": {"queue": "accounting"},
     "hub.tasks.accounting_tick": {"queue": "accounting"},
     "hub.tasks.reconcile_tick": {"queue": "accounting"},
+    "hub.tasks.follow_orders": {"queue": "accounting"},
     "hub.tasks.retention_sweep": {"queue": "ingest"},
 }
 
