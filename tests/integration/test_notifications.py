@@ -6,6 +6,7 @@ no secret shows in a view or the log."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -371,3 +372,38 @@ def test_deliveries_of_a_removed_subscription_go_with_it(
     assert [r.kind for r in notify.recent(tenant())] == ["lot.near_expiry"]
     with tenant() as uow:
         assert uow.session.execute(select(outbox_events.c.id)).first() is not None
+
+
+def test_the_beat_task_runs_every_tenant(db: Database, receiver: WebhookReceiver) -> None:
+    from pydantic import SecretStr
+
+    from hub.bootstrap import Hub, use_hub
+    from hub.celery_app import app
+
+    app.loader.import_default_modules()
+    assert app.conf.beat_schedule["notifications"]["task"] == "hub.tasks.notify_tick"
+    hub = Hub(_settings(db, secret_key=SecretStr("notification tests")))  # BOX's key
+    use_hub(hub)
+    try:
+        tenants = []
+        for slug in ("north", "south"):
+            made = catalog.create_tenant(db.uow(), f"{slug}-{uuid.uuid4().hex[:8]}", slug)
+            tenants.append(lambda tid=made.id: db.uow(tid))
+        receiver.secret = "shared-secret"
+        for uow in tenants:
+            notify.add_subscription(uow(), BOX, "hook", "webhook", receiver.url, [],
+                                    secret="shared-secret", actor="t", now=NOW)  # fmt: skip
+        app.tasks["hub.tasks.notify_tick"].run()  # switched on
+        for i, uow in enumerate(tenants):
+            _near_expiry(uow, f"L{i}", "2026-12-20", 1)
+        totals = app.tasks["hub.tasks.notify_tick"].run()
+        assert totals["sent"] >= 2
+        docs = _documents(receiver)
+        assert sorted(str(d["subject"])[:20] for d in docs) == [
+            "Near expiry: lot L0 ",
+            "Near expiry: lot L1 ",
+        ]
+        assert all(r.verified for r in receiver.received)
+    finally:
+        hub.close()
+        use_hub(None)
