@@ -407,3 +407,36 @@ def test_the_beat_task_runs_every_tenant(db: Database, receiver: WebhookReceiver
     finally:
         hub.close()
         use_hub(None)
+
+
+def test_the_dashboard_lists_notifications_deliveries_and_subscriptions_without_secrets(
+    db: Database, tenant: UowFactory, receiver: WebhookReceiver
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from hub.api.app import create_app
+    from hub.bootstrap import Hub
+    from hub.services import tokens
+
+    secret = _hook(tenant, receiver)
+    _run(tenant, _settings(db))
+    _near_expiry(tenant, "L7", "2026-12-21", 4)
+    receiver.statuses = [503]
+    _run(tenant, _settings(db))
+    with tenant() as uow:
+        assert uow.tenant_id is not None
+        token = tokens.create_token(uow.session, uow.tenant_id, "eyes", "viewer")
+        uow.commit()
+    hub = Hub(_settings(db))
+    try:
+        client = TestClient(create_app(hub))
+        client.cookies.set("hub_token", token)
+        page = client.get("/dashboard/notifications")
+    finally:
+        hub.close()
+    assert page.status_code == 200
+    html = page.text
+    assert "Near expiry: lot L7 of GAS at BER expires on 2026-12-21 (4 units)" in html
+    assert "1 retrying" in html and "webhook answered HTTP 503" in html
+    assert "ops-hook" in html and "/…" in html
+    assert secret not in html and "t0ken-in-path" not in html
