@@ -141,7 +141,9 @@ def test(
 
 @notify_app.command("log")
 def log(
-    limit: Annotated[int, typer.Option("--limit", min=1, max=1000)] = 50,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, max=1000, help="How many, newest first.")
+    ] = 50,
     status: Annotated[
         str | None, typer.Option("--status", help="pending, retrying, sent or failed")
     ] = None,
