@@ -35,12 +35,20 @@ ROUTES = {
     "hub.tasks.reconcile_tick": {"queue": "accounting"},
     "hub.tasks.follow_orders": {"queue": "accounting"},
     "hub.tasks.retention_sweep": {"queue": "ingest"},
+    "hub.tasks.notify_tick": {"queue": "push"},
 }
 
 
-def make_celery(settings: SyncSettings | None = None) -> Celery:
-    s = settings or load_settings().sync
+def make_celery(
+    settings: SyncSettings | None = None, notify_interval: float | None = None
+) -> Celery:
+    if settings is None or notify_interval is None:
+        loaded = load_settings()
+        settings = settings or loaded.sync
+        notify_interval = loaded.notify_interval_s if notify_interval is None else notify_interval
+    s = settings
     include = ["hub.tasks", "hub.tasks_accounting", "hub.tasks_retention"]
+    include.append("hub.tasks_notifications")
     celery = Celery("hub", broker=s.resolved_broker_url(), include=include)
     celery.conf.update(
         # Each queue on its own exchange and routing key. A bare Queue(name) takes the
@@ -77,6 +85,8 @@ def make_celery(settings: SyncSettings | None = None) -> Celery:
             "reconcile": {"task": "hub.tasks.reconcile_tick", "schedule": 86400.0},
             # Old inbox versions, deliveries, sent outbox events, audit (services.retention).
             "retention": {"task": "hub.tasks.retention_sweep", "schedule": 86400.0},
+            # Low stock, near expiry, overdue orders, ... (services.notifications).
+            "notifications": {"task": "hub.tasks.notify_tick", "schedule": notify_interval},
         },
         beat_schedule_filename=str(s.broker_path.with_name("hub-beat-schedule")),
     )

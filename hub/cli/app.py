@@ -35,6 +35,7 @@ SECTIONS: dict[str, frozenset[str]] = {
     "outbox": frozenset({"sync"}),
     "books": frozenset({"accounting"}),
     "token": frozenset({"operator"}),
+    "notify": frozenset({"notify"}),
 }
 EVERYTHING = frozenset().union(*SECTIONS.values())
 
@@ -109,6 +110,10 @@ def build(sections: frozenset[str] = EVERYTHING) -> typer.Typer:
         from hub.cli.operator import register as register_operator
 
         register_operator(app)
+    if "notify" in sections:
+        from hub.cli.notify import notify_app
+
+        app.add_typer(notify_app, name="notify")
     if "demo" in sections:
         from hub.cli.demo import demo
 
