@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     retention_push_days: int = 30
     retention_outbox_days: int = 30  # delivered events only
     retention_audit_days: int = 1095
+    # A lot with units on hand is announced (`lot.near_expiry` outbox event, once) when it
+    # comes within this many days of its expiry date (hub/services/lot_expiry.py).
+    lot_alert_days: int = Field(default=30, ge=0, le=3650)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

@@ -207,7 +207,7 @@ def _attempt(
                 return results
             writes.flush(uow.session, uow.tenant_id)
             if touched:  # after the flush: bundle figures are computed from the new balances
-                bundle_events = publish_bundle_figures(uow.session, uow.tenant_id, touched)
+                bundle_events = publish_bundle_figures(uow.session, uow.tenant_id, touched, today)
                 Outbox(uow.session, uow.tenant_id).add_many(bundle_events)
             dirty = True
         if dirty:

@@ -29,6 +29,13 @@ from hub.domain.purchasing import PurchaseOrderStatus
 from hub.services.bundles import bundle_definitions
 from hub.services.stock_events import StockChanges, publish
 
+# Drafts count as on order: a suggestion turned into a draft PO is not suggested again.
+ON_ORDER = (
+    PurchaseOrderStatus.DRAFT,
+    PurchaseOrderStatus.OPEN,
+    PurchaseOrderStatus.PARTIALLY_RECEIVED,
+)
+
 
 @dataclass(frozen=True)
 class ChannelPolicyView:
@@ -231,7 +238,7 @@ def reorder_report(
             supplier = uow.suppliers.get(po.supplier_id)
             for line in po.lines:
                 lead[line.sku_id] = supplier.lead_time_days
-                if po.status in (PurchaseOrderStatus.OPEN, PurchaseOrderStatus.PARTIALLY_RECEIVED):
+                if po.status in ON_ORDER:
                     key = (po.warehouse_id, line.sku_id)
                     on_order[key] = on_order.get(key, 0) + line.outstanding
         whs = {w.id: w.code for w in uow.warehouses.list()}
