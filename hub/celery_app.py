@@ -34,12 +34,18 @@ ROUTES = {
     "hub.tasks.accounting_tick": {"queue": "accounting"},
     "hub.tasks.reconcile_tick": {"queue": "accounting"},
     "hub.tasks.retention_sweep": {"queue": "ingest"},
+    "hub.tasks.replenishment_sweep": {"queue": "allocation"},
 }
 
 
 def make_celery(settings: SyncSettings | None = None) -> Celery:
     s = settings or load_settings().sync
-    include = ["hub.tasks", "hub.tasks_accounting", "hub.tasks_retention"]
+    include = [
+        "hub.tasks",
+        "hub.tasks_accounting",
+        "hub.tasks_retention",
+        "hub.tasks_replenishment",
+    ]
     celery = Celery("hub", broker=s.resolved_broker_url(), include=include)
     celery.conf.update(
         # Each queue on its own exchange and routing key. A bare Queue(name) takes the
@@ -76,6 +82,9 @@ def make_celery(settings: SyncSettings | None = None) -> Celery:
             "reconcile": {"task": "hub.tasks.reconcile_tick", "schedule": 86400.0},
             # Old inbox versions, deliveries, sent outbox events, audit (services.retention).
             "retention": {"task": "hub.tasks.retention_sweep", "schedule": 86400.0},
+            # Backorders a crashed fill left, lots that expired overnight, near-expiry
+            # alerts (hub.services.replenishment.sweep).
+            "replenishment": {"task": "hub.tasks.replenishment_sweep", "schedule": 900.0},
         },
         beat_schedule_filename=str(s.broker_path.with_name("hub-beat-schedule")),
     )

@@ -121,6 +121,9 @@ def draft_from_reorder(
 ) -> list[PurchaseOrderView]:
     """Every current reorder suggestion (of `skus` / `warehouse`, if named) becomes a line
     of a draft purchase order; nothing is written unless every line can be priced."""
+    if supplier:
+        with uow:
+            uow.suppliers.by_key(supplier)  # a wrong code is refused even with nothing to buy
     suggestions = [
         (wh, sku, s)
         for wh, sku, s in reorder_report(uow, window_days=window_days, cover_days=cover_days)

@@ -18,7 +18,7 @@ them later.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -36,10 +36,12 @@ from hub.services.allocation import ALLOCATABLE, allocate_batch
 __all__ = [
     "FILL_PAGE",
     "FillReport",
+    "SweepReport",
     "after_receiving",
     "backorder_priority",
     "fill_backorders",
     "set_backorder_priority",
+    "sweep",
 ]
 
 log = logging.getLogger(__name__)
@@ -137,3 +139,34 @@ def backorder_priority(uow: UnitOfWork, channel_name: str) -> int:
             select(p.priority).where(p.tenant_id == uow.tenant_id, p.channel_id == channel.id)
         ).scalar_one_or_none()
     return int(found or 0)
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    tenants: int
+    changed: int  # orders that reserved more
+    filled: int
+    expired_lots: int
+    figure_events: int
+    alerts: int
+
+
+def sweep(
+    uow_for: Callable[[int | None], UnitOfWork], *, alert_days: int, today: date | None = None
+) -> SweepReport:
+    """The periodic safety net, every tenant in turn: fill what receipts left waiting
+    (a fill that failed after its receipt committed), then the lots' upkeep (figures of
+    lots that expired, near-expiry alerts). Each step is its own short transactions."""
+    from hub.services.lot_expiry import lot_upkeep  # lot_expiry is a sibling, not a base
+
+    with uow_for(None) as uow:
+        tenant_ids = [t.id for t in uow.tenants.list() if t.id is not None]
+    changed = filled = expired = figures = alerts = 0
+    for tenant_id in tenant_ids:
+        fill = fill_backorders(uow_for(tenant_id), actor="sweep", today=today)
+        upkeep = lot_upkeep(uow_for(tenant_id), alert_days=alert_days, today=today)
+        changed, filled = changed + len(fill.changed), filled + len(fill.filled)
+        expired += upkeep.expired_lots
+        figures += upkeep.figure_events
+        alerts += upkeep.alerts
+    return SweepReport(len(tenant_ids), changed, filled, expired, figures, alerts)

@@ -115,6 +115,19 @@ def test_backorders_left_by_a_fill_that_never_ran_are_filled_by_the_sweep(
     assert s.verify() == []
 
 
+def test_the_periodic_sweep_fills_what_a_crashed_fill_left_in_every_tenant(
+    db: Database, tenant: Tenant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s, _vip = _two_channels(tenant)
+    waiting = _backordered(s, tenant)
+    monkeypatch.setattr(purchasing, "after_receiving", lambda *a, **k: None)
+    purchasing.receive_purchase_order(tenant(), "PO-1", {"TENT": 2}, actor="clerk")
+    report = replenishment.sweep(db.uow, alert_days=0)
+    assert report.filled >= 1 and report.tenants >= 1
+    assert s.reservations(waiting) == [("BER", "TENT", "", 2)]
+    assert s.verify() == []
+
+
 def test_a_cancelled_or_held_order_is_never_filled(tenant: Tenant) -> None:
     s, _vip = _two_channels(tenant)
     cancelled = _backordered(s, tenant)
