@@ -36,6 +36,7 @@ ROUTES = {
     "hub.tasks.follow_orders": {"queue": "accounting"},
     "hub.tasks.retention_sweep": {"queue": "ingest"},
     "hub.tasks.notify_tick": {"queue": "push"},
+    "hub.tasks.replenishment_sweep": {"queue": "allocation"},
 }
 
 
@@ -47,8 +48,13 @@ def make_celery(
         settings = settings or loaded.sync
         notify_interval = loaded.notify_interval_s if notify_interval is None else notify_interval
     s = settings
-    include = ["hub.tasks", "hub.tasks_accounting", "hub.tasks_retention"]
-    include.append("hub.tasks_notifications")
+    include = [
+        "hub.tasks",
+        "hub.tasks_accounting",
+        "hub.tasks_retention",
+        "hub.tasks_replenishment",
+        "hub.tasks_notifications",
+    ]
     celery = Celery("hub", broker=s.resolved_broker_url(), include=include)
     celery.conf.update(
         # Each queue on its own exchange and routing key. A bare Queue(name) takes the
@@ -87,6 +93,9 @@ def make_celery(
             "retention": {"task": "hub.tasks.retention_sweep", "schedule": 86400.0},
             # Low stock, near expiry, overdue orders, ... (services.notifications).
             "notifications": {"task": "hub.tasks.notify_tick", "schedule": notify_interval},
+            # Backorders a crashed fill left, lots that expired overnight, near-expiry
+            # alerts (hub.services.replenishment.sweep).
+            "replenishment": {"task": "hub.tasks.replenishment_sweep", "schedule": 900.0},
         },
         beat_schedule_filename=str(s.broker_path.with_name("hub-beat-schedule")),
     )

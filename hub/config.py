@@ -138,6 +138,9 @@ class Settings(BaseSettings):
     notify_overdue_hours: int = Field(default=48, ge=0)
     notify_error_threshold: int = Field(default=50, ge=0)
     notify_error_growth: int = Field(default=20, ge=0)
+    # A lot with units on hand is announced (`lot.near_expiry` outbox event, once) when it
+    # comes within this many days of its expiry date (hub/services/lot_expiry.py).
+    lot_alert_days: int = Field(default=30, ge=0, le=3650)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

@@ -79,6 +79,9 @@ def build(sections: frozenset[str] = EVERYTHING) -> typer.Typer:
 
         app.add_typer(stock_app, name="stock")
         app.add_typer(po_app, name="po")
+        from hub.cli.replenishment import register_stock
+
+        register_stock(stock_app, po_app)
     if "mapping" in sections:
         from hub.cli.mapping import mapping_app
 
@@ -93,6 +96,10 @@ def build(sections: frozenset[str] = EVERYTHING) -> typer.Typer:
         from hub.cli.invoicing import register as register_invoicing
 
         register_allocation(app, channel_app, stock_app)
+        from hub.cli.allocation import policy_app
+        from hub.cli.replenishment import register_channel
+
+        register_channel(policy_app)
         register_invoicing(order_app)
     if "connectors" in sections:
         from hub.cli.connectors import register as register_connectors

@@ -18,6 +18,7 @@ from hub.services.allocation import check_lines, move_status
 from hub.services.bundle_lines import load_parts, units_done
 from hub.services.inventory import resolve_lot
 from hub.services.order_push import Tracking, record_cancellation, record_shipment
+from hub.services.replenishment import after_receiving
 from hub.services.stock_events import StockChanges, publish
 
 S = OrderStatus
@@ -227,6 +228,7 @@ def return_items(
         return changes
 
     _transaction(uow, order_id, run)
+    after_receiving(uow, {m.sku_id for m in made}, actor=actor)  # units back: fill waits
     return made[-1]
 
 
