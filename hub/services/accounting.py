@@ -47,6 +47,7 @@ from hub.domain.orders import Order
 from hub.services.accounting_books import connection_id, load_books
 from hub.services.accounting_daily import DailyCollector, Emit
 from hub.services.accounting_errors import close_hold, open_hold
+from hub.services.accounting_settlements import emit_settlements
 
 __all__ = [
     "POST_TOPIC",
@@ -177,6 +178,7 @@ class Generation:
             if summarised
             else None
         )
+        self.settled: dict[str, dict[str, list[str]]] = {}  # channel -> order -> credit notes
 
     def emit(
         self,
@@ -214,6 +216,12 @@ class Generation:
     def orders(self, orders: Iterable[Order]) -> None:
         for order in orders:
             channel = self.channels[order.channel_id]
+            # What a payout's lines may name: the order and its refunds' credit notes.
+            self.settled.setdefault(channel, {})[order.external_id] = [
+                refund_key(channel, order.external_id, r.external_id)
+                for r in order.refunds
+                if r.external_id
+            ]
             point = self.points.get(order.channel_id, self.policy.posting_point)
             if invoice_due(order, point):
                 _order_documents(order, channel, point, self.books, self.emit, self.daily)
@@ -275,6 +283,7 @@ class Generation:
                 payout.paid_on,
                 partial(documents_for_payout, payout, books, self.tenant_id),
             )
+        emit_settlements(self.store, self.cid, self.channels, self.settled, books, emit)
 
 
 def _order_documents(

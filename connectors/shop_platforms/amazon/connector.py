@@ -32,6 +32,7 @@ from connectors.base import (
     StockLevelUpdate,
     secret,
 )
+from connectors.shop_platforms.amazon.payouts import AmazonPayouts
 from connectors.toolkit import (
     HttpClient,
     NextTokenPaginator,
@@ -65,7 +66,7 @@ class AmazonConfig(ConnectorConfig):
     page_size: int = 100
 
 
-class AmazonConnector(RestStorefrontConnector[AmazonConfig]):
+class AmazonConnector(RestStorefrontConnector[AmazonConfig], AmazonPayouts):
     name: ClassVar[str] = "amazon"
     config_model = AmazonConfig
     map_order = staticmethod(platform_mapping.map_order)  # record -> unified Order
@@ -75,6 +76,7 @@ class AmazonConnector(RestStorefrontConnector[AmazonConfig]):
             Capability.GET_ORDER,
             Capability.PUSH_STOCK,
             Capability.PUSH_FULFILLMENT,
+            Capability.PULL_PAYOUTS,
         }
     )
     orders = Stream(

@@ -39,6 +39,7 @@ from connectors.base import (
     secret,
 )
 from connectors.shop_platforms.shopify import queries as q
+from connectors.shop_platforms.shopify.payouts import ShopifyPayouts
 from connectors.toolkit import (
     ApiKeyHeaderAuth,
     CursorPaginator,
@@ -89,7 +90,7 @@ class ShopifyLocation:
     fulfills_online_orders: bool
 
 
-class ShopifyConnector(RestStorefrontConnector[ShopifyConfig]):
+class ShopifyConnector(RestStorefrontConnector[ShopifyConfig], ShopifyPayouts):
     name: ClassVar[str] = "shopify"
     config_model = ShopifyConfig
     map_order = staticmethod(platform_mapping.map_order)  # record -> unified Order
@@ -101,6 +102,7 @@ class ShopifyConnector(RestStorefrontConnector[ShopifyConfig]):
             Capability.PUSH_STOCK,
             Capability.PUSH_FULFILLMENT,
             Capability.PUSH_CANCELLATION,
+            Capability.PULL_PAYOUTS,
         }
     )
     orders = Stream(
