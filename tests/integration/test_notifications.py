@@ -440,3 +440,26 @@ def test_the_dashboard_lists_notifications_deliveries_and_subscriptions_without_
     assert "1 retrying" in html and "webhook answered HTTP 503" in html
     assert "ops-hook" in html and "/…" in html
     assert secret not in html and "t0ken-in-path" not in html
+
+
+def test_retention_drops_finished_deliveries_and_then_their_notifications(
+    db: Database, tenant: UowFactory, receiver: WebhookReceiver
+) -> None:
+    from hub.services import retention
+
+    _hook(tenant, receiver)
+    _run(tenant, _settings(db))
+    receiver.statuses = [200, 500]
+    _near_expiry(tenant, "OLD-SENT", "2026-12-20", 1)
+    _run(tenant, _settings(db))
+    _near_expiry(tenant, "OLD-RETRYING", "2026-12-20", 1)
+    _run(tenant, _settings(db))
+    assert sorted(e.status for e in notify.delivery_log(tenant())) == ["retrying", "sent"]
+    settings = _settings(db, retention_notification_days=90)
+    assert retention.run(db.uow, settings, now=NOW + timedelta(days=89))["notifications"] >= 0
+    assert len(notify.recent(tenant())) == 2  # inside the window: kept
+    done = retention.run(db.uow, settings, now=NOW + timedelta(days=91))
+    assert done["notification_deliveries"] >= 1 and done["notifications"] >= 1
+    [kept] = notify.delivery_log(tenant())
+    assert kept.status == "retrying"  # never a delivery still to be made
+    assert [r.subject.split()[3] for r in notify.recent(tenant())] == ["OLD-RETRYING"]
