@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from hub.config import Settings
 from hub.crypto import SecretBox
@@ -275,10 +276,16 @@ def run(
     now: datetime,
 ) -> RunReport:
     """One tick for one tenant: detect (one transaction), then deliver what is due."""
-    with uow() as work:
-        assert work.tenant_id is not None
-        detected = detect(work.session, work.tenant_id, _thresholds(work, settings), now)
-        work.commit()
+    try:
+        with uow() as work:
+            assert work.tenant_id is not None
+            detected = detect(work.session, work.tenant_id, _thresholds(work, settings), now)
+            work.commit()
+    except IntegrityError:
+        # Another run of this tenant detected the same occurrences first (both found no
+        # cursor yet, or the same overdue order): its rows stand, this one adds nothing.
+        log.info("notifications: a concurrent run of tenant detected first")
+        detected = {}
     report = deliver_due(uow, box, senders, RetryPolicy.from_settings(settings), now)
     return RunReport(detected, report)
 

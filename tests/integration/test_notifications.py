@@ -463,3 +463,66 @@ def test_retention_drops_finished_deliveries_and_then_their_notifications(
     [kept] = notify.delivery_log(tenant())
     assert kept.status == "retrying"  # never a delivery still to be made
     assert [r.subject.split()[3] for r in notify.recent(tenant())] == ["OLD-RETRYING"]
+
+
+def test_two_workers_delivering_at_once_send_each_delivery_once(
+    db: Database, tenant: UowFactory, receiver: WebhookReceiver
+) -> None:
+    import threading
+
+    from hub.services.notification_delivery import RetryPolicy, deliver_due
+    from hub.services.notification_sources import Thresholds, detect
+
+    _hook(tenant, receiver)
+    settings = _settings(db)
+    _run(tenant, settings)
+    for i in range(20):
+        _near_expiry(tenant, f"C{i}", "2026-12-20", i)
+    with tenant() as uow:
+        assert uow.tenant_id is not None
+        assert detect(uow.session, uow.tenant_id, Thresholds(0, 0, 0), NOW) == {
+            "lot.near_expiry": 20
+        }
+        uow.commit()
+    start = threading.Barrier(2)
+    reports = []
+
+    def worker() -> None:
+        start.wait()
+        reports.append(deliver_due(tenant, BOX, senders(settings), RetryPolicy(), NOW))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(r.sent for r in reports) == 20
+    ids = [r.headers["X-Hub-Delivery"] for r in receiver.received]
+    assert len(ids) == len(set(ids)) == 20
+
+
+def test_two_runs_at_once_notify_each_occurrence_once(
+    db: Database, tenant: UowFactory, receiver: WebhookReceiver
+) -> None:
+    import threading
+
+    settings = _settings(db, notify_overdue_hours=1)
+    catalog.create_channel(tenant(), "web", "shopify", "EUR")
+    _hook(tenant, receiver)
+    for i in range(5):
+        _order(tenant, f"O{i}", NOW - timedelta(hours=3), OrderStatus.ALLOCATED)
+    start = threading.Barrier(2)
+    reports: list[notify.RunReport] = []
+
+    def worker() -> None:
+        start.wait()
+        reports.append(_run(tenant, settings))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(reports) == 2  # neither run failed
+    assert sum(r.detected.get("order.overdue", 0) for r in reports) == 5
+    assert len(receiver.received) == 5
