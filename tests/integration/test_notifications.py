@@ -526,3 +526,24 @@ def test_two_runs_at_once_notify_each_occurrence_once(
     assert len(reports) == 2  # neither run failed
     assert sum(r.detected.get("order.overdue", 0) for r in reports) == 5
     assert len(receiver.received) == 5
+
+
+def test_a_line_break_in_a_platforms_order_number_does_not_break_the_mail(
+    db: Database, tenant: UowFactory, smtp_server: SmtpServer
+) -> None:
+    settings = _settings(db, smtp_server, notify_overdue_hours=1)
+    catalog.create_channel(tenant(), "web", "shopify", "EUR")
+    notify.add_subscription(tenant(), BOX, "m", "email", "ops@shop.test", [], actor="t", now=NOW)
+    order_id = _order(tenant, "X", NOW - timedelta(hours=2), OrderStatus.ALLOCATED)
+    with tenant() as uow:
+        uow.session.execute(
+            update(t.orders)
+            .where(t.orders.c.id == order_id)
+            .values(number="#1\r\nBcc: x@evil.test")
+        )
+        uow.commit()
+    assert _run(tenant, settings).delivery.sent == 1
+    [mail] = smtp_server.inbox.messages
+    assert mail["Bcc"] is None
+    assert mail["Subject"].startswith("[hub] Order #1 Bcc: x@evil.test not dispatched")
+    assert smtp_server.inbox.envelopes == [("hub@shop.test", ["ops@shop.test"])]
