@@ -36,6 +36,7 @@ SECTIONS: dict[str, frozenset[str]] = {
     "books": frozenset({"accounting"}),
     "token": frozenset({"operator"}),
     "payouts": frozenset({"payouts"}),
+    "notify": frozenset({"notify"}),
 }
 EVERYTHING = frozenset().union(*SECTIONS.values())
 
@@ -79,6 +80,9 @@ def build(sections: frozenset[str] = EVERYTHING) -> typer.Typer:
 
         app.add_typer(stock_app, name="stock")
         app.add_typer(po_app, name="po")
+        from hub.cli.replenishment import register_stock
+
+        register_stock(stock_app, po_app)
     if "mapping" in sections:
         from hub.cli.mapping import mapping_app
 
@@ -93,6 +97,10 @@ def build(sections: frozenset[str] = EVERYTHING) -> typer.Typer:
         from hub.cli.invoicing import register as register_invoicing
 
         register_allocation(app, channel_app, stock_app)
+        from hub.cli.allocation import policy_app
+        from hub.cli.replenishment import register_channel
+
+        register_channel(policy_app)
         register_invoicing(order_app)
     if "connectors" in sections:
         from hub.cli.connectors import register as register_connectors
@@ -114,6 +122,10 @@ def build(sections: frozenset[str] = EVERYTHING) -> typer.Typer:
         from hub.cli.payouts import register as register_payouts
 
         register_payouts(app)
+    if "notify" in sections:
+        from hub.cli.notify import notify_app
+
+        app.add_typer(notify_app, name="notify")
     if "demo" in sections:
         from hub.cli.demo import demo
 

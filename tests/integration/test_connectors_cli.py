@@ -186,10 +186,11 @@ def test_connections_are_added_from_a_file_and_listed_without_their_secrets(
         "storefront",
     )
     assert row["channel_id"] is not None
+    # stripe_secret_key: the shop's Stripe account, for its payouts (docs/accounting.md).
     assert row["secret_fields"] == [
         "consumer_key",
         "consumer_secret",
-        "stripe_secret_key",  # optional: a shop paid through Stripe (payouts)
+        "stripe_secret_key",
         "webhook_secret",
     ]
     everything = added.stdout + listed.stdout + hub("connections", "list").stdout

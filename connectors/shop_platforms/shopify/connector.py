@@ -148,12 +148,18 @@ class ShopifyConnector(RestStorefrontConnector[ShopifyConfig], ShopifyPayouts):
         except ValueError as exc:
             raise SkippableRecordError(str(gid), "updatedAt", str(exc), item) from None
         lines = item.get("lineItems")
-        if isinstance(lines, Mapping) and (lines.get("pageInfo") or {}).get("hasNextPage"):
-            item = {**item, "lineItems": {"nodes": self._all_lines(str(gid), lines)}}
+        if isinstance(lines, Mapping) and _more_lines(str(gid), lines, item):
+            more = self.record_part(
+                str(gid), "lineItems", item, lambda: self._all_lines(str(gid), lines)
+            )
+            item = {**item, "lineItems": {"nodes": more}}
         return RawRecord("order", str(gid), updated, item)
 
     def _all_lines(self, gid: str, first: Mapping[str, Any]) -> list[Any]:
-        nodes = list(first.get("nodes") or [])
+        nodes = first.get("nodes")
+        if not isinstance(nodes, list):
+            raise TypeError(f"lineItems.nodes is a {type(nodes).__name__}, not a list")
+        nodes = list(nodes)
         start = PageRequest(
             self.orders.path,
             json={"query": q.ORDER_LINES, "variables": {"id": gid}},
@@ -163,9 +169,13 @@ class ShopifyConnector(RestStorefrontConnector[ShopifyConfig], ShopifyPayouts):
 
         def lines_of(response: requests.Response) -> Sequence[Any]:
             found = response.json()["data"]["order"]["lineItems"]["nodes"]
-            return list(found)
+            if not isinstance(found, list):
+                raise TypeError(f"lineItems.nodes is a {type(found).__name__}, not a list")
+            return found
 
-        resume = (first.get("pageInfo") or {}).get("endCursor")
+        resume = first["pageInfo"].get("endCursor")
+        if not isinstance(resume, str) or not resume:
+            raise TypeError("lineItems.pageInfo.endCursor: no cursor for the next page")
         for page, _ in paginator.pages(self._send, start, lines_of, resume):
             nodes += page
         return nodes
@@ -359,3 +369,16 @@ class ShopifyConnector(RestStorefrontConnector[ShopifyConfig], ShopifyPayouts):
 def _gid(kind: str, value: str) -> str:
     """Hub listings may hold numeric ids (REST era) or GIDs: always send GIDs."""
     return value if value.startswith("gid://") else f"gid://shopify/{kind}/{value}"
+
+
+def _more_lines(gid: str, lines: Mapping[str, Any], item: Any) -> bool:
+    """Whether the order's lineItems connection says more pages follow (pageInfo as the
+    schema has it: an object with a boolean hasNextPage)."""
+    info = lines.get("pageInfo")
+    if info is None:
+        return False
+    more = info.get("hasNextPage") if isinstance(info, Mapping) else None
+    if not isinstance(more, bool):
+        reason = "pageInfo.hasNextPage is not a boolean: cannot tell whether lines are missing"
+        raise SkippableRecordError(gid, "lineItems", reason, item)
+    return more

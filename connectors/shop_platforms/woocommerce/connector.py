@@ -123,7 +123,10 @@ class WooCommerceConnector(RestStorefrontConnector[WooCommerceConfig]):
         record = super().to_record(item)
         if not item.get("refunds") or "refund_details" in item:
             return record
-        details = self.http.get_json(f"orders/{record.external_id}/refunds")
+        path = f"orders/{record.external_id}/refunds"
+        details = self.record_part(
+            record.external_id, "refunds", item, lambda: _refunds(self.http.get_json(path))
+        )
         return RawRecord(record.kind, record.external_id, record.updated_at,
                          {**item, "refund_details": details})  # fmt: skip
 
@@ -190,3 +193,10 @@ class WooCommerceConnector(RestStorefrontConnector[WooCommerceConfig]):
         for update in chunk[len(answered) :]:
             rejected.append(RejectedItem(update.listing_id, "missing from the batch response"))
         return PushResult(accepted, rejected, calls=1)
+
+
+def _refunds(body: Any) -> list[Any]:
+    """GET orders/<id>/refunds answers a list of refunds (wc/v3 docs)."""
+    if not isinstance(body, list):
+        raise TypeError(f"expected a list of refunds, got {type(body).__name__}")
+    return body
