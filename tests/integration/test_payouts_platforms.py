@@ -272,3 +272,54 @@ def test_json_of_a_payout_view_is_plain(
         "amount": "42.12",
         "reference": "SHOP PAYOUT 11/12",
     }
+
+
+def test_the_finance_role_reads_the_payout_clearing_report_over_the_api(
+    db: Database, tenant: UowFactory, tmp_path: Path, api: responses.RequestsMock
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from hub.api.app import create_app
+    from hub.bootstrap import Hub
+    from hub.config import Settings
+    from hub.services import tokens
+    from hub.services.tokens import Role
+
+    setup_books(tenant, {"ledger_path": str(tmp_path / "b.beancount")}, chart=FULL_CHART)
+    paid_order(tenant, "501", price="30.00", tax="3.00")
+    paid_order(tenant, "502", price="10.00", tax="1.00")
+    _stripe_mock(api)
+    with tenant() as u:
+        tenant_id, channel_id = u.tenant_id, u.channels.by_key("shop").id
+    assert tenant_id is not None and channel_id is not None
+    ctx = SyncContext(db.session_factory, Fixed(PLATFORMS["stripe"].connector()))
+    payouts.pull_payouts(ctx, tenant_id, channel_id, datetime(2026, 11, 1, tzinfo=UTC))
+    accounting.generate_documents(tenant(), "books")
+    hub = Hub(Settings(database_url=db.url))
+    try:
+        with hub.uow(tenant_id) as u:
+            secret = tokens.create_token(u.session, tenant_id, "finance", Role.FINANCE.value)
+            plain = tokens.create_token(u.session, tenant_id, "viewer", Role.VIEWER.value)
+            u.commit()
+        client = TestClient(create_app(hub))
+        auth = {"Authorization": f"Bearer {secret}"}
+        report = client.get("/api/v1/payouts", params={"books": "books"}, headers=auth)
+        assert report.status_code == 200, report.text
+        (row,) = report.json()["items"]
+        assert (row["payout"], row["clearing"], row["document"]["status"]) == (
+            "po_1OaFDbEcg9tTZuTgNYmX0PKB",
+            "0.00",
+            "pending",
+        )
+        one = client.get(
+            "/api/v1/payouts",
+            headers=auth,
+            params={"channel": "shop", "payout": "po_1OaFDbEcg9tTZuTgNYmX0PKB", "books": "books"},
+        )
+        assert one.json()["items"][0]["fees_by_order"]["501"] == {"stripe_fee": "1.26"}
+        none = client.get("/api/v1/payouts", headers=auth, params={"payout": "po_none"})
+        assert none.status_code == 200 and none.json()["items"] == []
+        viewer = client.get("/api/v1/payouts", headers={"Authorization": f"Bearer {plain}"})
+        assert viewer.status_code == 403
+    finally:
+        hub.close()

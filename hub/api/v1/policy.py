@@ -73,6 +73,7 @@ RULES: dict[tuple[str, str], Permission] = {
     ("DELETE", f"{V}/books/connections/{{name}}"): P.BOOKS_WRITE,
     ("GET", f"{V}/audit"): P.AUDIT_READ,
     ("GET", f"{V}/reports/{{name}}"): P.READ,
+    ("GET", f"{V}/payouts"): P.BOOKS_READ,
 }
 
 
