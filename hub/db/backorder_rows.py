@@ -23,7 +23,7 @@ from hub.db.tables_replenishment import backorder_priorities
 from hub.domain.catalog import WarehouseKind
 from hub.domain.orders import OrderStatus
 
-__all__ = ["FillKey", "channels_with_free", "next_backorders", "skus_with_free"]
+__all__ = ["FillKey", "channels_with_free", "next_backorders"]
 
 
 @dataclass(frozen=True)
@@ -35,23 +35,16 @@ class FillKey:
     order_id: int
 
 
-def skus_with_free(
-    session: Session, tenant_id: int, sku_ids: Iterable[int] | None, today: date
-) -> set[int]:
-    """SKUs (of `sku_ids`, None: any with a backorder) with free units (on hand, not
-    reserved, not of an expired lot) in a warehouse orders may be allocated from."""
-    return {sku for _c, sku in channels_with_free(session, tenant_id, sku_ids, today)}
-
-
 def channels_with_free(
     session: Session, tenant_id: int, sku_ids: Iterable[int] | None, today: date
-) -> set[tuple[int, int]]:
-    """(channel, sku) pairs where the channel sells from a warehouse holding free units
-    of the SKU: only those channels' backorders can be filled now."""
+) -> dict[tuple[int, int], int]:
+    """(channel, sku) -> free units (on hand, not reserved, not of an expired lot) in the
+    channel's warehouses that orders may be allocated from (not marketplace ones), for
+    `sku_ids` (None: every SKU with a backorder). Only those channels' backorders can be
+    filled now."""
     s, cw, w, b = t.stock_levels.c, ta.channel_warehouses.c, t.warehouses.c, ta.backorders.c
     query = (
-        select(cw.channel_id, s.sku_id)
-        .distinct()
+        select(cw.channel_id, s.sku_id, func.sum(s.on_hand - s.reserved).label("free"))
         .select_from(t.stock_levels)
         .join(t.warehouses, w.id == s.warehouse_id)
         .join(ta.channel_warehouses, cw.warehouse_id == s.warehouse_id)
@@ -70,14 +63,14 @@ def channels_with_free(
         bundle = tm.bundle_components.c
         parts = select(bundle.component_sku_id).where(bundle.tenant_id == tenant_id)
         query = query.where(or_(s.sku_id.in_(waiting), s.sku_id.in_(parts)))
-    rows: Any = session.execute(query).all()
-    return {(r.channel_id, r.sku_id) for r in rows}
+    rows: Any = session.execute(query.group_by(cw.channel_id, s.sku_id)).all()
+    return {(r.channel_id, r.sku_id): int(r.free) for r in rows}
 
 
 def next_backorders(
     session: Session,
     tenant_id: int,
-    free: set[tuple[int, int]],
+    free: Iterable[tuple[int, int]],
     after: FillKey | None,
     limit: int,
     statuses: Iterable[OrderStatus],
@@ -85,6 +78,7 @@ def next_backorders(
     """The next `limit` backordered orders, in fill order after `after`, that wait for a
     SKU some channel of theirs has free (`free`: channels_with_free). A bundle line's
     backorder names its first component, so a bundle containing a free SKU counts too."""
+    free = set(free)
     if not free:
         return []
     b, ol, o = ta.backorders.c, t.order_lines.c, t.orders.c
