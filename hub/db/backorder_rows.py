@@ -19,9 +19,8 @@ from hub.db import tables as t
 from hub.db import tables_allocation as ta
 from hub.db import tables_mapping as tm
 from hub.db.lot_rows import lot_join, not_expired
-from hub.db.tables_replenishment import backorder_priorities
+from hub.db.tables_replenishment import WAITING, backorder_priorities
 from hub.domain.catalog import WarehouseKind
-from hub.domain.orders import OrderStatus
 
 __all__ = ["FillKey", "channels_with_free", "next_backorders"]
 
@@ -73,44 +72,59 @@ def next_backorders(
     free: Iterable[tuple[int, int]],
     after: FillKey | None,
     limit: int,
-    statuses: Iterable[OrderStatus],
 ) -> list[FillKey]:
     """The next `limit` backordered orders, in fill order after `after`, that wait for a
     SKU some channel of theirs has free (`free`: channels_with_free). A bundle line's
-    backorder names its first component, so a bundle containing a free SKU counts too."""
-    free = set(free)
-    if not free:
+    backorder names its first component, so a bundle containing a free SKU counts too.
+
+    One priority at a time (highest first): within it, the partial index of waiting
+    orders (tenant, placed_at, id) is walked in order and the walk stops after `limit`
+    matches, so a page costs a page, not the backlog."""
+    pairs = set(free)
+    if not pairs:
         return []
     b, ol, o = ta.backorders.c, t.order_lines.c, t.orders.c
     p, bundle = backorder_priorities.c, tm.bundle_components.c
-    skus = sorted({sku for _c, sku in free})
-    channels = sorted({c for c, _s in free})
+    skus = sorted({sku for _c, sku in pairs})
+    channels = sorted({c for c, _s in pairs})
+    stated = dict(
+        session.execute(
+            select(p.channel_id, p.priority).where(
+                p.tenant_id == tenant_id, p.channel_id.in_(channels)
+            )
+        ).all()
+    )
+    rank_of = {c: -int(stated.get(c, 0)) for c in channels}
     kits = select(bundle.bundle_sku_id).where(bundle.component_sku_id.in_(skus))
     listings = select(bundle.listing_id).where(bundle.component_sku_id.in_(skus))
-    rank = -func.coalesce(p.priority, 0)
-    query = (
-        select(rank.label("rank"), o.placed_at, o.id)
-        .distinct()
+    waits = (
+        select(b.id)
         .select_from(ta.backorders)
         .join(t.order_lines, ol.id == b.order_line_id)
-        .join(t.orders, o.id == ol.order_id)
-        .outerjoin(backorder_priorities, p.channel_id == o.channel_id)
         .where(
-            b.tenant_id == tenant_id,
-            o.channel_id.in_(channels),
-            o.status.in_([s.value for s in statuses]),
+            ol.order_id == o.id,
             or_(b.sku_id.in_(skus), ol.sku_id.in_(kits), ol.listing_id.in_(listings)),
         )
-        .order_by(rank, o.placed_at, o.id)
-        .limit(limit)
+        .exists()
     )
-    if after is not None:
-        query = query.where(
-            or_(
-                rank > after.rank,
-                and_(rank == after.rank, o.placed_at > after.placed_at),
-                and_(rank == after.rank, o.placed_at == after.placed_at, o.id > after.order_id),
-            )
+    for rank in sorted(set(rank_of.values())):
+        if after is not None and rank < after.rank:
+            continue
+        group = [c for c in channels if rank_of[c] == rank]
+        query = (
+            select(o.placed_at, o.id)
+            .where(o.tenant_id == tenant_id, WAITING, o.channel_id.in_(group), waits)
+            .order_by(o.placed_at, o.id)
+            .limit(limit)
         )
-    rows: Any = session.execute(query).all()
-    return [FillKey(int(r.rank), r.placed_at, int(r.id)) for r in rows]
+        if after is not None and rank == after.rank:
+            query = query.where(
+                or_(
+                    o.placed_at > after.placed_at,
+                    and_(o.placed_at == after.placed_at, o.id > after.order_id),
+                )
+            )
+        rows: Any = session.execute(query).all()
+        if rows:
+            return [FillKey(rank, r.placed_at, int(r.id)) for r in rows]
+    return []

@@ -31,7 +31,7 @@ from hub.db.unit_of_work import UnitOfWork
 from hub.domain.clock import utcnow
 from hub.domain.errors import DomainError, InvalidValue
 from hub.domain.orders import OrderStatus
-from hub.services.allocation import ALLOCATABLE, allocate_batch
+from hub.services.allocation import allocate_batch
 
 __all__ = [
     "FILL_PAGE",
@@ -81,7 +81,7 @@ def fill_backorders(
             for (_channel, sku), n in free.items():
                 units[sku] = max(units.get(sku, 0), n)
             limit = max(1, min(page, sum(units.values())))
-            keys = next_backorders(uow.session, uow.tenant_id, free, after, limit, ALLOCATABLE)
+            keys = next_backorders(uow.session, uow.tenant_id, free, after, limit)
         if not keys:
             return report
         after = keys[-1]
