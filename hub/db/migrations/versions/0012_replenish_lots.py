@@ -62,7 +62,11 @@ def upgrade() -> None:
     for table in ("backorder_priorities", "lot_alerts", "lot_expiries"):
         op.create_index(f"ix_{table}_tenant_id", table, ["tenant_id"])
     # The upkeep and the near-expiry report find lots by date, not by scanning them all.
-    op.create_index("ix_lots_tenant_expires", "lots", ["tenant_id", "expires_on"])
+    # IF NOT EXISTS: on a big PostgreSQL database an operator builds these first with
+    # CREATE INDEX CONCURRENTLY (no write lock), and the migration then skips them.
+    op.create_index(
+        "ix_lots_tenant_expires", "lots", ["tenant_id", "expires_on"], if_not_exists=True
+    )
     # Backordered orders in fill order (placed_at, id): a fill reads a page of this
     # partial index, not every backorder of the SKU (hub/db/backorder_rows.py).
     op.create_index(
@@ -71,6 +75,7 @@ def upgrade() -> None:
         ["tenant_id", "placed_at", "id"],
         postgresql_where=WAITING,
         sqlite_where=WAITING,
+        if_not_exists=True,
     )
 
 
