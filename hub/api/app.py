@@ -18,7 +18,7 @@ from hub import observability
 from hub.api import dashboard, webhooks
 from hub.api.input_guard import refuse_unstorable, refuse_unstorable_parameters
 from hub.api.limits import BodyLimit
-from hub.api.v1 import books, operations, orders, payouts, problems, reports, stock
+from hub.api.v1 import books, operations, orders, payouts, problems, purchasing, reports, stock
 from hub.bootstrap import Hub
 from hub.db.engine import is_sqlite
 from hub.metrics import render
@@ -77,6 +77,7 @@ def create_app(
     routers = (orders.router, stock.router, operations.router, reports.router, books.router)
     for router in (*routers, payouts.router):
         app.include_router(router, dependencies=guarded)
+    app.include_router(purchasing.router, dependencies=guarded)
     app.include_router(dashboard.router, dependencies=guarded)
     dashboard.mount_static(app)
     dashboard.install_login_redirect(app)
