@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +14,7 @@ from hub.db.tables_accounting import accounting_documents
 from hub.db.tables_settlements import bank_lines, payout_records, settlement_lines, settlements
 from hub.domain.bank_matching import BankLine
 from hub.domain.clock import utcnow
-from hub.domain.documents import Document
+from hub.domain.documents import Document, DocumentKind
 from hub.domain.money import Money
 from hub.domain.settlements import LineKind, Settlement, SettlementLine
 
@@ -127,6 +127,7 @@ class SettlementStore:
         channel_id: int | None = None,
         settled_only: bool = False,
         skip: Callable[[str], bool] | None = None,
+        ids: Collection[int] | None = None,
     ) -> list[Settlement]:
         """Settlements with their lines; `skip(key)` leaves out (before their lines are
         read) those a caller has already dealt with, e.g. journals already generated."""
@@ -135,6 +136,8 @@ class SettlementStore:
             query = query.where(S.channel_id == channel_id)
         if settled_only:
             query = query.where(S.settled.is_(True))
+        if ids is not None:
+            query = query.where(S.id.in_(list(ids)))
         rows = list(self.session.execute(query.order_by(S.paid_on, S.id)))
         if skip is not None:
             rows = [
@@ -184,6 +187,49 @@ class SettlementStore:
             .where(S.id == settlement_id, S.tenant_id == self.tenant_id)
         ).first()
         return None if row is None else _bank_line(row)
+
+    def untagged_order_keys(self, connection_id: int) -> list[str]:
+        """Keys of the connection's order documents (receipts, invoices, credit notes)
+        that no payout has tagged yet: few (the orders since the last payout)."""
+        d = accounting_documents.c
+        kinds = [DocumentKind.SALES_RECEIPT, DocumentKind.SALES_INVOICE, DocumentKind.CREDIT_NOTE]
+        return list(
+            self.session.scalars(
+                select(d.key).where(
+                    d.tenant_id == self.tenant_id,
+                    d.connection_id == connection_id,
+                    d.payout.is_(None),
+                    d.kind.in_(kinds),
+                )
+            )
+        )
+
+    def settled_mentioning(
+        self, channel_names: Mapping[int, str], orders: Mapping[str, set[str]]
+    ) -> list[Settlement]:
+        """Settled payouts with a line for one of `orders` (channel -> order ids)."""
+        by_name = {name: cid for cid, name in channel_names.items()}
+        ids: set[int] = set()
+        for channel, wanted in orders.items():
+            if channel not in by_name:
+                continue
+            names = sorted(wanted)
+            for start in range(0, len(names), 500):  # bounded IN lists
+                ids.update(
+                    self.session.scalars(
+                        select(L.settlement_id)
+                        .join(settlements, S.id == L.settlement_id)
+                        .where(
+                            S.tenant_id == self.tenant_id,
+                            S.channel_id == by_name[channel],
+                            S.settled.is_(True),
+                            L.order_external_id.in_(names[start : start + 500]),
+                        )
+                    )
+                )
+        if not ids:
+            return []
+        return self.all(channel_names, settled_only=True, ids=ids)
 
     def documents_of(self, connection_id: int, payout_tag: str) -> list[Document]:
         """The connection's documents a payout settles (its journal among them)."""

@@ -48,6 +48,30 @@ def emit_settlements(
             settlement.paid_on,
             partial(_journal, settlement, books, store.tenant_id, list(known)),
         )
+    _tag_late_documents(store, connection_id, channels, orders)
+
+
+def _tag_late_documents(
+    store: DocumentStore, connection_id: int, channels: Mapping[int, str], orders: OrderKeys
+) -> None:
+    """An order document built after its payout's journal (the order was held, then
+    fixed) is tagged with that payout too, so the payout's clearing check includes it.
+    Only documents no payout has tagged yet are looked at: the orders since the last
+    payout, not years of them."""
+    settlements = SettlementStore(store.session, store.tenant_id)
+    untagged = settlements.untagged_order_keys(connection_id)
+    if not untagged:
+        return
+    wanted: dict[str, set[str]] = {}
+    for key in untagged:
+        channel, sep, rest = key.partition(":order:")
+        if sep:
+            wanted.setdefault(channel, set()).add(rest.split(":refund:", 1)[0])
+    for settlement in settlements.settled_mentioning(channels, wanted):
+        keys = settled_keys(settlement, orders.get(settlement.channel, {}))
+        late = [k for k in keys if k in set(untagged)]
+        if late:
+            store.link_payout(connection_id, late, settlement.payout_tag)
 
 
 def settled_keys(settlement: Settlement, known: Mapping[str, Sequence[str]]) -> list[str]:

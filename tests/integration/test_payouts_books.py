@@ -25,6 +25,8 @@ from connectors.toolkit import ConnectorContext, LocalRateBudgets
 from hub.db.settlement_store import SettlementStore
 from hub.domain.documents import DocumentStatus
 from hub.domain.mappings import AccountRole
+from hub.domain.money import Money
+from hub.domain.orders import Payment
 from hub.services import accounting, payouts, posting
 from hub.services.sync_context import ChannelRef, SyncContext
 from reconciliation import Period, reconcile
@@ -318,3 +320,43 @@ def test_a_pull_that_fails_half_way_keeps_the_payouts_it_read_and_the_cursor_wai
     assert [s.external_id for s in stored] == ["gid://shopify/ShopifyPaymentsPayout/77"]
     with uow() as u:
         assert read_cursor(u.session, channel_id, payouts.STREAM) is None
+
+
+def test_an_order_document_built_after_its_payout_is_tagged_with_it_and_clears(
+    db: Database,
+    books: tuple[UowFactory, BeancountConnector, Path],
+    shop: ShopifyConnector,
+    api: responses.RequestsMock,
+) -> None:
+    uow, connector, ledger = books
+    month(uow)
+    with uow() as u:  # order 1's payment is not in the hub yet: no document for it
+        channel = u.channels.by_key("shop")
+        assert channel.id is not None
+        order = u.orders.by_external_id(channel.id, G1)
+        assert order is not None
+        order.payments.pop()
+        u.commit()
+    pull(db, uow, shop, api, pd.shopify_transactions())
+    first = accounting.generate_documents(uow(), "books")
+    assert f"shop:order:{G1}" not in first.created
+    assert "shop:settlement:gid://shopify/ShopifyPaymentsPayout/77" in first.created
+    view = payouts.show_payout(uow(), "shop", "gid://shopify/ShopifyPaymentsPayout/77", "books")
+    assert view.clearing is not None and view.clearing.amount == Decimal("-110.00")
+    assert any(f"order {G1}" in f and "no document" in f for f in view.findings)
+    with uow() as u:  # the payment arrives
+        order = u.orders.by_external_id(channel.id, G1)
+        assert order is not None and u.tenant_id is not None
+        when = datetime(2026, 11, 3, 12, tzinfo=UTC)
+        paid = Money.of("110.00", "USD")
+        order.payments.append(
+            Payment("shopify_payments", paid, "p-late", when, tenant_id=u.tenant_id)
+        )
+        u.commit()
+    later = accounting.generate_documents(uow(), "books")
+    assert f"shop:order:{G1}" in later.created
+    view = payouts.show_payout(uow(), "shop", "gid://shopify/ShopifyPaymentsPayout/77", "books")
+    assert view.clearing is not None and view.clearing.amount == 0 and view.differences == []
+    posting.post_pending_documents(uow, "books", connector)
+    assert bean_check(ledger).returncode == 0
+    assert balances(ledger)["Assets:Clearing:Shop"] == Decimal("0.00")
