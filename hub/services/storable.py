@@ -1,0 +1,58 @@
+"""What the database can hold, checked on a mapped order before it is stored: a string
+with a NUL (PostgreSQL text refuses it) or a lone surrogate (JSON's "\\ud800" escape
+parses to one; it is not Unicode text, so no driver can encode it), an integer beyond
+64 bits or an amount beyond the numeric columns would fail the write with a database
+error that names no field. Refused here instead, naming the unified order's field."""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from typing import Any
+
+from hub.domain.errors import InvalidValue
+
+__all__ = ["check_storable"]
+
+MAX_INTEGER = 2**63 - 1  # BIGINT
+MAX_NUMERIC = Decimal(10) ** 18  # Numeric(24, 6): 18 digits before the point
+
+
+def check_storable(value: Any, where: str = "order", *, in_json: bool = False) -> None:
+    """Raise InvalidValue naming the first field of ``value`` the database cannot hold.
+    Inside a JSON document (a dict: the line's raw record) any integer is fine."""
+    if isinstance(value, str):
+        _text(value, where)
+    elif isinstance(value, bool) or value is None:
+        return
+    elif isinstance(value, int):
+        if in_json:
+            return
+        if not -MAX_INTEGER <= value <= MAX_INTEGER:
+            raise InvalidValue(where, value, "out of range (a 64-bit integer)")
+    elif isinstance(value, Decimal):
+        if value.is_finite() and abs(value) >= MAX_NUMERIC:
+            raise InvalidValue(where, value, "out of range")
+    elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        for field in dataclasses.fields(value):
+            check_storable(getattr(value, field.name), f"{where}.{field.name}")
+    elif isinstance(value, list | tuple):
+        for n, item in enumerate(value):
+            check_storable(item, f"{where}[{n}]", in_json=in_json)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_storable(key, f"{where} (a key)", in_json=True)
+            check_storable(item, f"{where}.{key}", in_json=True)
+
+
+def _text(value: str, where: str) -> None:
+    if "\x00" in value:
+        raise InvalidValue(where, _shown(value), "contains a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidValue(where, _shown(value), "contains a lone surrogate: not text") from None
+
+
+def _shown(value: str) -> str:
+    return value[:60].encode("utf-8", "backslashreplace").decode().replace("\x00", "\\x00")
