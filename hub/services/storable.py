@@ -1,14 +1,17 @@
 """What the database can hold, checked on a mapped order before it is stored: a string
 with a NUL (PostgreSQL text refuses it) or a lone surrogate (JSON's "\\ud800" escape
 parses to one; it is not Unicode text, so no driver can encode it), an integer beyond
-64 bits or an amount beyond the numeric columns would fail the write with a database
-error that names no field. Refused here instead, naming the unified order's field."""
+64 bits, an amount beyond the numeric columns or a text longer than its column (only
+PostgreSQL enforces the length) would fail the write with a database error that names
+no field. Refused here instead, naming the unified order's field."""
 
 from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
 from typing import Any
+
+from sqlalchemy import inspect
 
 from hub.domain.errors import InvalidValue
 
@@ -34,8 +37,15 @@ def check_storable(value: Any, where: str = "order", *, in_json: bool = False) -
         if value.is_finite() and abs(value) >= MAX_NUMERIC:
             raise InvalidValue(where, value, "out of range")
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
+        lengths = _lengths(type(value))
         for field in dataclasses.fields(value):
-            check_storable(getattr(value, field.name), f"{where}.{field.name}")
+            item = getattr(value, field.name)
+            check_storable(item, f"{where}.{field.name}")
+            limit = lengths.get(field.name)
+            if isinstance(item, str) and limit is not None and len(item) > limit:
+                raise InvalidValue(
+                    f"{where}.{field.name}", _shown(item), f"longer than {limit} characters"
+                )
     elif isinstance(value, list | tuple):
         for n, item in enumerate(value):
             check_storable(item, f"{where}[{n}]", in_json=in_json)
@@ -43,6 +53,26 @@ def check_storable(value: Any, where: str = "order", *, in_json: bool = False) -
         for key, item in value.items():
             check_storable(key, f"{where} (a key)", in_json=True)
             check_storable(item, f"{where}.{key}", in_json=True)
+
+
+_LENGTHS: dict[type, dict[str, int]] = {}
+
+
+def _lengths(cls: type) -> dict[str, int]:
+    """Attribute -> the length of the text column the ORM maps it to (none while the
+    class is not mapped: then nothing is written either)."""
+    if cls in _LENGTHS:
+        return _LENGTHS[cls]
+    mapper: Any = inspect(cls, raiseerr=False)
+    if mapper is None:
+        return {}
+    found: dict[str, int] = {}
+    for prop in mapper.column_attrs:
+        length = getattr(prop.columns[0].type, "length", None)
+        if isinstance(length, int):
+            found[prop.key] = length
+    _LENGTHS[cls] = found
+    return found
 
 
 def _text(value: str, where: str) -> None:

@@ -95,3 +95,20 @@ def test_an_order_the_database_cannot_hold_is_queued_naming_the_field(db: Databa
     assert (f"woocommerce order {doc['id']}", "order.customer_name") in [
         tuple(row) for row in errors
     ]
+
+
+def test_a_text_longer_than_its_column_is_queued_naming_the_field(db: Database) -> None:
+    """PostgreSQL refuses it (StringDataRightTruncation, naming no field); SQLite would
+    keep it: both now refuse it by name before the write."""
+    world = build_world(db.url)
+    doc = sample("woocommerce", world.next_number())
+    doc["billing"]["email"] = "x" * 5000 + "@example.com"
+    world.ingest("woocommerce", [doc])
+    assert world.check().clean
+    e = sync_errors.c
+    with world.ctx.uow(world.tenant_id) as uow:
+        errors = uow.session.execute(
+            select(e.field, e.reason).where(e.tenant_id == world.tenant_id, e.stage == "map")
+        ).all()
+    (field, reason), *_ = errors
+    assert field == "order.customer_email" and reason.startswith("longer than")
