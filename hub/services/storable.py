@@ -11,7 +11,7 @@ import dataclasses
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import JSON, inspect
 
 from hub.domain.errors import InvalidValue
 
@@ -37,15 +37,17 @@ def check_storable(value: Any, where: str = "order", *, in_json: bool = False) -
         if value.is_finite() and abs(value) >= MAX_NUMERIC:
             raise InvalidValue(where, value, "out of range")
     elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-        lengths = _lengths(type(value))
+        columns = _columns(type(value))
         for field in dataclasses.fields(value):
-            item = getattr(value, field.name)
-            check_storable(item, f"{where}.{field.name}")
-            limit = lengths.get(field.name)
+            item, name = getattr(value, field.name), f"{where}.{field.name}"
+            check_storable(item, name)
+            if field.name not in columns:
+                continue
+            limit, is_json = columns[field.name]
+            if isinstance(item, list | dict) and not is_json:  # a mapper passed it through
+                raise InvalidValue(name, type(item).__name__, "must be a single value")
             if isinstance(item, str) and limit is not None and len(item) > limit:
-                raise InvalidValue(
-                    f"{where}.{field.name}", _shown(item), f"longer than {limit} characters"
-                )
+                raise InvalidValue(name, _shown(item), f"longer than {limit} characters")
     elif isinstance(value, list | tuple):
         for n, item in enumerate(value):
             check_storable(item, f"{where}[{n}]", in_json=in_json)
@@ -55,24 +57,28 @@ def check_storable(value: Any, where: str = "order", *, in_json: bool = False) -
             check_storable(item, f"{where}.{key}", in_json=True)
 
 
-_LENGTHS: dict[type, dict[str, int]] = {}
+_COLUMNS: dict[type, dict[str, tuple[int | None, bool]]] = {}
 
 
-def _lengths(cls: type) -> dict[str, int]:
-    """Attribute -> the length of the text column the ORM maps it to (none while the
-    class is not mapped: then nothing is written either)."""
-    if cls in _LENGTHS:
-        return _LENGTHS[cls]
+def _columns(cls: type) -> dict[str, tuple[int | None, bool]]:
+    """Attribute -> (text length, whether JSON) of the column the ORM maps it to (none
+    while the class is not mapped: then nothing is written either)."""
+    if cls in _COLUMNS:
+        return _COLUMNS[cls]
     mapper: Any = inspect(cls, raiseerr=False)
     if mapper is None:
         return {}
-    found: dict[str, int] = {}
+    found: dict[str, tuple[int | None, bool]] = {}
     for prop in mapper.column_attrs:
-        length = getattr(prop.columns[0].type, "length", None)
-        if isinstance(length, int):
-            found[prop.key] = length
-    _LENGTHS[cls] = found
+        kind = prop.columns[0].type
+        length = getattr(kind, "length", None)
+        found[prop.key] = (length if isinstance(length, int) else None, _is_json(kind))
+    _COLUMNS[cls] = found
     return found
+
+
+def _is_json(kind: Any) -> bool:
+    return isinstance(kind, JSON) or isinstance(getattr(kind, "impl", None), JSON)
 
 
 def _text(value: str, where: str) -> None:

@@ -112,3 +112,15 @@ def test_a_text_longer_than_its_column_is_queued_naming_the_field(db: Database) 
         ).all()
     (field, reason), *_ = errors
     assert field == "order.customer_email" and reason.startswith("longer than")
+
+
+def test_a_list_where_a_single_value_belongs_is_refused_naming_the_field(db: Database) -> None:
+    """A mapper passing a platform's list through to a plain column failed the write
+    (SQLite: "type 'list' is not supported"), naming no field."""
+    build_world(db.url)  # the ORM is mapped: the columns are known
+    doc = sample("ebay", 3)
+    order = map_record(ChannelRef(1, 1, "e", "ebay", "USD", {}), doc)
+    order.customer_email = ["x@example.com"]  # type: ignore[assignment]
+    with pytest.raises(InvalidValue) as refused:
+        check_storable(order)
+    assert refused.value.field == "order.customer_email"
