@@ -36,8 +36,10 @@ from hub.services.allocation import ALLOCATABLE, allocate
 from hub.services.inbox import FAILED, PENDING, PROCESSED, STALE, record_error, resolve_errors
 from hub.services.order_changes import apply_update
 from hub.services.orders import store_order
+from hub.services.storable import check_storable
 from hub.services.sync_context import ChannelRef, SyncContext, load_channel
 from mapping.mapper import Context
+from mapping.traced import Trail, traced
 
 __all__ = [
     "RETRY_LIMIT",
@@ -81,12 +83,24 @@ def map_record(
         channel.currency,
         extra={"channel_name": channel.name},
     )
+    # Read through a trail: a shape the mapper did not foresee is still named by field
+    # (the one it read last), not only by record.
+    trail = Trail()
     try:
         mapper = (registry or default_registry).order_mapper(channel.platform)
-        order: Order = mapper(payload, context)
+        order: Order = mapper(traced(payload, trail), context)
     except FatalConfigurationError as exc:  # no such connector, or it brings no mapper
         where = f"channel {channel.name}"
         raise InvalidValue("platform", channel.platform, str(exc), record=where) from None
+    except InvalidValue as exc:
+        if exc.field not in ("", "record") or trail.last is None:
+            raise
+        raise InvalidValue(trail.last, exc.value, exc.reason, record=exc.record) from None
+    except (TypeError, AttributeError, ValueError, ArithmeticError) as exc:
+        if trail.last is None:
+            raise
+        reason = f"is malformed: {type(exc).__name__}: {exc}"
+        raise InvalidValue(trail.last, None, reason) from None
     return order
 
 
@@ -109,6 +123,7 @@ def process(ctx: SyncContext, tenant_id: int, inbox_id: int) -> Outcome:
     stage = "map"
     try:
         order = map_record(channel, dict(row.payload))
+        check_storable(order)
         stage = "store"
         result, order_id = _upsert(ctx, tenant_id, channel, order)
         if result in ("created", "updated", "same"):

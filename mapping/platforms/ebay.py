@@ -33,7 +33,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from hub.domain.money import Money, total
+from hub.domain.errors import InvalidValue
+from hub.domain.money import Money, parse_decimal, total
 from hub.domain.orders import (
     Discount,
     FeeLine,
@@ -167,7 +168,11 @@ def _fx(record: Record, currency: str) -> tuple[Decimal | None, str | None, str 
     buyer = total_.get("convertedFromCurrency")
     if not buyer or buyer == currency or not total_.get("convertedFromValue"):
         return None, None, None
-    rate = Decimal(str(total_["value"])) / Decimal(str(total_["convertedFromValue"]))
+    value = parse_decimal(str(total_["value"]), "pricingSummary.total.value")
+    converted = parse_decimal(str(total_["convertedFromValue"]), "pricingSummary.total")
+    if converted == 0:
+        raise InvalidValue("pricingSummary.total.convertedFromValue", 0, "must not be zero")
+    rate = value / converted
     return rate.quantize(Decimal("0.000001")), "ebay:pricingSummary.total", buyer
 
 

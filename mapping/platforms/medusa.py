@@ -27,7 +27,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from hub.domain.money import Money, total
+from hub.domain.money import Money, parse_decimal, total
 from hub.domain.orders import (
     FinancialStatus,
     FulfilledBy,
@@ -69,8 +69,9 @@ FULFILMENT = {
 }
 
 
-def _exact(value: Any) -> Decimal:
-    return Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value or 0))
+def _exact(value: Any, field: str) -> Decimal:
+    """Medusa's amounts are JSON numbers: taken exactly as written."""
+    return parse_decimal(repr(value) if isinstance(value, float) else value or 0, field)
 
 
 def _discount(owner: Record, currency: str) -> Money:
@@ -107,7 +108,7 @@ def _tax_lines(record: Record, currency: str) -> list[TaxLine]:
         for tax in owner.get("tax_lines") or []:
             title = str(tax.get("code") or tax.get("description") or "tax")
             key = (title, rate_of(tax.get("rate"), "tax_lines.rate") / 100, inclusive)
-            sums[key] = sums.get(key, Decimal(0)) + _exact(tax.get("total"))
+            sums[key] = sums.get(key, Decimal(0)) + _exact(tax.get("total"), "tax_lines.total")
     return [
         TaxLine(title, rate, Money.of(amount, currency), inclusive=inclusive)
         for (title, rate, inclusive), amount in sums.items()
