@@ -36,6 +36,7 @@ from hub.services.allocation import ALLOCATABLE, allocate
 from hub.services.inbox import FAILED, PENDING, PROCESSED, STALE, record_error, resolve_errors
 from hub.services.order_changes import apply_update
 from hub.services.orders import store_order
+from hub.services.stock_statuses import hold_stock_per_status
 from hub.services.sync_context import ChannelRef, SyncContext, load_channel
 from mapping.mapper import Context
 
@@ -87,6 +88,7 @@ def map_record(
     except FatalConfigurationError as exc:  # no such connector, or it brings no mapper
         where = f"channel {channel.name}"
         raise InvalidValue("platform", channel.platform, str(exc), record=where) from None
+    hold_stock_per_status(order, channel.platform, channel.settings)
     return order
 
 
