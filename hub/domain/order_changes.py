@@ -101,6 +101,8 @@ class Changes:
     quantities: dict[str, int] = field(default_factory=dict)  # line key -> new quantity
     removed: list[str] = field(default_factory=list)  # line keys
     added: list[OrderLine] = field(default_factory=list)
+    # Set by the applier: nothing applied yet, the order needs its stock reserved first.
+    deferred: bool = False
 
     @property
     def lines_edited(self) -> bool:

@@ -42,18 +42,29 @@ from hub.domain.order_changes import (
     payment_key,
     refund_key,
 )
-from hub.domain.orders import Order, OrderStatus, Refund, can_transition, line_mapping_key
+from hub.domain.orders import (
+    FulfilledBy,
+    Order,
+    OrderStatus,
+    Refund,
+    can_transition,
+    line_mapping_key,
+)
 from hub.services import fulfilment
 from hub.services.bundle_lines import Parts, load_parts, units_done
 from hub.services.inbox import record_error
 from hub.services.order_events import record_order_change
 from hub.services.stock_events import StockChanges, publish
 
-__all__ = ["apply_update", "location_warehouses", "retry_held_restocks"]
+__all__ = ["apply_update", "has_deferred", "location_warehouses", "retry_held_restocks"]
 
 S = OrderStatus
 # Statuses the platform decides; the rest (allocation, holds, shipping) belong to the hub.
 _PLATFORM_DRIVEN = frozenset({S.COMPLETED, S.REFUNDED})
+# The hub reserves for these: a platform shipment of units not yet reserved waits for it.
+_ALLOCATES = frozenset(
+    {S.READY, S.ALLOCATED, S.PARTIALLY_ALLOCATED, S.BACKORDERED, S.PARTIALLY_SHIPPED}
+)
 _CANCELLABLE = frozenset(
     {S.PENDING_REVIEW, S.READY, S.ON_HOLD, S.ALLOCATED, S.PARTIALLY_ALLOCATED, S.BACKORDERED}
 )
@@ -74,13 +85,29 @@ class _Line:
 
 
 def apply_update(
-    uow: UnitOfWork, channel: Channel, order: Order, incoming: Order, *, actor: str
+    uow: UnitOfWork,
+    channel: Channel,
+    order: Order,
+    incoming: Order,
+    *,
+    actor: str,
+    settle: bool = False,
 ) -> Changes:
-    """Inside the caller's open unit of work (no commit), with the order row locked."""
+    """Inside the caller's open unit of work (no commit), with the order row locked.
+
+    When the platform shipped units the hub has not reserved yet although the order is
+    one it allocates (it was paid in this very update, say), nothing but the order's own
+    status moves now (`Changes.deferred`): the caller allocates, then calls again with
+    `settle=True` and the same update, so the units leave from the reservations and a
+    refund in the update sees them shipped. On the settling call, units still not
+    reserved (no stock) are only counted as shipped by the platform."""
     assert uow.tenant_id is not None and order.id is not None
     store = AllocationStore(uow.session, uow.tenant_id)
     lines = _lines(uow, store, order.id)
     changes = diff(_held(order, lines), incoming)
+    if not settle and _needs_stock_first(uow, store, order, lines, changes):
+        changes.deferred = True
+        return changes
     _store_facts(uow, channel, order, incoming, changes)
     uow.session.flush()
     if changes.nothing:
@@ -104,6 +131,39 @@ def apply_update(
     _announce(uow, order.id, changes)
     retry_held_restocks(uow, channel, order_id=order.id)
     return changes
+
+
+def has_deferred(uow: UnitOfWork, order_id: int, incoming: Order) -> bool:
+    """Inside an open unit of work: lock the order; True while `incoming` is still its
+    version (a newer update carries its own facts), so settling it may apply facts."""
+    o = t.orders.c
+    stored = uow.session.execute(
+        select(o.platform_updated_at).where(o.id == order_id).with_for_update()
+    ).scalar()
+    return stored == incoming.platform_updated_at
+
+
+def _needs_stock_first(
+    uow: UnitOfWork, store: AllocationStore, order: Order, lines: dict[str, _Line],
+    changes: Changes,
+) -> bool:  # fmt: skip
+    if not changes.shipments or order.status not in _ALLOCATES:
+        return False
+    if order.fulfilled_by is FulfilledBy.MARKETPLACE:
+        return False  # the marketplace ships from its own stock
+    parts = load_parts(uow, [line.row for line in lines.values()])
+    held = store.reservations([line.row.id for line in lines.values()])
+    for key, units in changes.shipments.items():
+        line = lines[key]
+        if not parts[line.row.id]:
+            continue  # unmapped: nothing to reserve
+        mine: dict[int, int] = {}
+        for res in held:
+            if res.line_id == line.row.id:
+                mine[res.sku_id] = mine.get(res.sku_id, 0) + res.quantity
+        if units > units_done(parts[line.row.id], mine):
+            return True
+    return False
 
 
 # ---- what the hub holds --------------------------------------------------------------

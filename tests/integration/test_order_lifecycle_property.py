@@ -1,9 +1,9 @@
 """Property: any interleaving of the same platform updates of one order, with duplicates,
 ends in the same order state and stock as delivering them in order (each example is a
-fresh tenant, on SQLite and PostgreSQL). The order is first seen unpaid, then paid (the
-hub reserves); what follows (two shipments, a refund with restock) comes in any order, and
-any version again. Units a platform reports shipped before the hub ever reserved them are
-only counted (docs/orders.md, "An order's later life"), so those orders are not drawn."""
+fresh tenant, on SQLite and PostgreSQL). The order is first seen unpaid; what follows
+(payment, two shipments, a refund with restock) comes in any order, and any version again:
+a shipped version before the paid one reserves first, then ships. An order first seen
+already shipped is another matter (its shipped units never took hub stock), not drawn."""
 
 from __future__ import annotations
 
@@ -59,9 +59,9 @@ _expected: dict[str, tuple[object, ...]] = {}
 
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 @given(
-    order=st.permutations(range(2, len(VERSIONS))).flatmap(
+    order=st.permutations(range(1, len(VERSIONS))).flatmap(
         lambda p: st.lists(st.sampled_from(range(len(VERSIONS))), max_size=3).map(
-            lambda extra: [0, 1, *p, *extra]
+            lambda extra: [0, *p, *extra]
         )
     )
 )
