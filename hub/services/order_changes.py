@@ -43,6 +43,7 @@ from hub.domain.order_changes import (
     refund_key,
 )
 from hub.domain.orders import (
+    FinancialStatus,
     FulfilledBy,
     Order,
     OrderStatus,
@@ -61,6 +62,10 @@ __all__ = ["apply_update", "has_deferred", "location_warehouses", "retry_held_re
 S = OrderStatus
 # Statuses the platform decides; the rest (allocation, holds, shipping) belong to the hub.
 _PLATFORM_DRIVEN = frozenset({S.COMPLETED, S.REFUNDED})
+# Financial statuses that are a payment fact; refunded ones follow from the refunds.
+_PAYMENT_STATES = frozenset(
+    {FinancialStatus.AUTHORIZED, FinancialStatus.PAID, FinancialStatus.VOIDED}
+)
 # The hub reserves for these: a platform shipment of units not yet reserved waits for it.
 _ALLOCATES = frozenset(
     {S.READY, S.ALLOCATED, S.PARTIALLY_ALLOCATED, S.BACKORDERED, S.PARTIALLY_SHIPPED}
@@ -440,7 +445,7 @@ def _set_line(store: AllocationStore, line_id: int, **values: int) -> None:
 
 
 def _announce(uow: UnitOfWork, order_id: int, changes: Changes) -> None:
-    if changes.payments or changes.financial_status:
+    if changes.payments or changes.financial_status in _PAYMENT_STATES:
         record_order_change(
             uow, order_id, "payment",
             payments=[payment_key(p) for p in changes.payments],
