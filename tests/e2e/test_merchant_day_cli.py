@@ -87,6 +87,11 @@ def test_a_merchants_day_reaches_stock_once_through_the_cli(
         hub("mapping", "link", sku, sku, "--channel", "woo-sim",
             "--product-id", str(listing.woo_product))  # fmt: skip
 
+    rules = json.loads(hub("mapping", "status", "stock-list", "--channel", "woo-sim", "--json"))
+    assert {"value": "on-hold", "holds_stock": True, "may_ship": False} in rules
+    linked = json.loads(hub("channel", "link-location", "woo-sim", "main", "BER", "--json"))
+    assert linked["restocked"] == 0
+
     morning = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=3)
     mug, cap, tee = (state.listings[s] for s in ("MUG", "CAP", "TEE"))
     orders = {
