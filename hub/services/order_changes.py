@@ -127,10 +127,11 @@ def apply_update(
     _remove(store, row, lines, parts, changes, stock, actor)
     for refund in changes.refunds:
         _refund(uow, store, channel, row, lines, parts, refund, stock, actor)
-    if changes.cancel:
-        _cancel(store, row, lines, parts, stock, actor)
+    if changes.cancel or changes.release_all:
+        why = "cancelled on the platform" if changes.cancel else "refunded before shipping"
+        _cancel(store, row, lines, parts, stock, actor, why)
     _settle(row, lines, shipped_now, incoming.status)
-    if row.status is not status_before or changes.cancel:
+    if row.status is not status_before or changes.cancel or changes.release_all:
         store.set_status(row)
     publish(uow.session, uow.tenant_id, stock)
     _announce(uow, order.id, changes)
@@ -395,6 +396,7 @@ def _cancel(
     parts: Parts,
     stock: StockChanges,
     actor: str,
+    why: str,
 ) -> None:
     """Every unit still open will not ship; what shipped stays shipped."""
     for line in lines.values():
@@ -402,13 +404,13 @@ def _cancel(
         if units:
             fulfilment.release_reserved(
                 store, row, line.row.id, parts[line.row.id], units, stock,
-                actor=actor, reason="cancelled on the platform",
+                actor=actor, reason=why,
             )  # fmt: skip
             line.cancelled += units
             _set_line(store, line.row.id, quantity_cancelled=line.cancelled)
     store.clear_backorders([line.row.id for line in lines.values()])
     if row.status in _CANCELLABLE:
-        row.status, row.status_reason = S.CANCELLED, f"cancelled on the platform ({actor})"
+        row.status, row.status_reason = S.CANCELLED, f"{why} ({actor})"
 
 
 def _settle(row: OrderRow, lines: dict[str, _Line], shipped_now: bool, target: OrderStatus) -> None:

@@ -374,3 +374,19 @@ def _deliver_woo(s: SyncShop, *payloads: dict[str, Any]) -> list[str]:
         ids = inbox.archive(uow.session, s.tenant_id, s.channel_id, records, "poll")
         uow.commit()
     return [o.result for o in ingest.process_many(s.ctx, s.tenant_id, ids)]
+
+
+def test_an_order_refunded_in_full_before_shipping_gives_its_stock_back_once(
+    db: Database, tenant: Callable[[], UnitOfWork]
+) -> None:
+    s = sync_shop(db, tenant, {("BER", "SKU-A"): 10})
+    _deliver_woo(s, woo_order(43, "2026-11-01T10:00:00", [("SKU-A", 2)]))
+    assert s.shop.level("BER", "SKU-A") == (10, 2)
+    refunded = woo_order(43, "2026-11-02T10:00:00", [("SKU-A", 2)], status="refunded")
+    refunded["refunds"] = [{"id": 501, "reason": "", "total": "-20.00"}]
+    assert _deliver_woo(s, refunded) == ["updated"]
+    order_id = s.order_id("43")
+    assert s.shop.level("BER", "SKU-A") == (10, 0)
+    assert s.shop.status(order_id)[0] is S.REFUNDED
+    assert "cancellation" not in _events(s, order_id)  # no void: the money was taken
+    assert s.shop.verify() == []
