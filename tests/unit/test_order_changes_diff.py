@@ -49,3 +49,27 @@ def test_a_line_lowered_below_what_shipped_is_refused() -> None:
     with pytest.raises(InvalidValue) as raised:
         diff(_held(shipped=2), _order(qty=1, shipped=1))
     assert "order 1001 line 11" in str(raised.value)
+
+
+def test_a_shipment_of_more_than_ordered_and_not_cancelled_names_the_line() -> None:
+    held = _held()
+    held.lines["11"].cancelled = 1  # refunded before shipping
+    with pytest.raises(InvalidValue) as raised:
+        diff(held, _order(shipped=3))
+    assert "order 1001 line 11" in str(raised.value)
+    assert "more than the 2 units ordered and not cancelled" in str(raised.value)
+
+
+def test_a_refund_of_a_line_the_order_does_not_have_is_refused() -> None:
+    stray = Refund(Money.of("5", EUR), external_id="r7", lines=[RefundLine("99", 1)])
+    with pytest.raises(InvalidValue) as raised:
+        diff(_held(), _order(refunds=[stray]))
+    assert "order 1001 refund r7" in str(raised.value) and "99" in str(raised.value)
+
+
+def test_a_line_gone_from_the_platform_is_removed_and_a_new_one_added() -> None:
+    order = _order()
+    order.lines = [OrderLine("SKU-B", 1, Money.of("10", EUR), external_id="12")]
+    changes = diff(_held(), order)
+    assert changes.removed == ["11"]
+    assert [line.external_id for line in changes.added] == ["12"]
