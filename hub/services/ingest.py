@@ -8,7 +8,9 @@ set of reservations:
   insert loses with an integrity error and continues as an update;
 - an update only applies when its platform version is newer than the stored one (the
   order row is locked for the check), so an older update after a newer one changes
-  nothing;
+  nothing; a newer one applies each fact it carries that the hub has not applied yet
+  (payments, refunds, shipments, cancellation, line edits: hub.services.order_changes);
+- an update for an order the hub never saw is a new order only with its lines;
 - allocation reconciles (allocating again is a no-op).
 A record that fails mapping or validation is marked failed with an error naming the
 record and the field; `hub errors replay` runs it again after the fix.
