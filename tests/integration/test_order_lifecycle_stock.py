@@ -390,3 +390,39 @@ def test_an_order_refunded_in_full_before_shipping_gives_its_stock_back_once(
     assert s.shop.status(order_id)[0] is S.REFUNDED
     assert "cancellation" not in _events(s, order_id)  # no void: the money was taken
     assert s.shop.verify() == []
+
+
+def test_a_restock_naming_no_location_goes_back_where_the_units_shipped_from(
+    db: Database, tenant: Callable[[], UnitOfWork]
+) -> None:
+    s = _shop(db, tenant, link=False)
+    lines = [(11, "SKU-A", 2)]
+    _deliver(s, shopify_order(44, "2026-11-01T09:00:00Z", lines))
+    order_id = s.order_id("44")
+    fulfilment.ship(s.shop.uow(), order_id, actor="test")
+    assert s.shop.level("BER", "SKU-A") == (8, 0)
+    refunded = shopify_order(
+        44, "2026-11-02T09:00:00Z", lines, shipped={11: 2}, financial_status="partially_refunded",
+        refunds=[refund(844, "2026-11-02T08:00:00Z", [(11, 2)], location_id=None)],
+    )  # fmt: skip
+    assert _deliver(s, refunded) == ["updated"]
+    assert s.shop.level("BER", "SKU-A") == (10, 0)
+    assert _errors(s) == []
+    assert s.shop.verify() == []
+
+
+def test_a_refund_without_restock_moves_no_stock(
+    db: Database, tenant: Callable[[], UnitOfWork]
+) -> None:
+    s = _shop(db, tenant)
+    lines = [(11, "SKU-A", 2)]
+    _deliver(s, shopify_order(45, "2026-11-01T09:00:00Z", lines))
+    fulfilment.ship(s.shop.uow(), s.order_id("45"), actor="test")
+    refunded = shopify_order(
+        45, "2026-11-02T09:00:00Z", lines, shipped={11: 2}, financial_status="partially_refunded",
+        refunds=[refund(845, "2026-11-02T08:00:00Z", [(11, 1)], restock_type="no_restock")],
+    )  # fmt: skip
+    assert _deliver(s, refunded) == ["updated"]
+    assert s.shop.level("BER", "SKU-A") == (8, 0)
+    assert s.shop.level("NJ", "SKU-A") == (5, 0)
+    assert s.shop.verify() == []
