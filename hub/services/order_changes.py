@@ -62,6 +62,7 @@ __all__ = ["apply_update", "has_deferred", "location_warehouses", "retry_held_re
 S = OrderStatus
 # Statuses the platform decides; the rest (allocation, holds, shipping) belong to the hub.
 _PLATFORM_DRIVEN = frozenset({S.COMPLETED, S.REFUNDED})
+_SHIPPED_ALREADY = frozenset({S.SHIPPED, S.COMPLETED, S.REFUNDED})
 # Financial statuses that are a payment fact; refunded ones follow from the refunds.
 _PAYMENT_STATES = frozenset(
     {FinancialStatus.AUTHORIZED, FinancialStatus.PAID, FinancialStatus.VOIDED}
@@ -123,7 +124,12 @@ def apply_update(
     lines = _lines(uow, store, order.id)  # with added lines and new quantities
     parts = load_parts(uow, [line.row for line in lines.values()])
     stock = StockChanges()
+    was_shipped = row.status in _SHIPPED_ALREADY
     shipped_now = _ship(store, row, lines, parts, changes, stock, actor)
+    if was_shipped and not shipped_now:
+        # Seen shipped from its first arrival (WooCommerce completed): the count catches
+        # up with what the hub knew, and is no new fact for anyone following the order.
+        changes.shipments = {}
     _remove(store, row, lines, parts, changes, stock, actor)
     for refund in changes.refunds:
         _refund(uow, store, channel, row, lines, parts, refund, stock, actor)

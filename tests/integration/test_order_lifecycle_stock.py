@@ -426,3 +426,17 @@ def test_a_refund_without_restock_moves_no_stock(
     assert s.shop.level("BER", "SKU-A") == (8, 0)
     assert s.shop.level("NJ", "SKU-A") == (5, 0)
     assert s.shop.verify() == []
+
+
+def test_an_order_first_seen_completed_is_no_new_shipment_when_it_is_refunded_later(
+    db: Database, tenant: Callable[[], UnitOfWork]
+) -> None:
+    s = sync_shop(db, tenant, {("BER", "SKU-A"): 10})
+    _deliver_woo(s, woo_order(46, "2026-11-01T10:00:00", [("SKU-A", 2)], status="completed"))
+    order_id = s.order_id("46")
+    later = woo_order(46, "2026-11-02T10:00:00", [("SKU-A", 2)], status="completed")
+    later["refunds"] = [{"id": 502, "reason": "", "total": "-5.00"}]
+    assert _deliver_woo(s, later) == ["updated"]
+    assert s.shop.level("BER", "SKU-A") == (10, 0)  # never the hub's stock
+    assert _events(s, order_id) == ["refund"]
+    assert s.shop.verify() == []
