@@ -123,6 +123,12 @@ def apply_update(
     status_before = row.status
     lines = _lines(uow, store, order.id)  # with added lines and new quantities
     parts = load_parts(uow, [line.row for line in lines.values()])
+    # Every balance the facts may touch, locked up front in the global order (SKU,
+    # warehouse, lot) as the allocator locks them: the steps below lock no new row
+    # out of order, so a concurrent allocation waits instead of deadlocking.
+    skus = {sku for components in parts.values() for sku, _ in components}
+    if skus:
+        store.lock_levels(skus, None)
     stock = StockChanges()
     was_shipped = row.status in _SHIPPED_ALREADY
     shipped_now = _ship(store, row, lines, parts, changes, stock, actor)
