@@ -123,3 +123,25 @@ def supplier_create(
         tenant_uow(tenant), code, name or code, currency.upper(), lead_time_days
     )
     emit(supplier, as_json, lambda: f"created supplier {supplier.code} (#{supplier.id})")
+
+
+@channel_app.command("link-location")
+def channel_link_location(
+    channel: Annotated[str, typer.Argument(help="Channel name.")],
+    location: Annotated[str, typer.Argument(help="The platform's location id.")],
+    warehouse: Annotated[str, typer.Argument(help="Hub warehouse code.")],
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Link a platform location to a warehouse: refunds restocking there go back into it
+    (held restocks of that location are applied now)."""
+    from hub.services.channel_locations import link_location
+
+    h = hub()
+    tenant_id = h.tenant_id(tenant or h.settings.default_tenant)
+    applied = link_location(h.sync, tenant_id, channel, location, warehouse)
+    emit(
+        {"channel": channel, "location": location, "warehouse": warehouse, "restocked": applied},
+        as_json,
+        lambda: f"{channel}: location {location} -> {warehouse} ({applied} held restocks applied)",
+    )
