@@ -17,6 +17,7 @@ from hub.domain.order_documents import (
     captured,
     channel_posting_point,
     invoice_date,
+    no_longer_owed,
     required_keys,
     reversal_key,
 )
@@ -85,8 +86,8 @@ def document_gaps(uow: UnitOfWork, connection: str, start: date, end: date) -> l
                 )
             )
         old = docs.get(invoice)
-        owed = invoice in required or old is None or old.kind not in _INVOICES
-        if not owed and _live(docs, invoice):
+        void = no_longer_owed(order) and old is not None and old.kind in _INVOICES
+        if void and _live(docs, invoice):
             assert old is not None
             gaps.append(
                 Gap(

@@ -334,3 +334,18 @@ def test_an_order_followed_in_time_leaves_nothing_for_reconciliation_to_find(
     follow_and_post(uow, connector)
     report = reconcile(uow, "books", connector, NOVEMBER)
     assert report.reconciled, report.problems()
+
+
+def test_moving_a_channel_to_invoice_on_dispatch_keeps_the_receipts_already_posted(
+    books: tuple[UowFactory, BeancountConnector, Path],
+) -> None:
+    uow, connector, _ = books
+    order_id = unpaid_order(uow, "1104")
+    change(uow, order_id, "payment", pay)
+    assert follow_and_post(uow, connector).posted == ["shop:order:1104"]
+    order_books.set_posting_point(uow(), "shop", PostingPoint.SHIPMENT)
+    change(uow, order_id, "lines")
+    assert follow_and_post(uow, connector).posted == []
+    assert "shop:order:1104:void" not in documents(uow)
+    report = reconcile(uow, "books", connector, NOVEMBER)
+    assert outcomes(report, Outcome.SHOULD_BE_VOIDED) == {}
