@@ -4,6 +4,7 @@ the follower runs and the documents are posted into a real Beancount ledger."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -64,7 +65,7 @@ def pay(order: Order, u: UnitOfWork) -> None:
     order.financial_status = FinancialStatus.PAID
 
 
-def refund_of(amount: str, external_id: str | None) -> object:
+def refund_of(amount: str, external_id: str | None) -> Callable[[Order, UnitOfWork], None]:
     def apply(order: Order, u: UnitOfWork) -> None:
         when = datetime(2026, 11, 6, 9, tzinfo=UTC)
         order.refunds.append(
