@@ -19,6 +19,7 @@ from hub.domain.documents import Document, DocumentKind, DocumentStatus, Posting
 from hub.domain.money import Money
 from hub.domain.orders import FinancialStatus, Order, OrderStatus, Payment, Refund
 from hub.services import order_books, posting
+from hub.services.accounting import POST_TOPIC
 from hub.services.accounting_books import connection_id
 from hub.services.inbox import list_errors
 from hub.services.order_events import ORDER_CHANGED, OrderChange, record_order_change
@@ -350,3 +351,43 @@ def test_moving_a_channel_to_invoice_on_dispatch_keeps_the_receipts_already_post
     assert "shop:order:1104:void" not in documents(uow)
     report = reconcile(uow, "books", connector, NOVEMBER)
     assert outcomes(report, Outcome.SHOULD_BE_VOIDED) == {}
+
+
+def set_status(uow: UowFactory, key: str, status: DocumentStatus) -> None:
+    """Where an earlier run left the document (a post in flight, a refusal)."""
+    with uow() as u:
+        assert u.tenant_id is not None
+        store = DocumentStore(u.session, u.tenant_id)
+        doc = store.by_key(connection_id(u, "books"), key)
+        assert doc is not None
+        doc.status = status
+        store.save(doc)
+        u.commit()
+
+
+def test_a_reversal_waits_for_its_original_and_is_dropped_if_the_original_never_posts(
+    books: tuple[UowFactory, BeancountConnector, Path],
+) -> None:
+    uow, connector, ledger = books
+    order_books.set_posting_point(uow(), "shop", PostingPoint.SHIPMENT)
+    order_id = unpaid_order(uow, "1105")
+    change(uow, order_id, "shipment", ship)
+    order_books.follow_order_changes(uow)
+    set_status(uow, "shop:order:1105", DocumentStatus.POSTING)  # a post whose outcome is unknown
+    change(uow, order_id, "cancellation", cancel)
+    order_books.follow_order_changes(uow)
+    assert documents(uow)["shop:order:1105:void"].status is DocumentStatus.PENDING
+    set_status(uow, "shop:order:1105", DocumentStatus.PENDING)  # still on its way, unqueued
+    with uow() as u:  # only the reversal's event is left to post
+        assert u.tenant_id is not None
+        outbox = Outbox(u.session, u.tenant_id)
+        first = [e.id for e in outbox.pending(POST_TOPIC) if "void" not in e.key]
+        outbox.mark_delivered([i for i in first if i is not None])
+        u.commit()
+    waiting = posting.post_pending_documents(uow, "books", connector)
+    assert waiting.retry_later == {"shop:order:1105:void": "waits for shop:order:1105 to be posted"}
+    set_status(uow, "shop:order:1105", DocumentStatus.HELD)  # the books refused it
+    dropped = posting.post_pending_documents(uow, "books", connector)
+    assert dropped.posted == [] and dropped.retry_later == {}
+    assert documents(uow)["shop:order:1105:void"].status is DocumentStatus.VOIDED
+    assert not ledger.exists() or "1105" not in ledger.read_text()
