@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from hub.db.accounting_store import DocumentStore
+from hub.db.order_activity import active_order_ids
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.clock import utcnow
 from hub.domain.document_builders import order_key
@@ -56,9 +57,8 @@ def document_gaps(uow: UnitOfWork, connection: str, start: date, end: date) -> l
     covered = {m for d in docs.values() for m in d.members}
     today = utcnow().date()
     gaps: list[Gap] = []
-    for order in uow.orders.list():
-        if not _active(order, start, end):
-            continue
+    for order_id in active_order_ids(uow.session, _tenant(uow), start, end):
+        order = uow.orders.get(order_id)
         channel = channels[order.channel_id]
         point = channel_posting_point(channel.settings, policy.posting_point)
         invoice = order_key(channel.name, order.external_id)
@@ -111,14 +111,6 @@ def _live(docs: dict[str, Document], key: str) -> bool:
         return False
     undo = docs.get(reversal_key(key))
     return undo is None or undo.status is DocumentStatus.VOIDED
-
-
-def _active(order: Order, start: date, end: date) -> bool:
-    days = [order.placed_at.date()]
-    days += [p.processed_at.date() for p in order.payments if p.processed_at]
-    days += [r.created_at.date() for r in order.refunds]
-    days += [d.date() for d in (order.cancelled_at, order.platform_updated_at) if d]
-    return any(start <= d <= end for d in days)
 
 
 def _required_kind(order: Order, invoice: bool) -> str:
