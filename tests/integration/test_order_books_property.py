@@ -5,6 +5,7 @@ refund, nothing more."""
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Callable
 
 import pytest
@@ -14,11 +15,13 @@ from hypothesis import strategies as st
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.orders import Order
 from hub.services import order_books
+from tests.conftest import Database
 from tests.integration.books_setup import UowFactory, setup_books
 from tests.integration.test_order_books import (
     change,
     documents,
     pay,
+    pending_changes,
     refund_of,
     ship,
     unpaid_order,
@@ -87,3 +90,34 @@ def test_any_interleaving_of_the_same_updates_ends_in_the_same_documents(
 def booked_tenant(tenant: UowFactory) -> UowFactory:
     setup_books(tenant, {"ledger_path": "/nonexistent/books.beancount"})
     return tenant
+
+
+def test_two_followers_at_once_build_each_document_once(db: Database, tenant: UowFactory) -> None:
+    if db.backend != "postgres":
+        pytest.skip("concurrent followers need PostgreSQL; SQLite serializes every writer")
+    setup_books(tenant, {"ledger_path": "/nonexistent/books.beancount"})
+    numbers = [f"8{n:03d}" for n in range(12)]
+    ids = [unpaid_order(tenant, number) for number in numbers]
+    for order_id in ids:  # both changes of an order usually land in different batches
+        change(tenant, order_id, "payment", pay)
+    for order_id in ids:
+        change(tenant, order_id, "refund", refund_of("10.00", "r-1"))
+    reports: list[order_books.FollowReport] = []
+    start = threading.Barrier(2)
+
+    def follower() -> None:
+        start.wait()
+        reports.append(order_books.follow_order_changes(tenant, batch_size=3))
+
+    threads = [threading.Thread(target=follower) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    order_books.follow_order_changes(tenant)  # whatever a collision sent back for later
+    assert all(not r.given_up for r in reports)
+    docs = documents(tenant)
+    assert sorted(docs) == sorted(
+        key for n in numbers for key in (f"shop:order:{n}", f"shop:order:{n}:refund:r-1")
+    )
+    assert pending_changes(tenant) == 0
