@@ -81,7 +81,9 @@ def refresh_orders(uow: UnitOfWork, order_ids: Iterable[int]) -> GenerationRepor
         return report
     keys = _candidate_keys(uow, orders)
     for cid in _policy_connections(uow):
-        Generation(uow, cid, report, keys=keys).orders(orders)
+        # The order changed, so what held its documents may be gone (an amount now
+        # stated, a payment now covering the total): their held documents are rebuilt.
+        Generation(uow, cid, report, retry_held=True, keys=keys).orders(orders)
     return report
 
 

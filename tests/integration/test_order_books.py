@@ -391,3 +391,28 @@ def test_a_reversal_waits_for_its_original_and_is_dropped_if_the_original_never_
     assert dropped.posted == [] and dropped.retry_later == {}
     assert documents(uow)["shop:order:1105:void"].status is DocumentStatus.VOIDED
     assert not ledger.exists() or "1105" not in ledger.read_text()
+
+
+def test_a_receipt_held_for_a_short_payment_is_rebuilt_when_the_rest_is_paid(
+    books: tuple[UowFactory, BeancountConnector, Path],
+) -> None:
+    uow, connector, ledger = books
+    order_id = paid_order(uow, "1106", paid="105.00").id or 0
+    change(uow, order_id, "payment")
+    order_books.follow_order_changes(uow)
+    held = documents(uow)["shop:order:1106"]
+    assert held.status is DocumentStatus.HELD and "105.00 USD != order total" in (
+        held.hold_reason or ""
+    )
+
+    def top_up(order: Order, u: UnitOfWork) -> None:
+        order.payments.append(
+            Payment("shopify_payments", Money.of("5.00", "USD"), "p-2", WHEN, tenant_id=u.tenant_id)
+        )
+
+    change(uow, order_id, "payment", top_up)
+    assert follow_and_post(uow, connector).posted == ["shop:order:1106"]
+    with uow() as u:
+        assert u.tenant_id is not None
+        assert [e.record for e in list_errors(u.session, u.tenant_id)] == []
+    assert balances(ledger)["Assets:Clearing:Shop"] == Decimal("110.00")
