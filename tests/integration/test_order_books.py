@@ -15,16 +15,22 @@ from connectors.accounting.beancount import BeancountConfig, BeancountConnector
 from hub.db.accounting_store import DocumentStore
 from hub.db.outbox import Outbox
 from hub.db.unit_of_work import UnitOfWork
-from hub.domain.documents import Document, DocumentKind, DocumentStatus, PostingPoint
+from hub.domain.documents import (
+    Document,
+    DocumentKind,
+    DocumentStatus,
+    PostingPoint,
+    SummaryMode,
+)
 from hub.domain.money import Money
 from hub.domain.orders import FinancialStatus, Order, OrderStatus, Payment, Refund
-from hub.services import order_books, posting
+from hub.services import accounting, order_books, posting
 from hub.services.accounting import POST_TOPIC
 from hub.services.accounting_books import connection_id
 from hub.services.inbox import list_errors
 from hub.services.order_events import ORDER_CHANGED, OrderChange, record_order_change
 from reconciliation import Outcome, Period, Report, reconcile
-from tests.integration.books_setup import UowFactory, paid_order, setup_books
+from tests.integration.books_setup import UowFactory, paid_order, set_policy, setup_books
 from tests.integration.test_beancount_books import balances, bean_check
 
 WHEN = datetime(2026, 11, 3, 12, tzinfo=UTC)
@@ -416,3 +422,20 @@ def test_a_receipt_held_for_a_short_payment_is_rebuilt_when_the_rest_is_paid(
         assert u.tenant_id is not None
         assert [e.record for e in list_errors(u.session, u.tenant_id)] == []
     assert balances(ledger)["Assets:Clearing:Shop"] == Decimal("110.00")
+
+
+def test_with_daily_summaries_the_follower_leaves_the_receipt_to_the_days_summary(
+    books: tuple[UowFactory, BeancountConnector, Path],
+) -> None:
+    uow, connector, _ = books
+    set_policy(uow, summary=SummaryMode.DAILY)
+    order_id = unpaid_order(uow, "1107")
+    change(uow, order_id, "payment", pay)
+    change(uow, order_id, "refund", refund_of("10.00", "r-1"))
+    follow_and_post(uow, connector)
+    assert sorted(documents(uow)) == ["shop:order:1107:refund:r-1"]
+    accounting.generate_documents(uow(), "books")
+    summary = documents(uow)["shop:daily:2026-11-03:USD"]
+    assert summary.members == ["shop:order:1107"]
+    report = reconcile(uow, "books", connector, NOVEMBER)
+    assert outcomes(report, Outcome.MISSING_DOCUMENT) == {}
