@@ -13,11 +13,16 @@ from hub.db.migrate import upgrade
 from hub.db.outbox import Outbox
 from hub.db.unit_of_work import UnitOfWork
 from hub.services import catalog
+from hub.services.dispatch import InlineDispatcher
 from hub.services.order_events import ORDER_CHANGED
+from hub.services.sync_context import RegistryConnectors, SyncContext
+from hub.sync_config import SyncSettings
+from tests.conftest import Database
+from tests.fakes import memshop
 from tests.integration.books_setup import UowFactory, paid_order, setup_books
 from tests.integration.test_accounting_task import worker_hub  # noqa: F401
 from tests.integration.test_cli import hub
-from tests.integration.test_order_books import change, pay, ship, unpaid_order
+from tests.integration.test_order_books import change, documents, pay, ship, unpaid_order
 
 
 def _tenant_id(tenant: UowFactory) -> int:
@@ -89,3 +94,15 @@ def test_an_operator_sets_a_channel_to_invoice_on_dispatch_and_follows_from_the_
     assert report["events"] == 1 and report["documents"]["created"] == ["shop:order:3003"]
     again = hub(tmp_path, "books", "follow", database_url=url)
     assert again.stdout.startswith("0 order changes on 0 orders")
+
+
+def test_the_inline_sync_path_lets_the_books_follow_after_it_relays(
+    db: Database, tenant: UowFactory
+) -> None:
+    setup_books(tenant, {"ledger_path": "/nonexistent/books.beancount"})
+    order_id = unpaid_order(tenant, "3004")
+    change(tenant, order_id, "payment", pay)
+    ctx = SyncContext(db.session_factory, RegistryConnectors(memshop.registry()), SyncSettings())
+    InlineDispatcher(ctx).relay(_tenant_id(tenant))  # what `hub sync pull` runs after intake
+    assert _pending(tenant) == 0
+    assert "shop:order:3004" in documents(tenant)
