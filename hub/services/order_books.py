@@ -27,7 +27,6 @@ from hub.db.tables_allocation import outbox_events
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.document_builders import order_key
 from hub.domain.documents import PostingPoint
-from hub.domain.errors import NotFound
 from hub.domain.order_documents import (
     POSTING_POINT_SETTING,
     credit_note_key,
@@ -165,13 +164,8 @@ def _follow_one(
 
 
 def _orders(uow: UnitOfWork, order_ids: Iterable[int]) -> list[Order]:
-    orders = []
-    for order_id in sorted(set(order_ids)):
-        try:
-            orders.append(uow.orders.get(order_id))
-        except NotFound:
-            continue  # gone (retention): nothing left to book
-    return orders
+    """Orders gone since (retention) have nothing left to book."""
+    return list(uow.orders.many(sorted(set(order_ids))))
 
 
 def _candidate_keys(uow: UnitOfWork, orders: Sequence[Order]) -> list[str]:
