@@ -57,8 +57,7 @@ def document_gaps(uow: UnitOfWork, connection: str, start: date, end: date) -> l
     covered = {m for d in docs.values() for m in d.members}
     today = utcnow().date()
     gaps: list[Gap] = []
-    for order_id in active_order_ids(uow.session, _tenant(uow), start, end):
-        order = uow.orders.get(order_id)
+    for order in uow.orders.many(active_order_ids(uow.session, _tenant(uow), start, end)):
         channel = channels[order.channel_id]
         point = channel_posting_point(channel.settings, policy.posting_point)
         invoice = order_key(channel.name, order.external_id)
