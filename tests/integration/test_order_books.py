@@ -13,7 +13,7 @@ import pytest
 
 from connectors.accounting.beancount import BeancountConfig, BeancountConnector
 from hub.db.accounting_store import DocumentStore
-from hub.db.outbox import Outbox
+from hub.db.outbox import Outbox, OutboxEvent
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.documents import (
     Document,
@@ -439,3 +439,25 @@ def test_with_daily_summaries_the_follower_leaves_the_receipt_to_the_days_summar
     assert summary.members == ["shop:order:1107"]
     report = reconcile(uow, "books", connector, NOVEMBER)
     assert outcomes(report, Outcome.MISSING_DOCUMENT) == {}
+
+
+def test_an_event_naming_no_order_is_recorded_and_the_rest_are_followed(
+    books: tuple[UowFactory, BeancountConnector, Path],
+) -> None:
+    uow = books[0]
+    order_id = unpaid_order(uow, "1108")
+    with uow() as u:
+        assert u.tenant_id is not None
+        outbox = Outbox(u.session, u.tenant_id)
+        outbox.add(OutboxEvent(ORDER_CHANGED, "order:?", {"change": "payment"}))
+        outbox.add(OutboxEvent(ORDER_CHANGED, "order:abc", {"order_id": "abc"}))
+        u.commit()
+    change(uow, order_id, "payment", pay)
+    report = order_books.follow_order_changes(uow)
+    assert len(report.refused) == 2 and report.events == 1
+    assert "shop:order:1108" in documents(uow)
+    assert pending_changes(uow) == 0
+    with uow() as u:
+        assert u.tenant_id is not None
+        reasons = [e.reason for e in list_errors(u.session, u.tenant_id)]
+    assert len(reasons) == 2 and all("names no order (order_id)" in r for r in reasons)
