@@ -35,6 +35,8 @@ ROUTES = {
     "hub.tasks.reconcile_tick": {"queue": "accounting"},
     "hub.tasks.follow_orders": {"queue": "accounting"},
     "hub.tasks.retention_sweep": {"queue": "ingest"},
+    "hub.tasks.pull_payouts": {"queue": "ingest"},
+    "hub.tasks.payouts_tick": {"queue": "ingest"},
     "hub.tasks.notify_tick": {"queue": "push"},
     "hub.tasks.replenishment_sweep": {"queue": "allocation"},
 }
@@ -54,6 +56,7 @@ def make_celery(
         "hub.tasks_retention",
         "hub.tasks_replenishment",
         "hub.tasks_notifications",
+        "hub.tasks_payouts",
     ]
     celery = Celery("hub", broker=s.resolved_broker_url(), include=include)
     celery.conf.update(
@@ -91,6 +94,8 @@ def make_celery(
             "reconcile": {"task": "hub.tasks.reconcile_tick", "schedule": 86400.0},
             # Old inbox versions, deliveries, sent outbox events, audit (services.retention).
             "retention": {"task": "hub.tasks.retention_sweep", "schedule": 86400.0},
+            # Channel payouts with their lines (services.payouts); booked by "accounting".
+            "payouts": {"task": "hub.tasks.payouts_tick", "schedule": 21600.0},
             # Low stock, near expiry, overdue orders, ... (services.notifications).
             "notifications": {"task": "hub.tasks.notify_tick", "schedule": notify_interval},
             # Backorders a crashed fill left, lots that expired overnight, near-expiry

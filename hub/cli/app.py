@@ -35,6 +35,7 @@ SECTIONS: dict[str, frozenset[str]] = {
     "outbox": frozenset({"sync"}),
     "books": frozenset({"accounting"}),
     "token": frozenset({"operator"}),
+    "payouts": frozenset({"payouts"}),
     "notify": frozenset({"notify"}),
 }
 EVERYTHING = frozenset().union(*SECTIONS.values())
@@ -117,6 +118,10 @@ def build(sections: frozenset[str] = EVERYTHING) -> typer.Typer:
         from hub.cli.operator import register as register_operator
 
         register_operator(app)
+    if "payouts" in sections:
+        from hub.cli.payouts import register as register_payouts
+
+        register_payouts(app)
     if "notify" in sections:
         from hub.cli.notify import notify_app
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from hub.db.tables_settlements import bank_lines, settlement_lines, settlements
+from hub.db.accounting_store import row_document
+from hub.db.tables_accounting import accounting_documents
+from hub.db.tables_settlements import bank_lines, payout_records, settlement_lines, settlements
+from hub.domain.bank_matching import BankLine
 from hub.domain.clock import utcnow
+from hub.domain.documents import Document
 from hub.domain.money import Money
 from hub.domain.settlements import LineKind, Settlement, SettlementLine
 
@@ -21,16 +23,7 @@ __all__ = ["BankLine", "SettlementStore"]
 S = settlements.c
 L = settlement_lines.c
 B = bank_lines.c
-
-
-@dataclass(frozen=True)
-class BankLine:
-    account: str
-    booked_on: date
-    amount: Money
-    reference: str
-    fingerprint: str
-    id: int | None = None
+R = payout_records.c
 
 
 class SettlementStore:
@@ -38,13 +31,50 @@ class SettlementStore:
         self.session = session
         self.tenant_id = tenant_id
 
-    def save(self, channel_id: int, settlement: Settlement, raw: Mapping[str, Any]) -> bool:
-        """Insert or replace (lines and all) the channel's payout; True when it changed.
-        A payout pulled again after it moved from in transit to paid takes the new lines."""
+    def archive(self, channel_id: int, external_id: str, payload: Mapping[str, Any]) -> bool:
+        """Keep the payout as the platform sent it, before mapping; True when it is new or
+        differs from the copy kept (then it is mapped again)."""
+        plain = _plain(payload)
         found = self.session.execute(
-            select(S.id, S.raw, S.status).where(
-                S.channel_id == channel_id, S.external_id == settlement.external_id
+            select(R.id, R.payload).where(R.channel_id == channel_id, R.external_id == external_id)
+        ).first()
+        if found is not None and found.payload == plain:
+            return False
+        values = {"payload": plain, "received_at": utcnow(), "mapped_at": None, "error": None}
+        if found is None:
+            self.session.execute(
+                payout_records.insert().values(
+                    tenant_id=self.tenant_id,
+                    channel_id=channel_id,
+                    external_id=external_id,
+                    **values,
+                )
             )
+        else:
+            self.session.execute(update(payout_records).where(R.id == found.id).values(**values))
+        return True
+
+    def mark(self, channel_id: int, external_id: str, error: str | None) -> None:
+        """The archived payout mapped (error None) or refused, with the reason."""
+        self.session.execute(
+            update(payout_records)
+            .where(R.channel_id == channel_id, R.external_id == external_id)
+            .values(mapped_at=None if error else utcnow(), error=error)
+        )
+
+    def record(self, channel_id: int, external_id: str) -> Any:
+        """The archived payout (payload, received_at, mapped_at, error), or None."""
+        return self.session.execute(
+            select(payout_records).where(R.channel_id == channel_id, R.external_id == external_id)
+        ).first()
+
+    def save(self, channel_id: int, settlement: Settlement, raw: Mapping[str, Any]) -> bool:
+        """Archive the raw payout and insert or replace (lines and all) its settlement;
+        True when it changed. A payout pulled again after it moved from in transit to
+        paid takes the new lines."""
+        changed = self.archive(channel_id, settlement.external_id, raw)
+        found = self.session.execute(
+            select(S.id).where(S.channel_id == channel_id, S.external_id == settlement.external_id)
         ).first()
         values = {
             "tenant_id": self.tenant_id,
@@ -57,16 +87,15 @@ class SettlementStore:
             "settled": settlement.settled,
             "gateway": settlement.gateway,
             "bank_reference": settlement.bank_reference,
-            "raw": dict(raw),
             "updated_at": utcnow(),
         }
+        self.mark(channel_id, settlement.external_id, None)
         if found is not None:
-            if found.raw == dict(raw) and found.status == settlement.status:
-                settlement.id = found.id
+            settlement.id = found.id
+            if not changed:
                 return False
             self.session.execute(update(settlements).where(S.id == found.id).values(**values))
             self.session.execute(delete(settlement_lines).where(L.settlement_id == found.id))
-            settlement.id = found.id
         else:
             settlement.id = self.session.execute(
                 settlements.insert().values(**values).returning(S.id)
@@ -92,12 +121,27 @@ class SettlementStore:
         return True
 
     def all(
-        self, channel_names: Mapping[int, str], *, channel_id: int | None = None
+        self,
+        channel_names: Mapping[int, str],
+        *,
+        channel_id: int | None = None,
+        settled_only: bool = False,
+        skip: Callable[[str], bool] | None = None,
     ) -> list[Settlement]:
+        """Settlements with their lines; `skip(key)` leaves out (before their lines are
+        read) those a caller has already dealt with, e.g. journals already generated."""
         query = select(settlements).where(S.tenant_id == self.tenant_id)
         if channel_id is not None:
             query = query.where(S.channel_id == channel_id)
+        if settled_only:
+            query = query.where(S.settled.is_(True))
         rows = list(self.session.execute(query.order_by(S.paid_on, S.id)))
+        if skip is not None:
+            rows = [
+                r
+                for r in rows
+                if not skip(Settlement.key_of(channel_names[r.channel_id], r.external_id))
+            ]
         lines: dict[int, list[SettlementLine]] = {}
         if rows:
             found = self.session.execute(
@@ -140,6 +184,17 @@ class SettlementStore:
             .where(S.id == settlement_id, S.tenant_id == self.tenant_id)
         ).first()
         return None if row is None else _bank_line(row)
+
+    def documents_of(self, connection_id: int, payout_tag: str) -> list[Document]:
+        """The connection's documents a payout settles (its journal among them)."""
+        d = accounting_documents.c
+        rows = self.session.execute(
+            select(accounting_documents)
+            .where(d.tenant_id == self.tenant_id, d.connection_id == connection_id)
+            .where(d.payout == payout_tag)
+            .order_by(d.id)
+        )
+        return [row_document(r) for r in rows]
 
     # ---- bank lines ----------------------------------------------------------------------
 
@@ -202,3 +257,14 @@ def _bank_line(row: Any) -> BankLine:
         row.fingerprint,
         row.id,
     )
+
+
+def _plain(value: Any) -> Any:
+    """JSON-storable and comparable: Decimals parsed from the platform's numbers as text."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, int | float | str | bool) or value is None:
+        return value
+    return str(value)

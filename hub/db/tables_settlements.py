@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    Text,
     UniqueConstraint,
 )
 
@@ -42,11 +43,26 @@ settlements = Table(
     Column("settled", Boolean, nullable=False),
     Column("gateway", String(100), nullable=True),
     Column("bank_reference", String(200), nullable=False, default=""),
-    # The platform's records exactly as received (payout + its transactions / events).
-    Column("raw", JSON, nullable=False),
     Column("bank_line_id", Id, ForeignKey("bank_lines.id"), nullable=True),
     Column("updated_at", UTCDateTime(), nullable=False),
     UniqueConstraint("channel_id", "external_id", name="uq_settlements_channel_external"),
+)
+
+# Every payout exactly as the platform sent it (the payout and all its transactions or
+# events), archived before it is mapped: a payout the mapper refuses keeps its payload
+# and the reason here (and an error in the queue) until a later pull maps it.
+payout_records = Table(
+    "payout_records",
+    metadata,
+    _id(),
+    _fk("tenant_id", "tenants.id"),
+    _fk("channel_id", "channels.id"),
+    Column("external_id", String(200), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("received_at", UTCDateTime(), nullable=False),
+    Column("mapped_at", UTCDateTime(), nullable=True),
+    Column("error", Text, nullable=True),
+    UniqueConstraint("channel_id", "external_id", name="uq_payout_records_channel_external"),
 )
 
 settlement_lines = Table(

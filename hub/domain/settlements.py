@@ -97,8 +97,12 @@ class Settlement:
 
     @property
     def key(self) -> str:
-        """The document key (and the `payout` tag of the documents it settles)."""
-        return f"{self.channel}:settlement:{self.external_id}"
+        """The key of the payout's journal."""
+        return self.key_of(self.channel, self.external_id)
+
+    @staticmethod
+    def key_of(channel: str, external_id: str) -> str:
+        return f"{channel}:settlement:{external_id}"
 
     @property
     def payout_tag(self) -> str:
@@ -138,6 +142,10 @@ class Settlement:
                 kind = ln.fee_type or "fee"
                 slot[kind] = slot.get(kind, Money.zero(self.net.currency)) - ln.amount
         return out
+
+    def withheld_tax_by_order(self) -> dict[str, Money]:
+        """order -> tax the marketplace kept to remit itself (positive), for reports."""
+        return {o: -m for o, m in self.per_order(frozenset({LineKind.TAX})).items()}
 
 
 @dataclass(frozen=True)

@@ -284,7 +284,15 @@ class Generation:
                 payout.paid_on,
                 partial(documents_for_payout, payout, books, self.tenant_id),
             )
-        emit_settlements(self.store, self.cid, self.channels, self.settled, books, emit)
+        emit_settlements(
+            self.store,
+            self.cid,
+            self.channels,
+            self.settled,
+            books,
+            emit,
+            lambda key: key in self.existing and key not in self.redo,
+        )
 
 
 def _order_documents(

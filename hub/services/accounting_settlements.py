@@ -7,7 +7,7 @@ per payout."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 
 from hub.db.accounting_store import DocumentStore
@@ -31,10 +31,14 @@ def emit_settlements(
     orders: OrderKeys,
     books: Books,
     emit: Emit,
+    done: Callable[[str], bool],
 ) -> None:
-    for settlement in SettlementStore(store.session, store.tenant_id).all(channels):
-        if not settlement.settled:
-            continue  # scheduled / in transit / open: the channel may still change it
+    """`done(key)`: the journal exists and is not to be rebuilt; such payouts are not even
+    read (the accounting tick runs every few minutes over years of payouts)."""
+    found = SettlementStore(store.session, store.tenant_id).all(
+        channels, settled_only=True, skip=done
+    )  # scheduled / in transit / open payouts wait: the channel may still change them
+    for settlement in found:
         known = orders.get(settlement.channel, {})
         store.link_payout(connection_id, settled_keys(settlement, known), settlement.payout_tag)
         emit(

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from connectors.base import Capability, PayoutSource, UnsupportedCapability
+from connectors.base import Capability, PayoutSource, RawPayout, UnsupportedCapability
 from hub.db.accounting_store import DocumentStore
-from hub.db.settlement_store import BankLine, SettlementStore
+from hub.db.settlement_store import SettlementStore
 from hub.db.unit_of_work import UnitOfWork
+from hub.domain.bank_matching import BankLine, match_payouts
 from hub.domain.documents import Document, DocumentStatus
 from hub.domain.errors import DomainError, NotFound
 from hub.domain.mappings import AccountRole
@@ -27,9 +28,12 @@ from hub.services.pull import Cursor, read_cursor, save_cursor
 from hub.services.sync_context import SyncContext, load_channel
 
 __all__ = [
+    "BankImport",
     "PayoutPullReport",
     "PayoutView",
+    "import_bank_lines",
     "list_payouts",
+    "payout_status",
     "pull_payouts",
     "show_payout",
 ]
@@ -73,25 +77,11 @@ def pull_payouts(
         return report
     started = ctx.clock()
     try:
-        payouts = list(connector.iter_payouts(since))
+        for raw in connector.iter_payouts(since):
+            _store(ctx, tenant_id, channel_id, channel.name, connector, raw, report)
     except UnsupportedCapability as exc:
         report.skipped = str(exc)
         return report
-    for raw in payouts:
-        report.pulled += 1
-        with ctx.uow(tenant_id) as uow:
-            try:
-                settlement = connector.map_payout(raw, channel.name)
-            except DomainError as exc:
-                report.refused[raw.external_id] = str(exc)
-                record_error(
-                    uow.session, tenant_id, channel_id, None, "map",
-                    f"payout {raw.external_id}", getattr(exc, "field", ""), str(exc),
-                )  # fmt: skip
-            else:
-                store = SettlementStore(uow.session, tenant_id)
-                report.changed += store.save(channel_id, settlement, _plain(raw.payload))
-            uow.commit()
     if not report.refused:
         with ctx.uow(tenant_id) as uow:
             save_cursor(uow.session, channel, STREAM, Cursor(started, None, None), ctx.clock())
@@ -99,15 +89,39 @@ def pull_payouts(
     return report
 
 
-def _plain(value: Any) -> Any:
-    """JSON-storable: Decimals parsed from the platform's numbers kept as text."""
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, int | float | str | bool) or value is None:
-        return value
-    return str(value)
+def _store(
+    ctx: SyncContext,
+    tenant_id: int,
+    channel_id: int,
+    channel: str,
+    connector: PayoutSource,
+    raw: RawPayout,
+    report: PayoutPullReport,
+) -> None:
+    """One payout in its own transaction (each is committed as it arrives: a pull that
+    fails half-way keeps what it read)."""
+    report.pulled += 1
+    with ctx.uow(tenant_id) as uow:
+        store = SettlementStore(uow.session, tenant_id)
+        try:
+            settlement = connector.map_payout(raw, channel)
+        except DomainError as exc:
+            report.refused[raw.external_id] = str(exc)
+            store.archive(channel_id, raw.external_id, raw.payload)
+            store.mark(channel_id, raw.external_id, str(exc))
+            record_error(
+                uow.session,
+                tenant_id,
+                channel_id,
+                None,
+                "map",
+                f"payout {raw.external_id}",
+                getattr(exc, "field", ""),
+                str(exc),
+            )
+        else:
+            report.changed += store.save(channel_id, settlement, raw.payload)
+        uow.commit()
 
 
 @dataclass
@@ -144,6 +158,9 @@ class PayoutView:
                 o: {k: str(v.amount) for k, v in fees.items()}
                 for o, fees in s.fees_by_order().items()
             },
+            "marketplace_tax_by_order": {
+                o: str(m.amount) for o, m in s.withheld_tax_by_order().items()
+            },
             "document": None
             if self.document is None
             else {"key": self.document.key, "status": self.document.status.value},
@@ -176,28 +193,44 @@ def show_payout(uow: UnitOfWork, channel: str, external_id: str, connection: str
     """One payout with its journal, what its documents leave on clearing, and each finding:
     the journal held (and why), an order the channel settled at another figure than the
     hub's documents, a clearing balance left over, the bank line not found."""
+    views = payout_status(uow, connection, channel, external_id)
+    if not views:
+        raise NotFound("payout", f"{channel}:{external_id}", "payout")
+    return views[0]
+
+
+def payout_status(
+    uow: UnitOfWork, connection: str, channel: str | None = None, external_id: str | None = None
+) -> list[PayoutView]:
+    """The clearing status of every payout (of a channel): the payout clearing report."""
     with uow:
         tenant_id = _tenant(uow)
         names = {c.id: c.name for c in uow.channels.list() if c.id is not None}
-        ch = uow.channels.by_key(channel)
+        channel_id = uow.channels.by_key(channel).id if channel else None
+        settlements = SettlementStore(uow.session, tenant_id)
         found = [
             s
-            for s in SettlementStore(uow.session, tenant_id).all(names, channel_id=ch.id)
-            if s.external_id == external_id
+            for s in settlements.all(names, channel_id=channel_id)
+            if external_id is None or s.external_id == external_id
         ]
-        if not found:
-            raise NotFound("payout", f"{channel}:{external_id}", "payout")
-        settlement = found[0]
         cid = connection_id(uow, connection)
         docs = DocumentStore(uow.session, tenant_id)
-        policy = docs.policy(cid)
-        books = load_books(uow.session, tenant_id, cid, policy, names.values())
-        bank = SettlementStore(uow.session, tenant_id).bank_line_of(settlement.id or 0)
-        return _view(settlement, docs, cid, books, bank)
+        books = load_books(uow.session, tenant_id, cid, docs.policy(cid), names.values())
+        views = []
+        for settlement in found:
+            bank = settlements.bank_line_of(settlement.id or 0)
+            mine = settlements.documents_of(cid, settlement.payout_tag)
+            journal = next(iter(docs.documents(cid, keys=[settlement.key])), None)
+            views.append(_view(settlement, mine, journal, books, bank))
+        return views
 
 
 def _view(
-    settlement: Settlement, docs: DocumentStore, cid: int, books: Any, bank: BankLine | None
+    settlement: Settlement,
+    mine: list[Document],
+    journal: Document | None,
+    books: Any,
+    bank: BankLine | None,
 ) -> PayoutView:
     findings: list[str] = []
     try:
@@ -207,8 +240,6 @@ def _view(
     except DomainError as exc:
         clearing_account = None
         findings.append(str(exc))
-    mine = [d for d in docs.documents(cid) if d.payout == settlement.payout_tag]
-    journal = next((d for d in docs.documents(cid, keys=[settlement.key])), None)
     if journal is not None and journal.status is DocumentStatus.HELD:
         findings.append(f"{settlement.label}: journal held: {journal.hold_reason}")
     if not settlement.settled:
@@ -241,6 +272,39 @@ def _view(
             + (f", reference {settlement.bank_reference})" if settlement.bank_reference else ")")
         )
     return PayoutView(settlement, journal, clearing_account, clearing, differences, findings, bank)
+
+
+@dataclass
+class BankImport:
+    added: int
+    matched: list[tuple[str, str]]  # (payout label, bank line reference)
+    unmatched_payouts: list[str]  # settled payouts still without a bank line
+
+
+def import_bank_lines(uow: UnitOfWork, lines: list[BankLine]) -> BankImport:
+    """Store the statement's lines (a line imported twice is one row), then match every
+    settled payout that has no bank line yet against the lines no payout has taken."""
+    with uow:
+        tenant_id = _tenant(uow)
+        store = SettlementStore(uow.session, tenant_id)
+        added = store.add_bank_lines(lines)
+        names = {c.id: c.name for c in uow.channels.list() if c.id is not None}
+        waiting = [
+            s
+            for s in store.all(names)
+            if s.settled and s.id is not None and store.bank_line_of(s.id) is None
+        ]
+        pairs = match_payouts(waiting, store.unmatched_bank_lines())
+        for settlement, line in pairs:
+            assert settlement.id is not None and line.id is not None
+            store.match(settlement.id, line.id)
+        uow.commit()
+        taken = {id(s) for s, _ in pairs}
+        return BankImport(
+            added,
+            [(s.label, b.reference) for s, b in pairs],
+            [s.label for s in waiting if id(s) not in taken],
+        )
 
 
 def _tenant(uow: UnitOfWork) -> int:

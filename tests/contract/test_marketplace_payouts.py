@@ -169,6 +169,7 @@ def test_ebay_payouts_and_their_transactions_come_from_the_finances_api(
         (LineKind.FEE, Decimal("-7.92"), order, "SHIPPING_LABEL"),
         (LineKind.ADJUSTMENT, Decimal("2.00"), None, "credit"),
     ]
+    assert settlement.withheld_tax_by_order() == {order: Money.of("8.00", "USD")}
     assert settlement.fees_by_order()[order] == {
         "FINAL_VALUE_FEE": Money.of("13.25", "USD"),
         "FINAL_VALUE_FEE_FIXED_PER_ORDER": Money.of("0.30", "USD"),

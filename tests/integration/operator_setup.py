@@ -258,4 +258,5 @@ def samples(target: Tenant) -> dict[tuple[str, str], tuple[str, Any]]:
         ),
         ("GET", f"{v}/audit"): (f"{v}/audit", None),
         ("GET", f"{v}/reports/{{name}}"): (f"{v}/reports/sync-health", None),
+        ("GET", f"{v}/payouts"): (f"{v}/payouts", None),
     }

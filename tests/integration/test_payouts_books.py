@@ -80,9 +80,13 @@ def month(uow: UowFactory) -> None:
 
 
 def pull(
-    db: Database, uow: UowFactory, shop: ShopifyConnector, api: responses.RequestsMock,
-    transactions: list[Any], net: str = "89.61",
-) -> payouts.PayoutPullReport:  # fmt: skip
+    db: Database,
+    uow: UowFactory,
+    shop: ShopifyConnector,
+    api: responses.RequestsMock,
+    transactions: list[Any],
+    net: str = "89.61",
+) -> payouts.PayoutPullReport:
     api.post(URL, json=pd.shopify_page("payouts", [pd.shopify_payout(net)]))
     api.post(URL, json=pd.shopify_page("balanceTransactions", transactions))
     ctx = SyncContext(db.session_factory, OneShop(shop))
@@ -108,6 +112,10 @@ def test_a_pulled_payout_posts_one_journal_and_leaves_its_clearing_at_zero_in_be
     assert generated.held == {}
     assert "shop:settlement:gid://shopify/ShopifyPaymentsPayout/77" in generated.created
     posting.post_pending_documents(uow, "books", connector)
+    before = ledger.read_text()
+    assert accounting.generate_documents(uow(), "books").created == []  # once only
+    assert posting.post_pending_documents(uow, "books", connector).posted == []
+    assert ledger.read_text() == before
     result = bean_check(ledger)
     assert result.returncode == 0, result.stderr
     got = balances(ledger)
@@ -192,7 +200,7 @@ def test_an_order_settled_at_another_figure_is_a_named_finding_with_the_differen
     assert any(f"order {G1}" in f and "111.00" in f for f in view.findings)
 
 
-def test_a_payout_still_in_transit_is_stored_but_not_booked(
+def test_a_payout_in_transit_is_stored_but_booked_only_once_paid(
     db: Database,
     books: tuple[UowFactory, BeancountConnector, Path],
     shop: ShopifyConnector,
@@ -211,9 +219,15 @@ def test_a_payout_still_in_transit_is_stored_but_not_booked(
     assert stored.status == "in_transit" and not stored.settled and len(stored.lines) == 7
     generated = accounting.generate_documents(uow(), "books")
     assert not [k for k in generated.created if "settlement" in k]
-    with uow() as u:
-        assert u.tenant_id is not None
-        assert SettlementStore(u.session, u.tenant_id).all({channel_id: "shop"})[0].id
+    # Paid a few days later: the same payout read again is replaced whole and booked.
+    api.post(URL, json=pd.shopify_page("payouts", [pd.shopify_payout()]))
+    api.post(URL, json=pd.shopify_page("balanceTransactions", pd.shopify_transactions()))
+    again = payouts.pull_payouts(ctx, tenant_id, channel_id, datetime(2026, 11, 1, tzinfo=UTC))
+    assert again.changed == 1
+    (paid,) = payouts.list_payouts(uow())
+    assert paid.settled and len(paid.lines) == 7  # replaced, not added to
+    created = accounting.generate_documents(uow(), "books").created
+    assert "shop:settlement:gid://shopify/ShopifyPaymentsPayout/77" in created
 
 
 def test_status_of_held_journal_is_reported(
@@ -229,3 +243,78 @@ def test_status_of_held_journal_is_reported(
     view = payouts.show_payout(uow(), "shop", "gid://shopify/ShopifyPaymentsPayout/77", "books")
     assert view.document is not None and view.document.status is DocumentStatus.HELD
     assert any("journal held" in f and "do not" not in f for f in view.findings)
+
+
+def test_a_payout_the_mapper_refuses_is_an_error_naming_it_and_the_rest_are_stored(
+    db: Database,
+    books: tuple[UowFactory, BeancountConnector, Path],
+    shop: ShopifyConnector,
+    api: responses.RequestsMock,
+) -> None:
+    from hub.services.inbox import list_errors
+    from hub.services.pull import read_cursor
+
+    uow, _, _ = books
+    month(uow)
+    broken = {
+        **pd.shopify_payout(),
+        "id": "gid://shopify/ShopifyPaymentsPayout/78",
+        "legacyResourceId": "78",
+    }
+    api.post(URL, json=pd.shopify_page("payouts", [pd.shopify_payout(), broken]))
+    api.post(URL, json=pd.shopify_page("balanceTransactions", pd.shopify_transactions()))
+    bad = pd.shopify_tx(9, "CHARGE", "10.00", "1.00", "8.00", G1)  # net != amount - fee
+    api.post(URL, json=pd.shopify_page("balanceTransactions", [bad]))
+    ctx = SyncContext(db.session_factory, OneShop(shop))
+    with uow() as u:
+        tenant_id, channel_id = u.tenant_id, u.channels.by_key("shop").id
+    assert tenant_id is not None and channel_id is not None
+    report = payouts.pull_payouts(ctx, tenant_id, channel_id, datetime(2026, 11, 1, tzinfo=UTC))
+    assert report.pulled == 2 and report.changed == 1
+    assert list(report.refused) == ["gid://shopify/ShopifyPaymentsPayout/78"]
+    assert [s.external_id for s in payouts.list_payouts(uow())] == [
+        "gid://shopify/ShopifyPaymentsPayout/77"
+    ]
+    with uow() as u:
+        errors = list_errors(u.session, tenant_id)
+        cursor = read_cursor(u.session, channel_id, payouts.STREAM)
+    (error,) = [e for e in errors if "ShopifyPaymentsPayout/78" in e.record]
+    assert "BalanceTransaction/9" in error.reason and error.stage == "map"
+    assert cursor is None  # not advanced: the refused payout is read again next time
+    with uow() as u:
+        kept = SettlementStore(u.session, tenant_id).record(
+            channel_id, "gid://shopify/ShopifyPaymentsPayout/78"
+        )
+    # Nothing inbound is lost: the payload is archived as sent, with the reason.
+    assert kept.payload["transactions"][0]["id"].endswith("BalanceTransaction/9")
+    assert kept.mapped_at is None and "BalanceTransaction/9" in kept.error
+
+
+def test_a_pull_that_fails_half_way_keeps_the_payouts_it_read_and_the_cursor_waits(
+    db: Database,
+    books: tuple[UowFactory, BeancountConnector, Path],
+    shop: ShopifyConnector,
+    api: responses.RequestsMock,
+) -> None:
+    from connectors.base import ConnectorError
+    from hub.services.pull import read_cursor
+
+    uow, _, _ = books
+    second = {
+        **pd.shopify_payout(),
+        "id": "gid://shopify/ShopifyPaymentsPayout/78",
+        "legacyResourceId": "78",
+    }
+    api.post(URL, json=pd.shopify_page("payouts", [pd.shopify_payout(), second]))
+    api.post(URL, json=pd.shopify_page("balanceTransactions", pd.shopify_transactions()))
+    api.post(URL, status=401, json={"errors": "[API] Invalid API key or access token"})
+    ctx = SyncContext(db.session_factory, OneShop(shop))
+    with uow() as u:
+        tenant_id, channel_id = u.tenant_id, u.channels.by_key("shop").id
+    assert tenant_id is not None and channel_id is not None
+    with pytest.raises(ConnectorError):
+        payouts.pull_payouts(ctx, tenant_id, channel_id, datetime(2026, 11, 1, tzinfo=UTC))
+    stored = payouts.list_payouts(uow())
+    assert [s.external_id for s in stored] == ["gid://shopify/ShopifyPaymentsPayout/77"]
+    with uow() as u:
+        assert read_cursor(u.session, channel_id, payouts.STREAM) is None

@@ -73,6 +73,7 @@ RULES: dict[tuple[str, str], Permission] = {
     ("DELETE", f"{V}/books/connections/{{name}}"): P.BOOKS_WRITE,
     ("GET", f"{V}/audit"): P.AUDIT_READ,
     ("GET", f"{V}/reports/{{name}}"): P.READ,
+    ("GET", f"{V}/payouts"): P.BOOKS_READ,
     ("GET", f"{V}/purchase-orders"): P.READ,
     ("GET", f"{V}/purchase-orders/{{number}}"): P.READ,
     ("POST", f"{V}/purchase-orders/{{number}}/approve"): P.STOCK_WRITE,

@@ -1,4 +1,4 @@
-"""payouts: settlements pulled from the channels, their lines, bank statement lines
+"""payouts: settlements pulled from the channels, their lines, their raw records, bank lines
 
 Revision ID: 0012_payouts
 Revises: 0011_books_connections
@@ -71,7 +71,6 @@ def upgrade() -> None:
         sa.Column("settled", sa.Boolean(), nullable=False),
         sa.Column("gateway", sa.String(length=100), nullable=True),
         sa.Column("bank_reference", sa.String(length=200), nullable=False),
-        sa.Column("raw", sa.JSON(), nullable=False),
         _ref("bank_line_id", nullable=True),
         sa.Column("updated_at", UTC, nullable=False),
         _fk("settlements", "tenant_id", "tenants"),
@@ -81,6 +80,22 @@ def upgrade() -> None:
         sa.UniqueConstraint("channel_id", "external_id", name="uq_settlements_channel_external"),
     )
     _indexes("settlements", "tenant_id", "channel_id")
+    op.create_table(
+        "payout_records",
+        _id(),
+        _ref("tenant_id"),
+        _ref("channel_id"),
+        sa.Column("external_id", sa.String(length=200), nullable=False),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("received_at", UTC, nullable=False),
+        sa.Column("mapped_at", UTC, nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
+        _fk("payout_records", "tenant_id", "tenants"),
+        _fk("payout_records", "channel_id", "channels"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_payout_records")),
+        sa.UniqueConstraint("channel_id", "external_id", name="uq_payout_records_channel_external"),
+    )
+    _indexes("payout_records", "tenant_id", "channel_id")
     op.create_table(
         "settlement_lines",
         _id(),
@@ -101,5 +116,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("settlement_lines", "settlements", "bank_lines"):
+    for table in ("settlement_lines", "payout_records", "settlements", "bank_lines"):
         op.drop_table(table)
