@@ -157,8 +157,12 @@ def reconcile(
         for key, lv in stock.levels.items()
         if lv.warehouse_id in rank and lv.sku_id in wanted
     ]
+    # The mappers' normalised address (mapping/addresses.py); "region" is what orders
+    # stored before addresses were normalised may carry.
+    address = order.ship_to
     ship_to = ShipTo(
-        str(order.ship_to.get("country") or ""), str(order.ship_to.get("region") or "")
+        str(address.get("country") or ""),
+        str(address.get("subdivision") or address.get("region") or ""),
     )
     plan = plan_allocation(need.demands, candidates, snap.policy, today=today, ship_to=ship_to)
     by_key = {(r.line_id, r.sku_id, r.warehouse_id, r.lot_code): r for r in snap.reservations}
