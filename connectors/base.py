@@ -37,6 +37,7 @@ from connectors.errors import (
 
 if TYPE_CHECKING:
     from hub.domain.orders import Order
+    from hub.domain.settlements import Settlement
     from mapping.mapper import Context
 
 __all__ = [
@@ -54,9 +55,11 @@ __all__ = [
     "OutgoingDocument",
     "Page",
     "PaginationLoop",
+    "PayoutSource",
     "PostedDocument",
     "PushResult",
     "RateLimited",
+    "RawPayout",
     "RawRecord",
     "RejectedItem",
     "Resolution",
@@ -91,6 +94,7 @@ class Capability(StrEnum):
     READ_DOCUMENTS = "read_documents"
     LIST_ACCOUNTS = "list_accounts"
     LIST_TAX_CODES = "list_tax_codes"
+    PULL_PAYOUTS = "pull_payouts"  # PayoutSource: the channel's payouts with their lines
 
 
 # ---- configuration -------------------------------------------------------------------
@@ -232,6 +236,33 @@ class StorefrontConnector(Protocol):
         unified order; bad input raises hub.domain.errors.InvalidValue naming the record
         and the field. Built-in connectors point at mapping/platforms/<platform>.py:
         `map_order = staticmethod(mapping.platforms.acme.map_order)`."""
+        ...
+
+
+# ---- payouts ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RawPayout:
+    """One payout exactly as the platform gave it: the payout record plus every line that
+    makes it up (balance transactions, financial events), archived before mapping."""
+
+    external_id: str
+    payload: Mapping[str, Any]
+
+
+@runtime_checkable
+class PayoutSource(Protocol):
+    """A channel (or its payment gateway) that itemises what it pays out. Connectors that
+    declare Capability.PULL_PAYOUTS implement it; the mapping travels with the connector."""
+
+    def iter_payouts(self, since: datetime) -> Iterator[RawPayout]:
+        """Payouts issued (or still open) since ``since``, each with all of its lines."""
+        ...
+
+    def map_payout(self, raw: RawPayout, channel: str) -> Settlement:
+        """The platform's payout as the hub's Settlement; bad input raises
+        hub.domain.errors.InvalidValue naming the payout and the field."""
         ...
 
 

@@ -33,13 +33,28 @@ ROUTES = {
     "hub.tasks.reconcile_books": {"queue": "accounting"},
     "hub.tasks.accounting_tick": {"queue": "accounting"},
     "hub.tasks.reconcile_tick": {"queue": "accounting"},
+    "hub.tasks.follow_orders": {"queue": "accounting"},
     "hub.tasks.retention_sweep": {"queue": "ingest"},
+    "hub.tasks.notify_tick": {"queue": "push"},
+    "hub.tasks.replenishment_sweep": {"queue": "allocation"},
 }
 
 
-def make_celery(settings: SyncSettings | None = None) -> Celery:
-    s = settings or load_settings().sync
-    include = ["hub.tasks", "hub.tasks_accounting", "hub.tasks_retention"]
+def make_celery(
+    settings: SyncSettings | None = None, notify_interval: float | None = None
+) -> Celery:
+    if settings is None or notify_interval is None:
+        loaded = load_settings()
+        settings = settings or loaded.sync
+        notify_interval = loaded.notify_interval_s if notify_interval is None else notify_interval
+    s = settings
+    include = [
+        "hub.tasks",
+        "hub.tasks_accounting",
+        "hub.tasks_retention",
+        "hub.tasks_replenishment",
+        "hub.tasks_notifications",
+    ]
     celery = Celery("hub", broker=s.resolved_broker_url(), include=include)
     celery.conf.update(
         # Each queue on its own exchange and routing key. A bare Queue(name) takes the
@@ -76,6 +91,11 @@ def make_celery(settings: SyncSettings | None = None) -> Celery:
             "reconcile": {"task": "hub.tasks.reconcile_tick", "schedule": 86400.0},
             # Old inbox versions, deliveries, sent outbox events, audit (services.retention).
             "retention": {"task": "hub.tasks.retention_sweep", "schedule": 86400.0},
+            # Low stock, near expiry, overdue orders, ... (services.notifications).
+            "notifications": {"task": "hub.tasks.notify_tick", "schedule": notify_interval},
+            # Backorders a crashed fill left, lots that expired overnight, near-expiry
+            # alerts (hub.services.replenishment.sweep).
+            "replenishment": {"task": "hub.tasks.replenishment_sweep", "schedule": 900.0},
         },
         beat_schedule_filename=str(s.broker_path.with_name("hub-beat-schedule")),
     )

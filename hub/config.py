@@ -116,6 +116,31 @@ class Settings(BaseSettings):
     retention_push_days: int = 30
     retention_outbox_days: int = 30  # delivered events only
     retention_audit_days: int = 1095
+    # Notifications (docs/notifications.md). SMTP for e-mail subscriptions: unset host =
+    # e-mail deliveries fail with that reason (webhooks still go).
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "hub@localhost"
+    smtp_starttls: bool = False  # STARTTLS on a plain connection (port 587)
+    smtp_ssl: bool = False  # TLS from the first byte (port 465)
+    smtp_timeout_s: float = Field(default=10.0, gt=0)
+    # How often beat runs the detectors and delivers what is due.
+    notify_interval_s: float = Field(default=60.0, gt=0)
+    # Per delivery: attempts before it is marked failed, and the backoff between them
+    # (base seconds doubling per failure, capped).
+    notify_max_attempts: int = Field(default=6, ge=1, le=50)
+    notify_backoff_s: int = Field(default=60, ge=1)
+    notify_backoff_max_s: int = Field(default=3600, ge=1)
+    notify_webhook_timeout_s: float = Field(default=10.0, gt=0)
+    # Per-tenant defaults (`hub notify settings` overrides them; 0 turns a rule off).
+    notify_overdue_hours: int = Field(default=48, ge=0)
+    notify_error_threshold: int = Field(default=50, ge=0)
+    notify_error_growth: int = Field(default=20, ge=0)
+    # A lot with units on hand is announced (`lot.near_expiry` outbox event, once) when it
+    # comes within this many days of its expiry date (hub/services/lot_expiry.py).
+    lot_alert_days: int = Field(default=30, ge=0, le=3650)
 
     @model_validator(mode="after")
     def _refuse_default_secret_in_production(self) -> Settings:

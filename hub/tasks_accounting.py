@@ -1,8 +1,9 @@
 """Celery tasks for the books: thin, ids and names in, the services do the work.
 
-Beat drives two entries: `accounting_tick` (every few minutes: generate and post for
-every connection with a posting policy) and `reconcile_tick` (daily: reconcile this
-month and last month, posting what is missing; never deleting).
+Beat drives two entries: `accounting_tick` (every few minutes: follow the orders that
+changed, then generate and post for every connection with a posting policy) and
+`reconcile_tick` (daily: reconcile this month and last month, posting what is missing;
+never deleting).
 """
 
 from __future__ import annotations
@@ -16,15 +17,23 @@ from connectors.base import RetriableError
 from hub.bootstrap import the_hub
 from hub.celery_app import app
 from hub.db.tables_accounting import accounting_policies
+from hub.db.tables_allocation import outbox_events
 from hub.db.tables_mapping import accounting_connections
 from hub.domain.clock import utcnow
-from hub.services import accounting, posting
+from hub.services import accounting, order_books, posting
 from hub.services.accounting_books import open_books
+from hub.services.order_events import ORDER_CHANGED
 from hub.services.reconciliation_runs import record_books
 from hub.tasks import _task  # the same retry policy as every hub task
 from reconciliation import Period, reconcile
 
-__all__ = ["accounting_tick", "post_documents", "reconcile_books", "reconcile_tick"]
+__all__ = [
+    "accounting_tick",
+    "follow_orders",
+    "post_documents",
+    "reconcile_books",
+    "reconcile_tick",
+]
 
 
 def _connections() -> list[tuple[int, str]]:
@@ -39,6 +48,7 @@ def _connections() -> list[tuple[int, str]]:
 @_task("hub.tasks.post_documents")
 def post_documents(tenant_id: int, connection: str) -> dict[str, Any]:
     h = the_hub()
+    order_books.follow_order_changes(lambda: h.uow(tenant_id))  # later changes first
     accounting.generate_documents(h.uow(tenant_id), connection)
     books = open_books(
         lambda: h.uow(tenant_id),
@@ -71,11 +81,34 @@ def reconcile_books(tenant_id: int, connection: str, period: str) -> dict[str, A
     return {"reconciled": report.reconciled, **report.counts()}
 
 
+@_task("hub.tasks.follow_orders")
+def follow_orders(tenant_id: int) -> dict[str, Any]:
+    """The books follow the orders that changed (hub.services.order_books)."""
+    h = the_hub()
+    report = order_books.follow_order_changes(lambda: h.uow(tenant_id))
+    return {"events": report.events, "built": len(report.documents.created)}
+
+
+def _tenants_with_changes() -> list[int]:
+    o = outbox_events.c
+    with the_hub().uow() as uow:
+        rows = uow.session.execute(
+            select(o.tenant_id).where(o.topic == ORDER_CHANGED, o.delivered_at.is_(None)).distinct()
+        ).scalars()
+        return sorted(int(t) for t in rows)
+
+
 @app.task(name="hub.tasks.accounting_tick", acks_late=True, ignore_result=True)
 def accounting_tick() -> int:
     pairs = _connections()
     for tenant_id, connection in pairs:
         post_documents.delay(tenant_id, connection)
+    # Tenants without books still see their order changes delivered (nothing to build);
+    # the tick's period is the debounce: many changes of one order, one refresh.
+    booked = {t for t, _ in pairs}
+    for tenant_id in _tenants_with_changes():
+        if tenant_id not in booked:
+            follow_orders.delay(tenant_id)
     return len(pairs)
 
 

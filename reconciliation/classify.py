@@ -1,6 +1,7 @@
 """How reconciliation decides, one document at a time (see docs/reconciliation.md).
 
-Matching is by the deterministic key written into the books. Then, in this order: held
+Matching is by the deterministic key written into the books. A document voided in the
+hub (it never reached the books) is compared only to find it there. Then, in order: held
 in the hub; several live documents under one key (duplicate); voided or deleted in the
 books (status drift); total off by more than the tolerance (amount mismatch, with the
 delta) or by at most it (rounding, flagged); currency, date or accounts differ (field
@@ -47,6 +48,22 @@ def classify(
     hub_keys: set[str] = set()
     for h in hub:
         hub_keys.add(h.key)
+        if h.status == "voided":  # never posted, no longer owed: the books must not have it
+            if h.key in by_key:
+                b = by_key[h.key]
+                findings.append(
+                    Finding(
+                        h.key,
+                        Outcome.EXTRA_IN_BOOKS,
+                        h.kind,
+                        h.currency,
+                        None,
+                        b.total,
+                        detail="voided in the hub, yet in the books",
+                        external_id=b.external_id,
+                    )
+                )
+            continue
         findings.append(_one(h, by_key.get(h.key), tolerance))
     for key, b in by_key.items():
         if key not in hub_keys:

@@ -1,5 +1,7 @@
 """The reconciliation job: hub documents of a period against what the books hold (read
-back through the connector), per kind and currency; repair posts what is missing."""
+back through the connector), per kind and currency, and the orders of the period against
+the documents their current state requires; repair posts what is missing and builds or
+voids what the orders call for."""
 
 from __future__ import annotations
 
@@ -12,11 +14,14 @@ from hub.db.accounting_store import DocumentStore
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.documents import Document, DocumentKind, DocumentStatus
 from hub.domain.mappings import AccountRole
+from hub.domain.order_documents import reversal_key
 from hub.services.accounting import enqueue
 from hub.services.accounting_books import connection_id, load_books
+from hub.services.document_gaps import Gap, document_gaps
+from hub.services.order_books import refresh_orders
 from hub.services.posting import post_pending_documents
 from reconciliation.classify import classify, clearing_checks
-from reconciliation.model import BookEntry, HubEntry, Outcome, Period, Report
+from reconciliation.model import BookEntry, Finding, HubEntry, Outcome, Period, Report
 
 __all__ = ["book_entry", "hub_entry", "reconcile", "repair"]
 
@@ -95,7 +100,8 @@ def reconcile(
     if repair_missing:
         first = reconcile(uow_factory, connection, connector, period, progress=progress)
         missing = [f.key for f in first.findings if f.outcome is Outcome.MISSING_IN_BOOKS]
-        repaired = repair(uow_factory, connection, connector, missing)
+        built = _build_what_orders_require(uow_factory, connection, period)
+        repaired = repair(uow_factory, connection, connector, missing, also=built)
     with uow_factory() as uow:
         assert uow.tenant_id is not None
         cid = connection_id(uow, connection)
@@ -103,6 +109,7 @@ def reconcile(
         docs = store.documents(cid, start=period.start, end=period.end)
         books_map = load_books(uow.session, uow.tenant_id, cid, store.policy(cid), ())
         clearing = {e.account_code for e in books_map.chart if e.role is AccountRole.CLEARING}
+        gaps = document_gaps(uow, connection, period.start, period.end)
     hub = [hub_entry(d) for d in docs]
     tick("hub", 1, 1, len(hub))
     hub_keys = {h.key for h in hub}
@@ -111,9 +118,31 @@ def reconcile(
         for b in _read_books(connector, period.start, tick)
         if b.date in period or b.key in hub_keys
     ]
-    report = Report(connection, period, classify(hub, books), clearing_checks(hub, books, clearing))
+    findings = classify(hub, books) + [_gap_finding(g) for g in gaps]
+    report = Report(connection, period, findings, clearing_checks(hub, books, clearing))
     report.repaired = repaired
     return report
+
+
+def _gap_finding(gap: Gap) -> Finding:
+    outcome = Outcome.MISSING_DOCUMENT if gap.gap == "missing" else Outcome.SHOULD_BE_VOIDED
+    return Finding(gap.key, outcome, gap.kind, gap.currency, gap.total, detail=gap.detail)
+
+
+def _build_what_orders_require(
+    uow_factory: Callable[[], UnitOfWork], connection: str, period: Period
+) -> list[str]:
+    """Repair of `missing_document` and `should_be_voided`: the orders' documents are
+    brought in line with their current state (built, voided in the hub, or reversed:
+    nothing in the books is changed or deleted) and queued; the keys it touched."""
+    with uow_factory() as uow:
+        gaps = document_gaps(uow, connection, period.start, period.end)
+        if not gaps:
+            return []
+        made = refresh_orders(uow, {g.order_id for g in gaps})
+        uow.commit()
+    wanted = {g.key for g in gaps} | {reversal_key(g.key) for g in gaps}
+    return sorted(wanted & set(made.created + made.voided))
 
 
 def repair(
@@ -121,11 +150,15 @@ def repair(
     connection: str,
     connector: AccountingConnector,
     keys: list[str],
+    *,
+    also: list[str] | None = None,
 ) -> list[str]:
     """Put the missing documents back in the outbox and post them. A document the hub
     thought posted gets a new generation, so its idempotency key cannot replay the lost
-    one. Nothing is ever deleted from the books."""
-    if not keys:
+    one. Nothing is ever deleted from the books. `also`: documents already queued (or
+    voided in the hub) by the caller, reported as repaired once they are done."""
+    built = also or []
+    if not keys and not built:
         return []
     with uow_factory() as uow:
         assert uow.tenant_id is not None
@@ -140,4 +173,11 @@ def repair(
                 enqueue(uow, doc)
         uow.commit()
     report = post_pending_documents(uow_factory, connection, connector)
-    return sorted(set(keys) & set(report.posted + report.found))
+    done = set(report.posted + report.found)
+    with uow_factory() as uow:  # voided in the hub: done without the books
+        assert uow.tenant_id is not None
+        store = DocumentStore(uow.session, uow.tenant_id)
+        cid = connection_id(uow, connection)
+        voided = store.documents(cid, keys=built, statuses=[DocumentStatus.VOIDED])
+        done |= {d.key for d in voided}
+    return sorted((set(keys) | set(built)) & done)

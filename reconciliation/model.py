@@ -29,6 +29,9 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"
     STATUS_DRIFT = "status_drift"
     HELD = "held"  # the hub could not post it; the reason is in the detail
+    # The order's current state against the documents the hub made (not the books):
+    MISSING_DOCUMENT = "missing_document"  # required, and the hub never made (or undid) it
+    SHOULD_BE_VOIDED = "should_be_voided"  # made, and the order no longer owes it
 
     @property
     def ok(self) -> bool:

@@ -19,6 +19,7 @@ from connectors.toolkit.pagination import (
     PageNumberPaginator,
     PageRequest,
     Paginator,
+    StartingAfterPaginator,
 )
 from connectors.toolkit.ratefeeds import (
     amazon_rate_limit,
@@ -68,6 +69,7 @@ __all__ = [
     "RedisTokenBucket",
     "ResponseCheck",
     "RestStorefrontConnector",
+    "StartingAfterPaginator",
     "Stream",
     "TokenSet",
     "TokenStore",

@@ -186,3 +186,26 @@ class OffsetPaginator(Paginator):
         if not records or (isinstance(total, int) and following >= total):
             return None
         return str(following)
+
+
+@dataclass(frozen=True)
+class StartingAfterPaginator(Paginator):
+    """Stripe's list API: ``has_more`` in the body, the next page starts after the last
+    record's id (``starting_after=<id>``)."""
+
+    param: str = "starting_after"
+    has_more_field: str = "has_more"
+    id_field: str = "id"
+
+    def apply(self, token: str | None, request: PageRequest) -> PageRequest:
+        if token is None:
+            return request
+        return replace(request, params={**request.params, self.param: token})
+
+    def next_token(
+        self, response: requests.Response, records: Sequence[Any], token: str | None
+    ) -> str | None:
+        if not records or not response.json().get(self.has_more_field):
+            return None
+        last = records[-1]
+        return str(last.get(self.id_field)) if isinstance(last, dict) else None

@@ -16,12 +16,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Protocol
-
-import redis
+from typing import TYPE_CHECKING, Protocol
 
 from connectors.errors import RateLimited
 from connectors.toolkit.metrics import RATE_BUDGET_WAIT_SECONDS, RATE_BUDGET_WAITS
+
+if TYPE_CHECKING:  # the client is handed in; importing redis costs every CLI command ~0.3 s
+    import redis
 
 
 @dataclass(frozen=True)

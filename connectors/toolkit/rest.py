@@ -10,7 +10,7 @@ malformed records, batching) lives here once.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
@@ -35,9 +35,9 @@ from connectors.base import (
     WebhookDelivery,
     WebhookRejected,
 )
-from connectors.errors import ERROR_MAPPING, ConnectorError, Resolution
+from connectors.errors import ERROR_MAPPING, ConnectorError, PaginationLoop, Resolution
 from connectors.toolkit.context import ConnectorContext
-from connectors.toolkit.http import HttpClient, ResponseCheck
+from connectors.toolkit.http import HttpClient, HttpError, ResponseCheck
 from connectors.toolkit.oauth import OAuth2RefreshAuth, Refresh
 from connectors.toolkit.pagination import JsonPath, PageRequest, Paginator, dig
 from connectors.toolkit.ratefeeds import Feeder
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from mapping.mapper import Context
 
 ConfigT = TypeVar("ConfigT", bound=ConnectorConfig)
+PartT = TypeVar("PartT")
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,22 @@ class RestStorefrontConnector(Generic[ConfigT]):
                 field_name = stream.updated_field
                 raise SkippableRecordError(str(raw_id), field_name, str(exc), item) from None
         return RawRecord(stream.kind, str(raw_id), updated, item)
+
+    def record_part(
+        self, record_id: str, field_name: str, item: Any, read: Callable[[], PartT]
+    ) -> PartT:
+        """A part of one record read by a call of its own (WooCommerce refunds, Amazon
+        order items, Shopify's further line pages). When that call fails for good (a 4xx,
+        a page loop, an answer not in the documented shape) only this record is skipped,
+        naming it and the field; transient and credential errors still stop the pull,
+        which is retried. One bad record must not hold the channel's pull back forever."""
+        try:
+            return read()
+        except (HttpError, PaginationLoop) as exc:
+            raise SkippableRecordError(record_id, field_name, str(exc), item) from None
+        except (ValueError, LookupError, TypeError, AttributeError) as exc:
+            reason = f"answer not in the documented shape: {type(exc).__name__}: {exc}"
+            raise SkippableRecordError(record_id, field_name, reason, item) from None
 
     def verify_webhook(self, headers: Mapping[str, str], body: bytes) -> bool:
         """True when the signature on the raw body is genuine (constant-time compare)."""

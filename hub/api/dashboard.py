@@ -18,12 +18,14 @@ from hub.api.v1.problems import Problem
 from hub.bootstrap import Hub
 from hub.db import stock_rows
 from hub.db.paging import keyset_page
+from hub.db.unit_of_work import UnitOfWork
 from hub.domain.clock import readable
 from hub.domain.errors import DomainError
 from hub.domain.orders import OrderStatus
 from hub.services import (
     books_connections,
     error_queue,
+    notifications,
     order_views,
     reconciliation_runs,
     reports,
@@ -175,6 +177,26 @@ def error(request: Request, hub: HubDep, error_id: int) -> Response:
     if found is None:
         raise Problem(404, f"error {error_id} not found")
     return _page(request, "error.html", who, error=found)
+
+
+@router.get("/notifications")
+def notifications_page(request: Request, hub: HubDep) -> Response:
+    """Recent notifications with how their deliveries stand, the delivery log, and the
+    subscriptions (a webhook's URL shortened to its host; never a secret)."""
+    who = _who(hub, request, Permission.READ)
+
+    def tenant() -> UnitOfWork:
+        return hub.uow(who.tenant_id)
+
+    return _page(
+        request,
+        "notifications.html",
+        who,
+        recent=notifications.recent(tenant(), limit=100),
+        log=notifications.delivery_log(tenant(), limit=50),
+        subscriptions=notifications.list_subscriptions(tenant()),
+        limits=notifications.thresholds(tenant(), hub.settings),
+    )
 
 
 @router.get("/reconciliation")

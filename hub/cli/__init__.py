@@ -54,6 +54,7 @@ COMMANDS: dict[str, str] = {
     "outbox": "Deliver pending outbox events.",
     "books": "The books: connect, test, then generate, post and list documents.",
     "token": "API tokens for the REST API and the dashboard.",
+    "notify": "Notifications: subscriptions, the delivery log, a run now.",
 }
 
 

@@ -17,7 +17,7 @@ from hub.db.accounting_store import DocumentStore, PostingPolicy
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.documents import DocumentStatus, LockPolicy, PostingPoint, SummaryMode
 from hub.domain.errors import InvalidValue
-from hub.services import accounting, posting
+from hub.services import accounting, order_books, posting
 from hub.services.accounting_books import connection_id, open_books
 from hub.services.reconciliation_runs import record_books, record_channel
 from reconciliation import Period, reconcile, summary, to_csv, to_json
@@ -142,8 +142,9 @@ def post(
 ) -> None:
     """Generate what is due, then post everything pending, exactly once."""
     uow, tenant_id = _uow_factory(tenant)
-    generated = accounting.generate_documents(uow, connection, retry_held=retry_held)
     h = hub()
+    order_books.follow_order_changes(lambda: h.uow(tenant_id))  # later changes first
+    generated = accounting.generate_documents(uow, connection, retry_held=retry_held)
     report = posting.post_pending_documents(
         lambda: h.uow(tenant_id), connection, _connector(tenant_id, connection), limit=limit
     )
@@ -163,6 +164,54 @@ def post(
         return "\n".join(lines)
 
     emit(result, as_json, human)
+
+
+@books_app.command("follow")
+def follow(tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
+    """Bring the documents of every order changed since it arrived (paid, refunded,
+    shipped, cancelled) in line with its current state, on every connection."""
+    _, tenant_id = _uow_factory(tenant)
+    h = hub()
+    report = order_books.follow_order_changes(lambda: h.uow(tenant_id))
+    docs = report.documents
+
+    def human() -> str:
+        lines = [
+            f"{report.events} order changes on {report.orders} orders: "
+            f"{len(docs.created)} documents built, {len(docs.voided)} voided in the hub, "
+            f"{len(docs.held)} held"
+        ]
+        lines += [f"  built {key}" for key in docs.created]
+        lines += [f"  voided {key}" for key in docs.voided]
+        lines += [f"  held {key}: {reason}" for key, reason in docs.held.items()]
+        lines += [f"  order #{o} failed (retried later): {e}" for o, e in report.failed.items()]
+        return "\n".join(lines)
+
+    emit(report, as_json, human)
+
+
+@books_app.command("posting-point")
+def posting_point_command(
+    channel: Annotated[str, typer.Option("--channel", help="Channel name.")],
+    point: Annotated[
+        str,
+        typer.Argument(help="payment, shipment, or default (the connection's policy)."),
+    ],
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """When this channel's orders are invoiced: on payment, or on dispatch."""
+    choices = [p.value for p in PostingPoint] + ["default"]
+    if point not in choices:
+        raise InvalidValue("posting point", point, f"use one of {', '.join(choices)}", channel)
+    chosen = None if point == "default" else PostingPoint(point)
+    order_books.set_posting_point(tenant_uow(tenant), channel, chosen)
+    said = "as the connection's posting policy says" if chosen is None else f"on {point}"
+    emit(
+        {"channel": channel, "posting_point": chosen},
+        as_json,
+        lambda: f"{channel}: orders are invoiced {said}",
+    )
 
 
 @books_app.command("documents")

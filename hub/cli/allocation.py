@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,9 +19,14 @@ from hub.cli.common import (
 )
 from hub.domain.allocation import ShortfallPolicy, SplitPolicy, Strategy
 from hub.domain.errors import InvalidValue
-from hub.services import fulfilment, stock_policy
-from hub.services.allocation import AllocationResult, allocate, approve, find_order
-from hub.services.order_push import Tracking
+from hub.services import stock_policy
+
+if TYPE_CHECKING:
+    from hub.services.allocation import AllocationResult
+
+# The allocator, fulfilment and order push are imported inside the commands that use them:
+# they pull in the connectors, requests, psycopg and metrics, which `hub stock report` (this
+# module adds to the stock group) must not pay for.
 
 order_app = typer.Typer(help="Allocate, ship, cancel and return orders.", no_args_is_help=True)
 policy_app = typer.Typer(help="How a channel allocates and what it lists.", no_args_is_help=True)
@@ -42,6 +47,8 @@ def order_allocate(
     channel: Channel, external_id: External, tenant: TenantOpt = None, as_json: JsonOpt = False
 ) -> None:
     """Reserve stock for the order (again: only the difference)."""
+    from hub.services.allocation import allocate, find_order
+
     order_id, _ = find_order(tenant_uow(tenant), channel, external_id)
     result = allocate(tenant_uow(tenant), order_id, actor=actor())
     emit(result, as_json, lambda: _result_line(result))
@@ -60,6 +67,8 @@ def order_approve(
 ) -> None:
     """Release an order from review or hold, and allocate it. The review rules holding it
     are released for good; the other rules run again and may hold it anew."""
+    from hub.services.allocation import approve, find_order
+
     order_id, _ = find_order(tenant_uow(tenant), channel, external_id)
     result = approve(tenant_uow(tenant), order_id, actor=actor(), rules=rule or None)
     emit(result, as_json, lambda: _result_line(result))
@@ -70,6 +79,9 @@ def order_release(
     channel: Channel, external_id: External, tenant: TenantOpt = None, as_json: JsonOpt = False
 ) -> None:
     """Give back the order's reservations; it becomes ready to allocate again."""
+    from hub.services import fulfilment
+    from hub.services.allocation import find_order
+
     order_id, _ = find_order(tenant_uow(tenant), channel, external_id)
     status = fulfilment.release(tenant_uow(tenant), order_id, actor=actor())
     emit(
@@ -84,6 +96,9 @@ def order_cancel(
     channel: Channel, external_id: External, tenant: TenantOpt = None, as_json: JsonOpt = False
 ) -> None:
     """Cancel an unshipped order, release its stock and tell the channel."""
+    from hub.services import fulfilment
+    from hub.services.allocation import find_order
+
     order_id, _ = find_order(tenant_uow(tenant), channel, external_id)
     status = fulfilment.cancel(tenant_uow(tenant), order_id, actor=actor(), tell_channel=True)
     emit(
@@ -117,6 +132,10 @@ def order_ship(
 ) -> None:
     """Commit reservations (the goods left the warehouse they were reserved in) and tell
     the channel, with the carrier and tracking number."""
+    from hub.services import fulfilment
+    from hub.services.allocation import find_order
+    from hub.services.order_push import Tracking
+
     order_id, lines = find_order(tenant_uow(tenant), channel, external_id)
     quantities = _quantities(lines, line) if line else None
     status = fulfilment.ship(
@@ -145,6 +164,9 @@ def order_return(
     as_json: JsonOpt = False,
 ) -> None:
     """Restock returned units of a shipped line."""
+    from hub.services import fulfilment
+    from hub.services.allocation import find_order
+
     order_id, lines = find_order(tenant_uow(tenant), channel, external_id)
     if line not in lines:
         raise InvalidValue("line", line, f"not a line of order {external_id}")

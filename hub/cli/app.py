@@ -35,6 +35,7 @@ SECTIONS: dict[str, frozenset[str]] = {
     "outbox": frozenset({"sync"}),
     "books": frozenset({"accounting"}),
     "token": frozenset({"operator"}),
+    "notify": frozenset({"notify"}),
 }
 EVERYTHING = frozenset().union(*SECTIONS.values())
 
@@ -78,6 +79,9 @@ def build(sections: frozenset[str] = EVERYTHING) -> typer.Typer:
 
         app.add_typer(stock_app, name="stock")
         app.add_typer(po_app, name="po")
+        from hub.cli.replenishment import register_stock
+
+        register_stock(stock_app, po_app)
     if "mapping" in sections:
         from hub.cli.mapping import mapping_app
 
@@ -92,6 +96,10 @@ def build(sections: frozenset[str] = EVERYTHING) -> typer.Typer:
         from hub.cli.invoicing import register as register_invoicing
 
         register_allocation(app, channel_app, stock_app)
+        from hub.cli.allocation import policy_app
+        from hub.cli.replenishment import register_channel
+
+        register_channel(policy_app)
         register_invoicing(order_app)
     if "connectors" in sections:
         from hub.cli.connectors import register as register_connectors
@@ -109,6 +117,10 @@ def build(sections: frozenset[str] = EVERYTHING) -> typer.Typer:
         from hub.cli.operator import register as register_operator
 
         register_operator(app)
+    if "notify" in sections:
+        from hub.cli.notify import notify_app
+
+        app.add_typer(notify_app, name="notify")
     if "demo" in sections:
         from hub.cli.demo import demo
 

@@ -8,8 +8,6 @@ from typing import Annotated
 import typer
 
 from hub.cli.common import JsonOpt, TenantOpt, actor, emit, tenant_uow
-from hub.services.allocation import find_order
-from hub.services.totals_check import release_invoice_hold
 
 __all__ = ["register"]
 
@@ -22,6 +20,10 @@ def release_invoice(
     as_json: JsonOpt = False,
 ) -> None:
     """Let a held order be invoiced: its totals were checked against the platform."""
+    # Imported here: this command sits in the order group, which `hub stock ...` also loads.
+    from hub.services.allocation import find_order
+    from hub.services.totals_check import release_invoice_hold
+
     order_id, _ = find_order(tenant_uow(tenant), channel, external_id)
     release_invoice_hold(tenant_uow(tenant), order_id, actor=actor(), note=note)
     emit(

@@ -12,7 +12,16 @@ import typer
 
 from hub.cli.common import JsonOpt, TenantOpt, emit, hub, table, when
 from hub.domain.errors import NotFound
-from hub.services import error_queue, ingest, order_push, pull, relay, resync, sync_status
+from hub.services import (
+    error_queue,
+    ingest,
+    order_books,
+    order_push,
+    pull,
+    relay,
+    resync,
+    sync_status,
+)
 from hub.services.dispatch import InlineDispatcher
 from hub.services.sync_context import SyncContext
 
@@ -233,19 +242,23 @@ def errors_replay(
 
 @outbox_app.command("relay")
 def outbox_relay(tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
-    """Deliver pending stock events, shipments and cancellations to the channels now."""
+    """Deliver pending stock events, shipments and cancellations to the channels now, and
+    let the books follow the orders that changed."""
     tenant_id, _ = _ids(tenant)
     report = relay.relay(_context(), tenant_id)
     orders = order_push.deliver(_context(), tenant_id)
+    books = order_books.follow_order_changes(lambda: hub().uow(tenant_id))
     failed = report.failed + orders.failed
     emit(
-        {**report.as_dict(), "orders": orders.as_dict()},
+        {**report.as_dict(), "orders": orders.as_dict(), "books": books},
         as_json,
         lambda: (
             f"{report.events} stock events: {report.pushed} pushed, {report.stale} stale, "
             f"{report.rejected} rejected, {report.unlisted} unlisted; "
             f"{orders.events} order events: {orders.pushed} pushed, "
-            f"{orders.unsupported} not supported by the channel"
+            f"{orders.unsupported} not supported by the channel; "
+            f"{books.events} order changes followed by the books "
+            f"({len(books.documents.created)} documents built)"
             + (f"; failed: {'; '.join(failed)}" if failed else "")
         ),
     )

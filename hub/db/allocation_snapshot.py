@@ -88,7 +88,7 @@ def load_orders_statement(ids_in: Callable[[Any], Any]) -> Any:
             ol.sku_id,
             # Units the platform already shipped itself (Amazon QuantityShipped) are gone:
             # the hub reserves and ships only the rest (OrderLine.quantity_to_ship).
-            (ol.quantity - ol.quantity_shipped).label("quantity"),
+            (ol.quantity - ol.quantity_shipped - ol.quantity_cancelled).label("quantity"),
             ol.external_id.label("line_ext"),
             ol.channel_sku,
             ol.platform_listing_id,

@@ -136,7 +136,9 @@ class AllocationStore:
         c = t.order_lines.c
         rows = self.session.execute(
             select(
-                c.id, c.sku_id, (c.quantity - c.quantity_shipped).label("quantity"), c.external_id,
+                c.id, c.sku_id,
+                (c.quantity - c.quantity_shipped - c.quantity_cancelled).label("quantity"),
+                c.external_id,
                 c.channel_sku, c.platform_listing_id, c.listing_id,
                 is_bundle(c.sku_id, c.listing_id),
             )
@@ -249,6 +251,39 @@ class AllocationStore:
             for r in rows
         ]
 
+    def shipment_origins(self, line_id: int) -> list[tuple[int, int, str]]:
+        """(warehouse, SKU, lot) a line's units shipped from, newest first."""
+        f = ta.line_fulfilments.c
+        rows = self.session.execute(
+            select(f.warehouse_id, f.sku_id, f.lot_code)
+            .where(f.order_line_id == line_id, f.kind == "shipment")
+            .order_by(f.id.desc())
+        ).all()
+        return [(r.warehouse_id, r.sku_id, r.lot_code) for r in rows]
+
+    def level_for_update(self, warehouse_id: int, sku_id: int, lot_code: str) -> StockLevel:
+        """One balance, locked; created empty first when the warehouse never held it."""
+        s = t.stock_levels.c
+        where = (s.warehouse_id == warehouse_id, s.sku_id == sku_id, s.lot_code == lot_code)
+        found = self.session.execute(select(s.id).where(*where)).first()
+        if found is None:
+            self.session.execute(
+                t.stock_levels.insert().values(
+                    tenant_id=self.tenant_id,
+                    warehouse_id=warehouse_id,
+                    sku_id=sku_id,
+                    lot_code=lot_code,
+                    on_hand=0,
+                    reserved=0,
+                    safety_stock=0,
+                )
+            )
+        r = self.session.execute(select(t.stock_levels).where(*where).with_for_update()).one()
+        return StockLevel(
+            r.tenant_id, r.warehouse_id, r.sku_id, r.lot_code, r.on_hand, r.reserved,
+            r.safety_stock, r.reorder_point, r.id,
+        )  # fmt: skip
+
     def save_levels(self, levels: Iterable[StockLevel]) -> None:
         params = [
             {"b_id": lv.id, "b_on_hand": lv.on_hand, "b_reserved": lv.reserved} for lv in levels
@@ -334,6 +369,11 @@ class AllocationStore:
                     created_at=utcnow(),
                 )
             )
+
+    def clear_backorders(self, line_ids: Sequence[int]) -> None:
+        b = ta.backorders.c
+        if line_ids:
+            self.session.execute(delete(ta.backorders).where(b.order_line_id.in_(list(line_ids))))
 
     def add_fulfilment(
         self,

@@ -14,8 +14,12 @@ from hub.db import tables as t
 from hub.db import tables_accounting as _accounting_tables  # noqa: F401  (registers tables)
 from hub.db import tables_allocation as _allocation_tables  # noqa: F401  (registers tables)
 from hub.db import tables_connections as _connection_tables  # noqa: F401  (registers tables)
+from hub.db import tables_lifecycle as _lifecycle_tables  # noqa: F401  (registers tables)
+from hub.db import tables_notifications as _notification_tables  # noqa: F401  (registers)
 from hub.db import tables_operator as _operator_tables  # noqa: F401  (registers tables)
 from hub.db import tables_order_rules as _order_rule_tables  # noqa: F401  (registers tables)
+from hub.db import tables_replenishment as _replenishment_tables  # noqa: F401  (registers tables)
+from hub.db import tables_settlements as _settlement_tables  # noqa: F401  (registers tables)
 from hub.db import tables_sync as _sync_tables  # noqa: F401  (registers tables)
 from hub.db.orm_mapping import map_mapping
 from hub.domain.catalog import Channel, Listing, Product, Sku, Tenant, Warehouse

@@ -8,6 +8,7 @@ available over each channel's sellable warehouses.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
@@ -16,7 +17,9 @@ from sqlalchemy.orm import Session
 
 from hub.db import tables as t
 from hub.db import tables_allocation as ta
+from hub.db.lot_rows import lot_join, not_expired
 from hub.domain.catalog import WarehouseKind
+from hub.domain.clock import utcnow
 
 __all__ = ["lock_listing_figures", "lock_published", "pooled"]
 
@@ -45,21 +48,29 @@ def lock_published(
 
 
 def pooled(
-    session: Session, tenant_id: int, channel_ids: Iterable[int], sku_ids: Iterable[int]
+    session: Session,
+    tenant_id: int,
+    channel_ids: Iterable[int],
+    sku_ids: Iterable[int],
+    today: date | None = None,
 ) -> dict[tuple[int, int], int]:
-    """(channel, sku) -> sum of per-warehouse available over the channel's warehouses."""
+    """(channel, sku) -> sum of per-warehouse available over the channel's warehouses.
+    Balances of a lot expired by `today` (default: today, UTC) count for nothing."""
     s, cw, w = t.stock_levels.c, ta.channel_warehouses.c, t.warehouses.c
     free = s.on_hand - s.reserved - s.safety_stock
+    day = today or utcnow().date()
     rows: Any = session.execute(
         select(cw.channel_id, s.sku_id, func.sum(case((free > 0, free), else_=0)))
         .select_from(ta.channel_warehouses)
         .join(t.warehouses, w.id == cw.warehouse_id)
         .join(t.stock_levels, and_(s.warehouse_id == cw.warehouse_id, s.tenant_id == tenant_id))
+        .outerjoin(t.lots, lot_join())
         .where(
             cw.tenant_id == tenant_id,
             cw.channel_id.in_(list(channel_ids)),
             s.sku_id.in_(list(sku_ids)),
             w.kind != WarehouseKind.MARKETPLACE_FULFILLED,
+            not_expired(day),
         )
         .group_by(cw.channel_id, s.sku_id)
     ).all()

@@ -3,12 +3,15 @@ used to load every balance of the tenant and page in Python)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, case, select
 
 from hub.db import tables as t
+from hub.db.lot_rows import lot_join, not_expired
 from hub.db.paging import Key
+from hub.domain.clock import utcnow
 
 __all__ = ["BALANCE_KEY", "balances"]
 
@@ -24,13 +27,18 @@ BALANCE_KEY = (
 
 
 def balances(
-    tenant_id: int, warehouse: str | None = None, sku: str | None = None, low: bool = False
+    tenant_id: int,
+    warehouse: str | None = None,
+    sku: str | None = None,
+    low: bool = False,
+    today: date | None = None,
 ) -> Select[Any]:
     """Per SKU, warehouse and lot: on hand, reserved, safety stock, available
-    (on_hand - reserved - safety_stock, floor 0) and `low` (available <= safety stock)."""
+    (on_hand - reserved - safety_stock, floor 0; 0 for a lot expired by `today`) and
+    `low` (available <= safety stock)."""
     sl, s, w = t.stock_levels.c, t.skus.c, t.warehouses.c
     free = sl.on_hand - sl.reserved - sl.safety_stock
-    available = case((free > 0, free), else_=0)
+    available = case((~not_expired(today or utcnow().date()), 0), (free > 0, free), else_=0)
     query = (
         select(
             w.code.label("warehouse"),
@@ -45,6 +53,7 @@ def balances(
         .select_from(t.stock_levels)
         .join(t.skus, s.id == sl.sku_id)
         .join(t.warehouses, w.id == sl.warehouse_id)
+        .outerjoin(t.lots, lot_join())
         .where(sl.tenant_id == tenant_id)
     )
     if warehouse is not None:

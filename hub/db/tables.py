@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from hub.db.types import EnumText as Enum
@@ -244,6 +245,13 @@ orders = Table(
     Index("ix_orders_tenant_placed", "tenant_id", "placed_at", "id"),
     Index("ix_orders_tenant_status_placed", "tenant_id", "status", "placed_at", "id"),
     Index("ix_orders_channel_placed", "channel_id", "placed_at", "id"),
+    # 0012_invoice_hold_index: the overview counts the orders held from invoicing.
+    Index(
+        "ix_orders_invoice_held",
+        "tenant_id",
+        postgresql_where=text("invoice_hold IS NOT NULL"),
+        sqlite_where=text("invoice_hold IS NOT NULL"),
+    ),
 )
 
 order_lines = Table(
@@ -274,6 +282,9 @@ order_lines = Table(
     *_optional_money("shipping_discount"),
     Column("quantity_shipped", Integer, nullable=False, default=0),
     Column("amounts_known", Boolean, nullable=False, default=True),
+    # 0012_lifecycle_stock: units that will never ship (refunded before shipping, removed
+    # by an edit on the platform): the allocator reserves quantity - shipped - cancelled.
+    Column("quantity_cancelled", Integer, nullable=False, default=0),
     CheckConstraint("quantity > 0", name="quantity_positive"),
 )
 

@@ -25,6 +25,7 @@ __all__ = [
     "Payout",
     "bill_for_receipt",
     "credit_note_for_refund",
+    "credit_note_key",
     "daily_key",
     "daily_summary",
     "documents_for_payout",
@@ -82,6 +83,12 @@ def order_key(channel: str, order_external_id: str) -> str:
 
 def refund_key(channel: str, order_external_id: str, refund_external_id: str) -> str:
     return f"{channel}:order:{order_external_id}:refund:{refund_external_id}"
+
+
+def credit_note_key(channel: str, order: Order, refund: Refund) -> str:
+    """A refund the platform gave no id is keyed by the hub's own (stable once stored)."""
+    reference = refund.external_id or f"hub-{refund.id}"
+    return refund_key(channel, order.external_id, reference)
 
 
 def _rate(order: Order, books: Books) -> tuple[Decimal | None, str | None]:
@@ -300,7 +307,7 @@ def credit_note_for_refund(order: Order, refund: Refund, channel: str, books: Bo
     cur = order.currency
     if refund.amount.currency != cur:
         raise InvalidValue("currency", refund.amount.currency, f"order is in {cur}", order.label)
-    if not refund.external_id:
+    if not refund.external_id and refund.id is None:
         raise InvalidValue("external_id", None, "a refund needs an id for its key", order.label)
     if order.invoice_hold:
         raise InvalidValue(
@@ -320,7 +327,7 @@ def credit_note_for_refund(order: Order, refund: Refund, channel: str, books: Bo
         tenant_id=order.tenant_id,
         connection_id=books.connection_id,
         kind=DocumentKind.CREDIT_NOTE,
-        key=refund_key(channel, order.external_id, refund.external_id),
+        key=credit_note_key(channel, order, refund),
         date=refund.created_at.date(),
         currency=cur,
         lines=lines,

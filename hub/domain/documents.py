@@ -39,6 +39,7 @@ class DocumentKind(StrEnum):
     SUPPLIER_BILL = "supplier_bill"  # purchase receipt -> payables
     FEE = "fee"  # marketplace / gateway fee taken from a payout
     PAYOUT = "payout"  # settlement journal: clearing -> bank
+    REVERSAL = "reversal"  # undoes a posted sales document the order no longer owes
 
 
 class DocumentStatus(StrEnum):
@@ -46,6 +47,7 @@ class DocumentStatus(StrEnum):
     POSTING = "posting"  # a post was attempted and its outcome is not known yet
     POSTED = "posted"  # the books hold it; external_id recorded
     HELD = "held"  # cannot be posted until a person acts; hold_reason says why
+    VOIDED = "voided"  # never reached the books and no longer owed: voided in the hub only
 
 
 class PostingPoint(StrEnum):

@@ -71,7 +71,18 @@ class Lot:
     id: int | None = None
 
     def expired(self, today: date) -> bool:
-        return self.expires_on is not None and self.expires_on < today
+        return lot_expired(self.expires_on, today)
+
+
+def lot_expired(expires_on: date | None, today: date) -> bool:
+    """A lot is sellable up to and including its expiry date; undated lots never expire."""
+    return expires_on is not None and expires_on < today
+
+
+def sellable(available: int, expires_on: date | None, today: date) -> int:
+    """What a balance may promise to channels: nothing once its lot has expired (the
+    units stay on hand, for scrapping or a supplier return, but are never sold)."""
+    return 0 if lot_expired(expires_on, today) else available
 
 
 @dataclass(eq=False)

@@ -70,6 +70,9 @@ class AccountRole(StrEnum):
     COGS = "cogs"
     INVENTORY = "inventory"
     ACCOUNTS_PAYABLE = "accounts_payable"
+    # Optional: needed only once a channel's payouts hold reserves or adjustments.
+    PAYOUT_RESERVE = "payout_reserve"  # money a channel holds back (an asset)
+    PAYOUT_ADJUSTMENTS = "payout_adjustments"  # chargebacks and corrections
 
 
 @dataclass(eq=False)

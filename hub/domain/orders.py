@@ -174,6 +174,9 @@ class OrderLine:
     # False when the platform did not state this line's money (Amazon Pending orders, VAT
     # hidden in gross prices): discount and tax stay None instead of defaulting to zero.
     amounts_known: bool = True
+    # Units that will never ship: refunded before shipping, or removed by an edit on the
+    # platform (set by the order-change path, hub.services.order_changes).
+    quantity_cancelled: int = 0
 
     def __post_init__(self) -> None:
         where = f"order line {self.external_id or self.channel_sku or self.platform_listing_id}"
@@ -250,7 +253,7 @@ class OrderLine:
     @property
     def quantity_to_ship(self) -> int:
         """Units still to be shipped by the merchant (what the allocator reserves)."""
-        return self.quantity - self.quantity_shipped
+        return self.quantity - self.quantity_shipped - self.quantity_cancelled
 
 
 @dataclass(eq=False)

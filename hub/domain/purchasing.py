@@ -27,6 +27,7 @@ class Supplier:
 
 
 class PurchaseOrderStatus(StrEnum):
+    DRAFT = "draft"  # proposed (e.g. from a reorder suggestion): not sent, not on order yet
     OPEN = "open"
     PARTIALLY_RECEIVED = "partially_received"
     RECEIVED = "received"
@@ -172,7 +173,14 @@ class PurchaseOrder:
         )
         return receipt
 
+    def approve(self) -> None:
+        """A draft becomes an open order: goods may now be received against it."""
+        if self.status is not PurchaseOrderStatus.DRAFT:
+            raise IllegalTransition(self.label, self.status.value, PurchaseOrderStatus.OPEN)
+        self.status = PurchaseOrderStatus.OPEN
+
     def cancel(self) -> None:
-        if self.status is not PurchaseOrderStatus.OPEN:
+        """Only before anything arrived: a received unit is on the books and in stock."""
+        if self.status not in (PurchaseOrderStatus.DRAFT, PurchaseOrderStatus.OPEN):
             raise IllegalTransition(self.label, self.status.value, PurchaseOrderStatus.CANCELLED)
         self.status = PurchaseOrderStatus.CANCELLED

@@ -4,7 +4,7 @@ transaction. Posting lives in hub.services.posting."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
@@ -34,13 +34,24 @@ from hub.domain.documents import (
 )
 from hub.domain.errors import DomainError, NotFound
 from hub.domain.money import Money
-from hub.domain.orders import Order, OrderStatus
+from hub.domain.order_documents import (
+    captured,
+    channel_posting_point,
+    credit_note_key,
+    invoice_date,
+    invoice_due,
+    reversal,
+    reversal_key,
+)
+from hub.domain.orders import Order
 from hub.services.accounting_books import connection_id, load_books
 from hub.services.accounting_daily import DailyCollector, Emit
 from hub.services.accounting_errors import close_hold, open_hold
+from hub.services.accounting_settlements import emit_settlements
 
 __all__ = [
     "POST_TOPIC",
+    "Generation",
     "GenerationReport",
     "enqueue",
     "generate_documents",
@@ -49,7 +60,7 @@ __all__ = [
 ]
 
 POST_TOPIC = "accounting.post"
-_SHIPPED = {OrderStatus.PARTIALLY_SHIPPED, OrderStatus.SHIPPED, OrderStatus.COMPLETED}
+_INVOICES = (DocumentKind.SALES_RECEIPT, DocumentKind.SALES_INVOICE)
 
 
 @dataclass
@@ -57,6 +68,7 @@ class GenerationReport:
     created: list[str] = field(default_factory=list)
     held: dict[str, str] = field(default_factory=dict)  # key -> reason
     unchanged: int = 0
+    voided: list[str] = field(default_factory=list)  # voided in the hub, never posted
 
 
 def set_policy(
@@ -116,56 +128,132 @@ def generate_documents(
     """Build every document the hub's records call for that this connection lacks."""
     report = GenerationReport()
     with uow:
-        tenant_id = _tenant(uow)
-        cid = connection_id(uow, connection)
-        store = DocumentStore(uow.session, tenant_id)
-        policy = store.policy(cid)
-        channels = {c.id: c.name for c in uow.channels.list() if c.id is not None}
-        books = load_books(uow.session, tenant_id, cid, policy, channels.values())
-        existing = {d.key: d for d in store.documents(cid)}
-        redo = {k for k, d in existing.items() if retry_held and d.status is DocumentStatus.HELD}
+        gen = Generation(uow, connection_id(uow, connection), report, retry_held=retry_held)
+        gen.orders(uow.orders.list())
+        if gen.daily is not None:
+            gen.daily.flush(gen.emit)
+        gen.receipts_and_payouts()
+        uow.commit()
+    return report
 
-        def emit(
-            key: str,
-            kind: DocumentKind,
-            source: str,
-            on: date,
-            build: Callable[[], list[Document]],
-        ) -> None:
-            if key in existing and key not in redo:
-                report.unchanged += 1
-                return
-            try:
-                docs = build()
-                for doc in docs:
-                    _check_currency(doc, policy)
-            except DomainError as exc:
-                docs = [
-                    Document(
-                        tenant_id,
-                        cid,
-                        kind,
-                        key,
-                        on,
-                        policy.home_currency,
-                        source=source,
-                        status=DocumentStatus.HELD,
-                        hold_reason=str(exc),
-                    )
-                ]
-            for doc in docs:
-                _store(uow, store, doc, existing.get(doc.key), report)
 
-        daily = (
-            DailyCollector(books, tenant_id, utcnow().date(), existing)
-            if policy.summary is SummaryMode.DAILY
+class Generation:
+    """One connection's document generation inside the caller's open unit of work (not
+    committed here): `generate_documents` runs it over every record, the order-change
+    follower (hub.services.order_books) over the orders that changed."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        cid: int,
+        report: GenerationReport,
+        *,
+        retry_held: bool = False,
+        keys: Sequence[str] | None = None,
+    ) -> None:
+        self.uow, self.cid, self.report = uow, cid, report
+        self.tenant_id = _tenant(uow)
+        self.store = DocumentStore(uow.session, self.tenant_id)
+        self.policy = self.store.policy(cid)
+        channels = [c for c in uow.channels.list() if c.id is not None]
+        self.channels = {c.id: c.name for c in channels if c.id is not None}
+        self.points = {
+            c.id: channel_posting_point(c.settings, self.policy.posting_point)
+            for c in channels
+            if c.id is not None
+        }
+        self.books = load_books(
+            uow.session, self.tenant_id, cid, self.policy, self.channels.values()
+        )
+        summarised = self.policy.summary is SummaryMode.DAILY
+        # Daily summaries need every document (members of other days), so only a
+        # per-order connection narrows the lookup to the keys asked for.
+        narrow = None if keys is None or summarised else keys
+        self.existing = {d.key: d for d in self.store.documents(cid, keys=narrow)}
+        self.redo = {
+            k for k, d in self.existing.items() if retry_held and d.status is DocumentStatus.HELD
+        }
+        self.daily = (
+            DailyCollector(self.books, self.tenant_id, utcnow().date(), self.existing)
+            if summarised
             else None
         )
-        for order in uow.orders.list():
-            channel = channels[order.channel_id]
-            _order_documents(order, channel, books, policy, emit, daily)
-        if daily is not None:
-            daily.flush(emit)
+        self.settled: dict[str, dict[str, list[str]]] = {}  # channel -> order -> credit notes
+
+    def emit(
+        self,
+        key: str,
+        kind: DocumentKind,
+        source: str,
+        on: date,
+        build: Callable[[], list[Document]],
+    ) -> None:
+        if key in self.existing and key not in self.redo:
+            self.report.unchanged += 1
+            return
+        try:
+            docs = build()
+            for doc in docs:
+                _check_currency(doc, self.policy)
+        except DomainError as exc:
+            docs = [
+                Document(
+                    self.tenant_id,
+                    self.cid,
+                    kind,
+                    key,
+                    on,
+                    self.policy.home_currency,
+                    source=source,
+                    status=DocumentStatus.HELD,
+                    hold_reason=str(exc),
+                )
+            ]
+        for doc in docs:
+            _store(self.uow, self.store, doc, self.existing.get(doc.key), self.report)
+            self.existing[doc.key] = doc
+
+    def orders(self, orders: Iterable[Order]) -> None:
+        for order in orders:
+            channel = self.channels[order.channel_id]
+            # What a payout's lines may name: the order and its refunds' credit notes.
+            self.settled.setdefault(channel, {})[order.external_id] = [
+                refund_key(channel, order.external_id, r.external_id)
+                for r in order.refunds
+                if r.external_id
+            ]
+            point = self.points.get(order.channel_id, self.policy.posting_point)
+            if invoice_due(order, point):
+                _order_documents(order, channel, point, self.books, self.emit, self.daily)
+            else:
+                self.void(order_key(channel, order.external_id), order.label)
+
+    def void(self, key: str, reason: str) -> None:
+        """The order no longer owes its invoice: one that never reached the books is voided
+        in the hub; one that did (or may have: `posting`) is undone by a reversal."""
+        old = self.existing.get(key)
+        if old is None or old.kind not in _INVOICES or old.status is DocumentStatus.VOIDED:
+            return
+        if reversal_key(key) in self.existing:
+            self.report.unchanged += 1
+            return
+        assert old.id is not None
+        old = self.store.get(old.id, lock=True)  # a poster may have claimed it since
+        if old.status in (DocumentStatus.PENDING, DocumentStatus.HELD):
+            if old.status is DocumentStatus.HELD:
+                close_hold(self.uow.session, self.tenant_id, old)
+            old.status = DocumentStatus.VOIDED
+            old.hold_reason = f"no longer owed: {reason} is not invoiceable any more"
+            self.store.save(old)
+            self.existing[key] = old
+            self.report.voided.append(key)
+            return
+        doc = reversal(old, utcnow().date())
+        _store(self.uow, self.store, doc, None, self.report)
+        self.existing[doc.key] = doc
+
+    def receipts_and_payouts(self) -> None:
+        uow, books, emit = self.uow, self.books, self.emit
         for receipt in uow.receipts.list():
             po = uow.purchase_orders.get(receipt.purchase_order_id)
             supplier = uow.suppliers.get(po.supplier_id)
@@ -179,45 +267,37 @@ def generate_documents(
                     _one, bill_for_receipt, receipt, supplier.code, supplier.name, po.number, books
                 ),
             )
-        summaries = [d for d in store.documents(cid) if d.members]
-        for payout in store.payouts(channels):
+        summaries = [d for d in self.store.documents(self.cid) if d.members]
+        for payout in self.store.payouts(self.channels):
             base = f"{payout.channel}:payout:{payout.external_id}"
             settled = [order_key(payout.channel, o) for o in payout.orders] + [
                 refund_key(payout.channel, o, r) for o, r in payout.refunds
             ]
             # A daily summary belongs to the payout that settles all of its orders.
             settled += [d.key for d in summaries if set(d.members) <= set(settled)]
-            store.link_payout(cid, settled, f"{payout.channel}:{payout.external_id}")
+            self.store.link_payout(self.cid, settled, f"{payout.channel}:{payout.external_id}")
             emit(
                 base,
                 DocumentKind.PAYOUT,
                 f"payout:{base}",
                 payout.paid_on,
-                partial(documents_for_payout, payout, books, tenant_id),
+                partial(documents_for_payout, payout, books, self.tenant_id),
             )
-        uow.commit()
-    return report
+        emit_settlements(self.store, self.cid, self.channels, self.settled, books, emit)
 
 
 def _order_documents(
     order: Order,
     channel: str,
+    point: PostingPoint,
     books: Books,
-    policy: PostingPolicy,
     emit: Emit,
     daily: DailyCollector | None,
 ) -> None:
-    paid = bool(order.payments)
-    if policy.posting_point is PostingPoint.PAYMENT:
-        due = paid
-        on = (order.payments[0].processed_at or order.placed_at).date() if paid else None
-    else:
-        due = order.status in _SHIPPED or (order.status is OrderStatus.REFUNDED and paid)
-        on = utcnow().date()
-    if not due or on is None:
-        return
+    """The invoice (a receipt when paid) and a credit note per refund of a due order."""
+    paid = captured(order)
     kind = DocumentKind.SALES_RECEIPT if paid else DocumentKind.SALES_INVOICE
-    day = on
+    day = invoice_date(order, point, utcnow().date())
     if daily is not None and paid and daily.offer(order, channel, day, emit):
         _refund_documents(order, channel, books, emit)
         return
@@ -232,12 +312,10 @@ def _order_documents(
 
 
 def _refund_documents(order: Order, channel: str, books: Books, emit: Emit) -> None:
+    """Every refund, with or without a platform id (credit_note_key gives it the hub's)."""
     for refund in order.refunds:
-        if not refund.external_id:
-            continue
-        key = refund_key(channel, order.external_id, refund.external_id)
         emit(
-            key,
+            credit_note_key(channel, order, refund),
             DocumentKind.CREDIT_NOTE,
             f"refund:{refund.id}",
             refund.created_at.date(),

@@ -96,13 +96,20 @@ def approve(
 
 
 def allocate_batch(
-    uow: UnitOfWork, order_ids: list[int], *, actor: str = "hub", today: date | None = None
+    uow: UnitOfWork,
+    order_ids: list[int],
+    *,
+    actor: str = "hub",
+    today: date | None = None,
+    in_order: bool = False,
 ) -> dict[int, AllocationResult | DomainError]:
     """Allocate many orders in one transaction: the order rows, then every balance of
     their SKUs, are locked up front in the global order. An order that is refused gets
-    its error in the result and writes nothing; the rest of the batch goes on."""
+    its error in the result and writes nothing; the rest of the batch goes on.
+    in_order: serve the orders in the order given (the backorder fill order), not by id;
+    the locks are still taken by id."""
     day = today or utcnow().date()
-    ids = sorted(set(order_ids))
+    ids = list(dict.fromkeys(order_ids)) if in_order else sorted(set(order_ids))
     with ALLOCATION_SECONDS.time():
         return with_retries(lambda: _run(uow, ids, actor, day, approve=False, batch=True))
 
@@ -204,7 +211,7 @@ def _attempt(
                     results[snap.order.id] = exc
                     continue
                 results[snap.order.id] = reconcile(snap, need, stock, writes, actor, today, parts)
-            publish_figures(stock, writes)
+            publish_figures(stock, writes, today)
             touched = {lv.sku_id for lv in writes.levels.values()} & stock.components
             if pg is not None and not touched:
                 pg.flush_and_commit(writes)
@@ -212,7 +219,7 @@ def _attempt(
                 return results
             writes.flush(uow.session, uow.tenant_id)
             if touched:  # after the flush: bundle figures are computed from the new balances
-                bundle_events = publish_bundle_figures(uow.session, uow.tenant_id, touched)
+                bundle_events = publish_bundle_figures(uow.session, uow.tenant_id, touched, today)
                 Outbox(uow.session, uow.tenant_id).add_many(bundle_events)
             dirty = True
         if dirty:

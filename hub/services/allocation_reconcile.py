@@ -13,7 +13,7 @@ from hub.db.outbox import OutboxEvent
 from hub.domain.allocation import Candidate, Demand, ShipTo, plan_allocation
 from hub.domain.availability import channel_figures
 from hub.domain.errors import IllegalTransition, InvalidValue
-from hub.domain.inventory import MovementKind, StockLevel
+from hub.domain.inventory import MovementKind, StockLevel, lot_expired
 from hub.domain.orders import OrderStatus, can_transition
 from hub.services.bundle_lines import Parts
 
@@ -231,12 +231,14 @@ def _touch(writes: Writes, level: StockLevel) -> StockLevel:
     return level
 
 
-def publish_figures(stock: StockSnapshot, writes: Writes) -> None:
-    """The channel figures and low-stock events implied by the touched balances."""
+def publish_figures(stock: StockSnapshot, writes: Writes, today: date) -> None:
+    """The channel figures and low-stock events implied by the touched balances (a lot
+    expired by `today` counts for nothing in the figures)."""
     available: dict[tuple[int, int], int] = {}
-    for lv in stock.levels.values():
+    for key3, lv in stock.levels.items():
         key = (lv.warehouse_id, lv.sku_id)
-        available[key] = available.get(key, 0) + lv.available
+        if not lot_expired(stock.expiry[key3], today):
+            available[key] = available.get(key, 0) + lv.available
     touched = {(lv.warehouse_id, lv.sku_id) for lv in writes.levels.values()}
     sellable = [w for w, info in stock.warehouses.items() if info.allocatable]
     writes.figures.update(

@@ -23,6 +23,7 @@ is computed after that in a new statement, so it includes every committed change
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Exists, bindparam, exists, select, update
@@ -102,11 +103,11 @@ def bundle_pool(parts: Components, pools: dict[int, int]) -> int:
 
 
 def publish_bundle_figures(
-    session: Session, tenant_id: int, sku_ids: Iterable[int]
+    session: Session, tenant_id: int, sku_ids: Iterable[int], today: date | None = None
 ) -> list[OutboxEvent]:
     """Inside the transaction that changed `sku_ids`: re-publish every bundle containing
     one of them whose figure moved. Returns the events (the caller adds them)."""
-    return _publish(session, tenant_id, bundles_containing(session, tenant_id, sku_ids))
+    return _publish(session, tenant_id, bundles_containing(session, tenant_id, sku_ids), today)
 
 
 def publish_definitions(
@@ -160,7 +161,10 @@ def _figure(
 
 
 def _publish(
-    session: Session, tenant_id: int, affected: dict[BundleKey, Components]
+    session: Session,
+    tenant_id: int,
+    affected: dict[BundleKey, Components],
+    today: date | None = None,
 ) -> list[OutboxEvent]:
     if not affected:
         return []
@@ -173,7 +177,7 @@ def _publish(
     sku_rows = lock_published(session, tenant_id, pairs) if pairs else {}
     listing_rows = lock_listing_figures(session, tenant_id, listings) if listings else {}
     channels = sorted(set(policies) | set(listings.values()))
-    pools = pooled(session, tenant_id, channels, components)
+    pools = pooled(session, tenant_id, channels, components, today)
 
     def figure(channel: int, parts: Components) -> int:
         return _figure(channel, parts, pools, policies.get(channel, AllocationPolicy()))

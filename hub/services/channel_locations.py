@@ -18,9 +18,10 @@ from sqlalchemy import select
 from hub.db import tables as t
 from hub.db import tables_allocation as ta
 from hub.domain.errors import InvalidValue
+from hub.services.order_changes import retry_held_restocks
 from hub.services.sync_context import SyncContext, load_channel
 
-__all__ = ["LocationLinks", "link_locations"]
+__all__ = ["LocationLinks", "link_location", "link_locations"]
 
 
 class _Location(Protocol):
@@ -77,3 +78,25 @@ def link_locations(
         channel.settings = settings
         uow.commit()
     return links
+
+
+def link_location(ctx: SyncContext, tenant_id: int, channel_name: str, location: str,
+                  warehouse_code: str) -> int:  # fmt: skip
+    """Link one platform location to a hub warehouse (the channel's `locations` map), so
+    refunds restocking there go back into that warehouse; restocks held for that location
+    are applied now. Returns how many held restocks went back."""
+    if not location.strip():
+        raise InvalidValue("location", location, "must not be empty", record=channel_name)
+    with ctx.uow(tenant_id) as uow:
+        channel = uow.channels.by_key(channel_name)
+        uow.warehouses.by_key(warehouse_code)  # NotFound names an unknown warehouse
+        settings = dict(channel.settings or {})
+        links = {code: loc for code, loc in (settings.get("locations") or {}).items()
+                 if str(loc) != location}  # fmt: skip
+        links[warehouse_code] = location
+        settings["locations"] = links
+        channel.settings = settings
+        uow.session.flush()
+        applied = retry_held_restocks(uow, channel)
+        uow.commit()
+    return applied

@@ -18,6 +18,7 @@ from hub.services.allocation import check_lines, move_status
 from hub.services.bundle_lines import load_parts, units_done
 from hub.services.inventory import resolve_lot
 from hub.services.order_push import Tracking, record_cancellation, record_shipment
+from hub.services.replenishment import after_receiving
 from hub.services.stock_events import StockChanges, publish
 
 S = OrderStatus
@@ -227,6 +228,7 @@ def return_items(
         return changes
 
     _transaction(uow, order_id, run)
+    after_receiving(uow, {m.sku_id for m in made}, actor=actor)  # units back: fill waits
     return made[-1]
 
 
@@ -298,3 +300,139 @@ def _transaction(
             return order.status
 
     return with_retries(attempt)
+
+
+# ---- inside an open transaction: the order-change path (hub.services.order_changes) ----
+
+
+def ship_reserved(
+    store: AllocationStore,
+    order: OrderRow,
+    line_id: int,
+    parts: list[tuple[int, int]],
+    units: int,
+    changes: StockChanges,
+    *,
+    actor: str,
+    reason: str,
+) -> int:
+    """Ship up to `units` of a line from its reservations (oldest first), as the platform
+    or a 3PL already did: stock goes out once, nothing is told to the channel. Returns the
+    units covered by reservations (a bundle: whole sets); the rest the hub never held."""
+    held = store.reservations([line_id])
+    have = units_done(parts, _per_sku({line_id: held}, line_id))
+    take_units = min(units, have)
+    if take_units == 0:
+        return 0
+    levels = _lock(store, held)
+    movements = []
+    for sku_id, per_unit in parts:
+        qty = take_units * per_unit
+        for res in held:
+            if res.sku_id != sku_id or qty == 0:
+                continue
+            take = min(qty, res.quantity)
+            level = changes.touch(levels[(res.warehouse_id, res.sku_id, res.lot_code)])
+            movements.append(
+                level.move(
+                    MovementKind.SHIPMENT,
+                    take,
+                    actor=actor,
+                    reason=f"{order.label}: {reason}",
+                    reference=f"reservation:{res.id}",
+                )
+            )
+            store.resize_reservation(res.id, res.quantity - take)
+            store.add_fulfilment("shipment", line_id, level, take, res.id)
+            qty -= take
+    _write(store, changes, movements)
+    return take_units
+
+
+def release_reserved(
+    store: AllocationStore,
+    order: OrderRow,
+    line_id: int,
+    parts: list[tuple[int, int]],
+    units: int,
+    changes: StockChanges,
+    *,
+    actor: str,
+    reason: str,
+) -> None:
+    """Give back up to `units` of a line's reservations (newest first): units that will
+    not ship (refunded before shipping, removed from the order, cancelled)."""
+    held = store.reservations([line_id])
+    if not held:
+        return
+    levels = _lock(store, held)
+    movements = []
+    for sku_id, per_unit in parts:
+        qty = units * per_unit
+        for res in reversed(held):
+            if res.sku_id != sku_id or qty == 0:
+                continue
+            take = min(qty, res.quantity)
+            level = changes.touch(levels[(res.warehouse_id, res.sku_id, res.lot_code)])
+            movements.append(
+                level.move(
+                    MovementKind.RELEASE,
+                    take,
+                    actor=actor,
+                    reason=f"{order.label}: {reason}",
+                    reference=f"reservation:{res.id}",
+                )
+            )
+            store.resize_reservation(res.id, res.quantity - take)
+            qty -= take
+    _write(store, changes, movements)
+
+
+def restock_shipped(
+    store: AllocationStore,
+    order: OrderRow,
+    line_id: int,
+    parts: list[tuple[int, int]],
+    units: int,
+    warehouse_id: int | None,
+    changes: StockChanges,
+    *,
+    actor: str,
+    reason: str,
+    reference: str,
+) -> int:
+    """Put back up to `units` of a line the hub shipped and has not taken back yet, into
+    `warehouse_id` (None: where each unit shipped from), in the lot it left in. Units the
+    hub never took out of stock are never put back. Returns the units restocked."""
+    shipped = store.fulfilled_by_sku([line_id], "shipment")
+    returned = store.fulfilled_by_sku([line_id], "return")
+    open_units = min(
+        (shipped.get((line_id, s), 0) - returned.get((line_id, s), 0)) // per_unit
+        for s, per_unit in parts
+    )
+    count = min(units, max(open_units, 0))
+    if count == 0:
+        return 0
+    origins = store.shipment_origins(line_id)  # (warehouse, sku, lot), newest first
+    movements = []
+    for sku_id, per_unit in parts:
+        qty = count * per_unit
+        for origin_wh, origin_sku, lot in origins:
+            if origin_sku != sku_id or qty == 0:
+                continue
+            target = warehouse_id if warehouse_id is not None else origin_wh
+            level = changes.touch(store.level_for_update(target, sku_id, lot))
+            movements.append(
+                level.move(
+                    MovementKind.RETURN,
+                    qty,
+                    actor=actor,
+                    reason=f"{order.label}: {reason}",
+                    reference=reference,
+                )
+            )
+            store.save_levels([level])
+            store.add_fulfilment("return", line_id, level, qty)
+            qty = 0
+    store.add_movements(movements)
+    return count

@@ -29,6 +29,7 @@ __all__ = [
     "archive",
     "archive_skipped",
     "list_errors",
+    "printable",
     "record_error",
     "resolve_errors",
     "storable_key",
@@ -69,7 +70,7 @@ def _is_utf8(text: str) -> bool:
 def _unusable_id(record: RawRecord) -> SkippableRecordError | None:
     if storable_key(record.external_id) == record.external_id:
         return None
-    shown = _printable(record.external_id[:40])
+    shown = printable(record.external_id[:40])
     if "\x00" in record.external_id:
         problem = "contains a NUL character"
     elif not _is_utf8(record.external_id):
@@ -184,7 +185,7 @@ def record_error(
     now = utcnow()
     # The texts quote the bad input: a NUL (which PostgreSQL text refuses) would make the
     # error itself unrecordable and leave the record pending forever.
-    record, field, reason = (_printable(x) for x in (record, field, reason[:MAX_REASON]))
+    record, field, reason = (printable(x) for x in (record, field, reason[:MAX_REASON]))
     e = sync_errors.c
     if inbox_id is not None:
         open_id = session.execute(
@@ -221,7 +222,7 @@ def record_error(
 MAX_REASON = 4000  # whole in the detail view; tables truncate further
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
     """Storable in any text column: NUL and lone surrogates spelled as escapes."""
     return text.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
 

@@ -31,10 +31,10 @@ from hub.db import tables as t
 from hub.db.retry import Failure, db_failure
 from hub.db.tables_sync import inbox_records, sync_errors
 from hub.domain.errors import AlreadyExists, DomainError, InvalidValue, NotFound
-from hub.domain.orders import Order, OrderStatus, can_transition
-from hub.services import fulfilment
+from hub.domain.orders import Order, OrderStatus
 from hub.services.allocation import ALLOCATABLE, allocate
 from hub.services.inbox import FAILED, PENDING, PROCESSED, STALE, record_error, resolve_errors
+from hub.services.order_changes import apply_update
 from hub.services.orders import store_order
 from hub.services.sync_context import ChannelRef, SyncContext, load_channel
 from mapping.mapper import Context
@@ -47,6 +47,7 @@ __all__ = [
     "process",
     "process_many",
     "replay",
+    "require_whole",
     "retry_delay",
 ]
 
@@ -57,9 +58,6 @@ S = OrderStatus
 RETRY_LIMIT = 6
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(hours=1)
-
-# Statuses the platform decides; the rest (allocation, holds, shipping) belong to the hub.
-_PLATFORM_DRIVEN = frozenset({S.COMPLETED, S.REFUNDED})
 
 
 @dataclass(frozen=True)
@@ -161,6 +159,15 @@ def replay(ctx: SyncContext, tenant_id: int, error_id: int) -> Outcome:
 # ---- steps ---------------------------------------------------------------------------
 
 
+def require_whole(order: Order) -> None:
+    """An update for an order the hub never saw becomes a new order only when it carries
+    what a new order needs (its lines): a trimmed body is refused, never half stored."""
+    if not order.lines:
+        raise InvalidValue(
+            "line_items", [], "an order the hub does not know needs its lines", record=order.label
+        )
+
+
 def _existing(ctx: SyncContext, tenant_id: int, channel_id: int, external_id: str) -> Any:
     o = t.orders.c
     with ctx.uow(tenant_id) as uow:
@@ -179,6 +186,7 @@ def _newer(incoming: datetime | None, stored: datetime | None) -> bool:
 def _upsert(ctx: SyncContext, tenant_id: int, channel: ChannelRef, order: Order) -> tuple[str, int]:
     existing = _existing(ctx, tenant_id, channel.id, order.external_id)
     if existing is None:
+        require_whole(order)
         try:
             stored = store_order(ctx.uow(tenant_id), channel.name, order)
             assert stored.id is not None
@@ -209,35 +217,27 @@ def _update(
         order.customer_name = incoming.customer_name or order.customer_name
         order.ship_to = incoming.ship_to or order.ship_to
         target = incoming.status
-        cancel = target is S.CANCELLED and order.status is not S.CANCELLED
         if order.status is S.PENDING_REVIEW and _line_key(order) == _line_key(incoming):
             _complete_amounts(order, incoming)
         if target is S.READY and order.status is S.PENDING_REVIEW:
             order.transition(S.READY, None)  # paid on the channel: ready to allocate
-        elif target in _PLATFORM_DRIVEN and can_transition(order.status, target):
-            order.transition(target, incoming.status_reason)
-        edited = _line_key(order) != _line_key(incoming)
-        if edited:
-            record_error(
-                uow.session,
-                tenant_id,
-                channel.id,
-                None,
-                "store",
-                order.label,
-                "line_items",
-                "order edited on the channel: line changes are not applied to a stored order",
-            )
+        elif target is S.READY and _held_by_channel_status(order):
+            order.transition(order.resume_status or S.READY, None)  # the platform let go
+            order.resume_status = None
+        uow.session.flush()
+        # Every other fact (payments, refunds, shipments, cancellation, line edits) once,
+        # in this transaction; a refused update raises and nothing of it is applied.
+        channel_row = uow.channels.get(channel.id)
+        apply_update(uow, channel_row, order, incoming, actor=f"channel {channel.name}")
         uow.commit()
-    if cancel:
-        fulfilment.cancel(ctx.uow(tenant_id), order_id, actor=f"channel {channel.name}")
     return "updated"
 
 
 _LINE_MONEY = ("marketplace_tax", "shipping", "shipping_tax", "shipping_discount",
                "amounts_known")  # fmt: skip
+# financial_status is a fact of its own: hub.services.order_changes applies it.
 _ORDER_MONEY = ("amounts_known", "marketplace_tax", "tax_remitted_by", "stated_totals",
-                "prices_include_tax", "financial_status")  # fmt: skip
+                "prices_include_tax")  # fmt: skip
 
 
 def _complete_amounts(order: Order, incoming: Order) -> None:
@@ -258,6 +258,12 @@ def _complete_amounts(order: Order, incoming: Order) -> None:
         tax.tenant_id = order.tenant_id
     order.shipping_lines = list(incoming.shipping_lines)
     order.tax_lines = list(incoming.tax_lines)
+
+
+def _held_by_channel_status(order: Order) -> bool:
+    """On hold only because the platform's status said so (mapping.statuses)."""
+    reason = order.status_reason or ""
+    return order.status is S.ON_HOLD and reason.startswith("channel status ") and "; " not in reason
 
 
 def _line_key(order: Order) -> list[tuple[str, int]]:

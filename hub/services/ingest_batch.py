@@ -104,8 +104,8 @@ def _split(ctx: SyncContext, tenant_id: int, items: list[_Item]) -> tuple[list[_
     newest: dict[tuple[int, str], _Item] = {}
     for item in mapped:
         key = (item.channel.id, item.external_id)
-        if key in known:
-            slow.append(item)
+        if key in known or not (item.order and item.order.lines):  # updates; an order
+            slow.append(item)  # without lines is refused there (require_whole)
             continue
         other = newest.get(key)
         if other is None or _version(item) > _version(other):

@@ -8,11 +8,21 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
 
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.catalog import Sku, Warehouse
+from hub.domain.clock import utcnow
 from hub.domain.errors import InvalidValue, NotFound
-from hub.domain.inventory import NO_LOT, Movement, MovementKind, StockLevel, count_delta
+from hub.domain.inventory import (
+    NO_LOT,
+    Movement,
+    MovementKind,
+    StockLevel,
+    count_delta,
+    sellable,
+)
+from hub.services.replenishment import after_receiving
 from hub.services.stock_events import publish_levels
 
 
@@ -24,7 +34,8 @@ class StockLine:
     on_hand: int
     reserved: int
     safety_stock: int
-    available: int
+    available: int  # 0 for an expired lot: on hand, never sellable
+    expires_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -101,7 +112,9 @@ def adjust_to_count(
         )
         publish_levels(uow, [(level, available_before)])
         uow.commit()
-        return movement
+    if movement.on_hand_delta > 0:  # the count found more: it may fill backorders
+        after_receiving(uow, [movement.sku_id], actor=actor)
+    return movement
 
 
 def transfer(
@@ -151,7 +164,8 @@ def transfer(
         )
         publish_levels(uow, before)
         uow.commit()
-        return out, into
+    after_receiving(uow, [into.sku_id], actor=actor)  # the target may serve other channels
+    return out, into
 
 
 def _single(
@@ -178,7 +192,9 @@ def _single(
         )
         publish_levels(uow, [(level, available_before)])
         uow.commit()
-        return movement
+    if movement.on_hand_delta > 0:  # a return: the units may fill backorders
+        after_receiving(uow, [movement.sku_id], actor=actor)
+    return movement
 
 
 def scrap(
@@ -257,22 +273,28 @@ def set_safety_stock(
         return level
 
 
-def stock_report(uow: UnitOfWork) -> list[StockLine]:
+def stock_report(uow: UnitOfWork, today: date | None = None) -> list[StockLine]:
+    """Every balance; a lot expired by `today` shows available 0 (it is never sold)."""
+    day = today or utcnow().date()
     with uow:
         warehouses = {w.id: w.code for w in uow.warehouses.list()}
         skus = {s.id: s.code for s in uow.skus.list()}
-        lines = [
-            StockLine(
-                warehouses[lv.warehouse_id],
-                skus[lv.sku_id],
-                lv.lot_code,
-                lv.on_hand,
-                lv.reserved,
-                lv.safety_stock,
-                lv.available,
+        expiry = {(lot.sku_id, lot.code): lot.expires_on for lot in uow.lots.list()}
+        lines = []
+        for lv in uow.stock.list():
+            expires_on = expiry.get((lv.sku_id, lv.lot_code))
+            lines.append(
+                StockLine(
+                    warehouses[lv.warehouse_id],
+                    skus[lv.sku_id],
+                    lv.lot_code,
+                    lv.on_hand,
+                    lv.reserved,
+                    lv.safety_stock,
+                    sellable(lv.available, expires_on, day),
+                    expires_on,
+                )
             )
-            for lv in uow.stock.list()
-        ]
     return sorted(lines, key=lambda line: (line.sku, line.warehouse, line.lot))
 
 

@@ -32,11 +32,13 @@ from hub.db.unit_of_work import UnitOfWork
 from hub.domain.clock import utcnow
 from hub.domain.documents import (
     Document,
+    DocumentKind,
     DocumentStatus,
     apply_period_lock,
     idempotency_key,
     short_reference,
 )
+from hub.domain.order_documents import reversed_key
 from hub.services.accounting import POST_TOPIC
 from hub.services.accounting_books import connection_id
 from hub.services.accounting_errors import open_hold
@@ -75,6 +77,7 @@ def outgoing(doc: Document) -> OutgoingDocument:
     )
 
 
+_DONE = (DocumentStatus.POSTED, DocumentStatus.HELD, DocumentStatus.VOIDED)
 DEFAULT_LEASE = timedelta(minutes=10)  # far above a post's worst case (4 tries x 30 s)
 
 
@@ -164,9 +167,11 @@ class _Run:
         with self.uow_factory() as uow:
             store, outbox = _stores(uow)
             doc = store.get(document_id, lock=True)
-            if doc.status in (DocumentStatus.POSTED, DocumentStatus.HELD):
+            if doc.status in _DONE:
                 outbox.mark_delivered([event_id])
                 uow.commit()
+                return None
+            if doc.kind is DocumentKind.REVERSAL and not self._original_posted(uow, doc, event_id):
                 return None
             pending = doc.status is DocumentStatus.PENDING
             if pending and apply_period_lock(doc, self.policy.lock_date, self.policy.lock_policy):
@@ -180,6 +185,25 @@ class _Run:
                 return None
             uow.commit()
         return doc, uncertain
+
+    def _original_posted(self, uow: UnitOfWork, doc: Document, event_id: int) -> bool:
+        """A reversal goes to the books only after what it undoes: while the original is
+        on its way it waits (counted, still pending); an original that never got there
+        (held, voided) leaves nothing to undo, so the reversal is voided in the hub."""
+        store, outbox = _stores(uow)
+        original_key = reversed_key(doc.key)
+        original = store.by_key(doc.connection_id, original_key) if original_key else None
+        if original is not None and original.status is DocumentStatus.POSTED:
+            return True
+        if original is None or original.status in (DocumentStatus.HELD, DocumentStatus.VOIDED):
+            doc.status, doc.hold_reason = DocumentStatus.VOIDED, "nothing in the books to undo"
+            store.save(doc)
+            outbox.mark_delivered([event_id])
+        else:
+            outbox.record_failure([event_id])
+            self.report.retry_later[doc.key] = f"waits for {original.key} to be posted"
+        uow.commit()
+        return False
 
     def _hold(self, event_id: int, document_id: int, reason: str) -> None:
         with self.uow_factory() as uow:

@@ -10,6 +10,7 @@ from hub.domain.inventory import MovementKind
 from hub.domain.money import Money
 from hub.domain.purchasing import PurchaseOrder, Receipt
 from hub.services.inventory import resolve_lot
+from hub.services.replenishment import after_receiving
 from hub.services.stock_events import publish_levels
 
 
@@ -89,4 +90,5 @@ def receive_purchase_order(
             )
         publish_levels(uow, before)
         uow.commit()
-        return receipt
+    after_receiving(uow, {line.sku_id for line in receipt.lines}, actor=actor)
+    return receipt

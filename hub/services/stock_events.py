@@ -11,6 +11,7 @@ An event is written only when the figure actually changed ("stock.changed"), plu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
@@ -62,11 +63,15 @@ def publish_levels(uow: UnitOfWork, levels: list[tuple[StockLevel, int]]) -> lis
     return publish(uow.session, uow.tenant_id, changes)
 
 
-def publish(session: Session, tenant_id: int, changes: StockChanges) -> list[OutboxEvent]:
+def publish(
+    session: Session, tenant_id: int, changes: StockChanges, today: date | None = None
+) -> list[OutboxEvent]:
+    """today: the day whose expired lots count for nothing in the figures (default: now)."""
     if not changes:
         return []
-    events = _low_stock(changes) + _channel_figures(session, tenant_id, changes)
-    events += publish_bundle_figures(session, tenant_id, {s for _w, s, _l in changes.levels})
+    events = _low_stock(changes) + _channel_figures(session, tenant_id, changes, today)
+    skus = {s for _w, s, _l in changes.levels}
+    events += publish_bundle_figures(session, tenant_id, skus, today)
     Outbox(session, tenant_id).add_many(events)
     return events
 
@@ -92,7 +97,9 @@ def _low_stock(changes: StockChanges) -> list[OutboxEvent]:
     return events
 
 
-def _channel_figures(session: Session, tenant_id: int, changes: StockChanges) -> list[OutboxEvent]:
+def _channel_figures(
+    session: Session, tenant_id: int, changes: StockChanges, today: date | None
+) -> list[OutboxEvent]:
     warehouse_ids = sorted({w for w, _s, _l in changes.levels})
     sku_ids = sorted({s for _w, s, _l in changes.levels})
     cw, p = ta.channel_warehouses.c, ta.channel_allocation_policies.c
@@ -109,7 +116,7 @@ def _channel_figures(session: Session, tenant_id: int, changes: StockChanges) ->
         return []
     pairs = [(c, s) for c in sorted(policies) for s in sku_ids]
     published = _lock_published(session, tenant_id, pairs)
-    figures = published_figures.pooled(session, tenant_id, sorted(policies), sku_ids)
+    figures = published_figures.pooled(session, tenant_id, sorted(policies), sku_ids, today)
     events, bumps = [], []
     for channel_id, sku_id in pairs:
         row_id, version, old = published[(channel_id, sku_id)]

@@ -11,6 +11,7 @@ from sqlalchemy import delete, func, select, update
 from hub.db import tables as t
 from hub.db import tables_allocation as ta
 from hub.db.allocation_store import AllocationStore, policy_from_row
+from hub.db.lot_rows import expired_keys
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.allocation import AllocationPolicy
 from hub.domain.availability import (
@@ -27,6 +28,13 @@ from hub.domain.inventory import MovementKind
 from hub.domain.purchasing import PurchaseOrderStatus
 from hub.services.bundles import bundle_definitions
 from hub.services.stock_events import StockChanges, publish
+
+# Drafts count as on order: a suggestion turned into a draft PO is not suggested again.
+ON_ORDER = (
+    PurchaseOrderStatus.DRAFT,
+    PurchaseOrderStatus.OPEN,
+    PurchaseOrderStatus.PARTIALLY_RECEIVED,
+)
 
 
 @dataclass(frozen=True)
@@ -160,6 +168,7 @@ def ats_report(uow: UnitOfWork, channel_name: str | None = None) -> list[Channel
         skus = {s.id: s.code for s in uow.skus.list() if s.id is not None}
         kinds = {w.id: w.kind for w in uow.warehouses.list()}
         kits = bundle_definitions(uow)
+        expired = expired_keys(uow.session, uow.tenant_id, utcnow().date())
         listing_names = {
             li.id: (li.channel_id, li.channel_sku)
             for li in uow.listings.list()
@@ -176,7 +185,7 @@ def ats_report(uow: UnitOfWork, channel_name: str | None = None) -> list[Channel
             }
             pooled: dict[int, int] = dict.fromkeys(skus, 0)
             for lv in uow.stock.list():
-                if lv.warehouse_id in ids:
+                if lv.warehouse_id in ids and (lv.sku_id, lv.lot_code) not in expired:
                     pooled[lv.sku_id] += warehouse_available(
                         lv.on_hand, lv.reserved, lv.safety_stock
                     )
@@ -229,15 +238,18 @@ def reorder_report(
             supplier = uow.suppliers.get(po.supplier_id)
             for line in po.lines:
                 lead[line.sku_id] = supplier.lead_time_days
-                if po.status in (PurchaseOrderStatus.OPEN, PurchaseOrderStatus.PARTIALLY_RECEIVED):
+                if po.status in ON_ORDER:
                     key = (po.warehouse_id, line.sku_id)
                     on_order[key] = on_order.get(key, 0) + line.outstanding
         whs = {w.id: w.code for w in uow.warehouses.list()}
         skus = {s.id: s.code for s in uow.skus.list()}
+        assert uow.tenant_id is not None
+        expired = expired_keys(uow.session, uow.tenant_id, utcnow().date())
         totals: dict[tuple[int, int], list[int]] = {}
         for lv in uow.stock.list():
             row = totals.setdefault((lv.warehouse_id, lv.sku_id), [0, 0, 0])
-            row[0] += lv.available
+            # an expired lot is on hand but unsellable: it does not hold off a reorder
+            row[0] += 0 if (lv.sku_id, lv.lot_code) in expired else lv.available
             row[1] = max(row[1], lv.reorder_point)
             row[2] = max(row[2], lv.safety_stock)
         report = []

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from hub.db.sync_status import record_outcome, status_rows
 from hub.observability import scrub
+from hub.services.inbox import printable
 from hub.services.sync_context import SyncContext
 
 __all__ = ["channel_status", "tracked"]
@@ -27,7 +28,10 @@ def tracked(ctx: SyncContext, tenant_id: int, channel_id: int, stream: str) -> I
     try:
         yield
     except Exception as exc:
-        _record(ctx, tenant_id, channel_id, stream, scrub(f"{type(exc).__name__}: {exc}"))
+        # The text may quote the platform's answer: a NUL or a lone surrogate in it would
+        # make the status unrecordable (PostgreSQL text refuses both), hiding the error.
+        text = printable(scrub(f"{type(exc).__name__}: {exc}"))
+        _record(ctx, tenant_id, channel_id, stream, text)
         raise
     _record(ctx, tenant_id, channel_id, stream, None)
 

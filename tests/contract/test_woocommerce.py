@@ -34,7 +34,12 @@ def test_the_registry_finds_woocommerce_by_its_entry_point() -> None:
     assert default_registry.load("woocommerce") is WooCommerceConnector
     info = default_registry.describe("woocommerce")
     assert Capability.PUSH_STOCK in info.capabilities
-    assert info.secret_fields == {"consumer_key", "consumer_secret", "webhook_secret"}
+    assert info.secret_fields == {
+        "consumer_key",
+        "consumer_secret",
+        "webhook_secret",
+        "stripe_secret_key",
+    }
 
 
 @responses.activate(assert_all_requests_are_fired=True)

@@ -38,6 +38,8 @@ class Shop:
         email: str | None = None,
         price: str = "10",
         external_id: str | None = None,
+        placed_at: datetime | None = None,
+        channel_id: int | None = None,
     ) -> int:
         """lines: (sku code or None for an unmapped line, quantity)."""
         self._n += 1
@@ -45,10 +47,10 @@ class Shop:
             assert uow.tenant_id is not None
             order = Order(
                 uow.tenant_id,
-                self.channel_id,
+                channel_id or self.channel_id,
                 external_id or f"O-{self._n}",
                 "EUR",
-                datetime(2026, 11, 1, tzinfo=UTC),
+                placed_at or datetime(2026, 11, 1, tzinfo=UTC),
                 status=status,
                 customer_email=email,
                 ship_to={"country": country, "region": region},

@@ -20,7 +20,7 @@ import copy
 import random
 import re
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -42,10 +42,22 @@ from hub.services.dispatch import InlineDispatcher
 from hub.services.inbox import archive, archive_skipped, storable_key
 from hub.services.ingest import map_record
 from hub.services.ingest_batch import process_batch
-from hub.services.sync_context import ChannelRef, SyncContext
+from hub.services.sync_context import ChannelRef, RegistryConnectors, SyncContext
 from hub.sync_runtime import build_context
 from tests.contract import amazon_docs, ebay_docs, medusa_docs, shopify_docs
-from tests.integration.stored_connection import API, signed, webhook_headers, woo_order
+from tests.golden.pulls import CONNECTORS
+from tests.integration.stored_connection import API, woo_order
+from tests.robustness.ways_in import (
+    FAULTS,
+    PULL_SEEDS,
+    SHOPIFY_SECRET,
+    SHOPIFY_SHOP,
+    WEBHOOK_SEEDS,
+    expected_id,
+    renumber,
+    serve_pull,
+    webhook_request,
+)
 
 __all__ = [
     "DELETE",
@@ -53,14 +65,17 @@ __all__ = [
     "PLATFORMS",
     "FuzzWorld",
     "Mutation",
+    "Recipe",
     "Report",
     "build_world",
     "mutate",
     "random_mutations",
+    "random_recipe",
     "sample",
 ]
 
 PLATFORMS = ("woocommerce", "shopify", "amazon", "ebay", "medusa")
+WEBHOOK_PLATFORMS = ("woocommerce", "shopify")
 CURRENCY = {"woocommerce": "EUR", "shopify": "USD", "amazon": "USD", "ebay": "USD", "medusa": "EUR"}
 ID_FIELD = {"woocommerce": "id", "shopify": "id", "amazon": "AmazonOrderId", "ebay": "orderId",
             "medusa": "id"}  # fmt: skip
@@ -148,8 +163,17 @@ def mutate(doc: dict[str, Any], mutations: Sequence[Mutation]) -> dict[str, Any]
     return changed
 
 
+# One record of a webhook or a pull: which seed (index, modulo the platform's seeds),
+# which edge fault answers the calls for its parts (index into FAULTS), its mutations.
+Recipe = tuple[int, int, Sequence[Mutation]]
+
+
 def random_mutations(rng: random.Random) -> list[Mutation]:
     return [(rng.randrange(10**6), rng.randrange(DELETE + 1)) for _ in range(rng.randint(1, 3))]
+
+
+def random_recipe(rng: random.Random) -> Recipe:
+    return (rng.randrange(10**6), rng.randrange(len(FAULTS)), random_mutations(rng))
 
 
 def _raw(platform: str, payload: Any) -> RawRecord:
@@ -199,8 +223,9 @@ class FuzzWorld:
     channels: dict[str, ChannelRef]
     client: TestClient
     report: Report = field(default_factory=Report)
-    # The inbox external id each delivery answered 2xx must have left behind.
-    acknowledged: list[str] = field(default_factory=list)
+    # (platform, inbox external id) each delivery answered 2xx and each pulled record
+    # must have left behind.
+    acknowledged: list[tuple[str, str]] = field(default_factory=list)
     _serial: int = 0
 
     def next_number(self) -> int:
@@ -209,29 +234,44 @@ class FuzzWorld:
 
     # ---- ways in -----------------------------------------------------------------------
 
-    def webhook(self, payload: Any, delivery: str | None = None) -> int:
-        """One signed WooCommerce delivery; the answer's status."""
-        body = signed(payload)
-        channel = self.channels["woocommerce"].id
-        headers = webhook_headers(body, delivery or f"fz-{uuid.uuid4().hex}")
+    def webhook(
+        self, payload: Any, delivery: str | None = None, platform: str = "woocommerce"
+    ) -> int:
+        """One signed delivery to the platform's channel; the answer's status."""
+        channel = self.channels[platform].id
+        body, headers = webhook_request(platform, payload, delivery or f"fz-{uuid.uuid4().hex}")
         answer = self.client.post(f"/webhooks/{channel}", content=body, headers=headers)
         self.report.records += 1
         self.report.answers[answer.status_code] = self.report.answers.get(answer.status_code, 0) + 1
         if answer.status_code >= 500:
             self.report.unexplained_500 += 1
-            self.report.problems.append(f"webhook {answer.status_code}: {str(payload)[:200]}")
+            self.report.problems.append(
+                f"{platform} webhook {answer.status_code}: {str(payload)[:200]}"
+            )
         elif answer.status_code < 300:
-            self.acknowledged.append(_expected_id(payload))
+            self.acknowledged.append((platform, _expected_id(platform, payload)))
         return answer.status_code
 
     def pull_woocommerce(self, payloads: list[Any]) -> None:
         """One pull of the WooCommerce channel whose single page lists ``payloads``."""
-        channel = self.channels["woocommerce"]
+        self.pull("woocommerce", payloads)
+
+    def pull(self, platform: str, payloads: list[Any], fault: Any = None) -> None:
+        """One pull of the platform's channel through its connector's real pull path, one
+        page listing ``payloads``; the calls for parts of a record answered by ``fault``.
+        Every listed record with an id must be archived after it (done or queued)."""
+        channel = self.channels[platform]
+        # Marketplaces connect by OAuth (a refresh token): their pulls use a connector
+        # built with a fresh token and its own rate budget (tests/golden/pulls.py).
+        ctx = _prebuilt(self.ctx, CONNECTORS[platform]()) if platform in CONNECTORS else self.ctx
         with responses.RequestsMock(assert_all_requests_are_fired=False) as api:
-            api.get(f"{API}orders", json=payloads, headers={"X-WP-TotalPages": "1"})
-            api.get(re.compile(rf"{re.escape(API)}orders/.+/refunds"), json=[])
-            pull.pull(self.ctx, InlineDispatcher(self.ctx), self.tenant_id, channel.id)
+            serve_pull(api, platform, payloads, fault)
+            try:
+                pull.pull(ctx, InlineDispatcher(ctx), self.tenant_id, channel.id)
+            except Exception as exc:  # the pull stopped: its listed records are not kept
+                self.report.problems.append(f"{platform} pull: {type(exc).__name__}: {exc}"[:300])
         self.report.records += len(payloads)
+        self.acknowledged += [(platform, _expected_id(platform, p)) for p in payloads]
 
     def ingest(self, platform: str, payloads: list[Any]) -> None:
         """Records as the platform's pull hands them on: archived, then processed."""
@@ -300,31 +340,32 @@ class FuzzWorld:
             report.failed = int(
                 s.execute(select(func.count()).where(tenant, i.status == "failed")).scalar_one()
             )
-            archived = set(
-                s.execute(
-                    select(i.external_id)
-                    .where(tenant, i.channel_id == self.channels["woocommerce"].id)
-                    .distinct()
+            archived = {
+                (platform, key)
+                for platform, ref in self.channels.items()
+                for key in s.execute(
+                    select(i.external_id).where(tenant, i.channel_id == ref.id).distinct()
                 ).scalars()
-            )
-        missing = [key for key in self.acknowledged if key not in archived and key != "?"]
-        missing += ["?"] * (("?" in self.acknowledged) and ("?" not in archived))
+            }
+        missing = [(p, key) for p, key in self.acknowledged if (p, key) not in archived]
         report.lost += len(missing)
-        report.problems += [f"acknowledged but not archived: {key[:80]}" for key in missing]
+        report.problems += [f"acknowledged but not archived: {p} {k[:80]}" for p, k in missing]
         drifts = inventory.verify_ledger(self.hub.uow(self.tenant_id))
         report.verify = not drifts
         report.problems += [f"ledger drift: {d}" for d in drifts]
         return report
 
 
-def _expected_id(payload: Any) -> str:
-    """The inbox external id a WooCommerce delivery of ``payload`` is archived under (the
+def _expected_id(platform: str, payload: Any) -> str:
+    """The inbox external id a delivery or listing of ``payload`` is archived under (the
     connector's id, as the database can hold it), or "?" when it has no usable id."""
-    if isinstance(payload, dict):
-        raw_id = payload.get("id")
-        if raw_id is not None and raw_id != "":
-            return storable_key(str(raw_id)) or "?"
-    return "?"
+    return storable_key(expected_id(platform, payload)) or "?"
+
+
+def _prebuilt(ctx: SyncContext, built: Any) -> SyncContext:
+    return SyncContext(
+        ctx.session_factory, RegistryConnectors(open_connection=lambda s, c: built), ctx.settings
+    )
 
 
 def build_world(url: str, stock: int = 1_000_000) -> FuzzWorld:
@@ -382,6 +423,19 @@ def build_world(url: str, stock: int = 1_000_000) -> FuzzWorld:
         },
         channel="woocommerce",
     )
+    connections.add_connection(
+        uow(),
+        hub.secret_box,
+        default_registry,
+        connector="shopify",
+        display_name="fuzzed Shopify shop",
+        values={
+            "shop_url": SHOPIFY_SHOP,
+            "access_token": "shpat_fuzz",
+            "client_secret": SHOPIFY_SECRET,
+        },
+        channel="shopify",
+    )
     ctx = build_context(settings)
     client = TestClient(create_app(hub, sync=ctx, dispatcher=InlineDispatcher(ctx)))
     return FuzzWorld(hub, ctx, tenant_id, channels, client)
@@ -394,23 +448,36 @@ def run_mutations(
     *,
     way: str = "ingest",
 ) -> None:
-    """Each batch: the platform's sample, renumbered and mutated once per entry, sent
-    the given way (``webhook``, ``pull`` for WooCommerce; ``ingest`` for any)."""
-    send: Callable[[list[Any]], None]
-    if way == "webhook":
+    """Each batch: the platform's documented sample, renumbered and mutated once per
+    entry, handed on as the platform's pull hands records on (the inbox)."""
+    if way != "ingest":  # the documented sample through the way asked, no edge fault
+        run_recipes(world, platform, [[(0, 0, m) for m in b] for b in batches], way=way)
+        return
+    for batch in batches:
+        world.ingest(platform, [mutate(sample(platform, world.next_number()), m) for m in batch])
 
-        def send(payloads: list[Any]) -> None:
-            with responses.RequestsMock(assert_all_requests_are_fired=False) as api:
-                api.get(re.compile(rf"{re.escape(API)}orders/.+/refunds"), json=[])
-                for payload in payloads:
-                    world.webhook(payload)
 
-    elif way == "pull":
-        send = world.pull_woocommerce
-    else:
+def run_recipes(
+    world: FuzzWorld, platform: str, batches: Sequence[Sequence[Recipe]], *, way: str
+) -> None:
+    """Each batch: seeds (the sample and the golden cases) renumbered and mutated, sent
+    through the signed webhook one by one or listed on one page of a pull, whose calls
+    for the records' parts are answered by the batch's first recipe's edge fault."""
+    seeds = (WEBHOOK_SEEDS if way == "webhook" else PULL_SEEDS)[platform]
 
-        def send(payloads: list[Any]) -> None:
-            world.ingest(platform, payloads)
+    def made(recipe: Recipe) -> Any:
+        seed, _, mutations = recipe
+        return mutate(renumber(platform, seeds[seed % len(seeds)], world.next_number()), mutations)
 
     for batch in batches:
-        send([mutate(sample(platform, world.next_number()), m) for m in batch])
+        if not batch:
+            continue
+        payloads = [made(recipe) for recipe in batch]
+        if way == "pull":
+            world.pull(platform, payloads, FAULTS[batch[0][1] % len(FAULTS)])
+            continue
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as api:
+            # What a webhook makes the connector read: WooCommerce refunds.
+            api.get(re.compile(rf"{re.escape(API)}orders/.+/refunds"), json=[])
+            for payload in payloads:
+                world.webhook(payload, platform=platform)

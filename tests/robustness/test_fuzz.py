@@ -1,5 +1,9 @@
-"""Hypothesis mutates the documented sample orders of every platform and sends them in
-through the signed webhook, a pull (HTTP faked) and the inbox, on SQLite and PostgreSQL.
+"""Hypothesis mutates the documented sample orders and the cited golden cases of every
+platform and sends them in through each platform's real pull path (HTTP faked with
+`responses` in the official API's shape, Shopify's GraphQL line pages included, the
+calls for a record's parts answered by an edge fault), through the signed webhook of the
+platforms that have one (Shopify, WooCommerce) and through the inbox, on SQLite and
+PostgreSQL.
 After each example: no record pending, every failed record queued with its payload,
 nothing acknowledged lost, no 500, and the stock ledger verified.
 
@@ -15,11 +19,23 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import Database
-from tests.robustness.harness import DELETE, PLATFORMS, FuzzWorld, build_world, run_mutations
+from tests.robustness.harness import (
+    DELETE,
+    PLATFORMS,
+    WEBHOOK_PLATFORMS,
+    FuzzWorld,
+    build_world,
+    run_mutations,
+    run_recipes,
+)
+from tests.robustness.ways_in import FAULTS
 
 mutation = st.tuples(st.integers(0, 10**6), st.integers(0, DELETE))
 mutated = st.lists(mutation, min_size=1, max_size=3)
 batch = st.lists(mutated, min_size=1, max_size=3)
+# (seed: the sample or a golden case, edge fault, mutations)
+recipe = st.tuples(st.integers(0, 10**6), st.integers(0, len(FAULTS) - 1), mutated)
+recipes = st.lists(recipe, min_size=1, max_size=3)
 FUZZ = settings(
     max_examples=6,
     deadline=None,
@@ -49,12 +65,19 @@ def test_mutated_orders_of_every_platform_end_done_or_queued(
 
 
 @FUZZ
-@given(webhooks=batch, pulled=batch)
-def test_mutated_woocommerce_orders_through_the_signed_webhook_and_a_pull(
-    world: FuzzWorld, webhooks: list[list[tuple[int, int]]], pulled: list[list[tuple[int, int]]]
+@given(
+    pulled=st.fixed_dictionaries({platform: recipes for platform in PLATFORMS}),
+    delivered=st.fixed_dictionaries({platform: recipes for platform in WEBHOOK_PLATFORMS}),
+)
+def test_mutated_golden_orders_through_every_pull_and_every_signed_webhook(
+    world: FuzzWorld,
+    pulled: dict[str, list[tuple[int, int, list[tuple[int, int]]]]],
+    delivered: dict[str, list[tuple[int, int, list[tuple[int, int]]]]],
 ) -> None:
-    run_mutations(world, "woocommerce", [webhooks], way="webhook")
-    run_mutations(world, "woocommerce", [pulled], way="pull")
+    for platform, batch_ in pulled.items():
+        run_recipes(world, platform, [batch_], way="pull")
+    for platform, batch_ in delivered.items():
+        run_recipes(world, platform, [batch_], way="webhook")
     _verdict(world)
 
 

@@ -53,3 +53,28 @@ def test_line_cost_in_another_currency_is_refused() -> None:
 def test_line_quantity_must_be_positive(quantity: int) -> None:
     with pytest.raises(InvalidValue):
         po().add_line(sku_id=12, quantity=quantity, unit_cost=Money.of("1", "EUR"))
+
+
+def test_a_draft_is_approved_before_goods_are_received_against_it() -> None:
+    order = po()
+    order.status = PurchaseOrderStatus.DRAFT
+    with pytest.raises(IllegalTransition):
+        order.receive({10: 1}, actor="clerk")
+    order.approve()
+    assert order.status is PurchaseOrderStatus.OPEN
+    with pytest.raises(IllegalTransition):
+        order.approve()  # only a draft is approved
+    order.receive({10: 1}, actor="clerk")
+    assert order.status is PurchaseOrderStatus.PARTIALLY_RECEIVED
+
+
+def test_a_draft_or_an_untouched_open_order_can_be_cancelled_a_received_one_not() -> None:
+    draft = po()
+    draft.status = PurchaseOrderStatus.DRAFT
+    draft.cancel()
+    assert draft.status is PurchaseOrderStatus.CANCELLED
+    started = po()
+    started.receive({10: 1}, actor="clerk")
+    with pytest.raises(IllegalTransition):
+        started.cancel()
+    assert started.status is PurchaseOrderStatus.PARTIALLY_RECEIVED

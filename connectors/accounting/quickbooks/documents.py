@@ -24,6 +24,9 @@ ENTITY: Mapping[str, str] = {
     "credit_note": "JournalEntry",
     "fee": "JournalEntry",
     "payout": "JournalEntry",
+    # A reversal undoes a posted journal with a reversing JournalEntry: QuickBooks voids
+    # only sales forms and payments, and deleting would erase the history.
+    "reversal": "JournalEntry",
     "supplier_bill": "Bill",
 }
 

@@ -38,6 +38,9 @@ ENDPOINTS: Mapping[str, Endpoint] = {
     "supplier_bill": Endpoint("Invoices", "InvoiceID", "ACCPAY", "Reference"),
     "fee": Endpoint("ManualJournals", "ManualJournalID", None, "Narration"),
     "payout": Endpoint("ManualJournals", "ManualJournalID", None, "Narration"),
+    # An invoice the order no longer owes: an ACCRECCREDIT credit note for all of it
+    # (allocated to the invoice when it is still open), never an edit of the invoice.
+    "reversal": Endpoint("CreditNotes", "CreditNoteID", "ACCRECCREDIT", "Reference"),
 }
 _KIND_OF_TYPE = {
     "ACCREC": "sales_receipt",

@@ -32,6 +32,7 @@ from connectors.base import (
     StockLevelUpdate,
     secret,
 )
+from connectors.shop_platforms.amazon.payouts import AmazonPayouts
 from connectors.toolkit import (
     HttpClient,
     NextTokenPaginator,
@@ -65,7 +66,7 @@ class AmazonConfig(ConnectorConfig):
     page_size: int = 100
 
 
-class AmazonConnector(RestStorefrontConnector[AmazonConfig]):
+class AmazonConnector(RestStorefrontConnector[AmazonConfig], AmazonPayouts):
     name: ClassVar[str] = "amazon"
     config_model = AmazonConfig
     map_order = staticmethod(platform_mapping.map_order)  # record -> unified Order
@@ -75,6 +76,7 @@ class AmazonConnector(RestStorefrontConnector[AmazonConfig]):
             Capability.GET_ORDER,
             Capability.PUSH_STOCK,
             Capability.PUSH_FULFILLMENT,
+            Capability.PULL_PAYOUTS,
         }
     )
     orders = Stream(
@@ -119,7 +121,8 @@ class AmazonConnector(RestStorefrontConnector[AmazonConfig]):
         record = super().to_record(item)
         if "OrderItems" in item:
             return record
-        items = self._order_items(record.external_id)
+        order_id = record.external_id
+        items = self.record_part(order_id, "OrderItems", item, lambda: self._order_items(order_id))
         return RawRecord(
             record.kind, record.external_id, record.updated_at, {**item, "OrderItems": items}
         )
@@ -131,9 +134,7 @@ class AmazonConnector(RestStorefrontConnector[AmazonConfig]):
             return self.items_http.request("GET", request.path, params=request.params or None)
 
         found: list[Any] = []
-        pages = NextTokenPaginator().pages(
-            send, start, lambda r: list(r.json()["payload"]["OrderItems"])
-        )
+        pages = NextTokenPaginator().pages(send, start, _order_items_of)
         for items, _ in pages:
             found += items
         return found
@@ -197,3 +198,11 @@ class AmazonConnector(RestStorefrontConnector[AmazonConfig]):
         }
         self.http.request("POST", f"orders/v0/orders/{order_id}/shipmentConfirmation", json=body)
         return PushResult([order_id], (), 1)
+
+
+def _order_items_of(response: requests.Response) -> list[Any]:
+    """payload.OrderItems of a getOrderItems answer: a list, or the answer is not one."""
+    items = response.json()["payload"]["OrderItems"]
+    if not isinstance(items, list):
+        raise TypeError(f"payload.OrderItems is a {type(items).__name__}, not a list")
+    return items

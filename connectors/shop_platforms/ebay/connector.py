@@ -33,6 +33,7 @@ from connectors.base import (
     StockLevelUpdate,
     secret,
 )
+from connectors.shop_platforms.ebay.payouts import FINANCES_SCOPE, EbayPayouts
 from connectors.toolkit import (
     OAuth2TokenClient,
     OffsetPaginator,
@@ -63,9 +64,13 @@ class EbayConfig(ConnectorConfig):
     refresh_token: SecretStr | None = secret("eBay user refresh token", default=None)
     marketplace_id: str = "EBAY_US"
     page_size: int = 100
+    # Payouts (Finances API) need the seller's consent to one more scope: asked for only
+    # when set, so a refresh token granted without it keeps working.
+    finances: bool = False
+    finances_url: str = "https://apiz.ebay.com"
 
 
-class EbayConnector(RestStorefrontConnector[EbayConfig]):
+class EbayConnector(RestStorefrontConnector[EbayConfig], EbayPayouts):
     name: ClassVar[str] = "ebay"
     config_model = EbayConfig
     map_order = staticmethod(platform_mapping.map_order)  # record -> unified Order
@@ -75,6 +80,7 @@ class EbayConnector(RestStorefrontConnector[EbayConfig]):
             Capability.GET_ORDER,
             Capability.PUSH_STOCK,
             Capability.PUSH_FULFILLMENT,
+            Capability.PULL_PAYOUTS,
         }
     )
     orders = Stream(
@@ -97,7 +103,7 @@ class EbayConnector(RestStorefrontConnector[EbayConfig]):
             token_url=self.config.token_url,
             client_id=self.config.client_id,
             client_secret=self.config.client_secret,
-            scope=SCOPES,
+            scope=f"{SCOPES} {FINANCES_SCOPE}" if self.config.finances else SCOPES,
         )
         return self.oauth2(refresh)
 

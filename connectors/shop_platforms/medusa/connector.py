@@ -128,11 +128,13 @@ class MedusaConnector(RestStorefrontConnector[MedusaConfig]):
     def to_record(self, item: Any) -> RawRecord:
         if not isinstance(item, dict) or not item.get("id"):
             raise SkippableRecordError("?", "id", "missing", item)
+        collections = item.get("payment_collections") or []
+        if not isinstance(collections, list) or not all(isinstance(p, dict) for p in collections):
+            reason = "not a list of payment collections"
+            raise SkippableRecordError(str(item["id"]), "payment_collections", reason, item)
         try:
             stamps = [parse_utc(item.get("updated_at"))] + [
-                parse_utc(p["updated_at"])
-                for p in item.get("payment_collections") or []
-                if p.get("updated_at")
+                parse_utc(p["updated_at"]) for p in collections if p.get("updated_at")
             ]
         except ValueError as exc:
             raise SkippableRecordError(str(item["id"]), "updated_at", str(exc), item) from None

@@ -39,6 +39,7 @@ from connectors.base import (
     secret,
 )
 from connectors.shop_platforms.shopify import queries as q
+from connectors.shop_platforms.shopify.payouts import ShopifyPayouts
 from connectors.toolkit import (
     ApiKeyHeaderAuth,
     CursorPaginator,
@@ -89,7 +90,7 @@ class ShopifyLocation:
     fulfills_online_orders: bool
 
 
-class ShopifyConnector(RestStorefrontConnector[ShopifyConfig]):
+class ShopifyConnector(RestStorefrontConnector[ShopifyConfig], ShopifyPayouts):
     name: ClassVar[str] = "shopify"
     config_model = ShopifyConfig
     map_order = staticmethod(platform_mapping.map_order)  # record -> unified Order
@@ -101,6 +102,7 @@ class ShopifyConnector(RestStorefrontConnector[ShopifyConfig]):
             Capability.PUSH_STOCK,
             Capability.PUSH_FULFILLMENT,
             Capability.PUSH_CANCELLATION,
+            Capability.PULL_PAYOUTS,
         }
     )
     orders = Stream(
@@ -146,12 +148,18 @@ class ShopifyConnector(RestStorefrontConnector[ShopifyConfig]):
         except ValueError as exc:
             raise SkippableRecordError(str(gid), "updatedAt", str(exc), item) from None
         lines = item.get("lineItems")
-        if isinstance(lines, Mapping) and (lines.get("pageInfo") or {}).get("hasNextPage"):
-            item = {**item, "lineItems": {"nodes": self._all_lines(str(gid), lines)}}
+        if isinstance(lines, Mapping) and _more_lines(str(gid), lines, item):
+            more = self.record_part(
+                str(gid), "lineItems", item, lambda: self._all_lines(str(gid), lines)
+            )
+            item = {**item, "lineItems": {"nodes": more}}
         return RawRecord("order", str(gid), updated, item)
 
     def _all_lines(self, gid: str, first: Mapping[str, Any]) -> list[Any]:
-        nodes = list(first.get("nodes") or [])
+        nodes = first.get("nodes")
+        if not isinstance(nodes, list):
+            raise TypeError(f"lineItems.nodes is a {type(nodes).__name__}, not a list")
+        nodes = list(nodes)
         start = PageRequest(
             self.orders.path,
             json={"query": q.ORDER_LINES, "variables": {"id": gid}},
@@ -161,9 +169,13 @@ class ShopifyConnector(RestStorefrontConnector[ShopifyConfig]):
 
         def lines_of(response: requests.Response) -> Sequence[Any]:
             found = response.json()["data"]["order"]["lineItems"]["nodes"]
-            return list(found)
+            if not isinstance(found, list):
+                raise TypeError(f"lineItems.nodes is a {type(found).__name__}, not a list")
+            return found
 
-        resume = (first.get("pageInfo") or {}).get("endCursor")
+        resume = first["pageInfo"].get("endCursor")
+        if not isinstance(resume, str) or not resume:
+            raise TypeError("lineItems.pageInfo.endCursor: no cursor for the next page")
         for page, _ in paginator.pages(self._send, start, lines_of, resume):
             nodes += page
         return nodes
@@ -357,3 +369,16 @@ class ShopifyConnector(RestStorefrontConnector[ShopifyConfig]):
 def _gid(kind: str, value: str) -> str:
     """Hub listings may hold numeric ids (REST era) or GIDs: always send GIDs."""
     return value if value.startswith("gid://") else f"gid://shopify/{kind}/{value}"
+
+
+def _more_lines(gid: str, lines: Mapping[str, Any], item: Any) -> bool:
+    """Whether the order's lineItems connection says more pages follow (pageInfo as the
+    schema has it: an object with a boolean hasNextPage)."""
+    info = lines.get("pageInfo")
+    if info is None:
+        return False
+    more = info.get("hasNextPage") if isinstance(info, Mapping) else None
+    if not isinstance(more, bool):
+        reason = "pageInfo.hasNextPage is not a boolean: cannot tell whether lines are missing"
+        raise SkippableRecordError(gid, "lineItems", reason, item)
+    return more

@@ -187,3 +187,38 @@ DOCUMENTS = {
     "CREATE_FULFILLMENT": CREATE_FULFILLMENT,
     "CANCEL_ORDER": CANCEL_ORDER,
 }
+
+# ---- Shopify Payments payouts (scope read_shopify_payments_payouts) ------------------
+
+_MONEY_V2 = "{ amount currencyCode }"
+
+PAYOUTS = f"""
+query Payouts($first: Int!, $after: String, $query: String) {{
+  shopifyPaymentsAccount {{
+    payouts(first: $first, after: $after, query: $query, sortKey: ISSUED_AT) {{
+      pageInfo {{ hasNextPage endCursor }}
+      nodes {{
+        id legacyResourceId issuedAt status transactionType
+        net {_MONEY_V2} gross {_MONEY_V2}
+      }}
+    }}
+  }}
+}}
+"""
+
+# The payout's own TRANSFER is hidden: it is the payout, not one of its lines.
+PAYOUT_TRANSACTIONS = f"""
+query PayoutTransactions($first: Int!, $after: String, $query: String) {{
+  shopifyPaymentsAccount {{
+    balanceTransactions(first: $first, after: $after, query: $query, hideTransfers: true) {{
+      pageInfo {{ hasNextPage endCursor }}
+      nodes {{
+        id type test transactionDate adjustmentReason sourceType sourceId
+        amount {_MONEY_V2} fee {_MONEY_V2} net {_MONEY_V2}
+        associatedOrder {{ id name }}
+        associatedPayout {{ id status }}
+      }}
+    }}
+  }}
+}}
+"""
