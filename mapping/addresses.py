@@ -27,7 +27,7 @@ from typing import Any
 
 import pycountry
 
-__all__ = ["country_code", "ship_to", "subdivision_code"]
+__all__ = ["country_and_subdivision", "country_code", "ship_to", "subdivision_code"]
 
 # Codes in everyday use that ISO 3166-1 does not assign (or reserves for other uses).
 _COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}
@@ -111,3 +111,28 @@ def ship_to(
 
 def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
+
+
+# Orders stored before addresses were normalised keep the platform's own keys; codes
+# first, names last (Shopify's `country` is a name beside `country_code`/`countryCodeV2`).
+_COUNTRY_KEYS = ("countryCodeV2", "country_code", "CountryCode", "countryCode", "country")
+_SUBDIVISION_KEYS = ("provinceCode", "province_code", "StateOrRegion", "stateOrProvince",
+                     "state", "province", "region")  # fmt: skip
+
+
+def country_and_subdivision(stored: Mapping[str, Any]) -> tuple[str, str]:
+    """(ISO alpha-2, ISO 3166-2) of a stored ship_to, whichever shape it was stored in:
+    the normalised one (it has `raw`) as it is, an older platform-shaped one resolved."""
+    if "raw" in stored:
+        return str(stored.get("country") or ""), str(stored.get("subdivision") or "")
+    flat = {**(stored.get("contactAddress") or {}), **stored}  # eBay's shipTo nests it
+    country = country_code(_first(flat, _COUNTRY_KEYS))
+    return country, subdivision_code(country, _first(flat, _SUBDIVISION_KEYS))
+
+
+def _first(address: Mapping[str, Any], keys: tuple[str, ...]) -> str:
+    for key in keys:
+        value = _text(address.get(key))
+        if value:
+            return value
+    return ""

@@ -48,6 +48,7 @@ from hub.services.allocation_reconcile import (
 )
 from hub.services.bundle_figures import publish_bundle_figures
 from hub.services.bundle_lines import load_parts
+from mapping.addresses import country_and_subdivision
 
 __all__ = [
     "ALLOCATABLE",
@@ -313,9 +314,8 @@ def _rule_hits(uow: UnitOfWork, snap: OrderSnapshot) -> list[RuleHit]:
             total = uow.orders.get(order.id).grand_total.rounded().amount
         except UnknownAmount:
             total = None
-    facts = RuleFacts(
-        order.customer_email, order.flagged, str(order.ship_to.get("country") or ""), total
-    )
+    country, _subdivision = country_and_subdivision(order.ship_to)
+    facts = RuleFacts(order.customer_email, order.flagged, country, total)
     hits = evaluate(facts, policy)
     if not hits:
         return []

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from mapping.addresses import country_code, ship_to, subdivision_code
+from mapping.addresses import country_and_subdivision, country_code, ship_to, subdivision_code
 from mapping.platforms.amazon import _ship_to as amazon
 from mapping.platforms.ebay import _ship_to as ebay
 from mapping.platforms.medusa import _ship_to as medusa
@@ -126,3 +126,26 @@ def test_ebay_reads_the_contact_address_of_ship_to() -> None:
 def test_medusa_reads_lower_case_codes() -> None:
     address = {"city": "Hoboken", "postal_code": "07030", "country_code": "us", "province": "us-nj"}
     assert _facts(medusa(address)) == HOBOKEN
+
+
+@pytest.mark.parametrize(
+    ("stored", "found"),
+    [
+        ({"country": "US", "subdivision": "US-NJ", "raw": {"state": "NJ"}}, ("US", "US-NJ")),
+        ({"country": "", "subdivision": "", "raw": {}}, ("", "")),
+        # Stored before addresses were normalised: the platform's own keys.
+        ({"countryCodeV2": "US", "country": "United States", "provinceCode": "NJ"},
+         ("US", "US-NJ")),
+        ({"country": "United States", "country_code": "US", "province": "New Jersey"},
+         ("US", "US-NJ")),
+        ({"CountryCode": "US", "StateOrRegion": "New Jersey"}, ("US", "US-NJ")),
+        ({"contactAddress": {"countryCode": "US", "stateOrProvince": "NJ"}}, ("US", "US-NJ")),
+        ({"country_code": "de", "province": None}, ("DE", "")),
+        ({"country": "DE", "region": "BE"}, ("DE", "DE-BE")),
+        ({}, ("", "")),
+    ],
+)  # fmt: skip
+def test_a_stored_ship_to_is_read_whichever_shape_it_was_stored_in(
+    stored: dict[str, Any], found: tuple[str, str]
+) -> None:
+    assert country_and_subdivision(stored) == found
