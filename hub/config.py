@@ -116,6 +116,7 @@ class Settings(BaseSettings):
     retention_push_days: int = 30
     retention_outbox_days: int = 30  # delivered events only
     retention_audit_days: int = 1095
+    retention_notification_days: int = 90  # finished deliveries, then their notifications
     # Notifications (docs/notifications.md). SMTP for e-mail subscriptions: unset host =
     # e-mail deliveries fail with that reason (webhooks still go).
     smtp_host: str | None = None

@@ -18,7 +18,7 @@ from hub import observability
 from hub.api import dashboard, webhooks
 from hub.api.input_guard import refuse_unstorable, refuse_unstorable_parameters
 from hub.api.limits import BodyLimit
-from hub.api.v1 import books, operations, orders, problems, reports, stock
+from hub.api.v1 import books, operations, orders, problems, purchasing, reports, stock
 from hub.bootstrap import Hub
 from hub.db.engine import is_sqlite
 from hub.metrics import render
@@ -76,6 +76,7 @@ def create_app(
     guarded = [Depends(refuse_unstorable)]
     for router in (orders.router, stock.router, operations.router, reports.router, books.router):
         app.include_router(router, dependencies=guarded)
+    app.include_router(purchasing.router, dependencies=guarded)
     app.include_router(dashboard.router, dependencies=guarded)
     dashboard.mount_static(app)
     dashboard.install_login_redirect(app)

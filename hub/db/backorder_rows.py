@@ -19,11 +19,10 @@ from hub.db import tables as t
 from hub.db import tables_allocation as ta
 from hub.db import tables_mapping as tm
 from hub.db.lot_rows import lot_join, not_expired
-from hub.db.tables_replenishment import backorder_priorities
+from hub.db.tables_replenishment import WAITING, backorder_priorities
 from hub.domain.catalog import WarehouseKind
-from hub.domain.orders import OrderStatus
 
-__all__ = ["FillKey", "channels_with_free", "next_backorders", "skus_with_free"]
+__all__ = ["FillKey", "channels_with_free", "next_backorders"]
 
 
 @dataclass(frozen=True)
@@ -35,23 +34,16 @@ class FillKey:
     order_id: int
 
 
-def skus_with_free(
-    session: Session, tenant_id: int, sku_ids: Iterable[int] | None, today: date
-) -> set[int]:
-    """SKUs (of `sku_ids`, None: any with a backorder) with free units (on hand, not
-    reserved, not of an expired lot) in a warehouse orders may be allocated from."""
-    return {sku for _c, sku in channels_with_free(session, tenant_id, sku_ids, today)}
-
-
 def channels_with_free(
     session: Session, tenant_id: int, sku_ids: Iterable[int] | None, today: date
-) -> set[tuple[int, int]]:
-    """(channel, sku) pairs where the channel sells from a warehouse holding free units
-    of the SKU: only those channels' backorders can be filled now."""
+) -> dict[tuple[int, int], int]:
+    """(channel, sku) -> free units (on hand, not reserved, not of an expired lot) in the
+    channel's warehouses that orders may be allocated from (not marketplace ones), for
+    `sku_ids` (None: every SKU with a backorder). Only those channels' backorders can be
+    filled now."""
     s, cw, w, b = t.stock_levels.c, ta.channel_warehouses.c, t.warehouses.c, ta.backorders.c
     query = (
-        select(cw.channel_id, s.sku_id)
-        .distinct()
+        select(cw.channel_id, s.sku_id, func.sum(s.on_hand - s.reserved).label("free"))
         .select_from(t.stock_levels)
         .join(t.warehouses, w.id == s.warehouse_id)
         .join(ta.channel_warehouses, cw.warehouse_id == s.warehouse_id)
@@ -70,53 +62,69 @@ def channels_with_free(
         bundle = tm.bundle_components.c
         parts = select(bundle.component_sku_id).where(bundle.tenant_id == tenant_id)
         query = query.where(or_(s.sku_id.in_(waiting), s.sku_id.in_(parts)))
-    rows: Any = session.execute(query).all()
-    return {(r.channel_id, r.sku_id) for r in rows}
+    rows: Any = session.execute(query.group_by(cw.channel_id, s.sku_id)).all()
+    return {(r.channel_id, r.sku_id): int(r.free) for r in rows}
 
 
 def next_backorders(
     session: Session,
     tenant_id: int,
-    free: set[tuple[int, int]],
+    free: Iterable[tuple[int, int]],
     after: FillKey | None,
     limit: int,
-    statuses: Iterable[OrderStatus],
 ) -> list[FillKey]:
     """The next `limit` backordered orders, in fill order after `after`, that wait for a
     SKU some channel of theirs has free (`free`: channels_with_free). A bundle line's
-    backorder names its first component, so a bundle containing a free SKU counts too."""
-    if not free:
+    backorder names its first component, so a bundle containing a free SKU counts too.
+
+    One priority at a time (highest first): within it, the partial index of waiting
+    orders (tenant, placed_at, id) is walked in order and the walk stops after `limit`
+    matches, so a page costs a page, not the backlog."""
+    pairs = set(free)
+    if not pairs:
         return []
     b, ol, o = ta.backorders.c, t.order_lines.c, t.orders.c
     p, bundle = backorder_priorities.c, tm.bundle_components.c
-    skus = sorted({sku for _c, sku in free})
-    channels = sorted({c for c, _s in free})
+    skus = sorted({sku for _c, sku in pairs})
+    channels = sorted({c for c, _s in pairs})
+    stated = dict(
+        session.execute(
+            select(p.channel_id, p.priority).where(
+                p.tenant_id == tenant_id, p.channel_id.in_(channels)
+            )
+        ).all()
+    )
+    rank_of = {c: -int(stated.get(c, 0)) for c in channels}
     kits = select(bundle.bundle_sku_id).where(bundle.component_sku_id.in_(skus))
     listings = select(bundle.listing_id).where(bundle.component_sku_id.in_(skus))
-    rank = -func.coalesce(p.priority, 0)
-    query = (
-        select(rank.label("rank"), o.placed_at, o.id)
-        .distinct()
+    waits = (
+        select(b.id)
         .select_from(ta.backorders)
         .join(t.order_lines, ol.id == b.order_line_id)
-        .join(t.orders, o.id == ol.order_id)
-        .outerjoin(backorder_priorities, p.channel_id == o.channel_id)
         .where(
-            b.tenant_id == tenant_id,
-            o.channel_id.in_(channels),
-            o.status.in_([s.value for s in statuses]),
+            ol.order_id == o.id,
             or_(b.sku_id.in_(skus), ol.sku_id.in_(kits), ol.listing_id.in_(listings)),
         )
-        .order_by(rank, o.placed_at, o.id)
-        .limit(limit)
+        .exists()
     )
-    if after is not None:
-        query = query.where(
-            or_(
-                rank > after.rank,
-                and_(rank == after.rank, o.placed_at > after.placed_at),
-                and_(rank == after.rank, o.placed_at == after.placed_at, o.id > after.order_id),
-            )
+    for rank in sorted(set(rank_of.values())):
+        if after is not None and rank < after.rank:
+            continue
+        group = [c for c in channels if rank_of[c] == rank]
+        query = (
+            select(o.placed_at, o.id)
+            .where(o.tenant_id == tenant_id, WAITING, o.channel_id.in_(group), waits)
+            .order_by(o.placed_at, o.id)
+            .limit(limit)
         )
-    rows: Any = session.execute(query).all()
-    return [FillKey(int(r.rank), r.placed_at, int(r.id)) for r in rows]
+        if after is not None and rank == after.rank:
+            query = query.where(
+                or_(
+                    o.placed_at > after.placed_at,
+                    and_(o.placed_at == after.placed_at, o.id > after.order_id),
+                )
+            )
+        rows: Any = session.execute(query).all()
+        if rows:
+            return [FillKey(rank, r.placed_at, int(r.id)) for r in rows]
+    return []

@@ -21,6 +21,7 @@ __all__ = [
     "near_expiry_rows",
     "newly_expired",
     "not_expired",
+    "reserved_expired",
 ]
 
 
@@ -122,3 +123,22 @@ def alerted_within(session: Session, tenant_id: int, window: int) -> set[tuple[i
         .distinct()
     ).all()
     return {(r.lot_id, r.warehouse_id) for r in rows}
+
+
+def reserved_expired(session: Session, tenant_id: int, today: date) -> dict[int, list[int]]:
+    """order id -> its line ids holding a reservation of a lot expired by `today` (goods
+    that must not ship: the upkeep moves those reservations to sellable lots)."""
+    r, lot, ol = t.reservations.c, t.lots.c, t.order_lines.c
+    rows: Any = session.execute(
+        select(ol.order_id, r.order_line_id)
+        .select_from(t.lots)
+        .join(t.reservations, and_(r.sku_id == lot.sku_id, r.lot_code == lot.code))
+        .join(t.order_lines, ol.id == r.order_line_id)
+        .where(lot.tenant_id == tenant_id, lot.expires_on.is_not(None), lot.expires_on < today)
+        .distinct()
+        .order_by(ol.order_id, r.order_line_id)
+    ).all()
+    found: dict[int, list[int]] = {}
+    for row in rows:
+        found.setdefault(row.order_id, []).append(row.order_line_id)
+    return found

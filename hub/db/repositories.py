@@ -7,6 +7,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy import text as sa_text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from hub.db import tables as t
@@ -137,9 +138,27 @@ class StockLevels(TenantRepository[StockLevel]):
         """
         query = self._select(warehouse_id=warehouse_id, sku_id=sku_id, lot_code=lot_code)
         level = self.session.scalars(query.with_for_update()).one_or_none()
-        if level is None:
+        if level is None and self.session.get_bind().dialect.name == "postgresql":
+            # Two first receipts of a balance race to create it: the second waits on the
+            # first's row, inserts nothing, and locks the row that won, instead of failing
+            # on the unique constraint after the first commits.
+            self.session.execute(
+                pg_insert(t.stock_levels)
+                .values(
+                    tenant_id=self.tenant_id,
+                    warehouse_id=warehouse_id,
+                    sku_id=sku_id,
+                    lot_code=lot_code,
+                    on_hand=0,
+                    reserved=0,
+                    safety_stock=0,
+                    reorder_point=0,
+                )
+                .on_conflict_do_nothing(constraint="uq_stock_levels_wh_sku_lot")
+            )
+            level = self.session.scalars(query.with_for_update()).one()
+        elif level is None:  # SQLite: the transaction holds the database's one write lock
             level = StockLevel(self.tenant_id, warehouse_id, sku_id, lot_code)
-            # A concurrent creator hits the unique constraint; the caller's retry wins.
             self.add(level)
         if names is not None:
             level.name_for_messages(*names)

@@ -15,12 +15,18 @@ from sqlalchemy import (
     Integer,
     Table,
     UniqueConstraint,
+    text,
 )
 
-from hub.db.tables import lots, metadata
+from hub.db.tables import lots, metadata, orders
 from hub.db.types import Id, UTCDateTime
 
-__all__ = ["backorder_priorities", "lot_alerts", "lot_expiries"]
+__all__ = ["WAITING", "backorder_priorities", "lot_alerts", "lot_expiries"]
+
+# The states of an order that can hold a backorder (hub.services.allocation_reconcile:
+# a rejected order holds none). Literal SQL, not parameters: SQLite uses a partial index
+# only when the query repeats its condition word for word.
+WAITING = text("orders.status IN ('backordered', 'partially_allocated', 'partially_shipped')")
 
 # A channel's backorder priority: higher is filled first; a channel without a row is 0.
 backorder_priorities = Table(
@@ -64,3 +70,14 @@ lot_expiries = Table(
 
 # The upkeep and the near-expiry report find lots by date (migration 0012_replenish_lots).
 Index("ix_lots_tenant_expires", lots.c.tenant_id, lots.c.expires_on)
+
+# Backordered orders in placed-at order: the fill walks this index and stops after a page,
+# whatever the number of orders (or backorders) behind it (hub/db/backorder_rows.py).
+Index(
+    "ix_orders_backordered",
+    orders.c.tenant_id,
+    orders.c.placed_at,
+    orders.c.id,
+    postgresql_where=WAITING,
+    sqlite_where=WAITING,
+)

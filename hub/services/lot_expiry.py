@@ -10,22 +10,35 @@
   `lot_alerts` remembers it, so later runs send nothing. A tighter window set later
   announces again (more urgent); a wider one does not repeat what was announced.
   Delivery (webhook, e-mail) consumes the event; the hub does not send it itself.
+- An order that reserved units of a lot before it expired is moved off it: its lines
+  holding such units are released and allocated again (FEFO, sellable lots only).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
 from hub.db.allocation_store import AllocationStore
-from hub.db.lot_rows import alerted_within, claim, near_expiry_rows, newly_expired
+from hub.db.lot_rows import (
+    alerted_within,
+    claim,
+    near_expiry_rows,
+    newly_expired,
+    reserved_expired,
+)
 from hub.db.outbox import Outbox, OutboxEvent
 from hub.db.tables_replenishment import lot_alerts, lot_expiries
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.clock import utcnow
-from hub.domain.errors import InvalidValue
+from hub.domain.errors import DomainError, InvalidValue
+from hub.services.allocation import allocate
+from hub.services.fulfilment import release_lines
 from hub.services.stock_events import StockChanges, publish
+
+log = logging.getLogger(__name__)
 
 __all__ = ["LOT_NEAR_EXPIRY", "NearExpiry", "UpkeepReport", "lot_upkeep", "near_expiry_report"]
 
@@ -49,6 +62,7 @@ class UpkeepReport:
     expired_lots: int  # lots whose expiry was reflected in the figures by this run
     figure_events: int  # stock.changed events that wrote
     alerts: int  # lot.near_expiry events written
+    reallocated: list[str] = field(default_factory=list)  # orders moved off expired lots
 
 
 def _days(days: int) -> int:
@@ -133,7 +147,26 @@ def lot_upkeep(uow: UnitOfWork, *, alert_days: int, today: date | None = None) -
         Outbox(session, tenant_id).add_many(alerts)
         uow.commit()
     changed = [e for e in figure_events if e.topic.startswith("stock.changed")]
-    return UpkeepReport(len(expired), len(changed), len(alerts))
+    moved = _off_expired_lots(uow, day)
+    return UpkeepReport(len(expired), len(changed), len(alerts), moved)
+
+
+def _off_expired_lots(uow: UnitOfWork, day: date) -> list[str]:
+    """Orders still holding units of an expired lot (reserved before it expired) must not
+    ship them: release those lines and allocate them again, first-expiry-first-out from
+    sellable lots (or backordered / held per the channel's shortfall policy). Checked on
+    every run, so an order a failed run left behind is moved by the next one."""
+    with uow:
+        assert uow.tenant_id is not None
+        holding = reserved_expired(uow.session, uow.tenant_id, day)
+    moved = []
+    for order_id, line_ids in holding.items():
+        try:
+            release_lines(uow, order_id, line_ids, actor="upkeep")
+            moved.append(allocate(uow, order_id, actor="upkeep", today=day).order)
+        except DomainError as exc:  # e.g. the order shipped meanwhile: nothing to move
+            log.warning("order #%s keeps its expired-lot reservation: %s", order_id, exc)
+    return moved
 
 
 def _alert(r: Any) -> OutboxEvent:

@@ -8,6 +8,7 @@ on every attempt) for the receiver to drop a repeat."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -25,6 +26,7 @@ from hub.services.notification_senders import DeliveryFailed, Message, Sender
 
 __all__ = ["DeliveryReport", "RetryPolicy", "deliver_due", "message_for"]
 
+log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)  # longer than any one send may take (timeouts are seconds)
 
 
@@ -65,7 +67,9 @@ def message_for(row: Any, tenant_id: int, secret: str | None) -> Message:
     body = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str).encode()
     details = "\n".join(f"{k}: {v}" for k, v in sorted(dict(row.payload).items()))
     text = f"{row.subject}\n\n{details}\n\n(notification {row.notification_id}, {row.kind})\n"
-    return Message(row.id, row.kind, row.subject, text, body, row.target, secret)
+    # One line: an order number or SKU code from a platform must not break a mail header.
+    subject = " ".join(str(row.subject).split())
+    return Message(row.id, row.kind, subject, text, body, row.target, secret)
 
 
 def deliver_due(
@@ -107,6 +111,11 @@ def _send(row: Any, tenant_id: int, box: SecretBox, senders: Mapping[str, Sender
         sender.send(message_for(row, tenant_id, secret))
     except (DeliveryFailed, CredentialsUnreadable) as exc:
         return str(exc)
+    except Exception as exc:
+        # Whatever else a sender raises is a failed attempt too (bounded like the rest),
+        # never a stuck claim; its message may quote the URL, so only its type is kept.
+        log.error("notification delivery %s: %s", row.id, type(exc).__name__)
+        return f"unexpected {type(exc).__name__}"
     return None
 
 

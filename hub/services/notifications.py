@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from hub.config import Settings
 from hub.crypto import SecretBox
@@ -32,7 +33,7 @@ from hub.db.tables_notifications import (
 )
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.errors import AlreadyExists, InvalidValue, NotFound
-from hub.domain.notifications import ChannelKind, Kind, parse_kinds
+from hub.domain.notifications import ChannelKind, DeliveryStatus, Kind, parse_kinds
 from hub.services import audit
 from hub.services.notification_delivery import DeliveryReport, RetryPolicy, deliver_due
 from hub.services.notification_senders import Sender
@@ -275,10 +276,16 @@ def run(
     now: datetime,
 ) -> RunReport:
     """One tick for one tenant: detect (one transaction), then deliver what is due."""
-    with uow() as work:
-        assert work.tenant_id is not None
-        detected = detect(work.session, work.tenant_id, _thresholds(work, settings), now)
-        work.commit()
+    try:
+        with uow() as work:
+            assert work.tenant_id is not None
+            detected = detect(work.session, work.tenant_id, _thresholds(work, settings), now)
+            work.commit()
+    except IntegrityError:
+        # Another run of this tenant detected the same occurrences first (both found no
+        # cursor yet, or the same overdue order): its rows stand, this one adds nothing.
+        log.info("notifications: a concurrent run of tenant detected first")
+        detected = {}
     report = deliver_due(uow, box, senders, RetryPolicy.from_settings(settings), now)
     return RunReport(detected, report)
 
@@ -307,12 +314,21 @@ def send_test(
         work.commit()
     # One attempt, of this delivery only: the test reports at once, and never retries.
     deliver_due(uow, box, senders, RetryPolicy(max_attempts=1), now, notification_id=nid)
-    [entry] = [e for e in delivery_log(uow(), limit=20) if e.notification_id == nid]
+    [entry] = delivery_log(uow(), limit=1, notification_id=nid)
     return entry
 
 
-def delivery_log(uow: UnitOfWork, *, limit: int = 50, status: str | None = None) -> list[LogEntry]:
+def delivery_log(
+    uow: UnitOfWork,
+    *,
+    limit: int = 50,
+    status: str | None = None,
+    notification_id: int | None = None,
+) -> list[LogEntry]:
     """Deliveries newest first."""
+    if status is not None and status not in {v.value for v in DeliveryStatus}:
+        known = ", ".join(v.value for v in DeliveryStatus)
+        raise InvalidValue("status", status, f"not a delivery status (known: {known})")
     d, n, s = notification_deliveries.c, notifications.c, notification_subscriptions.c
     query = (
         select(notification_deliveries, n.kind, n.subject, s.name, s.channel)
@@ -325,6 +341,8 @@ def delivery_log(uow: UnitOfWork, *, limit: int = 50, status: str | None = None)
         query = query.where(d.tenant_id == uow.tenant_id)
         if status is not None:
             query = query.where(d.status == status)
+        if notification_id is not None:
+            query = query.where(d.notification_id == notification_id)
         return [_entry(r) for r in uow.session.execute(query)]
 
 

@@ -31,7 +31,7 @@ from hub.db.unit_of_work import UnitOfWork
 from hub.domain.clock import utcnow
 from hub.domain.errors import DomainError, InvalidValue
 from hub.domain.orders import OrderStatus
-from hub.services.allocation import ALLOCATABLE, allocate_batch
+from hub.services.allocation import allocate_batch
 
 __all__ = [
     "FILL_PAGE",
@@ -75,12 +75,17 @@ def fill_backorders(
         with uow:
             assert uow.tenant_id is not None
             free = channels_with_free(uow.session, uow.tenant_id, wanted, day)
-            keys = next_backorders(uow.session, uow.tenant_id, free, after, page, ALLOCATABLE)
+            # every waiting order needs a unit at least: no more orders than free units
+            # per page, so a few units arriving cost a few orders, not a whole page
+            units: dict[int, int] = {}
+            for (_channel, sku), n in free.items():
+                units[sku] = max(units.get(sku, 0), n)
+            limit = max(1, min(page, sum(units.values())))
+            keys = next_backorders(uow.session, uow.tenant_id, free, after, limit)
         if not keys:
             return report
         after = keys[-1]
-        # narrow to what is still free: the next page's query is then cheaper
-        wanted = sorted({sku for _c, sku in free})
+        wanted = sorted(units)  # narrow to what is still free: the next query is cheaper
         results = allocate_batch(
             uow, [k.order_id for k in keys], actor=actor, today=day, in_order=True
         )

@@ -7,6 +7,9 @@ older than a per-table age, in small batches, and never a row something still ne
   order's raw view and the out-of-order check read it), and never one an unresolved
   error points at. Errors resolved before the cutoff go first (they point at records).
 - outbox events: only delivered ones; an unsent event is never touched, however old.
+- notification deliveries: only sent or failed ones; notifications: only once none of
+  their deliveries is left (a notification is the dedupe of its occurrence: an overdue
+  order still not shipped after the window is notified again, a reminder).
 - webhook and push deliveries, audit entries: by age alone (platforms retry a webhook
   for hours, not weeks, so an old dedupe key guards nothing).
 
@@ -25,6 +28,7 @@ from sqlalchemy.orm import aliased
 
 from hub.config import Settings
 from hub.db.tables_allocation import outbox_events
+from hub.db.tables_notifications import notification_deliveries, notifications
 from hub.db.tables_operator import audit_entries
 from hub.db.tables_sync import inbox_records, push_deliveries, sync_errors, webhook_deliveries
 from hub.db.unit_of_work import UnitOfWork
@@ -92,7 +96,22 @@ def policies(settings: Settings) -> list[Policy]:
             settings.retention_audit_days,
             lambda cutoff: [audit_entries.c.at < cutoff],
         ),
+        # Finished deliveries, then the notifications none of whose deliveries is left.
+        Policy(
+            notification_deliveries,
+            settings.retention_notification_days,
+            lambda cutoff: [
+                notification_deliveries.c.status.in_(("sent", "failed")),
+                notification_deliveries.c.created_at < cutoff,
+            ],
+        ),
+        Policy(notifications, settings.retention_notification_days, _notifications),
     ]
+
+
+def _notifications(cutoff: datetime) -> list[ColumnElement[bool]]:
+    n, d = notifications.c, notification_deliveries.c
+    return [n.created_at < cutoff, ~exists().where(d.notification_id == n.id)]
 
 
 def run(

@@ -22,6 +22,7 @@ from hub.db.tables import metadata
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.money import Money
 from hub.domain.orders import OrderStatus
+from hub.domain.purchasing import PurchaseOrderStatus
 from hub.services import allocation, audit, catalog, connections, inbox, purchasing, tokens
 from hub.services.reconciliation_runs import record_channel
 from hub.services.tokens import Role
@@ -81,6 +82,13 @@ def _tenant(db: Database, marker: str) -> Tenant:
     purchasing.create_purchase_order(
         uow(), "PO-1", "ALPS", "BER", [("SKU-A", 1000, Money.of("1", "EUR"))]
     )
+    for number in ("PO-DRAFT", "PO-OPEN"):  # approved / cancelled by the samples
+        purchasing.create_purchase_order(
+            uow(), number, "ALPS", "BER", [("SKU-A", 5, Money.of("1", "EUR"))]
+        )
+    with uow() as u:
+        u.purchase_orders.by_key("PO-DRAFT").status = PurchaseOrderStatus.DRAFT
+        u.commit()
     with uow() as u:
         u.session.execute(
             update(t.orders)
@@ -168,6 +176,20 @@ def samples(target: Tenant) -> dict[tuple[str, str], tuple[str, Any]]:
         ("GET", f"{v}/held-orders"): (f"{v}/held-orders", None),
         ("GET", f"{v}/stock"): (f"{v}/stock", None),
         ("GET", f"{v}/stock/channels"): (f"{v}/stock/channels", None),
+        ("GET", f"{v}/purchase-orders"): (f"{v}/purchase-orders", None),
+        ("GET", f"{v}/purchase-orders/{{number}}"): (f"{v}/purchase-orders/PO-1", None),
+        ("POST", f"{v}/purchase-orders/{{number}}/approve"): (
+            f"{v}/purchase-orders/PO-DRAFT/approve",
+            {},
+        ),
+        ("POST", f"{v}/purchase-orders/{{number}}/cancel"): (
+            f"{v}/purchase-orders/PO-OPEN/cancel",
+            {},
+        ),
+        ("POST", f"{v}/purchase-orders/drafts"): (
+            f"{v}/purchase-orders/drafts",
+            {"supplier": "ALPS"},
+        ),
         ("POST", f"{v}/stock/receipts"): (
             f"{v}/stock/receipts",
             {"purchase_order": "PO-1", "quantities": {"SKU-A": 1}},

@@ -186,7 +186,13 @@ def test_connections_are_added_from_a_file_and_listed_without_their_secrets(
         "storefront",
     )
     assert row["channel_id"] is not None
-    assert row["secret_fields"] == ["consumer_key", "consumer_secret", "webhook_secret"]
+    # stripe_secret_key: the shop's Stripe account, for its payouts (docs/accounting.md).
+    assert row["secret_fields"] == [
+        "consumer_key",
+        "consumer_secret",
+        "stripe_secret_key",
+        "webhook_secret",
+    ]
     everything = added.stdout + listed.stdout + hub("connections", "list").stdout
     assert "cli_secret" not in everything
     for stored in tmp_path.glob("hub.db*"):  # the database and its WAL

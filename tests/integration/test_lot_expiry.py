@@ -129,3 +129,18 @@ def test_dates_are_the_lot_expiry_dates(tenant: Tenant) -> None:
     _dairy(tenant)
     (soon,) = [r for r in near_expiry_report(tenant(), 30) if r.lot == "SOON"]
     assert isinstance(soon.expires_on, date) and soon.warehouse == "BER"
+
+
+def test_an_order_holding_a_lot_that_expires_is_moved_to_a_sellable_lot(tenant: Tenant) -> None:
+    s = _dairy(tenant)
+    order = s.order([("MILK", 2)])
+    allocate(tenant(), order)
+    assert s.reservations(order) == [("BER", "MILK", "SOON", 2)]  # first expiry first out
+    report = lot_upkeep(tenant(), alert_days=0, today=TODAY + timedelta(days=6))
+    assert report.reallocated == ["O-1"]
+    assert s.reservations(order) == [("BER", "MILK", "LATE", 2)]
+    assert s.status(order)[0] is OrderStatus.ALLOCATED
+    assert s.level("BER", "MILK", "SOON") == (3, 0)  # on hand, never to ship
+    again = lot_upkeep(tenant(), alert_days=0, today=TODAY + timedelta(days=6))
+    assert again.reallocated == []
+    assert s.verify() == []

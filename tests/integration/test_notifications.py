@@ -440,3 +440,110 @@ def test_the_dashboard_lists_notifications_deliveries_and_subscriptions_without_
     assert "1 retrying" in html and "webhook answered HTTP 503" in html
     assert "ops-hook" in html and "/…" in html
     assert secret not in html and "t0ken-in-path" not in html
+
+
+def test_retention_drops_finished_deliveries_and_then_their_notifications(
+    db: Database, tenant: UowFactory, receiver: WebhookReceiver
+) -> None:
+    from hub.services import retention
+
+    _hook(tenant, receiver)
+    _run(tenant, _settings(db))
+    receiver.statuses = [200, 500]
+    _near_expiry(tenant, "OLD-SENT", "2026-12-20", 1)
+    _run(tenant, _settings(db))
+    _near_expiry(tenant, "OLD-RETRYING", "2026-12-20", 1)
+    _run(tenant, _settings(db))
+    assert sorted(e.status for e in notify.delivery_log(tenant())) == ["retrying", "sent"]
+    settings = _settings(db, retention_notification_days=90)
+    assert retention.run(db.uow, settings, now=NOW + timedelta(days=89))["notifications"] >= 0
+    assert len(notify.recent(tenant())) == 2  # inside the window: kept
+    done = retention.run(db.uow, settings, now=NOW + timedelta(days=91))
+    assert done["notification_deliveries"] >= 1 and done["notifications"] >= 1
+    [kept] = notify.delivery_log(tenant())
+    assert kept.status == "retrying"  # never a delivery still to be made
+    assert [r.subject.split()[3] for r in notify.recent(tenant())] == ["OLD-RETRYING"]
+
+
+def test_two_workers_delivering_at_once_send_each_delivery_once(
+    db: Database, tenant: UowFactory, receiver: WebhookReceiver
+) -> None:
+    import threading
+
+    from hub.services.notification_delivery import RetryPolicy, deliver_due
+    from hub.services.notification_sources import Thresholds, detect
+
+    _hook(tenant, receiver)
+    settings = _settings(db)
+    _run(tenant, settings)
+    for i in range(20):
+        _near_expiry(tenant, f"C{i}", "2026-12-20", i)
+    with tenant() as uow:
+        assert uow.tenant_id is not None
+        assert detect(uow.session, uow.tenant_id, Thresholds(0, 0, 0), NOW) == {
+            "lot.near_expiry": 20
+        }
+        uow.commit()
+    start = threading.Barrier(2)
+    reports = []
+
+    def worker() -> None:
+        start.wait()
+        reports.append(deliver_due(tenant, BOX, senders(settings), RetryPolicy(), NOW))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(r.sent for r in reports) == 20
+    ids = [r.headers["X-Hub-Delivery"] for r in receiver.received]
+    assert len(ids) == len(set(ids)) == 20
+
+
+def test_two_runs_at_once_notify_each_occurrence_once(
+    db: Database, tenant: UowFactory, receiver: WebhookReceiver
+) -> None:
+    import threading
+
+    settings = _settings(db, notify_overdue_hours=1)
+    catalog.create_channel(tenant(), "web", "shopify", "EUR")
+    _hook(tenant, receiver)
+    for i in range(5):
+        _order(tenant, f"O{i}", NOW - timedelta(hours=3), OrderStatus.ALLOCATED)
+    start = threading.Barrier(2)
+    reports: list[notify.RunReport] = []
+
+    def worker() -> None:
+        start.wait()
+        reports.append(_run(tenant, settings))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(reports) == 2  # neither run failed
+    assert sum(r.detected.get("order.overdue", 0) for r in reports) == 5
+    assert len(receiver.received) == 5
+
+
+def test_a_line_break_in_a_platforms_order_number_does_not_break_the_mail(
+    db: Database, tenant: UowFactory, smtp_server: SmtpServer
+) -> None:
+    settings = _settings(db, smtp_server, notify_overdue_hours=1)
+    catalog.create_channel(tenant(), "web", "shopify", "EUR")
+    notify.add_subscription(tenant(), BOX, "m", "email", "ops@shop.test", [], actor="t", now=NOW)
+    order_id = _order(tenant, "X", NOW - timedelta(hours=2), OrderStatus.ALLOCATED)
+    with tenant() as uow:
+        uow.session.execute(
+            update(t.orders)
+            .where(t.orders.c.id == order_id)
+            .values(number="#1\r\nBcc: x@evil.test")
+        )
+        uow.commit()
+    assert _run(tenant, settings).delivery.sent == 1
+    [mail] = smtp_server.inbox.messages
+    assert mail["Bcc"] is None
+    assert mail["Subject"].startswith("[hub] Order #1 Bcc: x@evil.test not dispatched")
+    assert smtp_server.inbox.envelopes == [("hub@shop.test", ["ops@shop.test"])]

@@ -58,6 +58,8 @@ def test_subscriptions_test_sends_the_log_and_settings_from_the_command_line(
         refused = hub(tmp_path, "notify", "add", "x", "--channel", "webhook", "--target",
                       rx.url, "--kind", "stock.lo", tenant="acme")  # fmt: skip
         assert refused.returncode == 1 and "kinds" in refused.stderr
+        bad_status = hub(tmp_path, "notify", "log", "--status", "lost", tenant="acme")
+        assert bad_status.returncode == 1 and "status='lost'" in bad_status.stderr
         assert hub(tmp_path, "notify", "remove", "ops", tenant="acme").returncode == 0
         gone = hub(tmp_path, "notify", "test", "ops", tenant="acme")
         assert gone.returncode == 1 and "ops" in gone.stderr

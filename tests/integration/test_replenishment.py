@@ -181,3 +181,25 @@ def test_concurrent_receipts_fill_without_overselling(db: Database, tenant: Tena
     assert reserved == 13
     assert all(s.status(o)[0] is S.ALLOCATED for o in orders[0:12:4])  # vip first
     assert s.verify() == []
+
+
+def test_a_bundle_waiting_for_any_of_its_components_is_filled_when_it_arrives(
+    tenant: Tenant,
+) -> None:
+    from tests.integration.test_allocation_bundles import _camp_set, _order
+
+    s = _camp_set(tenant, {("BER", "POLE"): 20}, shortfall="partial")
+    order = _order(tenant, s, [("CAMP-SET", 2)], "B-1")
+    assert allocate(tenant(), order).status is S.BACKORDERED  # no tent at all
+    with tenant() as uow:
+        b = ta.backorders.c
+        named = uow.session.execute(
+            select(b.sku_id).where(b.tenant_id == uow.tenant_id)
+        ).scalar_one()
+    # the backorder row names the first component only (the pole); the tent arriving
+    # must find the order through its bundle
+    assert named == s.sku_ids["POLE"]
+    inventory.adjust_to_count(tenant(), "BER", "TENT", 2, actor="t", reason="delivery")
+    assert s.status(order)[0] is S.ALLOCATED
+    assert s.reservations(order) == [("BER", "POLE", "", 8), ("BER", "TENT", "", 2)]
+    assert s.verify() == []

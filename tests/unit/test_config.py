@@ -32,3 +32,15 @@ def test_development_defaults_to_an_embedded_sqlite_file(monkeypatch: pytest.Mon
 def test_database_url_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HUB_DATABASE_URL", "postgresql+psycopg://hub@db:5432/hub")
     assert Settings(_env_file=None).database_url == "postgresql+psycopg://hub@db:5432/hub"  # type: ignore[call-arg]
+
+
+def test_the_lot_alert_window_is_read_from_hub_lot_alert_days(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("HUB_LOT_ALERT_DAYS", raising=False)
+    assert Settings(_env_file=None).lot_alert_days == 30  # type: ignore[call-arg]
+    monkeypatch.setenv("HUB_LOT_ALERT_DAYS", "7")
+    assert Settings(_env_file=None).lot_alert_days == 7  # type: ignore[call-arg]
+    monkeypatch.setenv("HUB_LOT_ALERT_DAYS", "-1")
+    with pytest.raises(ValidationError, match="lot_alert_days"):
+        Settings(_env_file=None)  # type: ignore[call-arg]

@@ -73,6 +73,11 @@ RULES: dict[tuple[str, str], Permission] = {
     ("DELETE", f"{V}/books/connections/{{name}}"): P.BOOKS_WRITE,
     ("GET", f"{V}/audit"): P.AUDIT_READ,
     ("GET", f"{V}/reports/{{name}}"): P.READ,
+    ("GET", f"{V}/purchase-orders"): P.READ,
+    ("GET", f"{V}/purchase-orders/{{number}}"): P.READ,
+    ("POST", f"{V}/purchase-orders/{{number}}/approve"): P.STOCK_WRITE,
+    ("POST", f"{V}/purchase-orders/{{number}}/cancel"): P.STOCK_WRITE,
+    ("POST", f"{V}/purchase-orders/drafts"): P.STOCK_WRITE,
 }
 
 

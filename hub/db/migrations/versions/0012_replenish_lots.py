@@ -1,5 +1,6 @@
 """replenish lots: per-channel backorder priority, lot notices given (near expiry,
-expired), and an index to find lots by expiry date
+expired), an index to find lots by expiry date, and a partial index of backordered
+orders in fill order
 
 Revision ID: 0012_replenish_lots
 Revises: 0011_books_connections
@@ -18,6 +19,7 @@ down_revision: str | Sequence[str] | None = "0011_books_connections"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+WAITING = sa.text("orders.status IN ('backordered', 'partially_allocated', 'partially_shipped')")
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
@@ -60,10 +62,25 @@ def upgrade() -> None:
     for table in ("backorder_priorities", "lot_alerts", "lot_expiries"):
         op.create_index(f"ix_{table}_tenant_id", table, ["tenant_id"])
     # The upkeep and the near-expiry report find lots by date, not by scanning them all.
-    op.create_index("ix_lots_tenant_expires", "lots", ["tenant_id", "expires_on"])
+    # IF NOT EXISTS: on a big PostgreSQL database an operator builds these first with
+    # CREATE INDEX CONCURRENTLY (no write lock), and the migration then skips them.
+    op.create_index(
+        "ix_lots_tenant_expires", "lots", ["tenant_id", "expires_on"], if_not_exists=True
+    )
+    # Backordered orders in fill order (placed_at, id): a fill reads a page of this
+    # partial index, not every backorder of the SKU (hub/db/backorder_rows.py).
+    op.create_index(
+        "ix_orders_backordered",
+        "orders",
+        ["tenant_id", "placed_at", "id"],
+        postgresql_where=WAITING,
+        sqlite_where=WAITING,
+        if_not_exists=True,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_orders_backordered", "orders")
     op.drop_index("ix_lots_tenant_expires", "lots")
     for table in ("lot_expiries", "lot_alerts", "backorder_priorities"):
         op.drop_index(f"ix_{table}_tenant_id", table)
