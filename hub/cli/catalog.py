@@ -48,7 +48,12 @@ def warehouse_create(
     code: Annotated[str, typer.Argument(help="Short warehouse code, e.g. BER.")],
     name: Annotated[str, typer.Option(help="Display name (default: the code).")] = "",
     country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2")] = "",
-    region: Annotated[str, typer.Option(help="Region or state, for allocation rules.")] = "",
+    region: Annotated[
+        str,
+        typer.Option(
+            help="State/province as ISO 3166-2 (US-NJ, or NJ with --country US), for nearest."
+        ),
+    ] = "",
     priority: Annotated[int, typer.Option(help="Lower is preferred.")] = 100,
     kind: Annotated[
         WarehouseKind, typer.Option(help="own, 3pl or marketplace (fulfilled by the platform).")

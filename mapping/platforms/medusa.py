@@ -38,6 +38,7 @@ from hub.domain.orders import (
     StatedTotals,
     TaxLine,
 )
+from mapping import addresses
 from mapping.converters import currency_code, utc_datetime
 from mapping.mapper import Context, Record
 from mapping.platforms.common import money_at, objects, rate_of, record_errors, whole
@@ -141,7 +142,7 @@ def _map(record: Record, context: Context) -> Order:
         status_reason=decision.reason,
         customer_email=record.get("email") or None,
         customer_name=name or None,
-        ship_to=dict(address),
+        ship_to=_ship_to(address),
         number=str(record["display_id"]) if record.get("display_id") is not None else None,
         platform_status=record.get("status"),
         financial_status=FINANCIAL.get(str(record.get("payment_status"))),
@@ -187,4 +188,17 @@ def _stated(record: Record, currency: str) -> StatedTotals:
         tax=stated("tax_total"),
         discounts=total([_discount(o, currency) for o in [*items, *methods]], currency),
         shipping=total([money_at(m, "amount", currency) for m in methods], currency),
+    )
+
+
+def _ship_to(address: Any) -> dict[str, Any]:
+    """`shipping_address`: `country_code` (lower case ISO alpha-2) and `province` (free
+    text; Medusa's own data uses the lower-case ISO 3166-2 code, "us-nj")."""
+    a = address or {}
+    return addresses.ship_to(
+        a,
+        country=a.get("country_code"),
+        subdivision=a.get("province"),
+        postal_code=a.get("postal_code"),
+        city=a.get("city"),
     )

@@ -50,6 +50,7 @@ from hub.domain.orders import (
     StatedTotals,
     TaxLine,
 )
+from mapping import addresses
 from mapping.converters import currency_code, integer, optional_text, text, utc_datetime
 from mapping.mapper import Context, Fields, Mapper, Record, children, direct, mapping, path
 from mapping.platforms.common import (
@@ -436,7 +437,7 @@ class ShopifyOrderMapper(Mapper[Order]):
             "tenant_id": self.context.tenant_id,
             "channel_id": self.context.channel_id,
             "customer_name": name or None,
-            "ship_to": dict(record.get("shipping_address") or {}),
+            "ship_to": _ship_to(record.get("shipping_address")),
         }
 
     @mapping
@@ -502,3 +503,15 @@ def map_order(record: Record, context: Context) -> Order:
     if is_graphql_order(record):
         return map_graphql_order(record, context)
     return ShopifyOrderMapper(context).map(record)
+
+
+def _ship_to(address: Any) -> dict[str, Any]:
+    """REST `shipping_address`: `country_code`/`province_code`, names beside them."""
+    a = address or {}
+    return addresses.ship_to(
+        a,
+        country=a.get("country_code") or a.get("country"),
+        subdivision=a.get("province_code") or a.get("province"),
+        postal_code=a.get("zip"),
+        city=a.get("city"),
+    )

@@ -50,6 +50,7 @@ from hub.domain.orders import (
     StatedTotals,
     TaxLine,
 )
+from mapping import addresses
 from mapping.converters import currency_code, integer, optional_text, text, utc_datetime
 from mapping.mapper import Context, Fields, Mapper, Record, children, direct, mapping
 from mapping.platforms.common import (
@@ -207,7 +208,7 @@ class WooOrderMapper(Mapper[Order]):
             "tenant_id": self.context.tenant_id,
             "channel_id": self.context.channel_id,
             "customer_name": name or None,
-            "ship_to": dict(record.get("shipping") or {}),
+            "ship_to": _ship_to(record.get("shipping")),
         }
 
     @mapping
@@ -403,3 +404,16 @@ def map_order(record: Record, context: Context) -> Order:
         _fees(record, order)
         _refunds(record, order, context)
     return order
+
+
+def _ship_to(address: Any) -> dict[str, Any]:
+    """`shipping`: `country` (ISO code) and `state` (WooCommerce's state code, ISO 3166-2
+    without the country for most countries)."""
+    a = address or {}
+    return addresses.ship_to(
+        a,
+        country=a.get("country"),
+        subdivision=a.get("state"),
+        postal_code=a.get("postcode"),
+        city=a.get("city"),
+    )
