@@ -5,17 +5,22 @@
 
 Per backend (a fresh SQLite file and a fresh PostgreSQL database, dropped at the end)
 it builds the world of tests/robustness/harness.py: one channel per platform, the
-WooCommerce one connected with a stored connection. Each record is a platform's
-documented sample order with one to three nodes replaced by a nasty value or deleted
-(seeded, so a run is repeatable). A third of the WooCommerce records come through the
-signed webhook endpoint, a sixth through a pull (HTTP faked with `responses`); the other
-platforms' records enter where their pulls hand them on (the inbox) in batches of 25.
+WooCommerce and Shopify ones connected with stored connections. Each record is a seed
+(the platform's documented sample or one of its cited golden cases, tests/golden)
+renumbered, with one to three nodes replaced by a nasty value or deleted (seeded, so a
+run is repeatable). An eighth of the records go through each platform's real pull path
+(HTTP faked with `responses` in the shape of the official API, pages of 25, Shopify's
+further lineItems pages read by GraphQL; a third of the pages have an edge fault, a 400,
+a 404 or a body not in the documented shape, answering the calls for a record's parts),
+an eighth through each signed webhook (Shopify, WooCommerce), the rest through the inbox
+as a pull hands records on.
 Each backend also takes one order by poll, webhook, redelivery and a stale update, and
 times 60 well-formed signed webhooks through the stored connection against a baseline
 request in the same run (`webhook_p50_ms=.. baseline_p50_ms=.. ratio=..`).
 
 The verdict is invariant 10: no record left pending, every failed record in the error
-queue, no acknowledged delivery lost, no answer 500, and `hub stock verify` green. The
+queue, nothing acknowledged or listed by a pull lost, no answer 500, and `hub stock
+verify` green; the per-backend line also counts the open errors that name no field. The
 last line is `records=N stuck=N unexplained_500=N lost=N verify=ok|FAIL` (totals over
 the backends); the exit status is 1 unless all are zero and the ledger verifies.
 
@@ -41,11 +46,14 @@ from hub.db.migrate import upgrade
 from tests.integration.stored_connection import woo_order
 from tests.robustness.harness import (
     PLATFORMS,
+    WEBHOOK_PLATFORMS,
     FuzzWorld,
     Report,
     build_world,
     random_mutations,
+    random_recipe,
     run_mutations,
+    run_recipes,
 )
 
 ADMIN_URL = os.environ.get(
@@ -58,17 +66,20 @@ def fuzz(url: str, records: int, seed: int) -> Report:
     upgrade(url)
     world = build_world(url)
     rng = random.Random(seed)
-    share = max(records // (len(PLATFORMS) + 1), 1)
-    plan = [(platform, "ingest", share) for platform in PLATFORMS if platform != "woocommerce"]
-    plan += [("woocommerce", "ingest", share), ("woocommerce", "webhook", share)]
-    plan.append(("woocommerce", "pull", records - share * (len(plan))))
+    ways = [(p, "pull") for p in PLATFORMS] + [(p, "webhook") for p in WEBHOOK_PLATFORMS]
+    share = max(records // (len(ways) + 1), 1)
+    plan = [(platform, way, share) for platform, way in ways]
+    # The rest through the inbox, as a pull hands records on (the documented samples).
+    plan.append(("", "ingest", records - share * len(ways)))
     for platform, way, count in plan:
-        batches = []
-        while count > 0:
-            size = min(BATCH, count)
-            batches.append([random_mutations(rng) for _ in range(size)])
-            count -= size
-        run_mutations(world, platform, batches, way=way)
+        sizes = [min(BATCH, count - start) for start in range(0, count, BATCH)]
+        if way == "ingest":
+            for n, size in enumerate(sizes):
+                mutations = [[random_mutations(rng) for _ in range(size)]]
+                run_mutations(world, PLATFORMS[n % len(PLATFORMS)], mutations)
+            continue
+        batches = [[random_recipe(rng) for _ in range(size)] for size in sizes]
+        run_recipes(world, platform, batches, way=way)
     world.same_order_four_ways()
     latency(world)
     return world.check()
@@ -118,6 +129,7 @@ def main() -> None:
         elapsed = time.perf_counter() - began
         print(
             f"{backend}: {report.line()} queued_as_errors={report.failed} "
+            f"errors_without_field={report.unnamed} "
             f"answers={dict(sorted(report.answers.items()))} "
             f"{report.records / elapsed:.0f} records/s"
         )

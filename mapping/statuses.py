@@ -5,6 +5,12 @@ field has that value in the observed record wins. Platforms with several status 
 (Shopify financial/fulfillment, eBay payment/fulfillment/cancel, Medusa) rely on the
 order: cancellation and refunds first, then shipping progress, then payment.
 
+Beside the workflow status, a second table says what a platform status means for stock
+(`StockRule`): whether the order holds stock while it has that status, and whether the hub
+may ship it. WooCommerce `on-hold` (bank transfer awaiting confirmation) holds stock by
+default, as WooCommerce itself has already taken it from its count, but may not ship until
+the platform moves on (`processing`). A channel overrides these per status word.
+
 A channel may override rules: an override of a (field, value) the defaults know replaces
 its target in place (same precedence); an override of an unknown pair is consulted after
 the defaults. A record no rule matches is never guessed at: it maps to ON_HOLD with the
@@ -19,7 +25,17 @@ from dataclasses import dataclass
 from hub.domain.errors import InvalidValue
 from hub.domain.orders import OrderStatus
 
-__all__ = ["DEFAULT_RULES", "Rule", "StatusDecision", "resolve_status", "rules_for"]
+__all__ = [
+    "DEFAULT_RULES",
+    "DEFAULT_STOCK_RULES",
+    "Rule",
+    "StatusDecision",
+    "StockRule",
+    "resolve_status",
+    "rules_for",
+    "stock_rule",
+    "stock_rules_for",
+]
 
 S = OrderStatus
 
@@ -144,3 +160,37 @@ def resolve_status(
     return StatusDecision(
         OrderStatus.ON_HOLD, None, f"unmapped status {shown} on channel {channel}"
     )
+
+
+@dataclass(frozen=True)
+class StockRule:
+    """What one platform status word (Order.platform_status) means for stock."""
+
+    value: str
+    holds_stock: bool  # reserve stock for the order while it has this status
+    may_ship: bool  # the hub may ship it while it has this status
+
+
+DEFAULT_STOCK_RULES: dict[str, tuple[StockRule, ...]] = {
+    "woocommerce": (
+        # Bank transfer / cheque awaiting confirmation: WooCommerce reduced its own stock
+        # when the order went on-hold, so the hub reserves too; nothing ships unpaid.
+        StockRule("on-hold", holds_stock=True, may_ship=False),
+    ),
+}
+
+
+def stock_rules_for(platform: str, overrides: Iterable[StockRule] = ()) -> dict[str, StockRule]:
+    """The channel's effective stock rules by status word: defaults, then its overrides."""
+    rules = {rule.value: rule for rule in DEFAULT_STOCK_RULES.get(platform, ())}
+    rules.update({rule.value: rule for rule in overrides})
+    return rules
+
+
+def stock_rule(
+    platform: str, platform_status: str | None, overrides: Iterable[StockRule] = ()
+) -> StockRule | None:
+    """The rule for this status word; None: the workflow status alone decides."""
+    if platform_status is None:
+        return None
+    return stock_rules_for(platform, overrides).get(platform_status)

@@ -56,13 +56,21 @@ def order_allocate(
 
 @order_app.command("approve")
 def order_approve(
-    channel: Channel, external_id: External, tenant: TenantOpt = None, as_json: JsonOpt = False
+    channel: Channel,
+    external_id: External,
+    rule: Annotated[
+        list[str] | None,
+        typer.Option(help="Release only this review rule (repeatable); default: all holding it."),
+    ] = None,
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
-    """Release an order from review or hold, and allocate it."""
+    """Release an order from review or hold, and allocate it. The review rules holding it
+    are released for good; the other rules run again and may hold it anew."""
     from hub.services.allocation import approve, find_order
 
     order_id, _ = find_order(tenant_uow(tenant), channel, external_id)
-    result = approve(tenant_uow(tenant), order_id, actor=actor())
+    result = approve(tenant_uow(tenant), order_id, actor=actor(), rules=rule or None)
     emit(result, as_json, lambda: _result_line(result))
 
 

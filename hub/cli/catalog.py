@@ -48,7 +48,12 @@ def warehouse_create(
     code: Annotated[str, typer.Argument(help="Short warehouse code, e.g. BER.")],
     name: Annotated[str, typer.Option(help="Display name (default: the code).")] = "",
     country: Annotated[str, typer.Option(help="ISO 3166-1 alpha-2")] = "",
-    region: Annotated[str, typer.Option(help="Region or state, for allocation rules.")] = "",
+    region: Annotated[
+        str,
+        typer.Option(
+            help="State/province as ISO 3166-2 (US-NJ, or NJ with --country US), for nearest."
+        ),
+    ] = "",
     priority: Annotated[int, typer.Option(help="Lower is preferred.")] = 100,
     kind: Annotated[
         WarehouseKind, typer.Option(help="own, 3pl or marketplace (fulfilled by the platform).")
@@ -123,3 +128,25 @@ def supplier_create(
         tenant_uow(tenant), code, name or code, currency.upper(), lead_time_days
     )
     emit(supplier, as_json, lambda: f"created supplier {supplier.code} (#{supplier.id})")
+
+
+@channel_app.command("link-location")
+def channel_link_location(
+    channel: Annotated[str, typer.Argument(help="Channel name.")],
+    location: Annotated[str, typer.Argument(help="The platform's location id.")],
+    warehouse: Annotated[str, typer.Argument(help="Hub warehouse code.")],
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Link a platform location to a warehouse: refunds restocking there go back into it
+    (held restocks of that location are applied now)."""
+    from hub.services.channel_locations import link_location
+
+    h = hub()
+    tenant_id = h.tenant_id(tenant or h.settings.default_tenant)
+    applied = link_location(h.sync, tenant_id, channel, location, warehouse)
+    emit(
+        {"channel": channel, "location": location, "warehouse": warehouse, "restocked": applied},
+        as_json,
+        lambda: f"{channel}: location {location} -> {warehouse} ({applied} held restocks applied)",
+    )

@@ -10,7 +10,7 @@ import typer
 from hub.cli.common import JsonOpt, TenantOpt, emit, table, tenant_uow
 from hub.cli.csvfiles import read_text, write_or_print
 from hub.cli.mapping_accounting import accounting_app
-from hub.services import bundles, listings, orders, statuses
+from hub.services import bundles, listings, orders, statuses, stock_statuses
 from mapping.csv_formats import RowError, parse_components
 from mapping.skus import parse_normalisations
 
@@ -208,3 +208,31 @@ def status_remove(
     """Drop a channel's status override (back to the platform default)."""
     statuses.remove_status_override(tenant_uow(tenant), channel, field, value)
     typer.echo(f"{channel}: override {field}={value} removed")
+
+
+@status_app.command("stock")
+def status_stock(
+    value: Annotated[str, typer.Argument(help="The platform's status word, e.g. on-hold.")],
+    channel: Channel,
+    holds_stock: Annotated[
+        bool, typer.Option("--holds-stock/--no-holds-stock", help="Reserve stock in it.")
+    ] = True,
+    may_ship: Annotated[
+        bool, typer.Option("--may-ship/--no-may-ship", help="The hub may ship it.")
+    ] = False,
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Say what a platform status means for stock on this channel."""
+    rule = stock_statuses.set_stock_rule(
+        tenant_uow(tenant), channel, value, holds_stock=holds_stock, may_ship=may_ship
+    )
+    emit(rule, as_json, lambda: f"{channel}: {value} holds stock={holds_stock} may ship={may_ship}")
+
+
+@status_app.command("stock-list")
+def status_stock_list(channel: Channel, tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
+    """The channel's stock rules: which platform statuses hold stock and which may ship."""
+    rules = stock_statuses.stock_rules(tenant_uow(tenant), channel)
+    rows = [[r.value, str(r.holds_stock).lower(), str(r.may_ship).lower()] for r in rules]
+    emit(rules, as_json, lambda: table(rows, ["platform status", "holds stock", "may ship"]))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from hub.db import tables as t
@@ -73,6 +73,8 @@ def load_orders_statement(ids_in: Callable[[Any], Any]) -> Any:
             o.status,
             o.status_reason,
             o.ship_to,
+            o.customer_email,
+            _flagged(o.tenant_id, o.customer_email),
             p.c.strategy,
             p.c.split_policy,
             p.c.shortfall_policy,
@@ -108,6 +110,20 @@ def load_orders_statement(ids_in: Callable[[Any], Any]) -> Any:
         .outerjoin(ta.backorders, b.order_line_id == ol.id)
         .where(o.tenant_id == bindparam("tenant"), ids_in(o.id))
         .order_by(o.id, ol.id, r.id)
+    )
+
+
+def _flagged(tenant_id: Any, email: Any) -> Any:
+    """Whether the order's e-mail is flagged (the review rules read it with the order, so
+    the hot path pays no extra round trip for them)."""
+    f = ta.flagged_customers.c
+    return (
+        exists()
+        .where(
+            f.tenant_id == tenant_id,
+            func.lower(func.trim(f.email)) == func.lower(func.trim(email)),
+        )
+        .label("flagged")
     )
 
 
@@ -152,6 +168,8 @@ def parse_orders(rows: Iterable[Any]) -> dict[int, OrderSnapshot]:
                 OrderStatus(row.status),
                 row.status_reason,
                 row.ship_to,
+                row.customer_email,
+                bool(row.flagged),
             )
             snap = found[row.id] = OrderSnapshot(order, policy)
         if row.line_id is None:

@@ -34,6 +34,10 @@ class OrderRow:
     status: OrderStatus
     status_reason: str | None
     ship_to: dict[str, Any]
+    # For the review rules (hub.domain.order_rules), read with the order on the hot path.
+    customer_email: str | None = None
+    flagged: bool = False  # the e-mail is on the tenant's flagged_customers list
+    resume_status: OrderStatus | None = None  # where a hold returns to (Order.resume_status)
 
     @property
     def label(self) -> str:
@@ -114,6 +118,18 @@ class AllocationStore:
             update(t.orders)
             .where(t.orders.c.id == order.id)
             .values(status=order.status, status_reason=order.status_reason)
+        )
+
+    def hold(self, order: OrderRow) -> None:
+        """Write a hold: its status, reason and where it returns to."""
+        self.session.execute(
+            update(t.orders)
+            .where(t.orders.c.id == order.id)
+            .values(
+                status=order.status,
+                status_reason=order.status_reason,
+                resume_status=order.resume_status,
+            )
         )
 
     def lines(self, order_id: int) -> list[LineRow]:

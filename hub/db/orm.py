@@ -17,6 +17,7 @@ from hub.db import tables_connections as _connection_tables  # noqa: F401  (regi
 from hub.db import tables_lifecycle as _lifecycle_tables  # noqa: F401  (registers tables)
 from hub.db import tables_notifications as _notification_tables  # noqa: F401  (registers)
 from hub.db import tables_operator as _operator_tables  # noqa: F401  (registers tables)
+from hub.db import tables_order_rules as _order_rule_tables  # noqa: F401  (registers tables)
 from hub.db import tables_replenishment as _replenishment_tables  # noqa: F401  (registers tables)
 from hub.db import tables_settlements as _settlement_tables  # noqa: F401  (registers tables)
 from hub.db import tables_sync as _sync_tables  # noqa: F401  (registers tables)

@@ -18,12 +18,14 @@ from decimal import Decimal
 from enum import StrEnum
 
 from hub.domain.errors import InvalidValue
+from hub.domain.geography import distance
 
 
 class Strategy(StrEnum):
     PRIORITY = "priority"  # the channel's warehouse order, then warehouse priority
     MOST_STOCK = "most_stock"  # the warehouse holding the most free units of the SKU
-    NEAREST = "nearest"  # same country and region as the ship-to, then same country
+    # same subdivision as the ship-to, same country, then by UN M49 region (geography)
+    NEAREST = "nearest"
     FEWEST_SPLITS = "fewest_splits"  # one warehouse that fills the whole order, if any
 
 
@@ -115,7 +117,9 @@ class Plan:
 
 @dataclass(frozen=True)
 class ShipTo:
-    country: str = ""
+    country: str = ""  # ISO 3166-1 alpha-2 ("" unknown)
+    # ISO 3166-2 subdivision ("US-NJ"); a code without its country ("NJ") is read within
+    # `country`, as warehouses' regions are (hub.domain.geography).
     region: str = ""
 
 
@@ -149,10 +153,8 @@ def _warehouse_order(strategy: Strategy, ship_to: ShipTo) -> WarehouseOrder:
                 # warehouse can fill the whole order.
                 return (-free.get((wh, sku_id), 0), rank, wh)
             if strategy is Strategy.NEAREST:
-                same_country = bool(ship_to.country) and country == ship_to.country
-                same_region = same_country and bool(ship_to.region) and region == ship_to.region
-                distance = 0 if same_region else 1 if same_country else 2
-                return (distance, rank, wh)
+                far = distance(ship_to.country, ship_to.region, country, region)
+                return (far, rank, wh)
             return (rank, wh)
 
         return sorted(warehouses, key=key)

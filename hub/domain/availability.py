@@ -16,6 +16,7 @@ from decimal import ROUND_FLOOR, Decimal
 
 from hub.domain.allocation import AllocationPolicy
 from hub.domain.errors import InvalidValue
+from hub.domain.order_rules import RuleFacts, evaluate
 
 
 def warehouse_available(on_hand: int, reserved: int, safety_stock: int) -> int:
@@ -125,22 +126,15 @@ class ReviewFacts:
 def review_reasons(
     facts: ReviewFacts, policy: AllocationPolicy, flagged_emails: Iterable[str]
 ) -> list[str]:
-    """Names of the hold rules an order trips; empty means it may be allocated."""
-    reasons = []
-    if policy.review_over_amount is not None:
-        if facts.grand_total is None:
-            # Unknown is not zero: a total nobody stated cannot pass a threshold.
-            reasons.append(f"total_unknown (threshold {policy.review_over_amount})")
-        elif facts.grand_total > policy.review_over_amount:
-            reasons.append(
-                f"total_over_threshold ({facts.grand_total} > {policy.review_over_amount})"
-            )
+    """Names of the hold rules an order trips; empty means it may be allocated
+    (hub.domain.order_rules holds the rules)."""
     flagged = {e.strip().lower() for e in flagged_emails}
-    if facts.customer_email and facts.customer_email.strip().lower() in flagged:
-        reasons.append(f"flagged_customer ({facts.customer_email})")
-    if policy.review_missing_country and not facts.ship_to_country.strip():
-        reasons.append("address_missing_country")
-    return reasons
+    email = (facts.customer_email or "").strip().lower()
+    rule_facts = RuleFacts(
+        facts.customer_email, bool(email) and email in flagged, facts.ship_to_country,
+        facts.grand_total,
+    )  # fmt: skip
+    return [str(hit) for hit in evaluate(rule_facts, policy)]
 
 
 def channel_figures(

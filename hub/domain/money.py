@@ -43,6 +43,11 @@ def minor_units(currency: str) -> int:
         raise InvalidValue("currency", currency, "not an ISO 4217 currency code") from None
 
 
+# Far beyond any order, and within what the database keeps (24 digits, 6 after the point)
+# and what Decimal rounds exactly: an amount this large is bad input, refused by name.
+MAX_AMOUNT = Decimal(10) ** 15
+
+
 def parse_decimal(value: object, field: str = "amount") -> Decimal:
     """Turn what platforms send (strings, ints, Decimals) into a Decimal; refuse the rest."""
     if isinstance(value, bool | float):
@@ -60,6 +65,8 @@ def parse_decimal(value: object, field: str = "amount") -> Decimal:
         raise InvalidValue(field, value, "not a decimal number")
     if not result.is_finite():
         raise InvalidValue(field, value, "not a finite number")
+    if abs(result) >= MAX_AMOUNT:
+        raise InvalidValue(field, value, f"out of range (at most {MAX_AMOUNT:,} in size)")
     return result
 
 
@@ -87,7 +94,11 @@ class Money:
         return Decimal(1).scaleb(-minor_units(self.currency))
 
     def rounded(self) -> Money:
-        return Money(self.amount.quantize(self.exponent, rounding=ROUND_HALF_UP), self.currency)
+        try:
+            exact = self.amount.quantize(self.exponent, rounding=ROUND_HALF_UP)
+        except InvalidOperation:  # more digits than Decimal keeps: an absurd amount
+            raise InvalidValue("amount", self.amount, "out of range") from None
+        return Money(exact, self.currency)
 
     def is_rounded(self) -> bool:
         return self.amount == self.amount.quantize(self.exponent, rounding=ROUND_HALF_UP)

@@ -101,6 +101,9 @@ class Changes:
     quantities: dict[str, int] = field(default_factory=dict)  # line key -> new quantity
     removed: list[str] = field(default_factory=list)  # line keys
     added: list[OrderLine] = field(default_factory=list)
+    release_all: bool = False  # refunded in full before shipping: nothing will ship
+    # Set by the applier: nothing applied yet, the order needs its stock reserved first.
+    deferred: bool = False
 
     @property
     def lines_edited(self) -> bool:
@@ -114,6 +117,7 @@ class Changes:
             or self.refunds
             or self.shipments
             or self.cancel
+            or self.release_all
             or self.lines_edited
         )
 
@@ -156,6 +160,18 @@ def diff(held: Held, incoming: Order) -> Changes:
         changes.shipments[key] = units - line.shipped
     cancelled = incoming.cancelled_at is not None or incoming.status is OrderStatus.CANCELLED
     changes.cancel = cancelled and held.status not in _CANCELLED
+    # Refunded in full before anything shipped (WooCommerce "refunded" without line
+    # detail): nothing of it will ship, so its stock goes back, though it is no
+    # cancellation for the books (the money was taken, then refunded).
+    nothing_shipped = not any(shipped.values()) and not any(
+        line.shipped for line in held.lines.values()
+    )
+    changes.release_all = (
+        not changes.cancel
+        and incoming.status is OrderStatus.REFUNDED
+        and nothing_shipped
+        and held.status not in _CANCELLED
+    )
     return changes
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "credit_note_key",
     "invoice_date",
     "invoice_due",
+    "no_longer_owed",
     "required_keys",
     "reversal",
     "reversal_key",
@@ -46,6 +47,15 @@ def channel_posting_point(settings: dict[str, object], default: PostingPoint) ->
 def captured(order: Order) -> bool:
     """Money was taken: a payment is recorded and the platform has not voided it."""
     return bool(order.payments) and order.financial_status is not FinancialStatus.VOIDED
+
+
+def no_longer_owed(order: Order) -> bool:
+    """Cancelled before capture, or its payment voided by the platform: an invoice made for
+    it is void. (An order merely not due yet, say after the posting point moved to
+    dispatch, keeps what it has.)"""
+    if captured(order):
+        return False
+    return order.status is S.CANCELLED or order.financial_status is FinancialStatus.VOIDED
 
 
 def invoice_due(order: Order, point: PostingPoint) -> bool:

@@ -180,6 +180,10 @@ class OrderLine:
 
     def __post_init__(self) -> None:
         where = f"order line {self.external_id or self.channel_sku or self.platform_listing_id}"
+        for name in ("channel_sku", "platform_listing_id", "external_id"):
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):  # keys compare as text
+                raise InvalidValue(name, value, "must be text", record=where)
         _whole(where, "quantity", self.quantity, 1)
         _whole(where, "quantity_shipped", self.quantity_shipped, 0)
         if self.quantity_shipped > self.quantity:

@@ -40,6 +40,7 @@ from hub.domain.order_documents import (
     credit_note_key,
     invoice_date,
     invoice_due,
+    no_longer_owed,
     reversal,
     reversal_key,
 )
@@ -225,7 +226,7 @@ class Generation:
             point = self.points.get(order.channel_id, self.policy.posting_point)
             if invoice_due(order, point):
                 _order_documents(order, channel, point, self.books, self.emit, self.daily)
-            else:
+            elif no_longer_owed(order):
                 self.void(order_key(channel, order.external_id), order.label)
 
     def void(self, key: str, reason: str) -> None:
@@ -243,7 +244,7 @@ class Generation:
             if old.status is DocumentStatus.HELD:
                 close_hold(self.uow.session, self.tenant_id, old)
             old.status = DocumentStatus.VOIDED
-            old.hold_reason = f"no longer owed: {reason} is not invoiceable any more"
+            old.hold_reason = f"no longer owed: {reason} was cancelled before capture"
             self.store.save(old)
             self.existing[key] = old
             self.report.voided.append(key)

@@ -10,7 +10,7 @@ a no-op that returns the existing reservations.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date
 from decimal import Decimal
 
@@ -25,15 +25,15 @@ from hub.db.allocation_snapshot import (
     load_orders,
     lock_snapshot,
 )
-from hub.db.allocation_store import AllocationStore
+from hub.db.allocation_store import AllocationStore, OrderRow
 from hub.db.allocation_writes import Writes
+from hub.db.order_rule_store import HELD, OrderRuleStore
 from hub.db.outbox import Outbox
 from hub.db.retry import with_retries
 from hub.db.unit_of_work import UnitOfWork
-from hub.domain.allocation import AllocationPolicy
-from hub.domain.availability import ReviewFacts, review_reasons
 from hub.domain.clock import utcnow
 from hub.domain.errors import DomainError, InvalidValue, NotFound, UnknownAmount
+from hub.domain.order_rules import RuleFacts, RuleHit, evaluate, hold_reason, needs_total
 from hub.domain.orders import OrderStatus
 from hub.instruments import ALLOCATION_SECONDS
 from hub.services.allocation_reconcile import (
@@ -48,6 +48,7 @@ from hub.services.allocation_reconcile import (
 )
 from hub.services.bundle_figures import publish_bundle_figures
 from hub.services.bundle_lines import load_parts
+from mapping.addresses import country_and_subdivision
 
 __all__ = [
     "ALLOCATABLE",
@@ -77,12 +78,22 @@ def allocate(
 
 
 def approve(
-    uow: UnitOfWork, order_id: int, *, actor: str, today: date | None = None
+    uow: UnitOfWork,
+    order_id: int,
+    *,
+    actor: str,
+    today: date | None = None,
+    rules: Collection[str] | None = None,
 ) -> AllocationResult:
-    """Release an order from review (or hold) and allocate it, in one transaction."""
+    """Release an order from review (or hold) and allocate it, in one transaction. The
+    review rules holding it (only `rules`, when named) are released for good; the other
+    rules run again and may hold it anew (the result then says ON_HOLD and why)."""
     day = today or utcnow().date()
+    release = None if rules is None else frozenset(rules)
     with ALLOCATION_SECONDS.time():
-        return with_retries(lambda: _run(uow, [order_id], actor, day, approve=True)[order_id])  # type: ignore[return-value]
+        return with_retries(
+            lambda: _run(uow, [order_id], actor, day, approve=True, release=release)[order_id]
+        )  # type: ignore[return-value]
 
 
 def allocate_batch(
@@ -119,11 +130,12 @@ def _run(
     today: date,
     approve: bool,
     batch: bool = False,
+    release: Collection[str] | None = None,
 ) -> dict[int, AllocationResult | DomainError]:
     skus: set[int] | None = None
     while True:
         try:
-            return _attempt(uow, order_ids, actor, today, approve, batch, skus)
+            return _attempt(uow, order_ids, actor, today, approve, batch, skus, release)
         except _Relock as relock:
             skus = relock.skus
 
@@ -136,6 +148,7 @@ def _attempt(
     approve: bool,
     batch: bool,
     skus: set[int] | None,
+    release: Collection[str] | None = None,
 ) -> dict[int, AllocationResult | DomainError]:
     results: dict[int, AllocationResult | DomainError] = {}
     with uow:
@@ -161,10 +174,10 @@ def _attempt(
                 continue
             was = (snap.order.status, snap.order.status_reason)
             try:
-                early = _gate(uow, store, snap, actor, approve)
+                early = _gate(uow, store, snap, actor, approve, release)
                 if early is not None:
                     results[order_id] = early
-                    dirty = True  # the review hold was written
+                    dirty = True  # the rules' hold was written
                     continue
                 need = needs(store, snap, parts)
             except DomainError as exc:
@@ -252,9 +265,18 @@ def _check_channel(
 
 
 def _gate(
-    uow: UnitOfWork, store: AllocationStore, snap: OrderSnapshot, actor: str, approve: bool
+    uow: UnitOfWork,
+    store: AllocationStore,
+    snap: OrderSnapshot,
+    actor: str,
+    approve: bool,
+    release: Collection[str] | None = None,
 ) -> AllocationResult | None:
-    """Approval and review rules before any stock is touched; a result means 'stop here'."""
+    """Where allocation starts, every order passes the review rules: an order entering an
+    allocatable state (READY, or PENDING_REVIEW asked to allocate) is checked whichever
+    state it arrived in and whichever path brought it (ingest, a later payment,
+    re-allocation after an update, an approval). Orders already allocated, partly
+    allocated or backordered passed when they left READY. A result means 'stop here'."""
     order = snap.order
     if approve:
         if order.status not in (S.PENDING_REVIEW, S.ON_HOLD):
@@ -264,14 +286,14 @@ def _gate(
                 "only an order pending review or on hold can be approved",
                 record=order.label,
             )
+        _release_rules(uow, order, release, actor)
         move_status(order, S.READY, f"approved by {actor}")
-    elif order.status is S.PENDING_REVIEW:
-        reasons = _review(uow, snap.order.id, snap.policy)
-        if reasons:
-            order.status_reason = "review: " + "; ".join(reasons)
-            store.set_status(order)
-            return AllocationResult(order.external_id, order.status, order.status_reason)
-        move_status(order, S.READY, None)  # written with the allocation, not before
+    if order.status in (S.PENDING_REVIEW, S.READY):
+        hits = _rule_hits(uow, snap)
+        if hits:
+            return _hold(uow, store, order, hits)
+        if order.status is S.PENDING_REVIEW:
+            move_status(order, S.READY, None)  # written with the allocation, not before
     if order.status not in ALLOCATABLE:
         raise InvalidValue(
             "status",
@@ -282,20 +304,56 @@ def _gate(
     return None
 
 
-def _review(uow: UnitOfWork, order_id: int, policy: AllocationPolicy) -> list[str]:
-    loaded = uow.orders.get(order_id)
-    f = ta.flagged_customers.c
-    flagged = uow.session.execute(select(f.email).where(f.tenant_id == loaded.tenant_id))
-    try:
-        total: Decimal | None = loaded.grand_total.amount
-    except UnknownAmount:
-        total = None
-    facts = ReviewFacts(
-        total,
-        loaded.customer_email,
-        str(loaded.ship_to.get("country") or ""),
-    )
-    return review_reasons(facts, policy, list(flagged.scalars()))
+def _rule_hits(uow: UnitOfWork, snap: OrderSnapshot) -> list[RuleHit]:
+    """The rules the order trips now, less those released for it. The released set is
+    read only when something fires, so an order that passes costs no query."""
+    order, policy = snap.order, snap.policy
+    total: Decimal | None = None
+    if needs_total(policy):
+        try:
+            total = uow.orders.get(order.id).grand_total.rounded().amount
+        except UnknownAmount:
+            total = None
+    country, _subdivision = country_and_subdivision(order.ship_to)
+    facts = RuleFacts(order.customer_email, order.flagged, country, total)
+    hits = evaluate(facts, policy)
+    if not hits:
+        return []
+    assert uow.tenant_id is not None
+    released = OrderRuleStore(uow.session, uow.tenant_id).released(order.id)
+    return [hit for hit in hits if hit.rule not in released]
+
+
+def _hold(
+    uow: UnitOfWork, store: AllocationStore, order: OrderRow, hits: list[RuleHit]
+) -> AllocationResult:
+    assert uow.tenant_id is not None
+    OrderRuleStore(uow.session, uow.tenant_id).hold(order.id, hits, utcnow())
+    if order.status is not S.ON_HOLD:
+        order.resume_status = order.status
+    move_status(order, S.ON_HOLD, hold_reason(hits))
+    store.hold(order)
+    return AllocationResult(order.external_id, order.status, order.status_reason)
+
+
+def _release_rules(
+    uow: UnitOfWork, order: OrderRow, rules: Collection[str] | None, actor: str
+) -> None:
+    """An operator's release: the rules holding the order (or the named ones) never hold
+    it again; every other rule runs again right after."""
+    assert uow.tenant_id is not None
+    rule_store = OrderRuleStore(uow.session, uow.tenant_id)
+    if rules is not None:
+        holding = {r for r, state in rule_store.states(order.id).items() if state == HELD}
+        unknown = sorted(set(rules) - holding)
+        if unknown:
+            raise InvalidValue(
+                "rule",
+                ", ".join(unknown),
+                f"does not hold the order (holding: {', '.join(sorted(holding)) or 'none'})",
+                record=order.label,
+            )
+    rule_store.release(order.id, rules, actor, utcnow())
 
 
 def find_order(uow: UnitOfWork, channel_name: str, external_id: str) -> tuple[int, dict[str, int]]:

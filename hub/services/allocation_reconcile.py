@@ -16,6 +16,7 @@ from hub.domain.errors import IllegalTransition, InvalidValue
 from hub.domain.inventory import MovementKind, StockLevel, lot_expired
 from hub.domain.orders import OrderStatus, can_transition
 from hub.services.bundle_lines import Parts
+from mapping.addresses import country_and_subdivision
 
 S = OrderStatus
 
@@ -157,9 +158,7 @@ def reconcile(
         for key, lv in stock.levels.items()
         if lv.warehouse_id in rank and lv.sku_id in wanted
     ]
-    ship_to = ShipTo(
-        str(order.ship_to.get("country") or ""), str(order.ship_to.get("region") or "")
-    )
+    ship_to = ShipTo(*country_and_subdivision(order.ship_to))  # mapping/addresses.py
     plan = plan_allocation(need.demands, candidates, snap.policy, today=today, ship_to=ship_to)
     by_key = {(r.line_id, r.sku_id, r.warehouse_id, r.lot_code): r for r in snap.reservations}
     new_rows: list[ReservationRow] = []

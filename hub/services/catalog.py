@@ -11,6 +11,7 @@ from hub.domain.errors import AlreadyExists, InvalidValue
 from hub.domain.inventory import Lot
 from hub.domain.money import Money, minor_units
 from hub.domain.purchasing import Supplier
+from mapping.addresses import subdivision_code
 
 
 def create_tenant(uow: UnitOfWork, slug: str, name: str) -> Tenant:
@@ -51,6 +52,7 @@ def create_warehouse(
     priority: int = 100,
     kind: WarehouseKind = WarehouseKind.OWN,
 ) -> Warehouse:
+    region = _subdivision(code, country, region)
     with uow:
         if uow.warehouses.find(code=code) is not None:
             raise AlreadyExists("warehouse", code)
@@ -60,6 +62,22 @@ def create_warehouse(
         )
         uow.commit()
         return warehouse
+
+
+def _subdivision(code: str, country: str, region: str) -> str:
+    """A warehouse's region as its ISO 3166-2 subdivision ("NJ" or "New Jersey" in the US
+    is "US-NJ"), the shape `nearest` compares with the orders' normalised ship-to."""
+    if not region.strip():
+        return ""
+    found = subdivision_code(country, region)
+    if not found:
+        raise InvalidValue(
+            "region",
+            region,
+            f"is no ISO 3166-2 subdivision of country {country or '(none given)'!r}",
+            record=f"warehouse {code}",
+        )
+    return found
 
 
 def create_sku(

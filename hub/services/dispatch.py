@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from hub.services import order_push, relay
+from hub.services import order_books, order_push, relay
 from hub.services.ingest_batch import process_batch
 from hub.services.sync_context import SyncContext
 
@@ -22,3 +22,5 @@ class InlineDispatcher:
     def relay(self, tenant_id: int) -> None:
         relay.relay(self.ctx, tenant_id)
         order_push.deliver(self.ctx, tenant_id)
+        # The books follow what the intake just changed (`hub sync pull` / `sweep`).
+        order_books.follow_order_changes(lambda: self.ctx.uow(tenant_id))

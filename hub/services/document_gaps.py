@@ -9,6 +9,7 @@ from datetime import date
 from decimal import Decimal
 
 from hub.db.accounting_store import DocumentStore
+from hub.db.order_activity import active_order_ids
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.clock import utcnow
 from hub.domain.document_builders import order_key
@@ -17,6 +18,7 @@ from hub.domain.order_documents import (
     captured,
     channel_posting_point,
     invoice_date,
+    no_longer_owed,
     required_keys,
     reversal_key,
 )
@@ -55,9 +57,7 @@ def document_gaps(uow: UnitOfWork, connection: str, start: date, end: date) -> l
     covered = {m for d in docs.values() for m in d.members}
     today = utcnow().date()
     gaps: list[Gap] = []
-    for order in uow.orders.list():
-        if not _active(order, start, end):
-            continue
+    for order in uow.orders.many(active_order_ids(uow.session, _tenant(uow), start, end)):
         channel = channels[order.channel_id]
         point = channel_posting_point(channel.settings, policy.posting_point)
         invoice = order_key(channel.name, order.external_id)
@@ -85,8 +85,8 @@ def document_gaps(uow: UnitOfWork, connection: str, start: date, end: date) -> l
                 )
             )
         old = docs.get(invoice)
-        owed = invoice in required or old is None or old.kind not in _INVOICES
-        if not owed and _live(docs, invoice):
+        void = no_longer_owed(order) and old is not None and old.kind in _INVOICES
+        if void and _live(docs, invoice):
             assert old is not None
             gaps.append(
                 Gap(
@@ -110,14 +110,6 @@ def _live(docs: dict[str, Document], key: str) -> bool:
         return False
     undo = docs.get(reversal_key(key))
     return undo is None or undo.status is DocumentStatus.VOIDED
-
-
-def _active(order: Order, start: date, end: date) -> bool:
-    days = [order.placed_at.date()]
-    days += [p.processed_at.date() for p in order.payments if p.processed_at]
-    days += [r.created_at.date() for r in order.refunds]
-    days += [d.date() for d in (order.cancelled_at, order.platform_updated_at) if d]
-    return any(start <= d <= end for d in days)
 
 
 def _required_kind(order: Order, invoice: bool) -> str:

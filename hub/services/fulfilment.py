@@ -20,6 +20,7 @@ from hub.services.inventory import resolve_lot
 from hub.services.order_push import Tracking, record_cancellation, record_shipment
 from hub.services.replenishment import after_receiving
 from hub.services.stock_events import StockChanges, publish
+from hub.services.stock_statuses import check_may_ship
 
 S = OrderStatus
 SHIPPABLE = frozenset({S.ALLOCATED, S.PARTIALLY_ALLOCATED, S.PARTIALLY_SHIPPED})
@@ -103,6 +104,7 @@ def ship(
             raise InvalidValue(
                 "status", order.status.value, "only an allocated order can ship", record=order.label
             )
+        check_may_ship(store.session, order.id, order.label)
         lines = store.lines(order.id)
         parts = load_parts(uow, lines)
         check_lines(order, lines, parts)

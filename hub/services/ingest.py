@@ -8,7 +8,9 @@ set of reservations:
   insert loses with an integrity error and continues as an update;
 - an update only applies when its platform version is newer than the stored one (the
   order row is locked for the check), so an older update after a newer one changes
-  nothing;
+  nothing; a newer one applies each fact it carries that the hub has not applied yet
+  (payments, refunds, shipments, cancellation, line edits: hub.services.order_changes);
+- an update for an order the hub never saw is a new order only with its lines;
 - allocation reconciles (allocating again is a no-op).
 A record that fails mapping or validation is marked failed with an error naming the
 record and the field; `hub errors replay` runs it again after the fix.
@@ -34,10 +36,13 @@ from hub.domain.errors import AlreadyExists, DomainError, InvalidValue, NotFound
 from hub.domain.orders import Order, OrderStatus
 from hub.services.allocation import ALLOCATABLE, allocate
 from hub.services.inbox import FAILED, PENDING, PROCESSED, STALE, record_error, resolve_errors
-from hub.services.order_changes import apply_update
+from hub.services.order_changes import apply_update, has_deferred
 from hub.services.orders import store_order
+from hub.services.stock_statuses import hold_stock_per_status
+from hub.services.storable import check_storable
 from hub.services.sync_context import ChannelRef, SyncContext, load_channel
 from mapping.mapper import Context
+from mapping.traced import Trail, traced
 
 __all__ = [
     "RETRY_LIMIT",
@@ -58,6 +63,10 @@ S = OrderStatus
 RETRY_LIMIT = 6
 RETRY_BASE = timedelta(seconds=30)
 RETRY_CAP = timedelta(hours=1)
+
+
+# The platform has moved the order past payment: ready (or already shipping) there.
+_PAST_PAYMENT = frozenset({S.READY, S.PARTIALLY_SHIPPED, S.SHIPPED, S.COMPLETED})
 
 
 @dataclass(frozen=True)
@@ -81,12 +90,25 @@ def map_record(
         channel.currency,
         extra={"channel_name": channel.name},
     )
+    # Read through a trail: a shape the mapper did not foresee is still named by field
+    # (the one it read last), not only by record.
+    trail = Trail()
     try:
         mapper = (registry or default_registry).order_mapper(channel.platform)
-        order: Order = mapper(payload, context)
+        order: Order = mapper(traced(payload, trail), context)
     except FatalConfigurationError as exc:  # no such connector, or it brings no mapper
         where = f"channel {channel.name}"
         raise InvalidValue("platform", channel.platform, str(exc), record=where) from None
+    except InvalidValue as exc:
+        if exc.field not in ("", "record") or trail.last is None:
+            raise
+        raise InvalidValue(trail.last, exc.value, exc.reason, record=exc.record) from None
+    except (TypeError, AttributeError, ValueError, ArithmeticError) as exc:
+        if trail.last is None:
+            raise
+        reason = f"is malformed: {type(exc).__name__}: {exc}"
+        raise InvalidValue(trail.last, None, reason) from None
+    hold_stock_per_status(order, channel.platform, channel.settings)
     return order
 
 
@@ -109,10 +131,13 @@ def process(ctx: SyncContext, tenant_id: int, inbox_id: int) -> Outcome:
     stage = "map"
     try:
         order = map_record(channel, dict(row.payload))
+        check_storable(order)
         stage = "store"
         result, order_id = _upsert(ctx, tenant_id, channel, order)
         if result in ("created", "updated", "same"):
             stage = "allocate"
+            _allocate_if_ready(ctx, tenant_id, order_id)
+        if result in ("updated", "same") and _settle(ctx, tenant_id, channel, order_id, order):
             _allocate_if_ready(ctx, tenant_id, order_id)
         stage = "store"
         _finish(ctx, tenant_id, inbox_id, STALE if result == "stale" else PROCESSED, order_id)
@@ -219,9 +244,9 @@ def _update(
         target = incoming.status
         if order.status is S.PENDING_REVIEW and _line_key(order) == _line_key(incoming):
             _complete_amounts(order, incoming)
-        if target is S.READY and order.status is S.PENDING_REVIEW:
+        if target in _PAST_PAYMENT and order.status is S.PENDING_REVIEW:
             order.transition(S.READY, None)  # paid on the channel: ready to allocate
-        elif target is S.READY and _held_by_channel_status(order):
+        elif target in _PAST_PAYMENT and _held_by_channel_status(order):
             order.transition(order.resume_status or S.READY, None)  # the platform let go
             order.resume_status = None
         uow.session.flush()
@@ -258,6 +283,24 @@ def _complete_amounts(order: Order, incoming: Order) -> None:
         tax.tenant_id = order.tenant_id
     order.shipping_lines = list(incoming.shipping_lines)
     order.tax_lines = list(incoming.tax_lines)
+
+
+def _settle(
+    ctx: SyncContext, tenant_id: int, channel: ChannelRef, order_id: int, incoming: Order
+) -> bool:
+    """The facts an update left for after the allocation (the platform shipped units the
+    hub had not reserved yet: hub.services.order_changes), applied now from the fresh
+    reservations. True when something was applied."""
+    with ctx.uow(tenant_id) as uow:
+        if not has_deferred(uow, order_id, incoming):
+            return False
+        order = uow.orders.get(order_id)
+        channel_row = uow.channels.get(channel.id)
+        changes = apply_update(
+            uow, channel_row, order, incoming, actor=f"channel {channel.name}", settle=True
+        )
+        uow.commit()
+    return not changes.nothing
 
 
 def _held_by_channel_status(order: Order) -> bool:

@@ -25,6 +25,7 @@ from hub.services.allocation import ALLOCATABLE, allocate_batch
 from hub.services.inbox import PENDING, PROCESSED
 from hub.services.ingest import Outcome, map_record, process
 from hub.services.orders import ListingLookups, prepare_order
+from hub.services.storable import check_storable
 from hub.services.sync_context import ChannelRef, SyncContext, load_channel
 
 __all__ = ["process_batch"]
@@ -84,6 +85,7 @@ def _split(ctx: SyncContext, tenant_id: int, items: list[_Item]) -> tuple[list[_
     for item in items:
         try:
             item.order = map_record(item.channel, item.payload)
+            check_storable(item.order)
             mapped.append(item)
         except Exception:  # a mapper's bug is this record's, not the batch's
             slow.append(item)  # the careful path records the error with its reason

@@ -27,7 +27,6 @@ from hub.db.tables_allocation import outbox_events
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.document_builders import order_key
 from hub.domain.documents import PostingPoint
-from hub.domain.errors import NotFound
 from hub.domain.order_documents import (
     POSTING_POINT_SETTING,
     credit_note_key,
@@ -58,6 +57,7 @@ class FollowReport:
     documents: GenerationReport = field(default_factory=GenerationReport)
     failed: dict[int, str] = field(default_factory=dict)  # order id -> error, retried later
     given_up: list[int] = field(default_factory=list)  # orders sent to the error queue
+    refused: list[int] = field(default_factory=list)  # events naming no order
 
 
 def follow_order_changes(
@@ -81,7 +81,9 @@ def refresh_orders(uow: UnitOfWork, order_ids: Iterable[int]) -> GenerationRepor
         return report
     keys = _candidate_keys(uow, orders)
     for cid in _policy_connections(uow):
-        Generation(uow, cid, report, keys=keys).orders(orders)
+        # The order changed, so what held its documents may be gone (an amount now
+        # stated, a payment now covering the total): their held documents are rebuilt.
+        Generation(uow, cid, report, retry_held=True, keys=keys).orders(orders)
     return report
 
 
@@ -112,17 +114,27 @@ def _follow_batch(uow_factory: UowFactory, batch_size: int, report: FollowReport
         if not rows:
             return 0
         by_order: dict[int, list[int]] = {}
+        unnamed = []  # events naming no order: not ours to guess, recorded, never retried
         for row in rows:
-            by_order.setdefault(int(row.payload["order_id"]), []).append(int(row.id))
+            order_id = _order_id(row.payload)
+            if order_id is None:
+                unnamed.append((int(row.id), row.payload))
+            else:
+                by_order.setdefault(order_id, []).append(int(row.id))
         try:
             docs = refresh_orders(uow, by_order)
         except Exception:  # one bad order must not block the rest
             uow.rollback()
         else:
-            Outbox(uow.session, tenant_id).mark_delivered([int(r.id) for r in rows])
+            _refuse(uow, tenant_id, unnamed, report)
+            followed = [i for ids in by_order.values() for i in ids]
+            Outbox(uow.session, tenant_id).mark_delivered(followed)
             uow.commit()
-            _add(report, docs, len(rows), len(by_order))
+            _add(report, docs, len(followed), len(by_order))
             return len(rows)
+    with uow_factory() as uow:
+        _refuse(uow, tenant_id, unnamed, report)
+        uow.commit()
     attempts = {int(r.id): int(r.attempts) for r in rows}
     for order_id, event_ids in by_order.items():
         _follow_one(uow_factory, order_id, event_ids, max(attempts[i] for i in event_ids), report)
@@ -162,14 +174,25 @@ def _follow_one(
         uow.commit()
 
 
+def _order_id(payload: object) -> int | None:
+    value = payload.get("order_id") if isinstance(payload, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _refuse(
+    uow: UnitOfWork, tenant_id: int, events: list[tuple[int, object]], report: FollowReport
+) -> None:
+    for event_id, payload in events:
+        reason = f"order.changed event #{event_id} names no order (order_id): {payload!r}"
+        record_error(uow.session, tenant_id, None, None, STAGE, f"event #{event_id}",
+                     "order_id", reason)  # fmt: skip
+        report.refused.append(event_id)
+    Outbox(uow.session, tenant_id).mark_delivered([event_id for event_id, _ in events])
+
+
 def _orders(uow: UnitOfWork, order_ids: Iterable[int]) -> list[Order]:
-    orders = []
-    for order_id in sorted(set(order_ids)):
-        try:
-            orders.append(uow.orders.get(order_id))
-        except NotFound:
-            continue  # gone (retention): nothing left to book
-    return orders
+    """Orders gone since (retention) have nothing left to book."""
+    return list(uow.orders.many(sorted(set(order_ids))))
 
 
 def _candidate_keys(uow: UnitOfWork, orders: Sequence[Order]) -> list[str]:

@@ -42,18 +42,35 @@ from hub.domain.order_changes import (
     payment_key,
     refund_key,
 )
-from hub.domain.orders import Order, OrderStatus, Refund, can_transition, line_mapping_key
+from hub.domain.orders import (
+    FinancialStatus,
+    FulfilledBy,
+    Order,
+    OrderStatus,
+    Refund,
+    can_transition,
+    line_mapping_key,
+)
 from hub.services import fulfilment
 from hub.services.bundle_lines import Parts, load_parts, units_done
 from hub.services.inbox import record_error
 from hub.services.order_events import record_order_change
 from hub.services.stock_events import StockChanges, publish
 
-__all__ = ["apply_update", "location_warehouses", "retry_held_restocks"]
+__all__ = ["apply_update", "has_deferred", "location_warehouses", "retry_held_restocks"]
 
 S = OrderStatus
 # Statuses the platform decides; the rest (allocation, holds, shipping) belong to the hub.
 _PLATFORM_DRIVEN = frozenset({S.COMPLETED, S.REFUNDED})
+_SHIPPED_ALREADY = frozenset({S.SHIPPED, S.COMPLETED, S.REFUNDED})
+# Financial statuses that are a payment fact; refunded ones follow from the refunds.
+_PAYMENT_STATES = frozenset(
+    {FinancialStatus.AUTHORIZED, FinancialStatus.PAID, FinancialStatus.VOIDED}
+)
+# The hub reserves for these: a platform shipment of units not yet reserved waits for it.
+_ALLOCATES = frozenset(
+    {S.READY, S.ALLOCATED, S.PARTIALLY_ALLOCATED, S.BACKORDERED, S.PARTIALLY_SHIPPED}
+)
 _CANCELLABLE = frozenset(
     {S.PENDING_REVIEW, S.READY, S.ON_HOLD, S.ALLOCATED, S.PARTIALLY_ALLOCATED, S.BACKORDERED}
 )
@@ -74,13 +91,29 @@ class _Line:
 
 
 def apply_update(
-    uow: UnitOfWork, channel: Channel, order: Order, incoming: Order, *, actor: str
+    uow: UnitOfWork,
+    channel: Channel,
+    order: Order,
+    incoming: Order,
+    *,
+    actor: str,
+    settle: bool = False,
 ) -> Changes:
-    """Inside the caller's open unit of work (no commit), with the order row locked."""
+    """Inside the caller's open unit of work (no commit), with the order row locked.
+
+    When the platform shipped units the hub has not reserved yet although the order is
+    one it allocates (it was paid in this very update, say), nothing but the order's own
+    status moves now (`Changes.deferred`): the caller allocates, then calls again with
+    `settle=True` and the same update, so the units leave from the reservations and a
+    refund in the update sees them shipped. On the settling call, units still not
+    reserved (no stock) are only counted as shipped by the platform."""
     assert uow.tenant_id is not None and order.id is not None
     store = AllocationStore(uow.session, uow.tenant_id)
     lines = _lines(uow, store, order.id)
     changes = diff(_held(order, lines), incoming)
+    if not settle and _needs_stock_first(uow, store, order, lines, changes):
+        changes.deferred = True
+        return changes
     _store_facts(uow, channel, order, incoming, changes)
     uow.session.flush()
     if changes.nothing:
@@ -90,20 +123,65 @@ def apply_update(
     status_before = row.status
     lines = _lines(uow, store, order.id)  # with added lines and new quantities
     parts = load_parts(uow, [line.row for line in lines.values()])
+    # Every balance the facts may touch, locked up front in the global order (SKU,
+    # warehouse, lot) as the allocator locks them: the steps below lock no new row
+    # out of order, so a concurrent allocation waits instead of deadlocking.
+    skus = {sku for components in parts.values() for sku, _ in components}
+    if skus:
+        store.lock_levels(skus, None)
     stock = StockChanges()
+    was_shipped = row.status in _SHIPPED_ALREADY
     shipped_now = _ship(store, row, lines, parts, changes, stock, actor)
+    if was_shipped and not shipped_now:
+        # Seen shipped from its first arrival (WooCommerce completed): the count catches
+        # up with what the hub knew, and is no new fact for anyone following the order.
+        changes.shipments = {}
     _remove(store, row, lines, parts, changes, stock, actor)
     for refund in changes.refunds:
         _refund(uow, store, channel, row, lines, parts, refund, stock, actor)
-    if changes.cancel:
-        _cancel(store, row, lines, parts, stock, actor)
+    if changes.cancel or changes.release_all:
+        why = "cancelled on the platform" if changes.cancel else "refunded before shipping"
+        _cancel(store, row, lines, parts, stock, actor, why)
     _settle(row, lines, shipped_now, incoming.status)
-    if row.status is not status_before or changes.cancel:
+    if row.status is not status_before or changes.cancel or changes.release_all:
         store.set_status(row)
     publish(uow.session, uow.tenant_id, stock)
     _announce(uow, order.id, changes)
     retry_held_restocks(uow, channel, order_id=order.id)
     return changes
+
+
+def has_deferred(uow: UnitOfWork, order_id: int, incoming: Order) -> bool:
+    """Inside an open unit of work: lock the order; True while `incoming` is still its
+    version (a newer update carries its own facts), so settling it may apply facts."""
+    o = t.orders.c
+    stored = uow.session.execute(
+        select(o.platform_updated_at).where(o.id == order_id).with_for_update()
+    ).scalar()
+    return stored == incoming.platform_updated_at
+
+
+def _needs_stock_first(
+    uow: UnitOfWork, store: AllocationStore, order: Order, lines: dict[str, _Line],
+    changes: Changes,
+) -> bool:  # fmt: skip
+    if not changes.shipments or order.status not in _ALLOCATES:
+        return False
+    if order.fulfilled_by is FulfilledBy.MARKETPLACE:
+        return False  # the marketplace ships from its own stock
+    parts = load_parts(uow, [line.row for line in lines.values()])
+    held = store.reservations([line.row.id for line in lines.values()])
+    for key, units in changes.shipments.items():
+        line = lines[key]
+        if not parts[line.row.id]:
+            continue  # unmapped: nothing to reserve
+        mine: dict[int, int] = {}
+        for res in held:
+            if res.line_id == line.row.id:
+                mine[res.sku_id] = mine.get(res.sku_id, 0) + res.quantity
+        if units > units_done(parts[line.row.id], mine):
+            return True
+    return False
 
 
 # ---- what the hub holds --------------------------------------------------------------
@@ -330,6 +408,7 @@ def _cancel(
     parts: Parts,
     stock: StockChanges,
     actor: str,
+    why: str,
 ) -> None:
     """Every unit still open will not ship; what shipped stays shipped."""
     for line in lines.values():
@@ -337,13 +416,13 @@ def _cancel(
         if units:
             fulfilment.release_reserved(
                 store, row, line.row.id, parts[line.row.id], units, stock,
-                actor=actor, reason="cancelled on the platform",
+                actor=actor, reason=why,
             )  # fmt: skip
             line.cancelled += units
             _set_line(store, line.row.id, quantity_cancelled=line.cancelled)
     store.clear_backorders([line.row.id for line in lines.values()])
     if row.status in _CANCELLABLE:
-        row.status, row.status_reason = S.CANCELLED, f"cancelled on the platform ({actor})"
+        row.status, row.status_reason = S.CANCELLED, f"{why} ({actor})"
 
 
 def _settle(row: OrderRow, lines: dict[str, _Line], shipped_now: bool, target: OrderStatus) -> None:
@@ -380,7 +459,7 @@ def _set_line(store: AllocationStore, line_id: int, **values: int) -> None:
 
 
 def _announce(uow: UnitOfWork, order_id: int, changes: Changes) -> None:
-    if changes.payments or changes.financial_status:
+    if changes.payments or changes.financial_status in _PAYMENT_STATES:
         record_order_change(
             uow, order_id, "payment",
             payments=[payment_key(p) for p in changes.payments],

@@ -67,6 +67,8 @@ def outgoing(doc: Document) -> OutgoingDocument:
         "fx_source": doc.fx_source,
         "flags": list(doc.flags),
     }
+    if doc.kind is DocumentKind.REVERSAL:
+        payload["reverses"] = reversed_key(doc.key)  # the natural key of what it undoes
     return OutgoingDocument(
         kind=doc.kind.value,
         natural_key=doc.key,

@@ -52,6 +52,7 @@ from hub.domain.orders import (
     StatedTotals,
     TaxLine,
 )
+from mapping import addresses
 from mapping.converters import currency_code, utc_datetime
 from mapping.mapper import Context, Record, path
 from mapping.platforms.common import (
@@ -237,7 +238,7 @@ def _map(record: Record, context: Context) -> Order:
         status_reason=reason,
         customer_email=path(record, "BuyerInfo.BuyerEmail", None),
         customer_name=path(record, "BuyerInfo.BuyerName", None),
-        ship_to=dict(record.get("ShippingAddress") or {}),
+        ship_to=_ship_to(record.get("ShippingAddress")),
         number=str(record["AmazonOrderId"]),
         platform_status=platform_status or None,
         financial_status=FINANCIAL.get(platform_status),
@@ -258,3 +259,17 @@ def _map(record: Record, context: Context) -> Order:
     else:
         _money(order, items, record)
     return order
+
+
+def _ship_to(address: Any) -> dict[str, Any]:
+    """`ShippingAddress`: `CountryCode`, and `StateOrRegion` as the buyer typed it ("NJ" or
+    "New Jersey"). Amazon gives no address at all before an order is paid or to an
+    application without the PII role: the order's country is then unknown."""
+    a = address or {}
+    return addresses.ship_to(
+        a,
+        country=a.get("CountryCode"),
+        subdivision=a.get("StateOrRegion"),
+        postal_code=a.get("PostalCode"),
+        city=a.get("City"),
+    )

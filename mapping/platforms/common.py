@@ -24,9 +24,11 @@ __all__ = [
     "child_label",
     "money_at",
     "money_object",
+    "object_at",
     "objects",
     "rate_of",
     "record_errors",
+    "sku_at",
     "spread_discount",
     "unit_price",
     "whole",
@@ -62,7 +64,7 @@ def rate_of(value: Any, field: str = "rate") -> Decimal:
     """A tax *rate* (not money): platforms send JSON floats (Shopify ``rate``), which are
     read through their shortest repr, e.g. 0.19 -> Decimal("0.19")."""
     if isinstance(value, float):
-        return Decimal(repr(value))
+        return parse_decimal(repr(value), field)
     return parse_decimal(value if value is not None else "0", field)
 
 
@@ -96,6 +98,27 @@ def objects(record: Record, key: str) -> list[Mapping[str, Any]]:
     return value
 
 
+def sku_at(record: Record, key: str = "sku") -> str | None:
+    """The SKU at ``key`` as text ("" or absent: none); a number is its digits; anything
+    else is refused naming the field."""
+    value = record.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise InvalidValue(key, type(value).__name__, "must be text")
+    return str(value)
+
+
+def object_at(value: Any, field: str) -> Mapping[str, Any]:
+    """``value`` as an object (absent or null: an empty one); anything else is refused
+    naming ``field``, never an AttributeError further on."""
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidValue(field, type(value).__name__, "must be an object")
+    return value
+
+
 @contextmanager
 def record_errors(label: str) -> Iterator[None]:
     """Every failure while mapping one platform record names that record (the order), and
@@ -124,7 +147,8 @@ def money_object(
     walked: list[str] = []
     for part in key.split("."):
         if not isinstance(found, Mapping):
-            raise InvalidValue(".".join(walked), type(found).__name__, "must be an object")
+            where = ".".join(walked) or f"{key} (what holds it)"
+            raise InvalidValue(where, type(found).__name__, "must be an object")
         found = found.get(part)
         walked.append(part)
         if found is None:

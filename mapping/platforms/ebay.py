@@ -33,7 +33,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from hub.domain.money import Money, total
+from hub.domain.errors import InvalidValue
+from hub.domain.money import Money, parse_decimal, total
 from hub.domain.orders import (
     Discount,
     FeeLine,
@@ -49,6 +50,7 @@ from hub.domain.orders import (
     StatedTotals,
     TaxLine,
 )
+from mapping import addresses
 from mapping.converters import currency_code, utc_datetime
 from mapping.mapper import Context, Record, path
 from mapping.platforms.common import (
@@ -167,7 +169,11 @@ def _fx(record: Record, currency: str) -> tuple[Decimal | None, str | None, str 
     buyer = total_.get("convertedFromCurrency")
     if not buyer or buyer == currency or not total_.get("convertedFromValue"):
         return None, None, None
-    rate = Decimal(str(total_["value"])) / Decimal(str(total_["convertedFromValue"]))
+    value = parse_decimal(str(total_["value"]), "pricingSummary.total.value")
+    converted = parse_decimal(str(total_["convertedFromValue"]), "pricingSummary.total")
+    if converted == 0:
+        raise InvalidValue("pricingSummary.total.convertedFromValue", 0, "must not be zero")
+    rate = value / converted
     return rate.quantize(Decimal("0.000001")), "ebay:pricingSummary.total", buyer
 
 
@@ -280,7 +286,7 @@ def _map(record: Record, context: Context) -> Order:
         fx_source=source,
         customer_email=path(record, "buyer.buyerRegistrationAddress.email", None),
         customer_name=ship_to.get("fullName"),
-        ship_to=dict(ship_to),
+        ship_to=_ship_to(ship_to),
         number=str(record["orderId"]),
         platform_status=record.get("orderPaymentStatus"),
         financial_status=FINANCIAL.get(str(record.get("orderPaymentStatus"))),
@@ -299,3 +305,17 @@ def _map(record: Record, context: Context) -> Order:
     _money(order, record, items)
     order.refunds = _refunds(record, currency, context)
     return order
+
+
+def _ship_to(ship_to: Any) -> dict[str, Any]:
+    """`fulfillmentStartInstructions[0].shippingStep.shipTo`: the address is its
+    `contactAddress` (`countryCode`, `stateOrProvince`, `postalCode`, `city`)."""
+    a = ship_to or {}
+    contact = a.get("contactAddress") or {}
+    return addresses.ship_to(
+        a,
+        country=contact.get("countryCode"),
+        subdivision=contact.get("stateOrProvince"),
+        postal_code=contact.get("postalCode"),
+        city=contact.get("city"),
+    )

@@ -27,7 +27,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from hub.domain.money import Money, total
+from hub.domain.money import Money, parse_decimal, total
 from hub.domain.orders import (
     FinancialStatus,
     FulfilledBy,
@@ -38,6 +38,7 @@ from hub.domain.orders import (
     StatedTotals,
     TaxLine,
 )
+from mapping import addresses
 from mapping.converters import currency_code, utc_datetime
 from mapping.mapper import Context, Record
 from mapping.platforms.common import money_at, objects, rate_of, record_errors, whole
@@ -69,8 +70,9 @@ FULFILMENT = {
 }
 
 
-def _exact(value: Any) -> Decimal:
-    return Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value or 0))
+def _exact(value: Any, field: str) -> Decimal:
+    """Medusa's amounts are JSON numbers: taken exactly as written."""
+    return parse_decimal(repr(value) if isinstance(value, float) else value or 0, field)
 
 
 def _discount(owner: Record, currency: str) -> Money:
@@ -107,7 +109,7 @@ def _tax_lines(record: Record, currency: str) -> list[TaxLine]:
         for tax in owner.get("tax_lines") or []:
             title = str(tax.get("code") or tax.get("description") or "tax")
             key = (title, rate_of(tax.get("rate"), "tax_lines.rate") / 100, inclusive)
-            sums[key] = sums.get(key, Decimal(0)) + _exact(tax.get("total"))
+            sums[key] = sums.get(key, Decimal(0)) + _exact(tax.get("total"), "tax_lines.total")
     return [
         TaxLine(title, rate, Money.of(amount, currency), inclusive=inclusive)
         for (title, rate, inclusive), amount in sums.items()
@@ -140,7 +142,7 @@ def _map(record: Record, context: Context) -> Order:
         status_reason=decision.reason,
         customer_email=record.get("email") or None,
         customer_name=name or None,
-        ship_to=dict(address),
+        ship_to=_ship_to(address),
         number=str(record["display_id"]) if record.get("display_id") is not None else None,
         platform_status=record.get("status"),
         financial_status=FINANCIAL.get(str(record.get("payment_status"))),
@@ -186,4 +188,17 @@ def _stated(record: Record, currency: str) -> StatedTotals:
         tax=stated("tax_total"),
         discounts=total([_discount(o, currency) for o in [*items, *methods]], currency),
         shipping=total([money_at(m, "amount", currency) for m in methods], currency),
+    )
+
+
+def _ship_to(address: Any) -> dict[str, Any]:
+    """`shipping_address`: `country_code` (lower case ISO alpha-2) and `province` (free
+    text; Medusa's own data uses the lower-case ISO 3166-2 code, "us-nj")."""
+    a = address or {}
+    return addresses.ship_to(
+        a,
+        country=a.get("country_code"),
+        subdivision=a.get("province"),
+        postal_code=a.get("postal_code"),
+        city=a.get("city"),
     )

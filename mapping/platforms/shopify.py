@@ -50,9 +50,17 @@ from hub.domain.orders import (
     StatedTotals,
     TaxLine,
 )
+from mapping import addresses
 from mapping.converters import currency_code, integer, optional_text, text, utc_datetime
 from mapping.mapper import Context, Fields, Mapper, Record, children, direct, mapping, path
-from mapping.platforms.common import child_label, money_at, objects, rate_of
+from mapping.platforms.common import (
+    child_label,
+    money_at,
+    object_at,
+    objects,
+    rate_of,
+    sku_at,
+)
 from mapping.platforms.shopify_graphql import (
     FINANCIAL,
     FULFILLMENT,
@@ -85,7 +93,7 @@ def _shop_money(record: Record, key: str, currency: str) -> Money | None:
 
 def _presented(record: Record, key: str, context: Context) -> Money | None:
     """`<key>_set.presentment_money` (the buyer's currency), None where not given."""
-    bag = path(record, f"{key}_set.presentment_money", None)
+    bag = object_at(path(record, f"{key}_set.presentment_money", None), f"{key}_set")
     if not bag:
         return None
     field = f"{key}_set.presentment_money.amount"
@@ -144,7 +152,7 @@ class ShopifyLineMapper(Mapper[OrderLine]):
         listing = record.get("variant_id") or record.get("product_id")
         key = f"{listing}" if listing else f"line:{record.get('id')}"
         return {
-            "channel_sku": record.get("sku") or None,
+            "channel_sku": sku_at(record),
             "platform_listing_id": key,
             "raw": dict(record),
         }
@@ -223,8 +231,9 @@ def fx_from_price_set(price_set: Record | None, shop: str) -> tuple[Decimal | No
     """(shop units per presentment unit, source), or (None, None) for a one-currency order."""
     if not price_set:
         return None, None
-    shop_money = price_set.get("shop_money") or {}
-    presented = price_set.get("presentment_money") or {}
+    price_set = object_at(price_set, "total_price_set")
+    shop_money = object_at(price_set.get("shop_money"), "total_price_set.shop_money")
+    presented = object_at(price_set.get("presentment_money"), "total_price_set")
     if presented.get("currency_code", shop) == shop:
         return None, None
     shop_amount = parse_decimal(shop_money.get("amount", "0"), "total_price_set.shop_money")
@@ -236,6 +245,7 @@ def fx_from_price_set(price_set: Record | None, shop: str) -> tuple[Decimal | No
 
 
 def _discount_name(application: Record, index: int) -> str:
+    application = object_at(application, f"discount_applications[{index}]")
     return str(
         application.get("code")
         or application.get("title")
@@ -421,13 +431,13 @@ class ShopifyOrderMapper(Mapper[Order]):
 
     @mapping
     def owner(self, record: Record) -> Fields:
-        customer = record.get("customer") or {}
+        customer = object_at(record.get("customer"), "customer")
         name = " ".join(p for p in (customer.get("first_name"), customer.get("last_name")) if p)
         return {
             "tenant_id": self.context.tenant_id,
             "channel_id": self.context.channel_id,
             "customer_name": name or None,
-            "ship_to": dict(record.get("shipping_address") or {}),
+            "ship_to": _ship_to(record.get("shipping_address")),
         }
 
     @mapping
@@ -493,3 +503,15 @@ def map_order(record: Record, context: Context) -> Order:
     if is_graphql_order(record):
         return map_graphql_order(record, context)
     return ShopifyOrderMapper(context).map(record)
+
+
+def _ship_to(address: Any) -> dict[str, Any]:
+    """REST `shipping_address`: `country_code`/`province_code`, names beside them."""
+    a = address or {}
+    return addresses.ship_to(
+        a,
+        country=a.get("country_code") or a.get("country"),
+        subdivision=a.get("province_code") or a.get("province"),
+        postal_code=a.get("zip"),
+        city=a.get("city"),
+    )

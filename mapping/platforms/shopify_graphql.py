@@ -27,6 +27,7 @@ from hub.domain.orders import (
     StatedTotals,
     TaxLine,
 )
+from mapping import addresses
 from mapping.converters import currency_code, utc_datetime
 from mapping.mapper import Context, Record, path
 from mapping.platforms.common import money_at, objects, rate_of, record_errors
@@ -267,7 +268,7 @@ def _map(record: Record, context: Context) -> Order:
         fx_source=source,
         customer_email=record.get("email") or None,
         customer_name=name or None,
-        ship_to=dict(record.get("shippingAddress") or {}),
+        ship_to=_ship_to(record.get("shippingAddress")),
         number=str(record["name"]) if record.get("name") else None,
         platform_status=f"{financial.upper() or '-'}/{fulfillment or '-'}",
         financial_status=FINANCIAL.get(financial),
@@ -328,3 +329,15 @@ def _map(record: Record, context: Context) -> Order:
     ]
     order.refunds = [_refund(r, currency, context) for r in objects(record, "refunds")]
     return order
+
+
+def _ship_to(address: Any) -> dict[str, Any]:
+    """MailingAddress: `countryCodeV2`/`provinceCode`, names (`country`, `province`) beside."""
+    a = address or {}
+    return addresses.ship_to(
+        a,
+        country=a.get("countryCodeV2") or a.get("countryCode") or a.get("country"),
+        subdivision=a.get("provinceCode") or a.get("province"),
+        postal_code=a.get("zip"),
+        city=a.get("city"),
+    )

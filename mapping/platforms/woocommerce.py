@@ -50,9 +50,19 @@ from hub.domain.orders import (
     StatedTotals,
     TaxLine,
 )
+from mapping import addresses
 from mapping.converters import currency_code, integer, optional_text, text, utc_datetime
 from mapping.mapper import Context, Fields, Mapper, Record, children, direct, mapping
-from mapping.platforms.common import child_label, money_at, objects, record_errors, spread_discount
+from mapping.platforms.common import (
+    child_label,
+    money_at,
+    object_at,
+    objects,
+    rate_of,
+    record_errors,
+    sku_at,
+    spread_discount,
+)
 from mapping.statuses import Rule, resolve_status
 
 __all__ = ["WooOrderMapper", "map_order"]
@@ -84,7 +94,7 @@ class WooLineMapper(Mapper[OrderLine]):
         # else the product, else the line itself.
         listing = record.get("variation_id") or record.get("product_id")
         return {
-            "channel_sku": record.get("sku") or None,
+            "channel_sku": sku_at(record),
             "platform_listing_id": str(listing) if listing else f"line:{record.get('id')}",
             "raw": dict(record),
         }
@@ -137,7 +147,9 @@ def _tax_lines(record: Record, currency: str) -> list[TaxLine]:
         title = text(tax.get("rate_code") or tax.get("label") or "tax", _NO_CONTEXT)
         # rate_percent appeared in later wc/v3 versions; older stores do not send it.
         percent = tax.get("rate_percent")
-        rate = Decimal(str(percent)) / 100 if percent is not None else Decimal(0)
+        rate = (
+            rate_of(percent, "tax_lines.rate_percent") / 100 if percent is not None else Decimal(0)
+        )
         amount = money_at(tax, "tax_total", currency) + money_at(
             tax, "shipping_tax_total", currency
         )
@@ -190,13 +202,13 @@ class WooOrderMapper(Mapper[Order]):
 
     @mapping
     def owner(self, record: Record) -> Fields:
-        billing = record.get("billing") or {}
+        billing = object_at(record.get("billing"), "billing")
         name = " ".join(p for p in (billing.get("first_name"), billing.get("last_name")) if p)
         return {
             "tenant_id": self.context.tenant_id,
             "channel_id": self.context.channel_id,
             "customer_name": name or None,
-            "ship_to": dict(record.get("shipping") or {}),
+            "ship_to": _ship_to(record.get("shipping")),
         }
 
     @mapping
@@ -392,3 +404,16 @@ def map_order(record: Record, context: Context) -> Order:
         _fees(record, order)
         _refunds(record, order, context)
     return order
+
+
+def _ship_to(address: Any) -> dict[str, Any]:
+    """`shipping`: `country` (ISO code) and `state` (WooCommerce's state code, ISO 3166-2
+    without the country for most countries)."""
+    a = address or {}
+    return addresses.ship_to(
+        a,
+        country=a.get("country"),
+        subdivision=a.get("state"),
+        postal_code=a.get("postcode"),
+        city=a.get("city"),
+    )

@@ -31,6 +31,7 @@ class FakeXero:
     objects: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     replies: dict[str, str] = field(default_factory=dict)  # Idempotency-Key -> body
     lose_answers: int = 0  # the next N PUTs are stored, then the connection drops
+    allocations: list[dict[str, Any]] = field(default_factory=list)  # credit -> invoice
     # GET /Accounts and /TaxRates, shaped as the OpenAPI document's Accounts / TaxRates.
     chart: dict[str, list[dict[str, Any]]] = field(
         default_factory=lambda: {
@@ -51,6 +52,8 @@ class FakeXero:
             mock.add_callback("GET", url, self._get(collection))
         for collection in ("Accounts", "TaxRates"):
             mock.add_callback("GET", f"{SERVER}/{collection}", self._chart(collection))
+        allocations = re.escape(f"{SERVER}/CreditNotes/") + r"([^/?]+)/Allocations(\?.*)?$"
+        mock.add_callback("PUT", re.compile(allocations), self._allocate)
 
     def _chart(self, collection: str) -> Any:
         def reply(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
@@ -78,6 +81,8 @@ class FakeXero:
                         ),
                         Decimal(0),
                     )
+                if collection == "Invoices":
+                    item["AmountDue"] = item["Total"]
                 if collection == "Payments":
                     self._mark_paid(item)
                 self.objects.setdefault(collection, []).append(item)
@@ -92,7 +97,30 @@ class FakeXero:
     def _mark_paid(self, payment: dict[str, Any]) -> None:
         for invoice in self.objects.get("Invoices", []):
             if invoice["InvoiceID"] == payment["Invoice"]["InvoiceID"]:
-                invoice["Status"] = "PAID"
+                invoice["Status"], invoice["AmountDue"] = "PAID", Decimal(0)
+
+    def _allocate(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        """PUT /CreditNotes/{CreditNoteID}/Allocations: the credit settles the invoice
+        (Xero refuses more than the invoice's AmountDue)."""
+        body = loads(request.body)
+        check_request("PUT", request.url or "", request.headers, body)
+        (allocation,) = body["Allocations"]
+        credit_id = urlsplit(request.url or "").path.split("/")[-2]
+        assert any(c["CreditNoteID"] == credit_id for c in self.objects.get("CreditNotes", []))
+        (invoice,) = [
+            i
+            for i in self.objects.get("Invoices", [])
+            if i["InvoiceID"] == allocation["Invoice"]["InvoiceID"]
+        ]
+        amount = Decimal(str(allocation["Amount"]))
+        assert amount <= Decimal(str(invoice["AmountDue"])), "more than the invoice owes"
+        invoice["AmountDue"] = Decimal(str(invoice["AmountDue"])) - amount
+        if invoice["AmountDue"] == 0:
+            invoice["Status"] = "PAID"
+        self.allocations.append({"CreditNoteID": credit_id, **allocation})
+        reply = {"Allocations": [allocation]}
+        validate_schema("Allocations", reply)
+        return 200, {"Content-Type": "application/json"}, dumps(reply)
 
     def _get(self, collection: str) -> Any:
         def reply(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:

@@ -30,6 +30,7 @@ from connectors.toolkit import (
     ConnectorContext,
     InMemoryTokenStore,
     LocalRateBudgets,
+    RateBudgets,
     RestStorefrontConnector,
     TokenSet,
 )
@@ -61,14 +62,14 @@ EBAY = "https://api.ebay.com/"
 MEDUSA = "http://medusa.test:9000/"
 
 
-def _context(platform: str) -> ConnectorContext:
+def _context(platform: str, budgets: RateBudgets | None = None) -> ConnectorContext:
     fresh = datetime.now(UTC) + timedelta(hours=1)
     store = InMemoryTokenStore(TokenSet(SecretStr("access"), SecretStr("refresh"), fresh))
     key = f"golden-{platform}-{uuid.uuid4().hex[:6]}"
-    return ConnectorContext(key, LocalRateBudgets(), store, lambda seconds: None)
+    return ConnectorContext(key, budgets or LocalRateBudgets(), store, lambda seconds: None)
 
 
-def _amazon() -> RestStorefrontConnector[Any]:
+def _amazon(budgets: RateBudgets | None = None) -> RestStorefrontConnector[Any]:
     config = AmazonConfig(
         endpoint=AMAZON,
         marketplace_ids=["A1PA6795UKMFR9"],
@@ -76,21 +77,22 @@ def _amazon() -> RestStorefrontConnector[Any]:
         lwa_client_id="amzn1.application-oa2-client.golden",
         lwa_client_secret=SecretStr("lwa-secret"),
     )
-    return AmazonConnector(config, _context("amazon"))
+    return AmazonConnector(config, _context("amazon", budgets))
 
 
-def _ebay() -> RestStorefrontConnector[Any]:
+def _ebay(budgets: RateBudgets | None = None) -> RestStorefrontConnector[Any]:
     config = EbayConfig(client_id="GoldenApp", client_secret=SecretStr("cert"))
-    return EbayConnector(config, _context("ebay"))
+    return EbayConnector(config, _context("ebay", budgets))
 
 
-def _medusa() -> RestStorefrontConnector[Any]:
+def _medusa(budgets: RateBudgets | None = None) -> RestStorefrontConnector[Any]:
     # Pending orders are read again after each pull (see the connector); one pass here.
     config = MedusaConfig(base_url=MEDUSA, api_key=SecretStr("sk_golden"), reread_open=False)
-    return MedusaConnector(config, _context("medusa"))
+    return MedusaConnector(config, _context("medusa", budgets))
 
 
-CONNECTORS: dict[str, Callable[[], RestStorefrontConnector[Any]]] = {
+# Each builds the platform's connector with a fresh token (rate budgets: given or new).
+CONNECTORS: dict[str, Callable[..., RestStorefrontConnector[Any]]] = {
     "amazon": _amazon,
     "ebay": _ebay,
     "medusa": _medusa,

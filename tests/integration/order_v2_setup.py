@@ -43,6 +43,13 @@ def v2_order(tenant_id: int, channel_id: int, external_id: str) -> Order:
         fx_rate=Decimal("1.080000"),
         fx_source="shopify:total_price_set",
         number="#1001",
+        ship_to={
+            "country": "US",
+            "subdivision": "US-NY",
+            "postal_code": "10001",
+            "city": "New York",
+            "raw": {"country_code": "US", "province_code": "NY"},
+        },
         platform_status="paid",
         financial_status="partially_refunded",
         fulfillment_status="partially_fulfilled",

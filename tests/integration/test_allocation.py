@@ -187,7 +187,7 @@ def test_nearest_strategy_serves_from_the_ship_to_country(tenant: Tenant) -> Non
     assert s.reservations(order) == [("NJ", "TENT", "", 1)]
 
 
-def test_hold_rules_send_orders_to_review_and_approve_allocates_them(tenant: Tenant) -> None:
+def test_hold_rules_hold_orders_and_approve_allocates_them(tenant: Tenant) -> None:
     from decimal import Decimal
 
     from hub.services.stock_policy import flag_customer
@@ -203,9 +203,9 @@ def test_hold_rules_send_orders_to_review_and_approve_allocates_them(tenant: Ten
         (flagged, "flagged_customer"),
         (nowhere, "address_missing_country"),
     ):
-        assert allocate(tenant(), order).status is S.PENDING_REVIEW
+        assert allocate(tenant(), order).status is S.ON_HOLD
         status, reason = s.status(order)
-        assert status is S.PENDING_REVIEW and reason is not None and rule in reason
+        assert status is S.ON_HOLD and reason is not None and rule in reason
         assert s.reservations(order) == []
     assert allocate(tenant(), fine).status is S.ALLOCATED
     assert approve(tenant(), big, actor="ops").status is S.ALLOCATED

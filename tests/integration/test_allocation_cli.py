@@ -34,7 +34,15 @@ def ok(cwd: Path, *args: str) -> object:
     return json.loads(done.stdout)
 
 
-def _add_order(db: Path, external_id: str, sku_code: str, qty: int) -> None:
+def _add_order(
+    db: Path,
+    external_id: str,
+    sku_code: str,
+    qty: int,
+    *,
+    email: str | None = None,
+    country: str = "US",
+) -> None:
     engine = make_engine(f"sqlite:///{db}")
     with UnitOfWork(make_session_factory(engine), None) as uow:
         tenant_id = uow.tenants.by_slug("demo").id
@@ -50,7 +58,8 @@ def _add_order(db: Path, external_id: str, sku_code: str, qty: int) -> None:
             "USD",
             datetime.now(UTC),
             status=OrderStatus.READY,
-            ship_to={"country": "US"},
+            customer_email=email,
+            ship_to={"country": country},
         )
         order.add_line(
             OrderLine(
@@ -111,3 +120,19 @@ def test_cli_refusals_are_one_line_naming_the_record(tmp_path: Path) -> None:
     )
     bad = hub(tmp_path, "channel", "policy", "set", "shopify-us", "--share", "2")
     assert bad.returncode == 1 and "share" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_an_operator_releases_one_review_rule_and_the_others_still_hold(tmp_path: Path) -> None:
+    assert hub(tmp_path, "demo").returncode == 0
+    ok(tmp_path, "order", "flag-customer", "fraud@example.com", "--reason", "chargebacks")
+    _add_order(tmp_path / "hub.db", "US-7", "TENT-2P", 1, email="fraud@example.com", country="")
+    held = ok(tmp_path, "order", "allocate", "shopify-us", "US-7")
+    assert isinstance(held, dict) and held["status"] == "on_hold"
+    assert held["reason"] == "review: flagged_customer (fraud@example.com); address_missing_country"
+    wrong = hub(tmp_path, "order", "approve", "shopify-us", "US-7", "--rule", "total_unknown")
+    assert wrong.returncode != 0 and "does not hold the order" in wrong.stderr
+    one = ok(tmp_path, "order", "approve", "shopify-us", "US-7", "--rule", "flagged_customer")
+    assert isinstance(one, dict) and one["status"] == "on_hold"
+    assert one["reason"] == "review: address_missing_country" and one["reservations"] == []
+    done = ok(tmp_path, "order", "approve", "shopify-us", "US-7")
+    assert isinstance(done, dict) and done["status"] == "allocated"

@@ -4,6 +4,7 @@ the follower runs and the documents are posted into a real Beancount ledger."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -12,17 +13,24 @@ import pytest
 
 from connectors.accounting.beancount import BeancountConfig, BeancountConnector
 from hub.db.accounting_store import DocumentStore
-from hub.db.outbox import Outbox
+from hub.db.outbox import Outbox, OutboxEvent
 from hub.db.unit_of_work import UnitOfWork
-from hub.domain.documents import Document, DocumentKind, DocumentStatus, PostingPoint
+from hub.domain.documents import (
+    Document,
+    DocumentKind,
+    DocumentStatus,
+    PostingPoint,
+    SummaryMode,
+)
 from hub.domain.money import Money
 from hub.domain.orders import FinancialStatus, Order, OrderStatus, Payment, Refund
-from hub.services import order_books, posting
+from hub.services import accounting, order_books, posting
+from hub.services.accounting import POST_TOPIC
 from hub.services.accounting_books import connection_id
 from hub.services.inbox import list_errors
 from hub.services.order_events import ORDER_CHANGED, OrderChange, record_order_change
 from reconciliation import Outcome, Period, Report, reconcile
-from tests.integration.books_setup import UowFactory, paid_order, setup_books
+from tests.integration.books_setup import UowFactory, paid_order, set_policy, setup_books
 from tests.integration.test_beancount_books import balances, bean_check
 
 WHEN = datetime(2026, 11, 3, 12, tzinfo=UTC)
@@ -64,7 +72,7 @@ def pay(order: Order, u: UnitOfWork) -> None:
     order.financial_status = FinancialStatus.PAID
 
 
-def refund_of(amount: str, external_id: str | None) -> object:
+def refund_of(amount: str, external_id: str | None) -> Callable[[Order, UnitOfWork], None]:
     def apply(order: Order, u: UnitOfWork) -> None:
         when = datetime(2026, 11, 6, 9, tzinfo=UTC)
         order.refunds.append(
@@ -334,3 +342,122 @@ def test_an_order_followed_in_time_leaves_nothing_for_reconciliation_to_find(
     follow_and_post(uow, connector)
     report = reconcile(uow, "books", connector, NOVEMBER)
     assert report.reconciled, report.problems()
+
+
+def test_moving_a_channel_to_invoice_on_dispatch_keeps_the_receipts_already_posted(
+    books: tuple[UowFactory, BeancountConnector, Path],
+) -> None:
+    uow, connector, _ = books
+    order_id = unpaid_order(uow, "1104")
+    change(uow, order_id, "payment", pay)
+    assert follow_and_post(uow, connector).posted == ["shop:order:1104"]
+    order_books.set_posting_point(uow(), "shop", PostingPoint.SHIPMENT)
+    change(uow, order_id, "lines")
+    assert follow_and_post(uow, connector).posted == []
+    assert "shop:order:1104:void" not in documents(uow)
+    report = reconcile(uow, "books", connector, NOVEMBER)
+    assert outcomes(report, Outcome.SHOULD_BE_VOIDED) == {}
+
+
+def set_status(uow: UowFactory, key: str, status: DocumentStatus) -> None:
+    """Where an earlier run left the document (a post in flight, a refusal)."""
+    with uow() as u:
+        assert u.tenant_id is not None
+        store = DocumentStore(u.session, u.tenant_id)
+        doc = store.by_key(connection_id(u, "books"), key)
+        assert doc is not None
+        doc.status = status
+        store.save(doc)
+        u.commit()
+
+
+def test_a_reversal_waits_for_its_original_and_is_dropped_if_the_original_never_posts(
+    books: tuple[UowFactory, BeancountConnector, Path],
+) -> None:
+    uow, connector, ledger = books
+    order_books.set_posting_point(uow(), "shop", PostingPoint.SHIPMENT)
+    order_id = unpaid_order(uow, "1105")
+    change(uow, order_id, "shipment", ship)
+    order_books.follow_order_changes(uow)
+    set_status(uow, "shop:order:1105", DocumentStatus.POSTING)  # a post whose outcome is unknown
+    change(uow, order_id, "cancellation", cancel)
+    order_books.follow_order_changes(uow)
+    assert documents(uow)["shop:order:1105:void"].status is DocumentStatus.PENDING
+    set_status(uow, "shop:order:1105", DocumentStatus.PENDING)  # still on its way, unqueued
+    with uow() as u:  # only the reversal's event is left to post
+        assert u.tenant_id is not None
+        outbox = Outbox(u.session, u.tenant_id)
+        first = [e.id for e in outbox.pending(POST_TOPIC) if "void" not in e.key]
+        outbox.mark_delivered([i for i in first if i is not None])
+        u.commit()
+    waiting = posting.post_pending_documents(uow, "books", connector)
+    assert waiting.retry_later == {"shop:order:1105:void": "waits for shop:order:1105 to be posted"}
+    set_status(uow, "shop:order:1105", DocumentStatus.HELD)  # the books refused it
+    dropped = posting.post_pending_documents(uow, "books", connector)
+    assert dropped.posted == [] and dropped.retry_later == {}
+    assert documents(uow)["shop:order:1105:void"].status is DocumentStatus.VOIDED
+    assert not ledger.exists() or "1105" not in ledger.read_text()
+
+
+def test_a_receipt_held_for_a_short_payment_is_rebuilt_when_the_rest_is_paid(
+    books: tuple[UowFactory, BeancountConnector, Path],
+) -> None:
+    uow, connector, ledger = books
+    order_id = paid_order(uow, "1106", paid="105.00").id or 0
+    change(uow, order_id, "payment")
+    order_books.follow_order_changes(uow)
+    held = documents(uow)["shop:order:1106"]
+    assert held.status is DocumentStatus.HELD and "105.00 USD != order total" in (
+        held.hold_reason or ""
+    )
+
+    def top_up(order: Order, u: UnitOfWork) -> None:
+        order.payments.append(
+            Payment("shopify_payments", Money.of("5.00", "USD"), "p-2", WHEN, tenant_id=u.tenant_id)
+        )
+
+    change(uow, order_id, "payment", top_up)
+    assert follow_and_post(uow, connector).posted == ["shop:order:1106"]
+    with uow() as u:
+        assert u.tenant_id is not None
+        assert [e.record for e in list_errors(u.session, u.tenant_id)] == []
+    assert balances(ledger)["Assets:Clearing:Shop"] == Decimal("110.00")
+
+
+def test_with_daily_summaries_the_follower_leaves_the_receipt_to_the_days_summary(
+    books: tuple[UowFactory, BeancountConnector, Path],
+) -> None:
+    uow, connector, _ = books
+    set_policy(uow, summary=SummaryMode.DAILY)
+    order_id = unpaid_order(uow, "1107")
+    change(uow, order_id, "payment", pay)
+    change(uow, order_id, "refund", refund_of("10.00", "r-1"))
+    follow_and_post(uow, connector)
+    assert sorted(documents(uow)) == ["shop:order:1107:refund:r-1"]
+    accounting.generate_documents(uow(), "books")
+    summary = documents(uow)["shop:daily:2026-11-03:USD"]
+    assert summary.members == ["shop:order:1107"]
+    report = reconcile(uow, "books", connector, NOVEMBER)
+    assert outcomes(report, Outcome.MISSING_DOCUMENT) == {}
+
+
+def test_an_event_naming_no_order_is_recorded_and_the_rest_are_followed(
+    books: tuple[UowFactory, BeancountConnector, Path],
+) -> None:
+    uow = books[0]
+    order_id = unpaid_order(uow, "1108")
+    with uow() as u:
+        assert u.tenant_id is not None
+        outbox = Outbox(u.session, u.tenant_id)
+        outbox.add(OutboxEvent(ORDER_CHANGED, "order:?", {"change": "payment"}))
+        outbox.add(OutboxEvent(ORDER_CHANGED, "order:abc", {"order_id": "abc"}))
+        u.commit()
+    change(uow, order_id, "payment", pay)
+    report = order_books.follow_order_changes(uow)
+    assert len(report.refused) == 2 and report.events == 1
+    assert "shop:order:1108" in documents(uow)
+    assert pending_changes(uow) == 0
+    with uow() as u:
+        assert u.tenant_id is not None
+        reasons = [e.reason for e in list_errors(u.session, u.tenant_id)]
+    assert len(reasons) == 2 and all("names no order (order_id)" in r for r in reasons)

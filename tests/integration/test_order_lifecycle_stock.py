@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from sqlalchemy import select, update
 
 from connectors.base import RawRecord
@@ -16,10 +17,13 @@ from hub.db import tables as t
 from hub.db.tables_allocation import outbox_events
 from hub.db.tables_lifecycle import order_restocks
 from hub.db.unit_of_work import UnitOfWork
+from hub.domain.errors import InvalidValue
 from hub.domain.orders import OrderStatus
 from hub.services import catalog, fulfilment, inbox, ingest
 from hub.services.channel_locations import link_location
+from hub.services.stock_statuses import set_stock_rule
 from tests.conftest import Database
+from tests.fakes.memshop import woo_order
 from tests.integration.lifecycle_payloads import refund, shopify_order
 from tests.integration.sync_setup import SyncShop, sync_shop
 
@@ -319,4 +323,120 @@ def test_an_update_for_an_unknown_order_lacking_lines_is_refused_not_half_create
     (error,) = _errors(s)
     assert "line_items" in error.field
     assert s.count(t.orders) == 0
+    assert s.shop.verify() == []
+
+
+def test_a_woocommerce_on_hold_order_holds_stock_and_ships_only_once_released(
+    db: Database, tenant: Callable[[], UnitOfWork]
+) -> None:
+    s = sync_shop(db, tenant, {("BER", "SKU-A"): 10})  # a WooCommerce channel
+    on_hold = woo_order(40, "2026-11-01T10:00:00", [("SKU-A", 2)], status="on-hold")
+    assert _deliver_woo(s, on_hold) == ["created"]
+    order_id = s.order_id("40")
+    assert s.shop.level("BER", "SKU-A") == (10, 2)  # held like WooCommerce holds it
+    with pytest.raises(InvalidValue) as refused:
+        fulfilment.ship(s.shop.uow(), order_id, actor="test")
+    assert "may not ship yet" in str(refused.value) and "order 40" in str(refused.value)
+    paid = woo_order(40, "2026-11-02T10:00:00", [("SKU-A", 2)])
+    assert _deliver_woo(s, paid) == ["updated"]
+    assert s.shop.level("BER", "SKU-A") == (10, 2)  # the same reservation, not a second
+    fulfilment.ship(s.shop.uow(), order_id, actor="test")
+    assert s.shop.level("BER", "SKU-A") == (8, 0)
+    assert s.shop.verify() == []
+
+
+def test_an_on_hold_order_cancelled_on_the_platform_gives_its_stock_back(
+    db: Database, tenant: Callable[[], UnitOfWork]
+) -> None:
+    s = sync_shop(db, tenant, {("BER", "SKU-A"): 10})
+    _deliver_woo(s, woo_order(41, "2026-11-01T10:00:00", [("SKU-A", 2)], status="on-hold"))
+    _deliver_woo(s, woo_order(41, "2026-11-03T10:00:00", [("SKU-A", 2)], status="cancelled"))
+    assert s.shop.level("BER", "SKU-A") == (10, 0)
+    assert s.shop.status(s.order_id("41"))[0] is S.CANCELLED
+    assert s.shop.verify() == []
+
+
+def test_a_channel_can_say_on_hold_holds_no_stock(
+    db: Database, tenant: Callable[[], UnitOfWork]
+) -> None:
+    s = sync_shop(db, tenant, {("BER", "SKU-A"): 10})
+    set_stock_rule(s.shop.uow(), "web", "on-hold", holds_stock=False, may_ship=False)
+    _deliver_woo(s, woo_order(42, "2026-11-01T10:00:00", [("SKU-A", 2)], status="on-hold"))
+    assert s.shop.level("BER", "SKU-A") == (10, 0)
+    assert s.shop.status(s.order_id("42"))[0] is S.ON_HOLD
+
+
+def _deliver_woo(s: SyncShop, *payloads: dict[str, Any]) -> list[str]:
+    records = [
+        RawRecord("order", str(p["id"]), parse_utc(p["date_modified_gmt"]), p) for p in payloads
+    ]
+    with s.ctx.uow(s.tenant_id) as uow:
+        ids = inbox.archive(uow.session, s.tenant_id, s.channel_id, records, "poll")
+        uow.commit()
+    return [o.result for o in ingest.process_many(s.ctx, s.tenant_id, ids)]
+
+
+def test_an_order_refunded_in_full_before_shipping_gives_its_stock_back_once(
+    db: Database, tenant: Callable[[], UnitOfWork]
+) -> None:
+    s = sync_shop(db, tenant, {("BER", "SKU-A"): 10})
+    _deliver_woo(s, woo_order(43, "2026-11-01T10:00:00", [("SKU-A", 2)]))
+    assert s.shop.level("BER", "SKU-A") == (10, 2)
+    refunded = woo_order(43, "2026-11-02T10:00:00", [("SKU-A", 2)], status="refunded")
+    refunded["refunds"] = [{"id": 501, "reason": "", "total": "-20.00"}]
+    assert _deliver_woo(s, refunded) == ["updated"]
+    order_id = s.order_id("43")
+    assert s.shop.level("BER", "SKU-A") == (10, 0)
+    assert s.shop.status(order_id)[0] is S.REFUNDED
+    assert "cancellation" not in _events(s, order_id)  # no void: the money was taken
+    assert s.shop.verify() == []
+
+
+def test_a_restock_naming_no_location_goes_back_where_the_units_shipped_from(
+    db: Database, tenant: Callable[[], UnitOfWork]
+) -> None:
+    s = _shop(db, tenant, link=False)
+    lines = [(11, "SKU-A", 2)]
+    _deliver(s, shopify_order(44, "2026-11-01T09:00:00Z", lines))
+    order_id = s.order_id("44")
+    fulfilment.ship(s.shop.uow(), order_id, actor="test")
+    assert s.shop.level("BER", "SKU-A") == (8, 0)
+    refunded = shopify_order(
+        44, "2026-11-02T09:00:00Z", lines, shipped={11: 2}, financial_status="partially_refunded",
+        refunds=[refund(844, "2026-11-02T08:00:00Z", [(11, 2)], location_id=None)],
+    )  # fmt: skip
+    assert _deliver(s, refunded) == ["updated"]
+    assert s.shop.level("BER", "SKU-A") == (10, 0)
+    assert _errors(s) == []
+    assert s.shop.verify() == []
+
+
+def test_a_refund_without_restock_moves_no_stock(
+    db: Database, tenant: Callable[[], UnitOfWork]
+) -> None:
+    s = _shop(db, tenant)
+    lines = [(11, "SKU-A", 2)]
+    _deliver(s, shopify_order(45, "2026-11-01T09:00:00Z", lines))
+    fulfilment.ship(s.shop.uow(), s.order_id("45"), actor="test")
+    refunded = shopify_order(
+        45, "2026-11-02T09:00:00Z", lines, shipped={11: 2}, financial_status="partially_refunded",
+        refunds=[refund(845, "2026-11-02T08:00:00Z", [(11, 1)], restock_type="no_restock")],
+    )  # fmt: skip
+    assert _deliver(s, refunded) == ["updated"]
+    assert s.shop.level("BER", "SKU-A") == (8, 0)
+    assert s.shop.level("NJ", "SKU-A") == (5, 0)
+    assert s.shop.verify() == []
+
+
+def test_an_order_first_seen_completed_is_no_new_shipment_when_it_is_refunded_later(
+    db: Database, tenant: Callable[[], UnitOfWork]
+) -> None:
+    s = sync_shop(db, tenant, {("BER", "SKU-A"): 10})
+    _deliver_woo(s, woo_order(46, "2026-11-01T10:00:00", [("SKU-A", 2)], status="completed"))
+    order_id = s.order_id("46")
+    later = woo_order(46, "2026-11-02T10:00:00", [("SKU-A", 2)], status="completed")
+    later["refunds"] = [{"id": 502, "reason": "", "total": "-5.00"}]
+    assert _deliver_woo(s, later) == ["updated"]
+    assert s.shop.level("BER", "SKU-A") == (10, 0)  # never the hub's stock
+    assert _events(s, order_id) == ["refund"]
     assert s.shop.verify() == []

@@ -52,6 +52,7 @@ def world(db: Database) -> FuzzWorld:
 def _verdict(world: FuzzWorld) -> None:
     report = world.check()
     assert report.clean, (report.line(), report.problems[:10])
+    assert report.unnamed == 0, report.problems[:10]  # every error names its field
 
 
 @FUZZ

@@ -235,3 +235,35 @@ def test_a_bundle_line_that_fits_takes_every_component_in_full() -> None:
         (10, 2, 6),
         (20, 2, 6),
     ]
+
+
+def _nearest(ship_to: ShipTo) -> list[tuple[int, str, int]]:
+    """Warehouses 1 Berlin (DE-BE), 2 Hoboken (US-NJ), 3 Los Angeles (US-CA), 4 Lyon (FR);
+    Berlin first in the channel's order."""
+    candidates = [
+        Candidate(1, 1, "", 5, 0, "DE", "DE-BE"),
+        Candidate(2, 1, "", 5, 2, "US", "NJ"),  # a short code, as older warehouses hold
+        Candidate(3, 1, "", 5, 1, "US", "US-CA"),
+        Candidate(4, 1, "", 5, 3, "FR", "FR-ARA"),
+    ]
+    policy = AllocationPolicy(strategy=Strategy.NEAREST)
+    return _where(plan_allocation([Demand(1, 1, 1)], candidates, policy, today=TODAY,
+                                  ship_to=ship_to))  # fmt: skip
+
+
+def test_nearest_serves_a_new_jersey_order_from_new_jersey() -> None:
+    assert _nearest(ShipTo("US", "US-NJ")) == [(2, "", 1)]
+
+
+def test_nearest_serves_another_state_from_the_country_in_channel_order() -> None:
+    assert _nearest(ShipTo("US", "US-TX")) == [(3, "", 1)]
+
+
+def test_nearest_serves_canada_from_the_us_and_an_eu_country_from_europe() -> None:
+    assert _nearest(ShipTo("CA", "CA-ON")) == [(3, "", 1)]  # Northern America
+    assert _nearest(ShipTo("FR", "")) == [(4, "", 1)]
+    assert _nearest(ShipTo("AT", "")) == [(1, "", 1)]  # Western Europe: Berlin before Lyon
+
+
+def test_nearest_without_a_country_keeps_the_channel_order() -> None:
+    assert _nearest(ShipTo("", "")) == [(1, "", 1)]

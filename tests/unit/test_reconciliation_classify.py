@@ -104,3 +104,15 @@ def test_a_month_period_covers_its_first_and_last_day() -> None:
     period = Period.parse("2026-12")
     assert (period.start, period.end) == (date(2026, 12, 1), date(2026, 12, 31))
     assert date(2027, 1, 1) not in period
+
+
+def test_a_document_voided_in_the_hub_is_only_looked_for_in_the_books() -> None:
+    voided = HubEntry(
+        "shop:order:9", "sales_invoice", date(2026, 11, 3), "USD", Decimal("110"), {}, "voided"
+    )
+    assert classify([voided], []) == []
+    (found,) = classify(
+        [voided],
+        [BookEntry("shop:order:9", "x-1", "journal", date(2026, 11, 3), "USD", Decimal("110"))],
+    )
+    assert found.outcome is Outcome.EXTRA_IN_BOOKS and "voided in the hub" in found.detail

@@ -9,8 +9,10 @@ limit goes straight back to the job layer with its Retry-After.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, ClassVar
 
 import requests
@@ -37,6 +39,8 @@ from connectors.toolkit.oauth import OAuthApp
 from connectors.toolkit.pagination import PageNumberPaginator, PageRequest
 from connectors.toolkit.ratelimit import RateLimit
 from connectors.toolkit.retry import parse_retry_after
+
+_log = logging.getLogger(__name__)
 
 __all__ = ["XeroConfig", "XeroConnector"]
 
@@ -90,6 +94,8 @@ class XeroConnector(BooksConnector[XeroConfig]):
         assert posted is not None
         if document.kind == "sales_receipt":
             self._pay(document, posted, idempotency_key)
+        if document.kind == "reversal":
+            self._allocate(document, posted, idempotency_key)
         return posted
 
     def _put(self, collection: str, body: dict[str, Any], key: str, record: str) -> Any:
@@ -120,6 +126,37 @@ class XeroConnector(BooksConnector[XeroConfig]):
             "Reference": document.natural_key,
         }
         self._put("Payments", payment, f"{key}:payment", document.natural_key)
+
+    def _allocate(self, document: OutgoingDocument, credit: PostedDocument, key: str) -> None:
+        """A reversal of an invoice still owed (a sales invoice nobody paid) is allocated
+        to it, so Xero settles the invoice with the credit note instead of leaving both
+        open. A paid receipt keeps its payment; its reversal stays a credit (the money
+        goes back as a refund would)."""
+        original = document.payload.get("reverses")
+        invoice = self.find_document("sales_invoice", str(original)) if original else None
+        due = invoice.payload.get("amount_due") if invoice is not None else None
+        if invoice is None or due is None or Decimal(str(due)) <= 0:
+            return
+        allocation = {
+            "Amount": min(Decimal(str(due)), document.total),
+            "Invoice": {"InvoiceID": invoice.external_id},
+            "Date": document.date.date().isoformat(),
+        }
+        try:
+            self.http.request(
+                "PUT",
+                f"/CreditNotes/{credit.external_id}/Allocations",
+                params={"summarizeErrors": "false"},
+                data=dumps({"Allocations": [allocation]}).encode(),
+                headers={
+                    "Idempotency-Key": f"{key}:allocation",
+                    "Content-Type": "application/json",
+                },
+            )
+        except HttpError as exc:
+            # The credit note is in the books either way: a refused allocation leaves the
+            # invoice and the credit open side by side, for a person to allocate.
+            _log.warning("%s: allocation refused by Xero: %s", document.natural_key, exc.body)
 
     # ---- reading back ------------------------------------------------------------------
 

@@ -72,6 +72,8 @@ def raw_payloads(order_id: int, hub: HubDep, who: CallerDep, page: PageDep) -> d
 
 class Decision(BaseModel):
     reason: str = Field("", max_length=1000)
+    # approve only: release just these review rules (default: every rule holding it)
+    rules: list[str] | None = Field(None, max_length=10)
 
 
 def _status(hub: Hub, who: Principal, order_id: int) -> str:
@@ -101,7 +103,7 @@ def approve(order_id: int, hub: HubDep, who: CallerDep, body: Decision) -> dict[
     if before not in HELD:
         raise Problem(409, f"order {order_id} is {before}, not held")
     uow = _audited(hub, who, "order.approve", order_id, before, reason=body.reason)
-    result = allocation.approve(uow, order_id, actor=who.actor)
+    result = allocation.approve(uow, order_id, actor=who.actor, rules=body.rules)
     after = _status(hub, who, order_id)
     return {"order_id": order_id, "status": after, "result": result.status.value}
 
