@@ -55,7 +55,9 @@ ORDER_FIELDS = (
     "id,display_id,status,payment_status,fulfillment_status,email,currency_code,total,"
     "subtotal,tax_total,shipping_total,discount_total,created_at,updated_at,"
     "*items,*items.tax_lines,*shipping_address,*shipping_methods,*shipping_methods.tax_lines,"
-    "payment_collections.updated_at,payment_collections.status"
+    "canceled_at,payment_collections.updated_at,payment_collections.status,"
+    "*payment_collections.payments,*payment_collections.payments.captures,"
+    "*payment_collections.payments.refunds,*payment_collections.payments.refunds.refund_reason"
 )
 
 
