@@ -38,7 +38,15 @@ from hub.db.accounting_store import DocumentStore
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.documents import DocumentKind
 from hub.domain.money import Money
-from hub.services import accounting_mapping, catalog, inventory, order_books, posting
+from hub.services import (
+    accounting_mapping,
+    catalog,
+    fulfilment,
+    inventory,
+    order_books,
+    order_push,
+    posting,
+)
 from hub.services.accounting_books import connection_id
 from hub.services.channel_locations import link_locations
 from hub.services.demo_channel import connect_channel, run_channel
@@ -332,4 +340,38 @@ def test_cancelling_an_uncaptured_order_releases_its_stock_and_books_nothing(
     assert hub.post(oid) == []
     assert hub.documents(oid) == {}  # nothing invoiced, so nothing to void
     assert not ledger.exists() or oid not in ledger.read_text()
+    assert inventory.verify_ledger(tenant()) == []
+
+
+def test_the_hubs_own_shipment_echoed_back_by_medusa_takes_stock_out_once(
+    db: Database, tenant: Tenant, medusa: Medusa, tmp_path: Path
+) -> None:
+    hub = Hub(db, tenant, medusa, tmp_path / "books.beancount")
+    hub.pull()
+    before = hub.level("HUB-MUG-001")
+    order = medusa.place("erin@example.com", {"HUB-MUG-001": 2})
+    oid = order["id"]
+    assert hub.pull_twice(oid)[0] == "allocated"
+    with tenant() as uow:
+        stored = uow.orders.by_external_id(uow.channels.by_key(CHANNEL).id, oid)
+        assert stored is not None and stored.id is not None
+        order_id = stored.id
+    tracking = order_push.Tracking("DHL", "JD0146000001", "https://dhl.example/JD0146000001")
+    fulfilment.ship(tenant(), order_id, actor="warehouse", tracking=tracking)
+    assert hub.level("HUB-MUG-001") == (before[0] - 2, before[1])
+    # The outbox's order.fulfilled goes to Medusa: POST /admin/orders/{id}/fulfillments
+    # (from the channel's push location, Main) and .../fulfillments/{fid}/shipments.
+    pushed = order_push.deliver(hub.ctx, hub.tenant_id)
+    assert pushed.pushed == 1 and pushed.failed == []
+    echoed = medusa.order(oid)
+    assert echoed["fulfillment_status"] == "shipped"
+    assert [f["location_id"] for f in echoed["fulfillments"]] == [
+        medusa.env["MEDUSA_LOCATION_MAIN"]
+    ]
+    # Medusa now reports the units fulfilled: the hub finds nothing new in it.
+    assert hub.pull_twice(oid)[0] == "shipped"
+    assert hub.level("HUB-MUG-001") == (before[0] - 2, before[1])  # out once, not twice
+    assert len(medusa.order(oid)["fulfillments"]) == 1  # nothing pushed a second time
+    assert order_push.deliver(hub.ctx, hub.tenant_id).pushed == 0
+    assert medusa.available_at_main("HUB-MUG-001") == hub.available("HUB-MUG-001")
     assert inventory.verify_ledger(tenant()) == []
