@@ -26,7 +26,13 @@ Money after checkout lives in the payment module, not on the order
 are several) is a hub payment, dated when it was made; an authorized payment not captured
 yet is none. Each ``refunds[]`` entry is a refund of money only: Medusa's refund names no
 line and moves no stock (units come back through a *return* received at a location, a
-separate record). ``canceled_at`` is the order's cancellation. A capture or refund moves
+separate record). A return received in full (``returns[]`` with status "received") is
+that record: Medusa puts its ``received_quantity`` back into stock at the return's
+``location_id``, all but the ``damaged_quantity`` (counted as received, written off). So
+it maps to a hub refund of no money (the money is the payment refund) whose lines are
+restocked at that location, the damaged units not. A return still being received is left
+for the pull after it completes.
+``canceled_at`` is the order's cancellation. A capture or refund moves
 the payment records' ``updated_at`` but not always the order's, so the order's version is
 the newest of them all (else the hub would take the captured order for the one it has).
 """
@@ -46,6 +52,7 @@ from hub.domain.orders import (
     OrderLine,
     Payment,
     Refund,
+    RefundLine,
     ShippingLine,
     StatedTotals,
     TaxLine,
@@ -181,6 +188,7 @@ def _map(record: Record, context: Context) -> Order:
     order.tax_lines = _tax_lines(record, currency)
     order.stated_totals = _stated(record, currency)
     order.payments, order.refunds = _money_after_checkout(record, currency, context)
+    order.refunds += _received_returns(record, currency, context)
     return order
 
 
@@ -191,7 +199,8 @@ def _payments(record: Record) -> list[Record]:
 def _version(record: Record, context: Context) -> datetime:
     """The newest ``updated_at`` of the order and of its payment records."""
     stamps = [utc_datetime(record["updated_at"], context)]
-    for owner in [*objects(record, "payment_collections"), *_payments(record)]:
+    owners = [*objects(record, "payment_collections"), *_payments(record)]
+    for owner in [*owners, *objects(record, "returns")]:
         if owner.get("updated_at"):
             stamps.append(utc_datetime(owner["updated_at"], context))
     for payment in _payments(record):
@@ -232,6 +241,36 @@ def _money_after_checkout(
                 )
             )
     return payments, refunds
+
+
+def _received_returns(record: Record, currency: str, context: Context) -> list[Refund]:
+    found = []
+    for ret in objects(record, "returns"):
+        if ret.get("status") != "received":
+            continue
+        where = f"return {ret.get('id')}"
+        lines = []
+        for item in objects(ret, "items"):
+            line = str(item["item_id"])
+            # Damaged (dismissed) units count as received too, but are not restocked.
+            received = whole(item.get("received_quantity") or 0, f"{where} received_quantity")
+            damaged = whole(item.get("damaged_quantity") or 0, f"{where} damaged_quantity")
+            kept = max(received - damaged, 0)
+            if kept:
+                lines.append(RefundLine(line, kept, restock=True))
+            if damaged:
+                lines.append(RefundLine(line, damaged, restock=False))
+        found.append(
+            Refund(
+                Money.of(0, currency),
+                external_id=str(ret["id"]),
+                reason="return received",
+                lines=lines,
+                created_at=utc_datetime(ret.get("received_at") or ret["updated_at"], context),
+                restock_location=str(ret["location_id"]) if ret.get("location_id") else None,
+            )
+        )
+    return found
 
 
 def _stated(record: Record, currency: str) -> StatedTotals:

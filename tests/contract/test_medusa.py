@@ -143,7 +143,8 @@ def test_recorded_later_states_match_the_documented_admin_order() -> None:
 
 
 def test_each_capture_is_a_payment_and_each_refund_a_money_only_refund() -> None:
-    recorded = LIFE["captured_shipped_partially_refunded"]  # 3 caps + 4.90 shipping, 15 back
+    # 3 caps + 4.90 shipping, 15 back (and a return, below)
+    recorded = LIFE["captured_shipped_returned_partially_refunded"]
     order = map_order(recorded, CTX)
     (payment,) = order.payments
     (collection,) = recorded["payment_collections"]
@@ -152,7 +153,7 @@ def test_each_capture_is_a_payment_and_each_refund_a_money_only_refund() -> None
     assert (payment.external_id, payment.gateway) == (capture["id"], "pp_system_default")
     assert payment.amount == Money.of("49.90", "EUR") == order.grand_total
     assert payment.processed_at == datetime.fromisoformat(capture["created_at"])
-    (refund,) = order.refunds
+    (refund,) = [r for r in order.refunds if (r.external_id or "").startswith("ref_")]
     assert refund.external_id == medusa_payment["refunds"][0]["id"]
     assert refund.amount == Money.of("15.00", "EUR")
     assert refund.reason == "one cap arrived damaged"
@@ -166,8 +167,9 @@ def test_a_capture_alone_is_a_newer_version_of_the_order() -> None:
     """Medusa keeps the order's updated_at on a capture: the mapped version is the newest
     of the order's and its payment records' stamps, else ingest takes the captured order
     for the one it holds ("same") and the payment is never applied."""
-    captured = json.loads(json.dumps(LIFE["captured_shipped_partially_refunded"]))
+    captured = json.loads(json.dumps(LIFE["captured_shipped_returned_partially_refunded"]))
     captured["updated_at"] = "2026-12-01T09:00:00.000Z"
+    captured["returns"] = []
     (collection,) = captured["payment_collections"]
     collection["updated_at"] = "2026-12-01T09:00:00.000Z"
     (payment,) = collection["payments"]
@@ -190,7 +192,33 @@ def test_a_cancelled_uncaptured_order_is_cancelled_voided_and_unpaid() -> None:
 
 
 def test_a_capture_without_an_amount_is_refused_naming_the_field() -> None:
-    captured = json.loads(json.dumps(LIFE["captured_shipped_partially_refunded"]))
+    captured = json.loads(json.dumps(LIFE["captured_shipped_returned_partially_refunded"]))
     del captured["payment_collections"][0]["payments"][0]["captures"][0]["amount"]
     with pytest.raises(InvalidValue, match="amount"):
         map_order(captured, CTX)
+
+
+def test_a_received_return_is_a_moneyless_refund_restocked_at_its_location() -> None:
+    """Medusa restocks a received return's units at the return's location, all but the
+    damaged ones (dismissed: counted as received, written off); its money is the payment
+    refund, not the return."""
+    recorded = LIFE["captured_shipped_returned_partially_refunded"]
+    (ret,) = recorded["returns"]
+    (item,) = ret["items"]
+    assert (ret["status"], item["received_quantity"], item["damaged_quantity"]) == (
+        "received",
+        2,
+        1,
+    )
+    refunds = {r.external_id: r for r in map_order(recorded, CTX).refunds}
+    back = refunds[ret["id"]]
+    assert back.amount == Money.of("0", "EUR")
+    assert back.restock_location == ret["location_id"]
+    assert [(ln.line_external_id, ln.quantity, ln.restock) for ln in back.lines] == [
+        (item["item_id"], 1, True),
+        (item["item_id"], 1, False),
+    ]
+    assert back.created_at == datetime.fromisoformat(ret["received_at"])
+    requested = json.loads(json.dumps(recorded))
+    requested["returns"][0]["status"] = "requested"  # not received yet: nothing back
+    assert ret["id"] not in {r.external_id for r in map_order(requested, CTX).refunds}

@@ -12,9 +12,12 @@ change nothing):
 - ``POST /admin/orders/{id}/fulfillments`` with a ``location_id``, then
   ``POST /admin/orders/{id}/fulfillments/{fulfillment_id}/shipments``: stock leaves once,
   from the linked warehouse. The hub pushes no fulfilment of its own back to Medusa.
+- A return (``POST /admin/returns`` ... ``/receive/confirm``) received at the Outlet
+  Store: Medusa restocks the whole units there and writes damaged ones off. The hub puts
+  the same units into the warehouse linked to that location. A return moves no money,
+  so it gets no credit note.
 - ``POST /admin/payments/{id}/refund`` with an ``amount``: a partial refund becomes a
-  credit note. Medusa's refund is money only. It names no line and moves no stock, so
-  no stock comes back.
+  credit note. Medusa's refund is money only. It names no line and moves no stock.
 - ``POST /admin/orders/{id}/cancel`` on an order that was authorized but not captured:
   Medusa cancels the payment and drops its reservations, the hub releases its own, and
   nothing is invoiced.
@@ -48,7 +51,7 @@ from hub.services import (
     posting,
 )
 from hub.services.accounting_books import connection_id
-from hub.services.channel_locations import link_locations
+from hub.services.channel_locations import link_location, link_locations
 from hub.services.demo_channel import connect_channel, run_channel
 from hub.services.sync_context import RegistryConnectors, SyncContext
 from mapping.accounting import ChartEntry, TaxEntry
@@ -150,6 +153,41 @@ class Medusa:
         found = self.admin("GET", "/admin/reservations", params={"line_item_id[]": lines})
         return int(found["count"])
 
+    def stocked(self, sku: str, location: str) -> int:
+        found = self.admin(
+            "GET",
+            "/admin/inventory-items",
+            params={"sku[]": [sku], "fields": "id,sku,*location_levels"},
+        )
+        for level in found["inventory_items"][0]["location_levels"]:
+            if level["location_id"] == location:
+                return int(level["stocked_quantity"])
+        return 0
+
+    def receive_return(
+        self, order_id: str, line: str, location: str, kept: int, damaged: int
+    ) -> str:
+        """The merchant's return flow, Admin API: POST /admin/returns {order_id,
+        location_id}, /admin/returns/{id}/request-items, /admin/returns/{id}/request,
+        /admin/returns/{id}/receive, /admin/returns/{id}/receive-items (back to stock),
+        /admin/returns/{id}/dismiss-items (damaged: written off), and
+        /admin/returns/{id}/receive/confirm."""
+        ret = self.admin(
+            "POST", "/admin/returns", json={"order_id": order_id, "location_id": location}
+        )
+        rid = str(ret["return"]["id"])
+        asked = [{"id": line, "quantity": kept + damaged}]
+        self.admin("POST", f"/admin/returns/{rid}/request-items", json={"items": asked})
+        self.admin("POST", f"/admin/returns/{rid}/request", json={})
+        self.admin("POST", f"/admin/returns/{rid}/receive", json={})
+        items = [{"id": line, "quantity": kept}]
+        self.admin("POST", f"/admin/returns/{rid}/receive-items", json={"items": items})
+        if damaged:
+            items = [{"id": line, "quantity": damaged}]
+            self.admin("POST", f"/admin/returns/{rid}/dismiss-items", json={"items": items})
+        self.admin("POST", f"/admin/returns/{rid}/receive/confirm", json={})
+        return rid
+
     def available_at_main(self, sku: str) -> int:
         found = self.admin(
             "GET",
@@ -168,6 +206,8 @@ class Hub:
     def __init__(self, db: Database, tenant: Tenant, medusa: Medusa, ledger: Path) -> None:
         self.tenant = tenant
         catalog.create_warehouse(tenant(), "MAIN", "Main Warehouse", country="DE", priority=10)
+        # Where returns go back to; the channel sells from MAIN only.
+        catalog.create_warehouse(tenant(), "OUTLET", "Outlet Store", country="DE", priority=20)
         items = medusa.admin(
             "GET", "/admin/inventory-items", params={"sku[]": list(SKUS), "fields": "id,sku"}
         )["inventory_items"]
@@ -184,6 +224,8 @@ class Hub:
         self.tenant_id = tenant_id
         links = link_locations(self.ctx, tenant_id, CHANNEL)
         assert links.linked == {"MAIN": medusa.env["MEDUSA_LOCATION_MAIN"]}
+        # `hub channel link-location`: returns to the Outlet Store go into OUTLET.
+        link_location(self.ctx, tenant_id, CHANNEL, medusa.env["MEDUSA_LOCATION_OUTLET"], "OUTLET")
         accounting_mapping.create_connection(
             tenant(), "books", "beancount", {"ledger_path": str(ledger)}
         )
@@ -212,11 +254,11 @@ class Hub:
             on_hand, reserved = on_hand + line.on_hand, reserved + line.reserved
         return on_hand, reserved
 
-    def level(self, sku: str) -> tuple[int, int]:
+    def level(self, sku: str, warehouse: str = "MAIN") -> tuple[int, int]:
         for line in inventory.stock_report(self.tenant()):
-            if line.sku == sku and line.warehouse == "MAIN":
+            if line.sku == sku and line.warehouse == warehouse:
                 return line.on_hand, line.reserved
-        raise AssertionError(sku)
+        return 0, 0
 
     def available(self, sku: str) -> int:
         return sum(x.available for x in inventory.stock_report(self.tenant()) if x.sku == sku)
@@ -292,7 +334,21 @@ def test_capture_shipment_and_partial_refund_reach_stock_and_books_once(
     assert medusa.available_at_main("HUB-CAP-RED") == hub.available("HUB-CAP-RED")
     assert hub.post(oid) == []  # a shipment is no new document under "payment"
 
-    # A partial refund: POST /admin/payments/{id}/refund {"amount": 15}. Money only.
+    # Two caps come back to the Outlet Store: one whole, one damaged. Medusa puts the
+    # whole one into stock there and writes the damaged one off; a return moves no money.
+    outlet = medusa.env["MEDUSA_LOCATION_OUTLET"]
+    outlet_before = medusa.stocked("HUB-CAP-RED", outlet)
+    rid = medusa.receive_return(oid, line, outlet, kept=1, damaged=1)
+    assert medusa.stocked("HUB-CAP-RED", outlet) == outlet_before + 1
+    status, _ = hub.pull_twice(oid)
+    assert status == "shipped"
+    assert hub.level("HUB-CAP-RED", "OUTLET") == (1, 0)  # the linked warehouse, once
+    assert hub.level("HUB-CAP-RED") == (cap_before[0] - 3, cap_before[1])
+    assert hub.post(oid) == []  # no money moved: no credit note
+    assert not any(rid in key for key in hub.documents(oid))
+
+    # The refund Medusa then owes (its pending difference is -15 for the whole cap):
+    # POST /admin/payments/{id}/refund {"amount": 15}. Money only.
     medusa.admin(
         "POST",
         f"/admin/payments/{medusa.payment(order)}/refund",
@@ -301,7 +357,8 @@ def test_capture_shipment_and_partial_refund_reach_stock_and_books_once(
     assert medusa.order(oid)["payment_status"] == "partially_refunded"
     status, _ = hub.pull_twice(oid)
     assert status == "shipped"
-    assert hub.level("HUB-CAP-RED") == (cap_before[0] - 3, cap_before[1])  # nothing came back
+    assert hub.level("HUB-CAP-RED") == (cap_before[0] - 3, cap_before[1])  # no stock moved
+    assert hub.level("HUB-CAP-RED", "OUTLET") == (1, 0)
     credit = hub.post(oid)
     assert len(credit) == 1 and credit[0].startswith(f"{invoice[0]}:refund:ref_")
     assert hub.documents(oid)[credit[0]] is DocumentKind.CREDIT_NOTE

@@ -57,7 +57,8 @@ ORDER_FIELDS = (
     "*items,*items.tax_lines,*shipping_address,*shipping_methods,*shipping_methods.tax_lines,"
     "canceled_at,payment_collections.updated_at,payment_collections.status,"
     "*payment_collections.payments,*payment_collections.payments.captures,"
-    "*payment_collections.payments.refunds,*payment_collections.payments.refunds.refund_reason"
+    "*payment_collections.payments.refunds,*payment_collections.payments.refunds.refund_reason,"
+    "*returns,*returns.items"
 )
 
 
