@@ -222,3 +222,13 @@ def test_a_received_return_is_a_moneyless_refund_restocked_at_its_location() -> 
     requested = json.loads(json.dumps(recorded))
     requested["returns"][0]["status"] = "requested"  # not received yet: nothing back
     assert ret["id"] not in {r.external_id for r in map_order(requested, CTX).refunds}
+
+
+def test_a_fulfilled_order_is_shipped_because_its_units_left_medusas_stock() -> None:
+    """POST /admin/orders/{id}/fulfillments lowers stocked_quantity at once; the shipment
+    after it only adds a label. Between the two the order says "fulfilled"."""
+    packed = json.loads(json.dumps(LIFE["captured_shipped_returned_partially_refunded"]))
+    packed.update(fulfillment_status="fulfilled", returns=[])
+    assert map_order(packed, CTX).status is OrderStatus.SHIPPED
+    packed.update(fulfillment_status="partially_fulfilled")
+    assert map_order(packed, CTX).status is OrderStatus.PARTIALLY_SHIPPED
