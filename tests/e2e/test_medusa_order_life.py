@@ -36,7 +36,9 @@ import pytest
 import requests
 
 from connectors.accounting.beancount import BeancountConfig, BeancountConnector
-from connectors.toolkit import LocalRateBudgets
+from connectors.base import RawRecord
+from connectors.shop_platforms.medusa import MedusaConfig, MedusaConnector
+from connectors.toolkit import ConnectorContext, LocalRateBudgets
 from hub.db.accounting_store import DocumentStore
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.documents import DocumentKind
@@ -45,6 +47,8 @@ from hub.services import (
     accounting_mapping,
     catalog,
     fulfilment,
+    inbox,
+    ingest,
     inventory,
     order_books,
     order_push,
@@ -236,6 +240,9 @@ class Hub:
         accounting_mapping.set_tax_codes(tenant(), "books", [TaxEntry("DE19", "DE19")])
         set_policy(tenant, home="EUR")  # posting point: payment
         self.books = BeancountConnector(BeancountConfig(ledger_path=str(ledger)))
+        config = MedusaConfig(base_url=medusa.base, api_key=medusa.env["MEDUSA_SECRET_API_KEY"])
+        self.connector = MedusaConnector(config, ConnectorContext())
+        self.seen: list[RawRecord] = []
 
     def pull(self) -> dict[str, str]:
         run = run_channel(self.ctx, self.tenant_id, CHANNEL)
@@ -246,6 +253,20 @@ class Hub:
         first = self.pull()[order_id], self.levels()
         assert (self.pull()[order_id], self.levels()) == first
         return first
+
+    def snapshot(self, order_id: str) -> RawRecord:
+        """The order as the connector reads it now (GET /admin/orders/{id}), to deliver
+        again later: a webhook or poll arriving late, out of order."""
+        self.seen.append(self.connector.get_order(order_id))
+        return self.seen[-1]
+
+    def redeliver(self, records: list[RawRecord]) -> list[str]:
+        with self.ctx.uow(self.tenant_id) as uow:
+            channel_id = uow.channels.by_key(CHANNEL).id
+            assert channel_id is not None
+            ids = inbox.archive(uow.session, self.tenant_id, channel_id, records, "webhook")
+            uow.commit()
+        return [o.result for o in ingest.process_many(self.ctx, self.tenant_id, ids)]
 
     def levels(self) -> tuple[int, int]:
         """(on hand, reserved) of every SKU at MAIN, summed: one figure per pull."""
@@ -295,6 +316,7 @@ def test_capture_shipment_and_partial_refund_reach_stock_and_books_once(
     oid, line = order["id"], order["items"][0]["id"]
     assert order["payment_status"] == "authorized"
     status, _ = hub.pull_twice(oid)
+    hub.snapshot(oid)
     assert status == "allocated"
     assert hub.level("HUB-CAP-RED") == (cap_before[0], cap_before[1] + 3)
     assert hub.post(oid) == []  # authorized only: nothing owed yet (posting point: payment)
@@ -304,6 +326,7 @@ def test_capture_shipment_and_partial_refund_reach_stock_and_books_once(
     medusa.admin("POST", f"/admin/payments/{medusa.payment(order)}/capture", json={})
     assert medusa.order(oid)["payment_status"] == "captured"
     status, _ = hub.pull_twice(oid)
+    hub.snapshot(oid)
     assert status == "allocated"
     invoice = hub.post(oid)
     assert len(invoice) == 1 and invoice[0].endswith(f":order:{oid}")
@@ -324,6 +347,7 @@ def test_capture_shipment_and_partial_refund_reach_stock_and_books_once(
         "POST", f"/admin/orders/{oid}/fulfillments/{fulfillment}/shipments", json={"items": items}
     )
     status, _ = hub.pull_twice(oid)
+    hub.snapshot(oid)
     assert status == "shipped"
     assert hub.level("HUB-CAP-RED") == (cap_before[0] - 3, cap_before[1])  # out once
     after = medusa.order(oid)
@@ -341,6 +365,7 @@ def test_capture_shipment_and_partial_refund_reach_stock_and_books_once(
     rid = medusa.receive_return(oid, line, outlet, kept=1, damaged=1)
     assert medusa.stocked("HUB-CAP-RED", outlet) == outlet_before + 1
     status, _ = hub.pull_twice(oid)
+    hub.snapshot(oid)
     assert status == "shipped"
     assert hub.level("HUB-CAP-RED", "OUTLET") == (1, 0)  # the linked warehouse, once
     assert hub.level("HUB-CAP-RED") == (cap_before[0] - 3, cap_before[1])
@@ -356,6 +381,7 @@ def test_capture_shipment_and_partial_refund_reach_stock_and_books_once(
     )
     assert medusa.order(oid)["payment_status"] == "partially_refunded"
     status, _ = hub.pull_twice(oid)
+    hub.snapshot(oid)
     assert status == "shipped"
     assert hub.level("HUB-CAP-RED") == (cap_before[0] - 3, cap_before[1])  # no stock moved
     assert hub.level("HUB-CAP-RED", "OUTLET") == (1, 0)
@@ -367,6 +393,13 @@ def test_capture_shipment_and_partial_refund_reach_stock_and_books_once(
     text = ledger.read_text()
     assert text.count(f'hub_id: "{invoice[0]}"') == 1
     assert text.count(f'hub_id: "{credit[0]}"') == 1
+    # Every earlier picture of the order arrives again, newest first then oldest: each
+    # is older than what the hub holds (or the same), so nothing more happens.
+    settled = hub.levels(), hub.level("HUB-CAP-RED", "OUTLET"), hub.documents(oid)
+    results = hub.redeliver([*reversed(hub.seen), *hub.seen])
+    assert set(results) <= {"stale", "same", "duplicate"}, results
+    assert (hub.levels(), hub.level("HUB-CAP-RED", "OUTLET"), hub.documents(oid)) == settled
+    assert hub.post(oid) == []
     assert inventory.verify_ledger(tenant()) == []
 
 
