@@ -7,6 +7,9 @@
 - Capturing a payment does not move ``updated_at``: a record's version is the newest of
   the order's and its payment collections' ``updated_at``, and after the changed-since
   pages the still-pending orders are read again, so a capture is seen on the next pull.
+- Later life comes with the order (``fields``): ``canceled_at``, the payment records with
+  their ``captures`` and ``refunds``, and ``returns`` with their items; the mapper
+  (mapping/platforms/medusa.py) says what each means for the hub.
 - Stock is per inventory item *and* location, and Medusa keeps its own reservations for
   the orders the hub allocated too: the hub's sellable figure is written as
   ``stocked_quantity = figure + Medusa's reserved_quantity``, through the batch endpoint,
