@@ -101,7 +101,10 @@ DEFAULT_RULES: dict[str, tuple[Rule, ...]] = {
         + _rules("payment_status", {"refunded": S.REFUNDED, "canceled": S.CANCELLED})
         + _rules("fulfillment_status", {
             "canceled": S.CANCELLED, "delivered": S.SHIPPED, "shipped": S.SHIPPED,
-            "partially_shipped": S.PARTIALLY_SHIPPED, "partially_delivered": S.PARTIALLY_SHIPPED})
+            "partially_shipped": S.PARTIALLY_SHIPPED, "partially_delivered": S.PARTIALLY_SHIPPED,
+            # A fulfillment takes the units out of Medusa's stock (the shipment only adds
+            # a label): fulfilled is what left, as detail.fulfilled_quantity says.
+            "fulfilled": S.SHIPPED, "partially_fulfilled": S.PARTIALLY_SHIPPED})
         + _rules("payment_status", {
             "not_paid": S.PENDING_REVIEW, "awaiting": S.PENDING_REVIEW,
             "requires_action": S.PENDING_REVIEW, "authorized": S.READY,

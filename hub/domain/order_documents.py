@@ -80,7 +80,7 @@ def required_keys(order: Order, channel: str, point: PostingPoint) -> list[str]:
     if not invoice_due(order, point):
         return []
     return [order_key(channel, order.external_id)] + [
-        credit_note_key(channel, order, r) for r in order.refunds
+        credit_note_key(channel, order, r) for r in order.refunds if r.amount.amount
     ]
 
 

@@ -321,8 +321,12 @@ def _order_documents(
 
 
 def _refund_documents(order: Order, channel: str, books: Books, emit: Emit) -> None:
-    """Every refund, with or without a platform id (credit_note_key gives it the hub's)."""
+    """Every refund, with or without a platform id (credit_note_key gives it the hub's).
+    A refund of no money (units back only: a Medusa return, a Shopify restock without a
+    refund) changes nothing owed, so it gets no credit note."""
     for refund in order.refunds:
+        if not refund.amount.amount:
+            continue
         emit(
             credit_note_key(channel, order, refund),
             DocumentKind.CREDIT_NOTE,

@@ -328,14 +328,16 @@ def _refund(
     """Refunded units not yet shipped never ship: released, whatever the restock flag
     (they never left). Shipped units come back only when the platform says restock."""
     rk = refund_key(refund)
-    per_line: dict[str, tuple[int, bool | None, str | None]] = {}
+    # Per line and restock flag: one line's units may come back partly restocked, partly
+    # not (a Medusa return with damaged units), and neither part may take the other's flag.
+    per_line: dict[tuple[str, bool], tuple[int, str | None]] = {}
     for part in refund.lines:
-        key = part.line_external_id or ""
-        units, _, _ = per_line.get(key, (0, None, None))
         restock = part.restock if part.restock is not None else refund.restock
-        location = part.restock_location or refund.restock_location
-        per_line[key] = (units + part.quantity, restock, location)
-    for key, (units, restock, location) in per_line.items():
+        group = (part.line_external_id or "", bool(restock))
+        units, location = per_line.get(group, (0, None))
+        location = part.restock_location or refund.restock_location or location
+        per_line[group] = (units + part.quantity, location)
+    for (key, restock), (units, location) in per_line.items():
         line = lines[key]
         if units == 0:
             continue

@@ -20,10 +20,26 @@ what Medusa already fulfilled from its own stock (``quantity_shipped``); the ord
 and ``fulfillment_status`` map onto the hub's financial and fulfilment vocabulary below;
 Medusa's fulfilment "canceled" (every fulfilment cancelled) means nothing left the stock,
 so it is unfulfilled.
+
+Money after checkout lives in the payment module, not on the order
+(``payment_collections[].payments[]``): each *capture* (``captures[]``; partial captures
+are several) is a hub payment, dated when it was made; an authorized payment not captured
+yet is none. Each ``refunds[]`` entry is a refund of money only: Medusa's refund names no
+line and moves no stock (units come back through a *return* received at a location, a
+separate record). A return received in full (``returns[]`` with status "received") is
+that record: Medusa puts its ``received_quantity`` back into stock at the return's
+``location_id``, all but the ``damaged_quantity`` (counted as received, written off). So
+it maps to a hub refund of no money (the money is the payment refund) whose lines are
+restocked at that location, the damaged units not. A return still being received is left
+for the pull after it completes.
+``canceled_at`` is the order's cancellation. A capture or refund moves
+the payment records' ``updated_at`` but not always the order's, so the order's version is
+the newest of them all (else the hub would take the captured order for the one it has).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -34,6 +50,9 @@ from hub.domain.orders import (
     FulfillmentStatus,
     Order,
     OrderLine,
+    Payment,
+    Refund,
+    RefundLine,
     ShippingLine,
     StatedTotals,
     TaxLine,
@@ -137,7 +156,7 @@ def _map(record: Record, context: Context) -> Order:
         external_id=str(record["id"]),
         currency=currency,
         placed_at=utc_datetime(record["created_at"], context),
-        platform_updated_at=utc_datetime(record["updated_at"], context),
+        platform_updated_at=_version(record, context),
         status=decision.status,
         status_reason=decision.reason,
         customer_email=record.get("email") or None,
@@ -149,6 +168,9 @@ def _map(record: Record, context: Context) -> Order:
         fulfillment_status=FULFILMENT.get(str(record.get("fulfillment_status"))),
         prices_include_tax=bool(items) and all(i.get("is_tax_inclusive") for i in items),
         fulfilled_by=FulfilledBy.MERCHANT,
+        cancelled_at=utc_datetime(record["canceled_at"], context)
+        if record.get("canceled_at")
+        else None,
     )
     for item in items:
         order.add_line(_line(item, currency))
@@ -165,7 +187,90 @@ def _map(record: Record, context: Context) -> Order:
     ]
     order.tax_lines = _tax_lines(record, currency)
     order.stated_totals = _stated(record, currency)
+    order.payments, order.refunds = _money_after_checkout(record, currency, context)
+    order.refunds += _received_returns(record, currency, context)
     return order
+
+
+def _payments(record: Record) -> list[Record]:
+    return [p for pc in objects(record, "payment_collections") for p in objects(pc, "payments")]
+
+
+def _version(record: Record, context: Context) -> datetime:
+    """The newest ``updated_at`` of the order and of its payment records."""
+    stamps = [utc_datetime(record["updated_at"], context)]
+    owners = [*objects(record, "payment_collections"), *_payments(record)]
+    for owner in [*owners, *objects(record, "returns")]:
+        if owner.get("updated_at"):
+            stamps.append(utc_datetime(owner["updated_at"], context))
+    for payment in _payments(record):
+        for child in [*objects(payment, "captures"), *objects(payment, "refunds")]:
+            if child.get("updated_at"):
+                stamps.append(utc_datetime(child["updated_at"], context))
+    return max(stamps)
+
+
+def _money_after_checkout(
+    record: Record, currency: str, context: Context
+) -> tuple[list[Payment], list[Refund]]:
+    payments: list[Payment] = []
+    refunds: list[Refund] = []
+    for payment in _payments(record):
+        gateway = str(payment.get("provider_id") or "medusa")
+        captures = objects(payment, "captures")
+        if not captures and payment.get("captured_at") and "captures" not in payment:
+            # An answer without the captures list: the captured payment whole.
+            captures = [{**payment, "created_at": payment["captured_at"]}]
+        for capture in captures:
+            payments.append(
+                Payment(
+                    gateway,
+                    money_at(capture, "amount", currency, default=None),
+                    external_id=str(capture["id"]),
+                    processed_at=utc_datetime(capture["created_at"], context),
+                )
+            )
+        for refund in objects(payment, "refunds"):
+            reason = refund.get("refund_reason") or {}
+            refunds.append(
+                Refund(
+                    money_at(refund, "amount", currency, default=None),
+                    external_id=str(refund["id"]),
+                    reason=str(refund.get("note") or reason.get("label") or ""),
+                    created_at=utc_datetime(refund["created_at"], context),
+                )
+            )
+    return payments, refunds
+
+
+def _received_returns(record: Record, currency: str, context: Context) -> list[Refund]:
+    found = []
+    for ret in objects(record, "returns"):
+        if ret.get("status") != "received":
+            continue
+        where = f"return {ret.get('id')}"
+        lines = []
+        for item in objects(ret, "items"):
+            line = str(item["item_id"])
+            # Damaged (dismissed) units count as received too, but are not restocked.
+            received = whole(item.get("received_quantity") or 0, f"{where} received_quantity")
+            damaged = whole(item.get("damaged_quantity") or 0, f"{where} damaged_quantity")
+            kept = max(received - damaged, 0)
+            if kept:
+                lines.append(RefundLine(line, kept, restock=True))
+            if damaged:
+                lines.append(RefundLine(line, damaged, restock=False))
+        found.append(
+            Refund(
+                Money.of(0, currency),
+                external_id=str(ret["id"]),
+                reason="return received",
+                lines=lines,
+                created_at=utc_datetime(ret.get("received_at") or ret["updated_at"], context),
+                restock_location=str(ret["location_id"]) if ret.get("location_id") else None,
+            )
+        )
+    return found
 
 
 def _stated(record: Record, currency: str) -> StatedTotals:

@@ -113,7 +113,9 @@ def test_medusa_orders_come_in_and_hub_figures_become_medusa_stock(
     run = run_channel(ctx, tenant_id, "medusa-eu")
     ids = {o["external_id"] for o in run.orders}
     assert {peer["MEDUSA_ORDER_1"], peer["MEDUSA_ORDER_2"]} <= ids
-    assert {o["status"] for o in run.orders} == {"allocated"}
+    # Other tests (test_medusa_order_life) place their own orders on the same peer.
+    seeded = {peer["MEDUSA_ORDER_1"], peer["MEDUSA_ORDER_2"]}
+    assert {o["status"] for o in run.orders if o["external_id"] in seeded} == {"allocated"}
     report = {line.sku: line for line in inventory.stock_report(tenant())}
     assert report["HUB-MUG-001"].reserved >= 5  # 2 (order 1) + 3 (order 2)
     after = _medusa_levels(peer)

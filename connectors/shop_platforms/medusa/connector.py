@@ -7,6 +7,9 @@
 - Capturing a payment does not move ``updated_at``: a record's version is the newest of
   the order's and its payment collections' ``updated_at``, and after the changed-since
   pages the still-pending orders are read again, so a capture is seen on the next pull.
+- Later life comes with the order (``fields``): ``canceled_at``, the payment records with
+  their ``captures`` and ``refunds``, and ``returns`` with their items; the mapper
+  (mapping/platforms/medusa.py) says what each means for the hub.
 - Stock is per inventory item *and* location, and Medusa keeps its own reservations for
   the orders the hub allocated too: the hub's sellable figure is written as
   ``stocked_quantity = figure + Medusa's reserved_quantity``, through the batch endpoint,
@@ -55,7 +58,10 @@ ORDER_FIELDS = (
     "id,display_id,status,payment_status,fulfillment_status,email,currency_code,total,"
     "subtotal,tax_total,shipping_total,discount_total,created_at,updated_at,"
     "*items,*items.tax_lines,*shipping_address,*shipping_methods,*shipping_methods.tax_lines,"
-    "payment_collections.updated_at,payment_collections.status"
+    "canceled_at,payment_collections.updated_at,payment_collections.status,"
+    "*payment_collections.payments,*payment_collections.payments.captures,"
+    "*payment_collections.payments.refunds,*payment_collections.payments.refunds.refund_reason,"
+    "*returns,*returns.items"
 )
 
 
