@@ -1,9 +1,11 @@
-"""QuickBooks, Xero and Beancount pass the books contract kit: each is a few lines of
+"""QuickBooks, Xero, Beancount and GnuCash pass the books contract kit: each is a few lines of
 declarations over its fake books (the XSD- and OpenAPI-checked fakes of the connector
-tests, and a real ledger file)."""
+tests, a real ledger file, a real GnuCash book)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -12,9 +14,11 @@ import responses
 
 from connectors.accounting.beancount import BeancountConnector
 from connectors.accounting.beancount.ledger import posted_ids
+from connectors.accounting.gnucash import GnuCashConfig, GnuCashConnector
 from connectors.accounting.quickbooks import QuickBooksConnector
 from connectors.accounting.xero import XeroConnector
 from connectors.testing import BooksContract
+from tests.contract.gnucash_book import opening_balance, require_gnucash
 from tests.contract.quickbooks_server import BASE as QBO
 from tests.contract.quickbooks_server import FakeQuickBooks
 from tests.contract.xero_server import SERVER as XERO
@@ -105,3 +109,30 @@ class TestBeancountContract(BooksContract):
     def stored_keys(self) -> list[str]:
         counts = posted_ids(self.path.read_text()) if self.path.exists() else {}
         return [key for key, n in counts.items() for _ in range(n)]
+
+
+class TestGnuCashContract(BooksContract):
+    """A real GnuCash book, written and read only through GnuCash's engine."""
+
+    connector_class = GnuCashConnector
+    config: ClassVar[dict[str, Any]] = {}
+    accounts = ("Assets:Bank", "Assets:Clearing:Shop")
+    expected_chart = (2, 0)
+
+    @pytest.fixture(autouse=True)
+    def book(self, tmp_path: Path) -> Iterator[None]:
+        require_gnucash()
+        self.path = tmp_path / "books.gnucash"
+        type(self).config = {"book_path": str(self.path)}
+        self.engine = GnuCashConnector(GnuCashConfig(book_path=str(self.path)))
+        yield
+        self.engine.close()
+
+    def install(self, api: responses.RequestsMock) -> None:
+        self.engine.post_document(opening_balance(self.accounts), "contract-opening")
+
+    def stored_keys(self) -> list[str]:
+        keys = []
+        for page in self.engine.iter_documents(self.kind, datetime(1970, 1, 1, tzinfo=UTC)):
+            keys += [doc.natural_key for doc in page for _ in range(doc.payload["count"])]
+        return keys
