@@ -52,3 +52,35 @@ def opening_balance(accounts: tuple[str, str], amount: str = "1000.00") -> Outgo
             ]
         },
     )
+
+
+_PRELUDE = """
+import sys
+from gnucash import Session, SessionOpenMode
+session = Session("sqlite3://" + sys.argv[1], SessionOpenMode.SESSION_NORMAL_OPEN)
+book = session.book
+def transactions(key):
+    found = {}
+    for account in book.get_root_account().get_descendants():
+        for split in account.GetSplitList():
+            trans = split.parent
+            if trans.GetNum() == key:
+                found[trans.GetGUID().to_string()] = trans
+    return list(found.values())
+try:
+{body}
+finally:
+    session.end()
+    session.destroy()
+"""
+
+
+def in_gnucash(book: str, body: str) -> None:
+    """Run ``body`` against the book in GnuCash's engine, as a person working in GnuCash
+    would change it (void, delete, duplicate a transaction)."""
+    indented = "\n".join(f"    {line}" for line in body.strip().splitlines())
+    code = _PRELUDE.replace("{body}", indented)
+    done = subprocess.run(
+        [engine_python(), "-I", "-c", code, book], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]

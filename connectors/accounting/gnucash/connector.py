@@ -133,7 +133,8 @@ class GnuCashConnector(BooksConnector[GnuCashConfig]):
         return super().check_books()
 
     def trial_balance(self) -> dict[str, Decimal]:
-        """Every account's balance as GnuCash's engine computes it (placeholders too)."""
+        """Every account's own balance (sub-accounts not rolled up) as GnuCash's engine
+        computes it: the sum over the book is zero when it balances."""
         return {a["name"]: Decimal(a["balance"]) for a in self._ask("chart")}
 
 

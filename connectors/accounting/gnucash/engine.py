@@ -57,6 +57,16 @@ def _numeric(gnucash: Any, amount: Decimal) -> Any:
     return gnucash.GncNumeric(int(amount.scaleb(places)), 10**places)
 
 
+def _full_name(account: Any) -> str:
+    """ "Assets:Bank": built here, as GnuCash's own full name uses the separator of the
+    user's preferences ("." when none is set) and the hub's charts use ":"."""
+    names = []
+    while account is not None and not account.is_root():
+        names.append(account.GetName())
+        account = account.get_parent()
+    return ":".join(reversed(names))
+
+
 def _decimal(numeric: Any) -> Decimal:
     return Decimal(numeric.num()) / Decimal(numeric.denom())
 
@@ -124,7 +134,7 @@ class Book:
 
     def render(self, key: str, kind: str, trans: Any) -> dict[str, Any]:
         splits = [
-            [s.GetAccount().get_full_name(), str(_decimal(s.GetValue())), s.GetAction() or ""]
+            [_full_name(s.GetAccount()), str(_decimal(s.GetValue())), s.GetAction() or ""]
             for s in trans.GetSplitList()
         ]
         return {
@@ -182,7 +192,7 @@ class Book:
         with self.session(write=False) as session:
             return [
                 {
-                    "name": a.get_full_name(),
+                    "name": _full_name(a),
                     "placeholder": bool(a.GetPlaceholder()),
                     "balance": str(_decimal(a.GetBalance())),
                     "commodity": a.GetCommodity().get_mnemonic(),
