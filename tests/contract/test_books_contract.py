@@ -15,8 +15,11 @@ import responses
 from connectors.accounting.beancount import BeancountConnector
 from connectors.accounting.beancount.ledger import posted_ids
 from connectors.accounting.gnucash import GnuCashConfig, GnuCashConnector
+from connectors.accounting.gnucash import connector as gnucash_connector
+from connectors.accounting.gnucash.process import EngineProcess
 from connectors.accounting.quickbooks import QuickBooksConnector
 from connectors.accounting.xero import XeroConnector
+from connectors.errors import RetriableError
 from connectors.testing import BooksContract
 from tests.contract.gnucash_book import opening_balance, require_gnucash
 from tests.contract.quickbooks_server import BASE as QBO
@@ -120,8 +123,23 @@ class TestGnuCashContract(BooksContract):
     expected_chart = (2, 0)
 
     @pytest.fixture(autouse=True)
-    def book(self, tmp_path: Path) -> Iterator[None]:
+    def book(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         require_gnucash()
+        self.lost: list[int] = [0]
+        lost = self.lost
+
+        class EngineThatDies(EngineProcess):
+            """The engine commits the post, then its process dies before answering."""
+
+            def request(self, op: str, **fields: Any) -> Any:
+                answer = super().request(op, **fields)
+                if op == "post" and lost[0] > 0:
+                    lost[0] -= 1
+                    self.close()
+                    raise RetriableError("gnucash: the engine exited during post")
+                return answer
+
+        monkeypatch.setattr(gnucash_connector, "EngineProcess", EngineThatDies)
         self.path = tmp_path / "books.gnucash"
         type(self).config = {"book_path": str(self.path)}
         self.engine = GnuCashConnector(GnuCashConfig(book_path=str(self.path)))
@@ -130,6 +148,10 @@ class TestGnuCashContract(BooksContract):
 
     def install(self, api: responses.RequestsMock) -> None:
         self.engine.post_document(opening_balance(self.accounts), "contract-opening")
+
+    def lose_next_answer(self, attempts: int) -> bool:
+        self.lost[0] = 1  # a local process: no in-request retry, the job retries
+        return True
 
     def stored_keys(self) -> list[str]:
         keys = []

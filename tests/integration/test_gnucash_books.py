@@ -4,6 +4,7 @@ reconciliation that sees what a person did to the book in GnuCash."""
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -12,10 +13,13 @@ from pathlib import Path
 import pytest
 
 from connectors.accounting.gnucash import GnuCashConfig, GnuCashConnector
+from connectors.accounting.gnucash.process import engine_python
+from connectors.base import OutgoingDocument
+from connectors.errors import RetriableError
 from hub.services import accounting, posting
 from reconciliation import Outcome, Period, reconcile, summary
 from tests.contract.gnucash_book import in_gnucash, require_gnucash
-from tests.integration.books_setup import UowFactory, setup_books
+from tests.integration.books_setup import UowFactory, paid_order, setup_books
 from tests.integration.test_beancount_books import shop_month
 
 NOVEMBER = Period.parse("2026-11")
@@ -137,3 +141,81 @@ copy = sale.Clone()
     assert outcomes["shop:order:1001"] is Outcome.DUPLICATE
     assert outcomes["shop:payout:P1:fee:1"] in {Outcome.STATUS_DRIFT, Outcome.AMOUNT_MISMATCH}
     assert report.repaired == [] and not report.reconciled
+
+
+HOLD = """
+import sys
+from gnucash import Session, SessionOpenMode
+session = Session("sqlite3://" + sys.argv[1], SessionOpenMode.SESSION_NORMAL_OPEN)
+print("open", flush=True)
+sys.stdin.readline()
+session.end()
+"""
+
+
+def hold_open(book: Path) -> subprocess.Popen[str]:
+    """GnuCash open on someone's desk: a session that holds the book's lock."""
+    holder = subprocess.Popen(
+        [engine_python(), "-I", "-c", HOLD, str(book)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "open"
+    return holder
+
+
+def test_a_book_open_in_gnucash_elsewhere_is_retried_later_and_its_lock_is_never_broken(
+    books: Books,
+) -> None:
+    uow, connector, book = books
+    paid_order(uow, "1001")
+    accounting.generate_documents(uow(), "books")
+    connector.check_books()  # the book exists
+    holder = hold_open(book)
+    try:
+        report = posting.post_pending_documents(uow, "books", connector)
+        assert report.posted == [] and "shop:order:1001" not in report.held
+        with pytest.raises(RetriableError, match="open in GnuCash elsewhere"):
+            connector.post_document(_any_document(), "k")
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        holder.wait(timeout=60)
+    assert posting.post_pending_documents(uow, "books", connector).posted == ["shop:order:1001"]
+
+
+def test_a_stale_lock_left_by_a_crash_is_broken_only_when_the_connection_says_so(
+    books: Books,
+) -> None:
+    _, connector, book = books
+    connector.check_books()
+    holder = hold_open(book)
+    holder.kill()  # GnuCash died holding the lock
+    holder.wait(timeout=60)
+    with pytest.raises(RetriableError, match="open in GnuCash elsewhere"):
+        connector.post_document(_any_document(), "k")
+    breaker = GnuCashConnector(GnuCashConfig(book_path=str(book), break_lock=True))
+    try:
+        assert breaker.post_document(_any_document(), "k").external_id.startswith("gnucash:")
+    finally:
+        breaker.close()
+    assert connector.find_document("payout", "test:any") is not None
+
+
+def _any_document() -> OutgoingDocument:
+    return OutgoingDocument(
+        kind="payout",
+        natural_key="test:any",
+        date=datetime(2026, 11, 9, tzinfo=UTC),
+        currency="USD",
+        total=Decimal("5.00"),
+        payload={
+            "lines": [
+                {"account": "Assets:Bank", "amount": "5.00"},
+                {"account": "Assets:Clearing:Shop", "amount": "-5.00"},
+            ]
+        },
+    )
