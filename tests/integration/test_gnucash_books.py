@@ -18,9 +18,14 @@ from connectors.base import OutgoingDocument
 from connectors.errors import RetriableError
 from hub.services import accounting, posting
 from reconciliation import Outcome, Period, reconcile, summary
+from tests.conftest import Database
 from tests.contract.gnucash_book import in_gnucash, require_gnucash
 from tests.integration.books_setup import UowFactory, paid_order, setup_books
 from tests.integration.test_beancount_books import shop_month
+from tests.integration.test_payouts_books import shop
+from tests.integration.test_payouts_two_channels import post_two_channel_month
+
+__all__ = ["shop"]  # the fixture, imported for the two-channel month
 
 NOVEMBER = Period.parse("2026-11")
 Books = tuple[UowFactory, GnuCashConnector, Path]
@@ -219,3 +224,29 @@ def _any_document() -> OutgoingDocument:
             ]
         },
     )
+
+
+def test_a_two_channel_month_with_pulled_payouts_clears_each_channel_in_gnucash(
+    db: Database, tenant: UowFactory, tmp_path: Path, shop: object
+) -> None:
+    """The issue's proof month (Shopify and Amazon, payouts from their APIs' shapes) in a
+    GnuCash book: the engine's trial balance balances, each clearing account is zero and
+    reconciliation finds every payout clear."""
+    require_gnucash()
+    book = tmp_path / "books.gnucash"
+    books = GnuCashConnector(GnuCashConfig(book_path=str(book)))
+    try:
+        post_two_channel_month(db, tenant, shop, books, {"book_path": str(book)}, "gnucash")
+        got = books.trial_balance()
+        assert got["Assets:Clearing:Shop"] == got["Assets:Clearing:Amazon"] == 0
+        assert got["Assets:Bank"] == Decimal("157.21")  # 89.61 Shopify + 67.60 Amazon
+        assert sum(got.values(), Decimal(0)) == 0
+        recon = reconcile(tenant, "books", books, NOVEMBER)
+        assert recon.reconciled, summary(recon)
+        clear = {c.payout: (c.account, c.books_balance) for c in recon.clearing}
+        assert clear == {
+            "shop:gid://shopify/ShopifyPaymentsPayout/77": ("Assets:Clearing:Shop", 0),
+            "amazon:FEG-1": ("Assets:Clearing:Amazon", 0),
+        }
+    finally:
+        books.close()
