@@ -42,6 +42,7 @@ TOP_LEVEL = {  # Beancount-style names, as the hub's charts use; GnuCash's type 
 }
 
 
+_READ_CACHE: dict[str, Any] = {}  # the last read-back, by book version (see Book.read)
 OPERATIONS = frozenset({"find", "read", "tax_codes", "chart", "create", "post"})
 
 
@@ -160,7 +161,20 @@ class Book:
     def read(self, request: dict[str, Any]) -> Any:
         """One page of the hub's documents dated ``since`` or later, in (date, key) order.
         Transactions sharing a key are one document whose ``copies`` says how many (a
-        duplicate for reconciliation to name); their splits are summed."""
+        duplicate for reconciliation to name); their splits are summed. The whole list is
+        kept for the next page while the book file is unchanged: a session loads the
+        whole book, so opening one per page would make reading back quadratic."""
+        stat = os.stat(self.path) if os.path.exists(self.path) else None
+        version = (self.path, stat and (stat.st_mtime_ns, stat.st_size), request["since"],
+                   request.get("kind", "*"))  # fmt: skip
+        if _READ_CACHE.get("version") != version:
+            _READ_CACHE.clear()
+            _READ_CACHE.update(version=version, rows=self._documents(request))
+        rows = _READ_CACHE["rows"]
+        start, limit = int(request.get("offset", 0)), int(request["limit"])
+        return {"rows": rows[start : start + limit], "total": len(rows)}
+
+    def _documents(self, request: dict[str, Any]) -> list[dict[str, Any]]:
         since = date.fromisoformat(request["since"])
         docs: dict[str, dict[str, Any]] = {}
         with self.session(write=False) as session:
@@ -172,9 +186,7 @@ class Book:
                 doc["splits"] += row["splits"]
                 doc["copies"] += 1
                 doc["voided"] = doc["voided"] or row["voided"]
-        rows = sorted(docs.values(), key=lambda r: (r["date"], r["key"]))
-        start, limit = int(request.get("offset", 0)), int(request["limit"])
-        return {"rows": rows[start : start + limit], "total": len(rows)}
+        return sorted(docs.values(), key=lambda r: (r["date"], r["key"]))
 
     def tax_codes(self, request: dict[str, Any]) -> Any:
         """The tax codes the hub wrote (split Action of its transactions)."""
