@@ -4,8 +4,10 @@ reconciliation that sees what a person did to the book in GnuCash."""
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -111,6 +113,7 @@ def test_a_transaction_deleted_in_gnucash_is_missing_and_repair_posts_it_once(
 ) -> None:
     uow, connector, book = books
     posted_month(books)
+    connector.release()  # the engine keeps the book for a second after a post
     in_gnucash(
         str(book),
         """
@@ -132,6 +135,7 @@ def test_a_void_and_a_duplicate_made_in_gnucash_are_named_and_nothing_is_repaire
 ) -> None:
     uow, connector, book = books
     posted_month(books)
+    connector.release()  # the engine keeps the book for a second after a post
     in_gnucash(
         str(book),
         """
@@ -192,14 +196,27 @@ def test_a_book_open_in_gnucash_elsewhere_is_retried_later_and_its_lock_is_never
     assert posting.post_pending_documents(uow, "books", connector).posted == ["shop:order:1001"]
 
 
-def test_a_stale_lock_left_by_a_crash_is_broken_only_when_the_connection_says_so(
+def test_a_lock_left_by_a_dead_process_of_this_machine_is_stale_and_broken(
     books: Books,
 ) -> None:
     _, connector, book = books
     connector.check_books()
     holder = hold_open(book)
-    holder.kill()  # GnuCash died holding the lock
+    holder.kill()  # GnuCash (or a worker's engine) died holding the lock
     holder.wait(timeout=60)
+    assert connector.post_document(_any_document(), "k").external_id.startswith("gnucash:")
+
+
+def test_a_lock_held_from_another_machine_is_broken_only_when_the_connection_says_so(
+    books: Books,
+) -> None:
+    _, connector, book = books
+    connector.check_books()
+    holder = hold_open(book)
+    holder.kill()
+    holder.wait(timeout=60)
+    with closing(sqlite3.connect(book)) as db, db:  # the lock row of a desk's GnuCash
+        db.execute("UPDATE gnclock SET Hostname = 'accounts-desk'")
     with pytest.raises(RetriableError, match="open in GnuCash elsewhere"):
         connector.post_document(_any_document(), "k")
     breaker = GnuCashConnector(GnuCashConfig(book_path=str(book), break_lock=True))

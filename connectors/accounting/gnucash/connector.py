@@ -58,6 +58,12 @@ class GnuCashConnector(BooksConnector[GnuCashConfig]):
     def close(self) -> None:
         self.engine.close()
 
+    def release(self) -> None:
+        """Let go of the book now: after a post the engine keeps its write session (and
+        GnuCash's lock) for up to a second, for the next post."""
+        if self.engine.running:
+            self._ask("release")
+
     def _ask(self, op: str, **fields: Any) -> Any:
         return self.engine.request(
             op, book=str(self.path), break_lock=self.config.break_lock, **fields

@@ -9,9 +9,11 @@ a line on stdin, one answer a line on stdout (``{"ok": ...}`` or ``{"error": kin
 what the engine prints cannot garble the protocol.
 
 Each request opens the book, does its work and ends the session, so the GnuCash lock is
-held only while the hub writes. Writes open with SESSION_NORMAL_OPEN and refuse a book
-locked by someone else (GnuCash open on a desk) as "locked": the hub retries later and
-never breaks a lock unless the connection says ``break_lock``. Reads open
+held only while the hub writes (back-to-back posts share one session, let go after a second idle).
+Writes open with SESSION_NORMAL_OPEN and refuse a book locked by someone else (GnuCash
+open on a desk) as "locked": the hub retries later and never breaks a live lock unless
+the connection says ``break_lock``; a lock left by a dead process of this machine is
+stale and broken. Reads open
 SESSION_READ_ONLY, which takes no lock. Hub workers writing the same book queue on an
 flock beside it, as for the Beancount ledger.
 
@@ -26,9 +28,13 @@ import fcntl
 import glob
 import json
 import os
+import select
+import socket
+import sqlite3
 import sys
+import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -43,7 +49,8 @@ TOP_LEVEL = {  # Beancount-style names, as the hub's charts use; GnuCash's type 
 
 
 _READ_CACHE: dict[str, Any] = {}  # the last read-back, by book version (see Book.read)
-OPERATIONS = frozenset({"find", "read", "tax_codes", "chart", "create", "post"})
+IDLE_SECONDS = 1.0  # how long a write session waits for the next post
+OPERATIONS = frozenset({"find", "read", "tax_codes", "chart", "create", "post", "release"})
 
 
 class Refused(Exception):
@@ -72,21 +79,108 @@ def _decimal(numeric: Any) -> Decimal:
     return Decimal(numeric.num()) / Decimal(numeric.denom())
 
 
+def _end(session: Any) -> None:
+    if session is not None:
+        session.end()
+        session.destroy()
+
+
+def _stale_lock(path: str) -> bool:
+    """GnuCash's lock row names the host and process that hold the book: held by a
+    process of this machine that is gone, it is stale."""
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            rows = db.execute("SELECT Hostname, PID FROM gnclock").fetchall()
+    except sqlite3.Error:
+        return False
+    if not rows:
+        return False
+    for host, pid in rows:
+        if host != socket.gethostname():
+            return False
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            continue
+        except PermissionError:
+            return False  # alive, someone else's
+        return False  # alive
+    return True
+
+
+class Held:
+    """The write session (with the hub's flock) kept open between back-to-back posts: a
+    GnuCash session loads the whole book, so opening one per post would make a month's
+    posting quadratic. Let go after IDLE_SECONDS without a post, before any other
+    request, and on any failure; every post is committed to the file at once (the SQL
+    backend writes on CommitEdit), so holding it risks no document."""
+
+    def __init__(self) -> None:
+        self.key: tuple[str, bool] | None = None
+        self.session: Any = None
+        self.lock: Any = None
+        self.index: dict[str, str] = {}  # natural key -> guid, valid while the lock is ours
+        self.until = 0.0
+
+    def take(self, book: Book) -> Held:
+        if self.session is not None and self.key == (book.path, book.break_lock):
+            return self
+        self.release()
+        lock = open(f"{book.path}.hub-lock", "a")  # noqa: SIM115 - held across requests
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            session = book.open(write=True)
+            index = {
+                key: trans.GetGUID().to_string() for key, _, trans in book.hub_transactions(session)
+            }
+        except BaseException:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            lock.close()
+            raise
+        self.key, self.session, self.lock, self.index = (
+            (book.path, book.break_lock),
+            session,
+            lock,
+            index,
+        )
+        return self
+
+    def release(self) -> None:
+        if self.session is not None:
+            try:
+                _end(self.session)
+            finally:
+                self.session = None
+        if self.lock is not None:
+            fcntl.flock(self.lock, fcntl.LOCK_UN)
+            self.lock.close()
+            self.lock = None
+        self.key, self.index = None, {}
+
+    def idle(self) -> float | None:
+        """Seconds left before letting go (None: nothing held)."""
+        return None if self.session is None else max(self.until - time.monotonic(), 0.0)
+
+
+HELD = Held()
+
+
 class Book:
     def __init__(self, gnucash: Any, path: str, break_lock: bool) -> None:
         self.g = gnucash
         self.path = path
         self.break_lock = break_lock
 
-    @contextmanager
-    def session(self, write: bool) -> Iterator[Any]:
+    def open(self, write: bool) -> Any:
+        """A session on the book (None: no book yet, for a read). Writes take GnuCash's
+        lock; a lock whose holder is a dead process on this machine (a killed worker,
+        a crashed GnuCash) is stale and broken, any other is refused as "locked"."""
         g = self.g
         modes = g.SessionOpenMode
         uri = f"sqlite3://{self.path}"
         if not os.path.exists(self.path):
             if not write:
-                yield None
-                return
+                return None
             if not os.path.isdir(os.path.dirname(self.path) or "."):
                 raise Refused("config", f"book folder of {self.path} does not exist")
             new = g.Session(uri, modes.SESSION_NEW_STORE)
@@ -94,21 +188,25 @@ class Book:
             new.end()
             new.destroy()
         if write:
-            mode = modes.SESSION_BREAK_LOCK if self.break_lock else modes.SESSION_NORMAL_OPEN
+            stale = self.break_lock or _stale_lock(self.path)
+            mode = modes.SESSION_BREAK_LOCK if stale else modes.SESSION_NORMAL_OPEN
         else:
             mode = modes.SESSION_READ_ONLY
         try:
-            session = g.Session(uri, mode)
+            return g.Session(uri, mode)
         except g.GnuCashBackendException as exc:
             codes = set(getattr(exc, "errors", ()) or ())
             if g.ERR_BACKEND_LOCKED in codes:
                 raise Refused("locked", f"{self.path} is open in GnuCash elsewhere") from None
             raise Refused("config", f"{self.path}: GnuCash cannot open it ({exc})") from None
+
+    @contextmanager
+    def session(self, write: bool) -> Iterator[Any]:
+        session = self.open(write)
         try:
             yield session
         finally:
-            session.end()
-            session.destroy()
+            _end(session)
 
     # ---- reading ------------------------------------------------------------------------
 
@@ -212,23 +310,29 @@ class Book:
                 for a in self.accounts(session)
             ]
 
+    def release(self, request: dict[str, Any]) -> Any:
+        """Nothing more: every request but a post lets go of a held write session."""
+        return True
+
     def create(self, request: dict[str, Any]) -> Any:
         with self.session(write=True):
             return True
 
     def post(self, request: dict[str, Any]) -> Any:
         doc = request["document"]
-        lock_path = f"{self.path}.hub-lock"
-        with open(lock_path, "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                with self.session(write=True) as session:
-                    for key, _, trans in self.hub_transactions(session):
-                        if key == doc["key"]:
-                            return {"guid": trans.GetGUID().to_string(), "existing": True}
-                    return {"guid": self._write(session.book, doc), "existing": False}
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        held = HELD.take(self)
+        try:
+            guid = held.index.get(doc["key"])
+            if guid is not None:
+                return {"guid": guid, "existing": True}
+            guid = self._write(held.session.book, doc)
+            held.index[doc["key"]] = guid
+            return {"guid": guid, "existing": False}
+        except BaseException:
+            HELD.release()
+            raise
+        finally:
+            held.until = time.monotonic() + IDLE_SECONDS
 
     def _write(self, book: Any, doc: dict[str, Any]) -> str:
         g = self.g
@@ -310,20 +414,42 @@ def serve(requests: Iterator[str], answer: Callable[[dict[str, Any]], None]) -> 
         answer({"error": "missing_engine", "message": f"cannot import gnucash: {exc}"})
         return
     _no_transaction_log()
-    for line in requests:
-        if not line.strip():
-            continue
-        try:
-            request = json.loads(line)
-            if request.get("op") not in OPERATIONS:
-                raise Refused("engine", f"unknown operation {request.get('op')!r}")
-            book = Book(gnucash, request["book"], bool(request.get("break_lock")))
-            handler = getattr(book, request["op"])
-            answer({"ok": handler(request)})
-        except Refused as exc:
-            answer({"error": exc.kind, "message": str(exc)})
-        except Exception as exc:  # the engine's failure goes back as data, the loop goes on
-            answer({"error": "engine", "message": f"{type(exc).__name__}: {exc}"})
+    try:
+        for line in requests:
+            _handle(gnucash, line, answer)
+    finally:
+        HELD.release()
+
+
+def _handle(gnucash: Any, line: str, answer: Callable[[dict[str, Any]], None]) -> None:
+    if not line.strip():
+        return
+    try:
+        request = json.loads(line)
+        if request.get("op") not in OPERATIONS:
+            raise Refused("engine", f"unknown operation {request.get('op')!r}")
+        if request["op"] != "post":
+            HELD.release()  # reads see the book as GnuCash would, and others may write
+        book = Book(gnucash, request["book"], bool(request.get("break_lock")))
+        handler = getattr(book, request["op"])
+        answer({"ok": handler(request)})
+    except Refused as exc:
+        answer({"error": exc.kind, "message": str(exc)})
+    except Exception as exc:  # the engine's failure goes back as data, the loop goes on
+        answer({"error": "engine", "message": f"{type(exc).__name__}: {exc}"})
+
+
+def _lines(stream: Any) -> Iterator[str]:
+    """Request lines; while a write session is held, waiting for the next one only as
+    long as it may stay idle."""
+    while True:
+        wait = HELD.idle()
+        if wait is not None and not select.select([stream], [], [], wait)[0]:
+            HELD.release()
+        line = stream.readline()
+        if not line:
+            return
+        yield line
 
 
 def main() -> None:
@@ -334,7 +460,7 @@ def main() -> None:
         out.write(json.dumps(message) + "\n")
         out.flush()
 
-    serve(iter(sys.stdin.readline, ""), answer)
+    serve(_lines(sys.stdin), answer)
 
 
 if __name__ == "__main__":

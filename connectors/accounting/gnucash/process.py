@@ -76,6 +76,10 @@ class EngineProcess:
         self._log.seek(0)
         return self._log.read().decode(errors="replace").strip()[-500:]
 
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
     def close(self) -> None:
         if self._finalizer is not None:
             self._finalizer()
