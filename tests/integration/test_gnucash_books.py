@@ -18,12 +18,14 @@ from connectors.accounting.gnucash import GnuCashConfig, GnuCashConnector
 from connectors.accounting.gnucash.process import engine_python
 from connectors.base import OutgoingDocument
 from connectors.errors import RetriableError
-from hub.services import accounting, posting
+from hub.domain.documents import PostingPoint
+from hub.services import accounting, order_books, posting
 from reconciliation import Outcome, Period, reconcile, summary
 from tests.conftest import Database
 from tests.contract.gnucash_book import in_gnucash, require_gnucash
 from tests.integration.books_setup import UowFactory, paid_order, setup_books
 from tests.integration.test_beancount_books import shop_month
+from tests.integration.test_order_books import cancel, change, follow_and_post, ship, unpaid_order
 from tests.integration.test_payouts_books import shop
 from tests.integration.test_payouts_two_channels import post_two_channel_month
 
@@ -267,3 +269,22 @@ def test_a_two_channel_month_with_pulled_payouts_clears_each_channel_in_gnucash(
         }
     finally:
         books.close()
+
+
+def test_an_invoice_posted_on_dispatch_and_its_reversal_net_to_zero_in_gnucash(
+    books: Books,
+) -> None:
+    uow, connector, _ = books
+    order_books.set_posting_point(uow(), "shop", PostingPoint.SHIPMENT)
+    order_id = unpaid_order(uow, "1004")
+    change(uow, order_id, "shipment", ship)
+    assert follow_and_post(uow, connector).posted == ["shop:order:1004"]
+    change(uow, order_id, "cancellation", cancel)
+    assert follow_and_post(uow, connector).posted == ["shop:order:1004:void"]
+    pages = connector.iter_documents("*", datetime(2026, 11, 1, tzinfo=UTC))
+    kinds = {d.natural_key: d.payload["kind"] for page in pages for d in page}
+    assert kinds == {"shop:order:1004": "sales_invoice", "shop:order:1004:void": "reversal"}
+    left = connector.trial_balance()
+    assert left["Assets:Clearing:Shop"] == left["Income:Sales"] == 0
+    report = reconcile(uow, "books", connector, NOVEMBER)
+    assert report.reconciled, summary(report)
