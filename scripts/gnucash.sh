@@ -13,8 +13,11 @@ if ! engine_ok; then
     echo "installing GnuCash's engine (gnucash, python3-gnucash, libdbd-sqlite3)"
     sudo_cmd=""
     [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-    $sudo_cmd apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends \
-        gnucash python3-gnucash libdbd-sqlite3 >/dev/null
-    engine_ok || { echo "GnuCash's engine still cannot be imported by $python" >&2; exit 1; }
+    # A failed install does not stop the other suites: the GnuCash tests then fail, each
+    # naming the packages (tests/contract/gnucash_book.py), rather than skip.
+    { $sudo_cmd apt-get update -qq &&
+        DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq \
+            --no-install-recommends gnucash python3-gnucash libdbd-sqlite3 >/dev/null; } ||
+        echo "apt-get could not install GnuCash's engine" >&2
+    engine_ok || echo "GnuCash's engine cannot be imported by $python: its tests will fail" >&2
 fi
