@@ -78,3 +78,24 @@ def test_the_finance_role_connects_a_gnucash_book_on_the_dashboard(
     )
     assert page.status_code == 200 and "main connected: 0 accounts" in page.text
     assert book.exists()
+
+
+def test_a_gnucash_book_connects_over_the_api_and_a_bad_setting_is_named(
+    setup: Setup, tmp_path: Path
+) -> None:
+    client, finance = _client(setup, Role.FINANCE)
+    values = {"book_path": str(tmp_path / "api.gnucash"), "currency": "EUR"}
+    made = client.post(
+        "/api/v1/books/connections",
+        json={"name": "gnc", "system": "gnucash", "values": values},
+        headers=finance,
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["settings"] == {**values, "break_lock": False}
+    assert made.json()["check"] == {"accounts": 0, "tax_codes": 0}
+    wrong = client.post(
+        "/api/v1/books/connections",
+        json={"name": "gnc2", "system": "gnucash", "values": {"ledger_path": "x"}},
+        headers=finance,
+    )
+    assert wrong.status_code == 422 and "book_path" in wrong.text
