@@ -7,6 +7,7 @@ cd "$root"
 bash scripts/bootstrap.sh dev
 bash scripts/services.sh
 bash scripts/browser.sh
+bash scripts/gnucash.sh
 py=".venv/bin"
 
 echo "== ruff"

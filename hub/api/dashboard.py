@@ -266,6 +266,7 @@ def books_connect(
     system: FormText,
     name: FormText,
     ledger_path: FormText = "",
+    book_path: FormText = "",
     currency: FormText = "",
     realm_id: FormText = "",
     environment: FormText = "",
@@ -278,16 +279,17 @@ def books_connect(
     who = _who(hub, request, Permission.BOOKS_WRITE)
     given = {
         "ledger_path": ledger_path,
+        "book_path": book_path,
         "realm_id": realm_id,
         "environment": environment,
         "xero_tenant_id": xero_tenant_id,
         "client_id": client_id,
     }
     values: dict[str, Any] = {k: v.strip() for k, v in given.items() if v.strip()}
-    if system != "beancount":
+    if books_connections.signs_in(hub.connectors, system):
         values["client_secret"] = client_secret
     if currency.strip():
-        key = {"beancount": "operating_currency", "quickbooks": "home_currency"}
+        key = books_connections.CURRENCY_FIELD
         values[key.get(system, "base_currency")] = currency.strip().upper()
     try:
         started = books_connections.start_connect(

@@ -75,10 +75,13 @@ def _connected(result: books.Connected) -> str:
 
 
 def connect(
-    system: Annotated[str, typer.Argument(help="beancount, quickbooks or xero")],
+    system: Annotated[str, typer.Argument(help="beancount, gnucash, quickbooks or xero")],
     name: Annotated[str, typer.Argument(help="Connection name (used by `hub books post`).")],
     ledger: Annotated[
         Path | None, typer.Option("--ledger", help="Beancount: the ledger file (created).")
+    ] = None,
+    book: Annotated[
+        Path | None, typer.Option("--book", help="GnuCash: the SQLite book file (created).")
     ] = None,
     currency: Annotated[
         str | None, typer.Option("--currency", help="The books' home currency.")
@@ -112,18 +115,18 @@ def connect(
     """Connect the books: settings validated, the login authorised, the chart read."""
     given: dict[str, Any] = {
         "ledger_path": str(ledger) if ledger is not None else None,
+        "book_path": str(book.absolute()) if book is not None else None,
         "realm_id": realm_id,
         "environment": environment,
         "xero_tenant_id": xero_tenant_id,
         "client_id": client_id,
     }
-    currency_field = {"beancount": "operating_currency", "quickbooks": "home_currency"}
     if currency:
-        given[currency_field.get(system, "base_currency")] = currency.upper()
+        given[books.CURRENCY_FIELD.get(system, "base_currency")] = currency.upper()
     values = {k: v for k, v in given.items() if v is not None}
-    if system != "beancount":
-        values["client_secret"] = _secret(client_secret_file, "OAuth2 client secret")
     h = hub()
+    if books.signs_in(h.connectors, system):
+        values["client_secret"] = _secret(client_secret_file, "OAuth2 client secret")
     uow = tenant_uow(tenant)
     tenant_id = uow.tenant_id
     started = books.start_connect(

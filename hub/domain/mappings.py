@@ -46,6 +46,7 @@ class AccountingSystem(StrEnum):
     QUICKBOOKS = "quickbooks"
     XERO = "xero"
     BEANCOUNT = "beancount"
+    GNUCASH = "gnucash"
 
 
 @dataclass(eq=False)

@@ -41,18 +41,23 @@ from hub.services.connections import save_connection, validate_config
 
 __all__ = [
     "AUTHORIZATION_TTL",
+    "CURRENCY_FIELD",
     "Authorization",
     "BooksConnectionView",
     "Connected",
     "complete_authorization",
     "disconnect",
     "list_books",
+    "signs_in",
     "start_connect",
     "test_books",
 ]
 
 AUTHORIZATION_TTL = timedelta(minutes=15)  # a consent page left open longer starts again
 MAPPING_KEYS = ("accounts", "tax_codes")  # accounting-connection settings that are not login
+# The setting that holds the books' home currency, per system ("base_currency" otherwise).
+CURRENCY_FIELD = {"beancount": "operating_currency", "quickbooks": "home_currency",
+                  "gnucash": "currency"}  # fmt: skip
 
 UowFactory = Callable[[], UnitOfWork]
 
@@ -98,6 +103,15 @@ def _system(registry: Registry, system: str, name: str) -> tuple[type[Any], OAut
     if getattr(cls, "kind", None) != ConnectorKind.ACCOUNTING:
         raise InvalidValue("system", system, "is not an accounting connector", _record(name))
     return cls, getattr(cls, "oauth", None)
+
+
+def signs_in(registry: Registry, system: str) -> bool:
+    """Whether connecting ``system`` takes an OAuth2 login (and so a client secret); an
+    unknown system is named by :func:`start_connect`, not here."""
+    try:
+        return getattr(registry.load(system), "oauth", None) is not None
+    except ConnectorError:
+        return False
 
 
 def _digest(state: str) -> str:

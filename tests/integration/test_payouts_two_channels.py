@@ -13,7 +13,7 @@ import responses
 from sqlalchemy.orm import Session
 
 from connectors.accounting.beancount import BeancountConfig, BeancountConnector
-from connectors.base import StorefrontConnector
+from connectors.base import AccountingConnector, StorefrontConnector
 from hub.domain.mappings import AccountRole
 from hub.domain.money import Money
 from hub.domain.orders import Order, OrderLine, Payment
@@ -55,11 +55,16 @@ def amazon_order(uow: UowFactory, external_id: str, price: str) -> None:
         u.commit()
 
 
-def test_two_channels_month_books_both_payouts_with_each_clearing_at_zero(
-    db: Database, tenant: UowFactory, tmp_path: Path, shop: object
+def post_two_channel_month(
+    db: Database,
+    tenant: UowFactory,
+    shop: object,
+    books: AccountingConnector,
+    settings: dict[str, object],
+    system: str = "beancount",
 ) -> None:
-    ledger = tmp_path / "books.beancount"
-    setup_books(tenant, {"ledger_path": str(ledger)}, chart=FULL_CHART)
+    """Both channels' orders, a refund and both payouts pulled, generated and posted."""
+    setup_books(tenant, settings, system=system, chart=FULL_CHART)
     catalog.create_channel(tenant(), "amazon", "amazon", "USD")
     entries = [ChartEntry(role, code) for role, code in FULL_CHART.items()]
     entries.append(ChartEntry(AccountRole.CLEARING, "Assets:Clearing:Amazon", "channel:amazon"))
@@ -88,8 +93,15 @@ def test_two_channels_month_books_both_payouts_with_each_clearing_at_zero(
 
     generated = accounting.generate_documents(tenant(), "books")
     assert generated.held == {}, generated.held
-    books = BeancountConnector(BeancountConfig(ledger_path=str(ledger)))
     posting.post_pending_documents(tenant, "books", books)
+
+
+def test_two_channels_month_books_both_payouts_with_each_clearing_at_zero(
+    db: Database, tenant: UowFactory, tmp_path: Path, shop: object
+) -> None:
+    ledger = tmp_path / "books.beancount"
+    books = BeancountConnector(BeancountConfig(ledger_path=str(ledger)))
+    post_two_channel_month(db, tenant, shop, books, {"ledger_path": str(ledger)})
     checked = bean_check(ledger)
     assert checked.returncode == 0, checked.stderr
     got = balances(ledger)
