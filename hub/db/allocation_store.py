@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from hub.db import tables as t
 from hub.db import tables_allocation as ta
 from hub.db import tables_mapping as tm
+from hub.db.costing_rows import record_costs
 from hub.domain.allocation import AllocationPolicy, ShortfallPolicy, SplitPolicy, Strategy
 from hub.domain.catalog import WarehouseKind
 from hub.domain.clock import utcnow
@@ -301,8 +302,10 @@ class AllocationStore:
 
     def add_movements(self, movements: Sequence[Movement]) -> None:
         if movements:
-            self.session.execute(
-                t.stock_movements.insert(),
+            ids = self.session.scalars(
+                t.stock_movements.insert().returning(
+                    t.stock_movements.c.id, sort_by_parameter_order=True
+                ),
                 [
                     {
                         "tenant_id": m.tenant_id,
@@ -320,7 +323,11 @@ class AllocationStore:
                     }
                     for m in movements
                 ],
-            )
+            ).all()
+            for m, id_ in zip(movements, ids, strict=True):
+                m.id = id_
+            # Shipments and returns are valued at the moving average in this transaction.
+            record_costs(self.session, self.tenant_id, movements)
 
     def insert_reservations(self, rows: Sequence[ReservationRow]) -> None:
         if rows:

@@ -86,7 +86,9 @@ def receive_purchase_order(
                     actor=actor,
                     reason=reason,
                     reference=reference,
-                )
+                ),
+                unit_cost=line.unit_cost,
+                valued_at=receipt.received_at,  # the day its bill is dated
             )
         publish_levels(uow, before)
         uow.commit()

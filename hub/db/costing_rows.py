@@ -1,0 +1,187 @@
+"""Costing queries: value each valued movement at the moving average, in the movement's
+own transaction, and read the values back for documents and the valuation report."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.orm import Session
+
+from hub.db import tables as t
+from hub.db.tables_costing import movement_costs, sku_costs
+from hub.domain.clock import utcnow
+from hub.domain.costing import VALUED, CostState, MissingCost
+from hub.domain.inventory import Movement, MovementKind
+from hub.domain.money import Money
+
+__all__ = ["CostEntry", "cost_entries", "on_hand_before", "record_costs", "sku_states"]
+
+
+@dataclass(frozen=True)
+class CostEntry:
+    """A valued movement (or an opening valuation), as the documents and reports read it."""
+
+    id: int
+    movement_id: int | None
+    sku_id: int
+    sku: str
+    kind: str  # a MovementKind, or "opening"
+    quantity: int  # the on-hand change
+    value: Money | None  # None: no cost; `missing` says why
+    missing: str | None
+    reason: str
+    reference: str | None
+    created_at: datetime
+
+
+def record_costs(
+    session: Session,
+    tenant_id: int,
+    movements: Sequence[Movement],
+    unit_costs: Mapping[int, Money] | None = None,
+    dated: Mapping[int, datetime] | None = None,
+) -> None:
+    """Value every valued movement (ids assigned) and move its SKU's average. Receipts
+    take their price from `unit_costs` (movement id -> unit cost); a receipt without
+    one, or a movement of a SKU never received at a price, is stored without a value and
+    the reason, so its document is held naming the SKU. `dated`: when a movement counts
+    in the books, if not when it was recorded (a receipt recorded late: its bill's day)."""
+    valued = [m for m in movements if m.kind in VALUED and m.on_hand_delta != 0]
+    if not valued:
+        return
+    # One lock per SKU, in SKU order (the global lock order), for the whole batch.
+    states = _lock_states(session, tenant_id, sorted({m.sku_id for m in valued}))
+    now = utcnow()
+    rows = []
+    for m in valued:
+        assert m.id is not None, "movements are valued once stored"
+        state = states[m.sku_id]
+        value: Money | None = None
+        missing: str | None = None
+        try:
+            if m.kind is MovementKind.RECEIPT:
+                price = (unit_costs or {}).get(m.id)
+                if price is None:
+                    raise MissingCost(state.sku, "the receipt states no unit cost")
+                value = state.receive(m.on_hand_delta, price)
+            else:
+                value = state.move(m.on_hand_delta)
+        except MissingCost as exc:
+            missing = str(exc)
+        rows.append(
+            {
+                "tenant_id": tenant_id,
+                "movement_id": m.id,
+                "sku_id": m.sku_id,
+                "kind": str(m.kind),
+                "quantity": m.on_hand_delta,
+                "currency": value.currency if value else state.currency,
+                "value": value.amount if value else None,
+                "unit_cost": state.unit_cost,
+                "missing": missing,
+                "reason": m.reason,
+                "reference": m.reference,
+                "created_at": (dated or {}).get(m.id, m.created_at),
+            }
+        )
+    session.execute(insert(movement_costs), rows)
+    c = sku_costs.c
+    for sku_id, state in states.items():
+        session.execute(
+            update(sku_costs)
+            .where(c.sku_id == sku_id)
+            .values(
+                currency=state.currency,
+                quantity=state.quantity,
+                value=state.value,
+                unit_cost=state.unit_cost,
+                updated_at=now,
+            )
+        )
+
+
+def _lock_states(session: Session, tenant_id: int, sku_ids: list[int]) -> dict[int, CostState]:
+    c = sku_costs.c
+    fresh = {"quantity": 0, "value": Decimal(0), "updated_at": utcnow(), "tenant_id": tenant_id}
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            pg_insert(sku_costs)
+            .values([{**fresh, "sku_id": s} for s in sku_ids])
+            .on_conflict_do_nothing(index_elements=["sku_id"])
+        )
+    else:  # SQLite: the transaction holds the write lock already
+        have = set(session.scalars(select(c.sku_id).where(c.sku_id.in_(sku_ids))))
+        new = [{**fresh, "sku_id": s} for s in sku_ids if s not in have]
+        if new:
+            session.execute(insert(sku_costs), new)
+    codes = dict(
+        session.execute(select(t.skus.c.id, t.skus.c.code).where(t.skus.c.id.in_(sku_ids))).all()
+    )
+    rows = session.execute(
+        select(c.sku_id, c.currency, c.quantity, c.value, c.unit_cost)
+        .where(c.sku_id.in_(sku_ids))
+        .order_by(c.sku_id)
+        .with_for_update()
+    ).all()
+    return {
+        r.sku_id: CostState(codes[r.sku_id], r.currency, r.quantity, r.value, r.unit_cost)
+        for r in rows
+    }
+
+
+def cost_entries(
+    session: Session, tenant_id: int, *, before: datetime | None = None
+) -> list[CostEntry]:
+    """Every valued movement of the tenant (those before `before`), oldest first."""
+    m = movement_costs.c
+    query = (
+        select(movement_costs, t.skus.c.code)
+        .join(t.skus, t.skus.c.id == m.sku_id)
+        .where(m.tenant_id == tenant_id)
+        .order_by(m.created_at, m.id)
+    )
+    if before is not None:
+        query = query.where(m.created_at < before)
+    return [
+        CostEntry(
+            r.id,
+            r.movement_id,
+            r.sku_id,
+            r.code,
+            r.kind,
+            r.quantity,
+            Money(r.value, r.currency) if r.value is not None and r.currency else None,
+            r.missing,
+            r.reason,
+            r.reference,
+            r.created_at,
+        )
+        for r in session.execute(query)
+    ]
+
+
+def sku_states(session: Session, tenant_id: int) -> dict[int, CostState]:
+    """The current average per SKU (for reports; not locked)."""
+    c = sku_costs.c
+    rows = session.execute(
+        select(c.sku_id, t.skus.c.code, c.currency, c.quantity, c.value, c.unit_cost)
+        .join(t.skus, t.skus.c.id == c.sku_id)
+        .where(c.tenant_id == tenant_id)
+    ).all()
+    return {r.sku_id: CostState(r.code, r.currency, r.quantity, r.value, r.unit_cost) for r in rows}
+
+
+def on_hand_before(session: Session, tenant_id: int, before: datetime) -> dict[int, int]:
+    """Units on hand per SKU (all warehouses and lots) by the stock ledger at `before`."""
+    m = t.stock_movements.c
+    rows = session.execute(
+        select(m.sku_id, func.sum(m.on_hand_delta))
+        .where(m.tenant_id == tenant_id, m.created_at < before)
+        .group_by(m.sku_id)
+    ).all()
+    return {sku_id: int(total) for sku_id, total in rows}

@@ -1,0 +1,49 @@
+"""Costing tables: the moving average per SKU, and the value of each valued movement
+(written in the same transaction as the movement; hub.db.costing_rows)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, UniqueConstraint
+
+from hub.db.tables import metadata
+from hub.db.types import ExactDecimal, Id, UTCDateTime
+
+
+def _fk(name: str, target: str) -> Column[int]:
+    return Column(name, Id, ForeignKey(target), nullable=False, index=True)
+
+
+sku_costs = Table(
+    "sku_costs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    _fk("tenant_id", "tenants.id"),
+    Column("sku_id", Id, ForeignKey("skus.id"), nullable=False),
+    Column("currency", String(3), nullable=True),  # the first priced receipt's
+    Column("quantity", Integer, nullable=False),  # units costing has valued
+    Column("value", ExactDecimal(), nullable=False),
+    Column("unit_cost", ExactDecimal(), nullable=True),  # None: never received at a price
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("sku_id", name="uq_sku_costs_sku"),
+)
+
+movement_costs = Table(
+    "movement_costs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    _fk("tenant_id", "tenants.id"),
+    # None: an opening valuation (units on hand before the SKU had a cost)
+    Column("movement_id", Id, ForeignKey("stock_movements.id"), nullable=True),
+    Column("sku_id", Id, ForeignKey("skus.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("quantity", Integer, nullable=False),  # signed: the on-hand change
+    Column("currency", String(3), nullable=True),
+    Column("value", ExactDecimal(), nullable=True),  # signed; None: no cost (the reason says)
+    Column("unit_cost", ExactDecimal(), nullable=True),  # the average it moved at
+    Column("missing", Text, nullable=True),
+    Column("reason", Text, nullable=False),  # the movement's reason, for the memo
+    Column("reference", String(255), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("movement_id", name="uq_movement_costs_movement"),
+    Index("ix_movement_costs_tenant_created", "tenant_id", "created_at"),
+)

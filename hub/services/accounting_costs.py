@@ -1,0 +1,49 @@
+"""Inventory journals in document generation: one per valued movement, keyed by it."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from sqlalchemy.orm import Session
+
+from hub.db.costing_rows import cost_entries
+from hub.domain.document_builders import Books
+from hub.domain.documents import Document, DocumentKind
+from hub.domain.inventory import MovementKind
+from hub.domain.inventory_documents import ValuedMovement, inventory_document, inventory_key
+from hub.services.accounting_daily import Emit
+
+__all__ = ["emit_inventory"]
+
+
+def emit_inventory(session: Session, tenant_id: int, books: Books, emit: Emit) -> None:
+    """A journal per valued movement the books do not have yet. A priced receipt needs
+    none (its supplier bill books the same value); a movement without a cost is held
+    naming the SKU until a cost is set (`hub inventory set-cost`, then --retry-held)."""
+    for e in cost_entries(session, tenant_id):
+        if e.kind == MovementKind.RECEIPT and e.value is not None:
+            continue
+        if e.value is not None and e.value.amount == 0:
+            continue  # nothing to book (a unit cost of zero)
+        entry = ValuedMovement(
+            inventory_key(e.movement_id, e.id),
+            e.sku,
+            e.kind,
+            e.quantity,
+            e.value,
+            e.missing,
+            e.reason,
+            e.reference,
+            e.created_at.date(),
+        )
+        emit(
+            entry.key,
+            DocumentKind.INVENTORY,
+            entry.key.replace("cogs:", "", 1),
+            entry.on,
+            partial(_one, entry, books, tenant_id),
+        )
+
+
+def _one(entry: ValuedMovement, books: Books, tenant_id: int) -> list[Document]:
+    return [inventory_document(entry, books, tenant_id)]

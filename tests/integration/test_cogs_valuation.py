@@ -1,0 +1,155 @@
+"""Cost of goods at the moving average: receipts, shipments, restocked returns, scrap and
+counts post inventory journals into a real Beancount ledger (bean-check clean), and the
+valuation at any date equals the ledger's inventory account."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from connectors.accounting.beancount import BeancountConfig, BeancountConnector
+from hub.db.accounting_store import DocumentStore
+from hub.domain.clock import utcnow
+from hub.domain.documents import DocumentKind, DocumentStatus
+from hub.domain.mappings import AccountRole
+from hub.domain.money import Money
+from hub.services import (
+    accounting,
+    accounting_mapping,
+    catalog,
+    fulfilment,
+    inventory,
+    posting,
+    purchasing,
+)
+from hub.services.allocation import allocate
+from hub.services.valuation import valuation_total, value_inventory
+from mapping.accounting import ChartEntry
+from tests.integration.alloc_setup import Shop, shop
+from tests.integration.books_setup import CHART, UowFactory, set_policy
+from tests.integration.test_beancount_books import balances, bean_check
+
+USD = "USD"
+CHART_WITH_ADJUSTMENTS = {**CHART, AccountRole.INVENTORY_ADJUSTMENTS: "Expenses:Shrinkage"}
+
+
+def _books(uow: UowFactory, ledger: Path) -> BeancountConnector:
+    accounting_mapping.create_connection(uow(), "books", "beancount", {"ledger_path": str(ledger)})
+    accounting_mapping.set_accounts(
+        uow(), "books", [ChartEntry(r, c) for r, c in CHART_WITH_ADJUSTMENTS.items()]
+    )
+    set_policy(uow, home=USD)
+    return BeancountConnector(BeancountConfig(ledger_path=str(ledger)))
+
+
+def _sku(s: Shop, code: str, catalog_cost: str = "0") -> None:
+    sku = catalog.create_sku(s.uow(), code, code, Money.of(catalog_cost, USD))
+    assert sku.id is not None
+    s.sku_ids[code] = sku.id
+
+
+def _receive(uow: UowFactory, po: str, warehouse: str, qty: int, cost: str, on: date) -> None:
+    with uow() as u:
+        known = u.suppliers.find(code="ACME") is not None
+    if not known:
+        catalog.create_supplier(uow(), "ACME", "Acme Tents", USD)
+    purchasing.create_purchase_order(
+        uow(), po, "ACME", warehouse, [("TENT", qty, Money.of(cost, USD))]
+    )
+    arrived = datetime(on.year, on.month, on.day, 9, tzinfo=UTC)
+    purchasing.receive_purchase_order(uow(), po, {"TENT": qty}, actor="t", received_at=arrived)
+
+
+def _post(uow: UowFactory, connector: BeancountConnector) -> accounting.GenerationReport:
+    report = accounting.generate_documents(uow(), "books")
+    posting.post_pending_documents(uow, "books", connector)
+    return report
+
+
+def test_moving_average_cogs_returns_scrap_and_counts_book_what_the_valuation_says(
+    tenant: UowFactory, tmp_path: Path
+) -> None:
+    ledger = tmp_path / "books.beancount"
+    connector = _books(tenant, ledger)
+    s = shop(tenant, {}, warehouses=("BER", "NJ"))
+    _sku(s, "TENT")
+    yesterday = utcnow().date() - timedelta(days=1)
+    _receive(tenant, "PO-1", "BER", 10, "20.00", yesterday)
+    _receive(tenant, "PO-2", "NJ", 5, "23.00", yesterday)  # average (200 + 115) / 15 = 21
+
+    order = s.order([("TENT", 3)])
+    allocate(tenant(), order)
+    fulfilment.ship(tenant(), order, actor="t")  # Dr COGS 63, Cr inventory 63
+    (line,) = s.line_ids(order)
+    fulfilment.return_items(tenant(), order, line, 1, "BER", actor="t")  # restocked: +21
+    inventory.scrap(tenant(), "NJ", "TENT", 1, actor="t", reason="water damage")  # -21
+    on_hand_ber = s.level("BER", "TENT")[0]
+    inventory.adjust_to_count(
+        tenant(), "BER", "TENT", on_hand_ber - 1, actor="t", reason="cycle count"
+    )  # -21
+    _receive(tenant, "PO-3", "NJ", 2, "30.00", utcnow().date())  # 11 x 21 + 60 = 291
+
+    report = _post(tenant, connector)
+    assert report.held == {}
+    assert bean_check(ledger).returncode == 0, bean_check(ledger).stdout
+    books = balances(ledger)
+    assert books["Expenses:COGS"] == Decimal("42.00")  # 63 shipped - 21 back
+    assert books["Expenses:Shrinkage"] == Decimal("42.00")  # scrap + count
+    rows = value_inventory(tenant(), utcnow().date())
+    (tent,) = [r for r in rows if r["sku"] == "TENT"]
+    assert tent["on_hand"] == 13 and tent["valued_quantity"] == 13
+    assert tent["value"] == "291.00" and tent["unit_cost"] == "22.384615"
+    assert valuation_total(rows, USD).amount == books["Assets:Inventory"] == Decimal("291.00")
+    # Yesterday: only the first two receipts, in the valuation as in the ledger's bills.
+    before = value_inventory(tenant(), yesterday)
+    assert valuation_total(before, USD).amount == Decimal("315.00")
+
+    # Each movement is one journal, keyed by it: generating again adds nothing.
+    again = _post(tenant, connector)
+    assert again.created == [] and again.held == {}
+    tid, cid = _tid(tenant), _cid(tenant)
+    with tenant() as u:
+        docs = DocumentStore(u.session, tid).documents(cid)
+    journals = [d for d in docs if d.kind is DocumentKind.INVENTORY]
+    assert len(journals) == 4 and all(d.status is DocumentStatus.POSTED for d in journals)
+    assert all(d.key.startswith("cogs:movement:") for d in journals)
+    scrap = next(d for d in journals if "water damage" in d.lines[0].memo)
+    assert [str(ln.amount.amount) for ln in scrap.lines] == ["21.00", "-21.00"]
+    assert scrap.lines[0].account == "Expenses:Shrinkage"
+
+
+def test_a_shipment_of_a_sku_with_no_cost_is_held_naming_the_sku_never_booked_at_zero(
+    tenant: UowFactory, tmp_path: Path
+) -> None:
+    connector = _books(tenant, tmp_path / "books.beancount")
+    s = shop(tenant, {}, warehouses=("BER",))
+    _sku(s, "TENT")
+    inventory.adjust_to_count(tenant(), "BER", "TENT", 4, actor="t", reason="found")
+    order = s.order([("TENT", 1)])
+    allocate(tenant(), order)
+    fulfilment.ship(tenant(), order, actor="t")
+    report = _post(tenant, connector)
+    assert len(report.held) == 2  # the count and the shipment
+    assert all("no unit cost for sku TENT" in why for why in report.held.values())
+    rows = value_inventory(tenant(), utcnow().date())
+    (tent,) = [r for r in rows if r["sku"] == "TENT"]
+    assert tent["on_hand"] == 3 and tent["value"] == "" and tent["missing"] == 2
+
+
+def _tid(uow: UowFactory) -> int:
+    with uow() as u:
+        assert u.tenant_id is not None
+        return u.tenant_id
+
+
+def _cid(uow: UowFactory) -> int:
+    from hub.services.accounting_books import connection_id
+
+    with uow() as u:
+        return connection_id(u, "books")
+
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
