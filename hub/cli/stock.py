@@ -9,7 +9,7 @@ import typer
 from hub.cli.common import JsonOpt, TenantOpt, actor, emit, money, table, tenant_uow, whole_number
 from hub.domain.errors import InvalidValue
 from hub.domain.inventory import Movement
-from hub.services import inventory, purchasing
+from hub.services import inventory, purchasing, valuation
 
 stock_app = typer.Typer(help="Stock levels, movements and the ledger check.", no_args_is_help=True)
 po_app = typer.Typer(help="Purchase orders and receipts.", no_args_is_help=True)
@@ -124,6 +124,22 @@ def safety(
         tenant_uow(tenant), warehouse, sku, qty, lot=lot, reorder_point=reorder_point
     )
     emit(level, as_json, lambda: f"safety stock {level.safety_stock}, available {level.available}")
+
+
+@stock_app.command("set-cost")
+def set_cost(
+    sku: SkuArg,
+    amount: Annotated[str, typer.Argument(help="Unit cost, e.g. 12.50.")],
+    currency: Annotated[str, typer.Option(help="ISO 4217 currency.")] = "USD",
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The catalog unit cost: starts the moving average of a SKU never received at a
+    price (then `hub books post --retry-held` values its held inventory journals)."""
+    cost = money("unit_cost", amount, currency, f"sku {sku}")
+    valuation.set_catalog_cost(tenant_uow(tenant), sku, cost)
+    emit({"sku": sku, "unit_cost": str(cost.amount), "currency": cost.currency}, as_json,
+         lambda: f"sku {sku}: catalog unit cost {cost}")  # fmt: skip
 
 
 @stock_app.command("report")

@@ -19,7 +19,14 @@ from hub.domain.costing import VALUED, CostState, MissingCost
 from hub.domain.inventory import Movement, MovementKind
 from hub.domain.money import Money
 
-__all__ = ["CostEntry", "cost_entries", "on_hand_before", "record_costs", "sku_states"]
+__all__ = [
+    "CostEntry",
+    "cost_entries",
+    "on_hand_before",
+    "record_costs",
+    "revalue",
+    "sku_states",
+]
 
 
 @dataclass(frozen=True)
@@ -56,7 +63,6 @@ def record_costs(
         return
     # One lock per SKU, in SKU order (the global lock order), for the whole batch.
     states = _lock_states(session, tenant_id, sorted({m.sku_id for m in valued}))
-    now = utcnow()
     rows = []
     for m in valued:
         assert m.id is not None, "movements are valued once stored"
@@ -90,7 +96,11 @@ def record_costs(
             }
         )
     session.execute(insert(movement_costs), rows)
-    c = sku_costs.c
+    _save_states(session, states)
+
+
+def _save_states(session: Session, states: Mapping[int, CostState]) -> None:
+    c, now = sku_costs.c, utcnow()
     for sku_id, state in states.items():
         session.execute(
             update(sku_costs)
@@ -119,23 +129,63 @@ def _lock_states(session: Session, tenant_id: int, sku_ids: list[int]) -> dict[i
         new = [{**fresh, "sku_id": s} for s in sku_ids if s not in have]
         if new:
             session.execute(insert(sku_costs), new)
-    codes = dict(
-        session.execute(select(t.skus.c.id, t.skus.c.code).where(t.skus.c.id.in_(sku_ids))).all()
-    )
+    s = t.skus.c
+    skus = {
+        r.id: r
+        for r in session.execute(
+            select(s.id, s.code, s.unit_cost_amount, s.unit_cost_currency).where(s.id.in_(sku_ids))
+        )
+    }
     rows = session.execute(
         select(c.sku_id, c.currency, c.quantity, c.value, c.unit_cost)
         .where(c.sku_id.in_(sku_ids))
         .order_by(c.sku_id)
         .with_for_update()
     ).all()
-    return {
-        r.sku_id: CostState(codes[r.sku_id], r.currency, r.quantity, r.value, r.unit_cost)
-        for r in rows
-    }
+    states = {}
+    for r in rows:
+        sku = skus[r.sku_id]
+        state = CostState(sku.code, r.currency, r.quantity, r.value, r.unit_cost)
+        if state.unit_cost is None and Decimal(sku.unit_cost_amount or 0) > 0:
+            # Never received at a price: the catalog's unit cost, when one is stated,
+            # starts the average (a zero there is no cost, so the movement is held).
+            state.currency = sku.unit_cost_currency
+            state.unit_cost = Decimal(sku.unit_cost_amount)
+        states[r.sku_id] = state
+    return states
+
+
+def revalue(session: Session, tenant_id: int, entry_id: int) -> None:
+    """Value a movement stored without a cost, now that its SKU has one (a priced
+    receipt since, or a unit cost set in the catalog); still none: nothing changes."""
+    m = movement_costs.c
+    row = session.execute(
+        select(movement_costs).where(m.tenant_id == tenant_id, m.id == entry_id).with_for_update()
+    ).one()
+    if row.value is not None or row.kind == MovementKind.RECEIPT:
+        return
+    states = _lock_states(session, tenant_id, [row.sku_id])
+    state = states[row.sku_id]
+    try:
+        value = state.move(row.quantity)
+    except MissingCost:
+        return
+    session.execute(
+        update(movement_costs)
+        .where(m.id == entry_id)
+        .values(
+            value=value.amount, currency=value.currency, unit_cost=state.unit_cost, missing=None
+        )
+    )
+    _save_states(session, states)
 
 
 def cost_entries(
-    session: Session, tenant_id: int, *, before: datetime | None = None
+    session: Session,
+    tenant_id: int,
+    *,
+    before: datetime | None = None,
+    ids: Sequence[int] | None = None,
 ) -> list[CostEntry]:
     """Every valued movement of the tenant (those before `before`), oldest first."""
     m = movement_costs.c
@@ -147,6 +197,8 @@ def cost_entries(
     )
     if before is not None:
         query = query.where(m.created_at < before)
+    if ids is not None:
+        query = query.where(m.id.in_(ids))
     return [
         CostEntry(
             r.id,

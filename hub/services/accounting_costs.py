@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 from sqlalchemy.orm import Session
 
-from hub.db.costing_rows import cost_entries
+from hub.db.costing_rows import cost_entries, revalue
 from hub.domain.document_builders import Books
 from hub.domain.documents import Document, DocumentKind
 from hub.domain.inventory import MovementKind
@@ -41,9 +42,17 @@ def emit_inventory(session: Session, tenant_id: int, books: Books, emit: Emit) -
             DocumentKind.INVENTORY,
             entry.key.replace("cogs:", "", 1),
             entry.on,
-            partial(_one, entry, books, tenant_id),
+            partial(_build, session, tenant_id, e.id, entry, books),
         )
 
 
-def _one(entry: ValuedMovement, books: Books, tenant_id: int) -> list[Document]:
+def _build(
+    session: Session, tenant_id: int, entry_id: int, entry: ValuedMovement, books: Books
+) -> list[Document]:
+    """Built when the books lack it, or rebuilt when held: a movement stored without a
+    cost is valued first if its SKU has one by now."""
+    if entry.value is None:
+        revalue(session, tenant_id, entry_id)
+        (fresh,) = [e for e in cost_entries(session, tenant_id, ids=[entry_id])]
+        entry = replace(entry, value=fresh.value, missing=fresh.missing)
     return [inventory_document(entry, books, tenant_id)]

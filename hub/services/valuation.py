@@ -13,9 +13,15 @@ from sqlalchemy.orm import Session
 
 from hub.db.costing_rows import cost_entries, on_hand_before
 from hub.db.unit_of_work import UnitOfWork
+from hub.domain.errors import InvalidValue
 from hub.domain.money import Money
 
-__all__ = ["inventory_valuation", "valuation_total", "value_inventory"]
+__all__ = [
+    "inventory_valuation",
+    "set_catalog_cost",
+    "valuation_total",
+    "value_inventory",
+]
 
 Row = dict[str, Any]
 _AVERAGE = Decimal("0.000001")
@@ -78,6 +84,18 @@ def value_inventory(uow: UnitOfWork, at: date) -> list[Row]:
     with uow:
         assert uow.tenant_id is not None
         return inventory_valuation(uow.session, uow.tenant_id, at)
+
+
+def set_catalog_cost(uow: UnitOfWork, sku_code: str, unit_cost: Money) -> None:
+    """The catalog's unit cost of a SKU: it starts the moving average of a SKU never
+    received at a price (its held inventory journals are valued with it on
+    `hub books post --retry-held`). A SKU with an average keeps it: receipts move it."""
+    if unit_cost.amount < 0:
+        raise InvalidValue("unit_cost", str(unit_cost), "must not be negative", f"sku {sku_code}")
+    with uow:
+        sku = uow.skus.by_key(sku_code)
+        sku.unit_cost = unit_cost
+        uow.commit()
 
 
 def valuation_total(rows: list[Row], currency: str) -> Money:

@@ -26,7 +26,8 @@ from hub.services import (
     purchasing,
 )
 from hub.services.allocation import allocate
-from hub.services.valuation import valuation_total, value_inventory
+from hub.services.reports import run_report, to_csv
+from hub.services.valuation import set_catalog_cost, valuation_total, value_inventory
 from mapping.accounting import ChartEntry
 from tests.integration.alloc_setup import Shop, shop
 from tests.integration.books_setup import CHART, UowFactory, set_policy
@@ -137,6 +138,65 @@ def test_a_shipment_of_a_sku_with_no_cost_is_held_naming_the_sku_never_booked_at
     rows = value_inventory(tenant(), utcnow().date())
     (tent,) = [r for r in rows if r["sku"] == "TENT"]
     assert tent["on_hand"] == 3 and tent["value"] == "" and tent["missing"] == 2
+
+    # Fixed: a unit cost in the catalog; the held journals are valued with it and post.
+    set_catalog_cost(tenant(), "TENT", Money.of("12.50", USD))
+    retried = accounting.generate_documents(tenant(), "books", retry_held=True)
+    assert retried.held == {} and len(retried.created) == 2
+    posting.post_pending_documents(tenant, "books", connector)
+    ledger = tmp_path / "books.beancount"
+    assert bean_check(ledger).returncode == 0
+    books = balances(ledger)
+    assert books["Expenses:Shrinkage"] == Decimal("-50.00")  # the count found 4 x 12.50
+    assert books["Expenses:COGS"] == Decimal("12.50")
+    rows = value_inventory(tenant(), utcnow().date())
+    assert valuation_total(rows, USD).amount == books["Assets:Inventory"] == Decimal("37.50")
+    # A later shipment of the same SKU is costed at once, at the average.
+    order = s.order([("TENT", 1)])
+    allocate(tenant(), order)
+    fulfilment.ship(tenant(), order, actor="t")
+    assert _post(tenant, connector).held == {}
+    assert balances(ledger)["Assets:Inventory"] == Decimal("25.00")
+
+
+def test_selling_out_takes_the_whole_remaining_value_so_no_rounding_is_left(
+    tenant: UowFactory, tmp_path: Path
+) -> None:
+    connector = _books(tenant, tmp_path / "books.beancount")
+    s = shop(tenant, {}, warehouses=("BER",))
+    _sku(s, "TENT")
+    today = utcnow().date()
+    _receive(tenant, "PO-1", "BER", 1, "10.00", today)
+    _receive(tenant, "PO-2", "BER", 2, "10.01", today)  # average 10.006667
+    for _ in range(3):
+        order = s.order([("TENT", 1)])
+        allocate(tenant(), order)
+        fulfilment.ship(tenant(), order, actor="t")
+    _post(tenant, connector)
+    books = balances(tmp_path / "books.beancount")
+    assert books["Expenses:COGS"] == Decimal("30.02")  # 10.01 + 10.01 + 10.00
+    assert books["Assets:Inventory"] == Decimal("0")
+    rows = value_inventory(tenant(), today)
+    assert valuation_total(rows, USD).amount == Decimal("0")
+
+
+def test_the_valuation_report_is_a_named_report_with_a_total_per_currency(
+    tenant: UowFactory,
+) -> None:
+    s = shop(tenant, {}, warehouses=("BER",))
+    _sku(s, "TENT")
+    _receive(tenant, "PO-1", "BER", 4, "7.25", utcnow().date())
+    with tenant() as u:
+        assert u.tenant_id is not None
+        rows = run_report(u.session, u.tenant_id, "valuation", 30, at=utcnow().date())
+        earlier = run_report(
+            u.session, u.tenant_id, "valuation", 30, at=utcnow().date() - timedelta(days=1)
+        )
+    assert [(r["sku"], r["value"]) for r in rows] == [("TENT", "29.00"), ("TOTAL", "29.00")]
+    assert earlier == []
+    assert to_csv(rows).splitlines()[0] == (
+        "sku,on_hand,valued_quantity,unit_cost,value,currency,missing"
+    )
 
 
 def _tid(uow: UowFactory) -> int:
