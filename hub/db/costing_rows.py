@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from hub.db import tables as t
-from hub.db.tables_costing import movement_costs, sku_costs
+from hub.db.tables_costing import movement_costs, receipt_landed_costs, sku_costs
 from hub.domain.clock import utcnow
 from hub.domain.costing import VALUED, CostState, MissingCost
 from hub.domain.inventory import Movement, MovementKind
@@ -21,7 +21,10 @@ from hub.domain.money import Money
 
 __all__ = [
     "CostEntry",
+    "LandedCosts",
+    "add_landed_costs",
     "cost_entries",
+    "landed_costs",
     "on_hand_before",
     "record_costs",
     "revalue",
@@ -50,11 +53,11 @@ def record_costs(
     session: Session,
     tenant_id: int,
     movements: Sequence[Movement],
-    unit_costs: Mapping[int, Money] | None = None,
+    receipt_values: Mapping[int, Money] | None = None,
     dated: Mapping[int, datetime] | None = None,
 ) -> None:
     """Value every valued movement (ids assigned) and move its SKU's average. Receipts
-    take their price from `unit_costs` (movement id -> unit cost); a receipt without
+    take their value from `receipt_values` (movement id -> the line's cost); one without
     one, or a movement of a SKU never received at a price, is stored without a value and
     the reason, so its document is held naming the SKU. `dated`: when a movement counts
     in the books, if not when it was recorded (a receipt recorded late: its bill's day)."""
@@ -71,10 +74,10 @@ def record_costs(
         missing: str | None = None
         try:
             if m.kind is MovementKind.RECEIPT:
-                price = (unit_costs or {}).get(m.id)
-                if price is None:
+                bought = (receipt_values or {}).get(m.id)
+                if bought is None:
                     raise MissingCost(state.sku, "the receipt states no unit cost")
-                value = state.receive(m.on_hand_delta, price)
+                value = state.receive(m.on_hand_delta, bought)
             else:
                 value = state.move(m.on_hand_delta)
         except MissingCost as exc:
@@ -237,3 +240,51 @@ def on_hand_before(session: Session, tenant_id: int, before: datetime) -> dict[i
         .group_by(m.sku_id)
     ).all()
     return {sku_id: int(total) for sku_id, total in rows}
+
+
+def add_landed_costs(
+    session: Session, tenant_id: int, receipt_id: int, landed: Sequence[tuple[str, Money]]
+) -> None:
+    if landed:
+        session.execute(
+            insert(receipt_landed_costs),
+            [
+                {
+                    "tenant_id": tenant_id,
+                    "receipt_id": receipt_id,
+                    "kind": kind,
+                    "amount": amount.amount,
+                    "currency": amount.currency,
+                }
+                for kind, amount in landed
+            ],
+        )
+
+
+@dataclass(frozen=True)
+class LandedCosts:
+    receipt_id: int
+    reference: str  # "po:PO-1/receipt:5"
+    received_at: datetime
+    costs: list[tuple[str, Money]]
+
+
+def landed_costs(session: Session, tenant_id: int) -> list[LandedCosts]:
+    lc, r, po = receipt_landed_costs.c, t.receipts.c, t.purchase_orders.c
+    rows = session.execute(
+        select(lc.receipt_id, lc.kind, lc.amount, lc.currency, r.received_at, po.number)
+        .join(t.receipts, r.id == lc.receipt_id)
+        .join(t.purchase_orders, po.id == r.purchase_order_id)
+        .where(lc.tenant_id == tenant_id)
+        .order_by(lc.receipt_id, lc.id)
+    ).all()
+    found: dict[int, LandedCosts] = {}
+    for row in rows:
+        entry = found.setdefault(
+            row.receipt_id,
+            LandedCosts(
+                row.receipt_id, f"po:{row.number}/receipt:{row.receipt_id}", row.received_at, []
+            ),
+        )
+        entry.costs.append((row.kind, Money(row.amount, row.currency)))
+    return list(found.values())

@@ -123,17 +123,17 @@ class Movements(TenantRepository[Movement]):
     entity, kind, key_field = Movement, "movement", "id"
 
     def add(
-        self, item: Movement, unit_cost: Money | None = None, valued_at: datetime | None = None
+        self, item: Movement, cost: Money | None = None, valued_at: datetime | None = None
     ) -> Movement:
         """Store the movement and, in the same transaction, its value at the moving
-        average (a receipt at `unit_cost`, the purchase price, as of `valued_at`)."""
+        average (a receipt at `cost`, what its units cost, as of `valued_at`)."""
         super().add(item)
         assert item.id is not None
         record_costs(
             self.session,
             self.tenant_id,
             [item],
-            {item.id: unit_cost} if unit_cost else None,
+            {item.id: cost} if cost else None,
             {item.id: valued_at} if valued_at else None,
         )
         return item

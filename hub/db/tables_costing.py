@@ -47,3 +47,16 @@ movement_costs = Table(
     UniqueConstraint("movement_id", name="uq_movement_costs_movement"),
     Index("ix_movement_costs_tenant_created", "tenant_id", "created_at"),
 )
+
+# Freight, duty and the like a receipt paid on top of its goods: apportioned over its
+# lines by value into their cost, and booked by an inventory journal of their own.
+receipt_landed_costs = Table(
+    "receipt_landed_costs",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    _fk("tenant_id", "tenants.id"),
+    Column("receipt_id", Id, ForeignKey("receipts.id"), nullable=False, index=True),
+    Column("kind", String(40), nullable=False),  # freight, duty, ...
+    Column("amount", ExactDecimal(), nullable=False),
+    Column("currency", String(3), nullable=False),
+)

@@ -42,21 +42,22 @@ class CostState:
     value: Decimal = Decimal(0)
     unit_cost: Decimal | None = None  # kept after the SKU sells out, for later returns
 
-    def receive(self, quantity: int, unit_cost: Money) -> Money:
-        """Units bought at `unit_cost`: the value they add (as the supplier bill books it)."""
-        if self.currency is not None and unit_cost.currency != self.currency:
+    def receive(self, quantity: int, value: Money) -> Money:
+        """Units bought for `value` (quantity x the PO line's unit cost, as the supplier
+        bill books it, plus the receipt's landed cost apportioned to the line)."""
+        if self.currency is not None and value.currency != self.currency:
             raise MissingCost(
                 self.sku,
-                f"costed in {self.currency}, received at {unit_cost.currency}",
+                f"costed in {self.currency}, received at {value.currency}",
             )
-        self.currency = unit_cost.currency
-        delta = unit_cost.times(quantity)
+        self.currency = value.currency
+        delta = value.rounded()
         self.quantity += quantity
         self.value += delta.amount
         self.unit_cost = (
             (self.value / self.quantity).quantize(_AVERAGE, rounding=ROUND_HALF_UP)
             if self.quantity > 0
-            else unit_cost.amount
+            else unit_cost_of(delta, quantity)
         )
         return delta
 

@@ -5,7 +5,7 @@
 | shipment | Dr cost of goods sold, Cr inventory |
 | return to stock | Dr inventory, Cr cost of goods sold (the reverse, at today's average) |
 | scrap, count (adjustment) | Dr/Cr inventory, Cr/Dr inventory adjustments (reason in the memo) |
-| opening valuation | Dr inventory, Cr inventory adjustments |
+| landed cost of a receipt | Dr inventory, Cr landed costs per kind (freight, duty) |
 
 Receipts are booked by their supplier bill (Dr inventory, Cr payables) at the same
 value. A movement without a cost cannot be booked: the document is held naming the SKU.
@@ -13,6 +13,7 @@ value. A movement without a cost cannot be booked: the document is held naming t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,9 +22,15 @@ from hub.domain.document_builders import Books
 from hub.domain.documents import Document, DocumentKind, EntryLine
 from hub.domain.inventory import MovementKind
 from hub.domain.mappings import AccountRole
-from hub.domain.money import Money
+from hub.domain.money import Money, total
 
-__all__ = ["ValuedMovement", "inventory_document", "inventory_key"]
+__all__ = [
+    "ValuedMovement",
+    "inventory_document",
+    "inventory_key",
+    "landed_cost_document",
+    "landed_key",
+]
 
 R = AccountRole
 K = MovementKind
@@ -77,3 +84,42 @@ def inventory_document(entry: ValuedMovement, books: Books, tenant_id: int) -> D
     )
     doc.check_balanced()
     return doc
+
+
+def landed_cost_document(
+    receipt_id: int,
+    reference: str,
+    on: date,
+    costs: Sequence[tuple[str, Money]],
+    books: Books,
+    tenant_id: int,
+) -> Document:
+    """What a receipt paid on top of its goods, into the inventory's value (its lines'
+    costs carry it) against what is owed for it (the carrier's or customs' bill)."""
+    currency = costs[0][1].currency
+    landed = books.account(R.LANDED_COSTS, "")
+    lines = [
+        EntryLine(
+            books.account(R.INVENTORY, ""),
+            total([a for _, a in costs], currency),
+            memo=f"landed cost of {reference}",
+        )
+    ]
+    lines += [EntryLine(landed, -a, memo=f"{kind} on {reference}") for kind, a in costs]
+    key = landed_key(receipt_id)
+    doc = Document(
+        tenant_id=tenant_id,
+        connection_id=books.connection_id,
+        kind=DocumentKind.INVENTORY,
+        key=key,
+        date=on,
+        currency=currency,
+        lines=lines,
+        source=f"receipt:{receipt_id}",
+    )
+    doc.check_balanced()
+    return doc
+
+
+def landed_key(receipt_id: int) -> str:
+    return f"cogs:landed:receipt:{receipt_id}"

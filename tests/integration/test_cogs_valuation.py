@@ -14,6 +14,7 @@ from connectors.accounting.beancount import BeancountConfig, BeancountConnector
 from hub.db.accounting_store import DocumentStore
 from hub.domain.clock import utcnow
 from hub.domain.documents import DocumentKind, DocumentStatus
+from hub.domain.errors import CurrencyMismatch
 from hub.domain.mappings import AccountRole
 from hub.domain.money import Money
 from hub.services import (
@@ -213,3 +214,44 @@ def _cid(uow: UowFactory) -> int:
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def test_freight_and_duty_go_into_the_lines_cost_and_the_books_by_value(
+    tenant: UowFactory, tmp_path: Path
+) -> None:
+    ledger = tmp_path / "books.beancount"
+    connector = _books(tenant, ledger)
+    accounting_mapping.set_accounts(
+        tenant(), "books", [ChartEntry(AccountRole.LANDED_COSTS, "Liabilities:LandedCosts")]
+    )
+    s = shop(tenant, {}, warehouses=("BER",))
+    _sku(s, "TENT")
+    _sku(s, "POLE")
+    catalog.create_supplier(tenant(), "ACME", "Acme Tents", USD)
+    lines = [("TENT", 10, Money.of("20.00", USD)), ("POLE", 5, Money.of("40.00", USD))]
+    purchasing.create_purchase_order(tenant(), "PO-9", "ACME", "BER", lines)
+    with pytest.raises(CurrencyMismatch, match="landed cost duty"):
+        purchasing.receive_purchase_order(
+            tenant(), "PO-9", {"TENT": 10}, actor="t", landed=[("duty", Money.of("1", "EUR"))]
+        )
+    purchasing.receive_purchase_order(
+        tenant(),
+        "PO-9",
+        {"TENT": 10, "POLE": 5},
+        actor="t",
+        landed=[("freight", Money.of("30.00", USD)), ("duty", Money.of("12.01", USD))],
+    )  # 42.01 over 200 + 200: 21.01 to TENT (largest remainder first), 21.00 to POLE
+    order = s.order([("TENT", 1)])
+    allocate(tenant(), order)
+    fulfilment.ship(tenant(), order, actor="t")  # 221.01 / 10 = 22.101 -> 22.10
+    assert _post(tenant, connector).held == {}
+    assert bean_check(ledger).returncode == 0, bean_check(ledger).stdout
+    books = balances(ledger)
+    assert books["Liabilities:LandedCosts"] == Decimal("-42.01")
+    assert books["Liabilities:AP"] == Decimal("-400.00")  # the supplier's bill: goods only
+    assert books["Expenses:COGS"] == Decimal("22.10")
+    rows = {r["sku"]: r for r in value_inventory(tenant(), utcnow().date())}
+    assert rows["POLE"]["unit_cost"] == "44.200000"
+    assert rows["TENT"]["value"] == "198.91"
+    assert valuation_total(list(rows.values()), USD).amount == books["Assets:Inventory"]
+    assert books["Assets:Inventory"] == Decimal("419.91")

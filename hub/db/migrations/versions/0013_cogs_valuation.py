@@ -1,4 +1,5 @@
-"""cogs_valuation: moving-average cost per SKU and the value of each valued movement
+"""cogs_valuation: moving-average cost per SKU, the value of each valued movement, and
+the landed costs of receipts
 
 Revision ID: 0013_cogs_valuation
 Revises: 0011_books_connections
@@ -77,7 +78,28 @@ def upgrade() -> None:
         unique=False,
     )
 
+    op.create_table(
+        "receipt_landed_costs",
+        sa.Column("id", ID, autoincrement=True, nullable=False),
+        sa.Column("tenant_id", ID, nullable=False),
+        sa.Column("receipt_id", ID, nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("amount", DECIMAL, nullable=False),
+        sa.Column("currency", sa.String(length=3), nullable=False),
+        _fk("receipt_landed_costs", "tenant_id", "tenants"),
+        _fk("receipt_landed_costs", "receipt_id", "receipts"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_receipt_landed_costs")),
+    )
+    for column in ("tenant_id", "receipt_id"):
+        op.create_index(
+            op.f(f"ix_receipt_landed_costs_{column}"),
+            "receipt_landed_costs",
+            [column],
+            unique=False,
+        )
+
 
 def downgrade() -> None:
+    op.drop_table("receipt_landed_costs")
     op.drop_table("movement_costs")
     op.drop_table("sku_costs")
