@@ -4,14 +4,18 @@ valuation at any date equals the ledger's inventory account."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from connectors.accounting.beancount import BeancountConfig, BeancountConnector
 from hub.db.accounting_store import DocumentStore
+from hub.db.costing_rows import cost_entries, sku_states
 from hub.domain.clock import utcnow
 from hub.domain.documents import DocumentKind, DocumentStatus
 from hub.domain.errors import CurrencyMismatch
@@ -30,6 +34,7 @@ from hub.services.allocation import allocate
 from hub.services.reports import run_report, to_csv
 from hub.services.valuation import set_catalog_cost, valuation_total, value_inventory
 from mapping.accounting import ChartEntry
+from tests.conftest import Database
 from tests.integration.alloc_setup import Shop, shop
 from tests.integration.books_setup import CHART, UowFactory, set_policy
 from tests.integration.test_beancount_books import balances, bean_check
@@ -255,3 +260,50 @@ def test_freight_and_duty_go_into_the_lines_cost_and_the_books_by_value(
     assert rows["TENT"]["value"] == "198.91"
     assert valuation_total(list(rows.values()), USD).amount == books["Assets:Inventory"]
     assert books["Assets:Inventory"] == Decimal("419.91")
+
+
+def test_concurrent_receipts_and_scraps_keep_the_average_equal_to_its_movements(
+    db: Database, tenant: UowFactory
+) -> None:
+    if db.backend != "postgres":
+        pytest.skip("concurrent writers need PostgreSQL; SQLite serializes every writer")
+    s = shop(tenant, {}, warehouses=("BER", "NJ"))
+    _sku(s, "TENT")
+    today = utcnow().date()
+    _receive(tenant, "PO-0", "BER", 40, "10.00", today)
+    _receive(tenant, "PO-00", "NJ", 40, "10.00", today)
+    for n in range(4):
+        lines = [("TENT", 5, Money.of(f"{11 + n}.00", USD))]
+        purchasing.create_purchase_order(tenant(), f"PO-R{n}", "ACME", "NJ", lines)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(6)
+
+    def run(step: Callable[[], object]) -> None:
+        try:
+            barrier.wait()
+            step()
+        except BaseException as exc:
+            errors.append(exc)
+
+    steps: list[Callable[[], object]] = [
+        partial(purchasing.receive_purchase_order, tenant(), f"PO-R{n}", {"TENT": 5}, actor="t")
+        for n in range(4)
+    ]
+    steps += [
+        partial(inventory.scrap, tenant(), w, "TENT", 3, actor="t", reason="race")
+        for w in ("BER", "NJ")
+    ]
+    threads = [threading.Thread(target=run, args=(step,)) for step in steps]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+    tid = _tid(tenant)
+    with tenant() as u:
+        (state,) = sku_states(u.session, tid).values()
+        entries = cost_entries(u.session, tid)
+    assert state.quantity == sum(e.quantity for e in entries) == 94  # 80 + 20 - 6
+    assert state.value == sum(e.value.amount for e in entries if e.value)
+    rows = value_inventory(tenant(), today)
+    assert valuation_total(rows, USD).amount == state.value
