@@ -34,6 +34,7 @@ from hub.services.allocation import allocate
 from hub.services.reports import run_report, to_csv
 from hub.services.valuation import set_catalog_cost, valuation_total, value_inventory
 from mapping.accounting import ChartEntry
+from reconciliation import Period, reconcile, summary
 from tests.conftest import Database
 from tests.integration.alloc_setup import Shop, shop
 from tests.integration.books_setup import CHART, UowFactory, set_policy
@@ -123,6 +124,10 @@ def test_moving_average_cogs_returns_scrap_and_counts_book_what_the_valuation_sa
     journals = [d for d in docs if d.kind is DocumentKind.INVENTORY]
     assert len(journals) == 4 and all(d.status is DocumentStatus.POSTED for d in journals)
     assert all(d.key.startswith("cogs:movement:") for d in journals)
+    # Reconciliation finds each journal in the books with its amount and accounts.
+    this_month = Period.parse(utcnow().strftime("%Y-%m"))
+    recon = reconcile(tenant, "books", connector, this_month)
+    assert recon.reconciled, summary(recon)
     scrap = next(d for d in journals if "water damage" in d.lines[0].memo)
     assert [str(ln.amount.amount) for ln in scrap.lines] == ["21.00", "-21.00"]
     assert scrap.lines[0].account == "Expenses:Shrinkage"
