@@ -64,12 +64,15 @@ def record_costs(
     valued = [m for m in movements if m.kind in VALUED and m.on_hand_delta != 0]
     if not valued:
         return
-    # One lock per SKU, in SKU order (the global lock order), for the whole batch.
-    states = _lock_states(session, tenant_id, sorted({m.sku_id for m in valued}))
+    # A lot-tracked SKU is costed per lot (each lot its own layer, at what that lot
+    # cost), any other SKU per SKU. One lock per layer, in (SKU, lot) order, per batch.
+    tracked = _lot_tracked(session, {m.sku_id for m in valued})
+    layer = {m.id: (m.sku_id, m.lot_code if m.sku_id in tracked else "") for m in valued}
+    states = _lock_states(session, tenant_id, sorted(set(layer.values())))
     rows = []
     for m in valued:
         assert m.id is not None, "movements are valued once stored"
-        state = states[m.sku_id]
+        state = states[layer[m.id]]
         value: Money | None = None
         missing: str | None = None
         try:
@@ -87,6 +90,7 @@ def record_costs(
                 "tenant_id": tenant_id,
                 "movement_id": m.id,
                 "sku_id": m.sku_id,
+                "lot_code": layer[m.id][1],
                 "kind": str(m.kind),
                 "quantity": m.on_hand_delta,
                 "currency": value.currency if value else state.currency,
@@ -102,12 +106,20 @@ def record_costs(
     _save_states(session, states)
 
 
-def _save_states(session: Session, states: Mapping[int, CostState]) -> None:
+Layer = tuple[int, str]  # (sku id, lot code; "" unless the SKU is lot-tracked)
+
+
+def _lot_tracked(session: Session, sku_ids: set[int]) -> set[int]:
+    s = t.skus.c
+    return set(session.scalars(select(s.id).where(s.id.in_(sku_ids), s.lot_tracked.is_(True))))
+
+
+def _save_states(session: Session, states: Mapping[Layer, CostState]) -> None:
     c, now = sku_costs.c, utcnow()
-    for sku_id, state in states.items():
+    for (sku_id, lot), state in states.items():
         session.execute(
             update(sku_costs)
-            .where(c.sku_id == sku_id)
+            .where(c.sku_id == sku_id, c.lot_code == lot)
             .values(
                 currency=state.currency,
                 quantity=state.quantity,
@@ -118,18 +130,21 @@ def _save_states(session: Session, states: Mapping[int, CostState]) -> None:
         )
 
 
-def _lock_states(session: Session, tenant_id: int, sku_ids: list[int]) -> dict[int, CostState]:
+def _lock_states(session: Session, tenant_id: int, layers: list[Layer]) -> dict[Layer, CostState]:
     c = sku_costs.c
+    sku_ids = sorted({sku_id for sku_id, _ in layers})
     fresh = {"quantity": 0, "value": Decimal(0), "updated_at": utcnow(), "tenant_id": tenant_id}
     if session.get_bind().dialect.name == "postgresql":
         session.execute(
             pg_insert(sku_costs)
-            .values([{**fresh, "sku_id": s} for s in sku_ids])
-            .on_conflict_do_nothing(index_elements=["sku_id"])
+            .values([{**fresh, "sku_id": s, "lot_code": lot} for s, lot in layers])
+            .on_conflict_do_nothing(index_elements=["sku_id", "lot_code"])
         )
     else:  # SQLite: the transaction holds the write lock already
-        have = set(session.scalars(select(c.sku_id).where(c.sku_id.in_(sku_ids))))
-        new = [{**fresh, "sku_id": s} for s in sku_ids if s not in have]
+        have = set(
+            session.execute(select(c.sku_id, c.lot_code).where(c.sku_id.in_(sku_ids))).tuples()
+        )
+        new = [{**fresh, "sku_id": s, "lot_code": lot} for s, lot in layers if (s, lot) not in have]
         if new:
             session.execute(insert(sku_costs), new)
     s = t.skus.c
@@ -140,21 +155,25 @@ def _lock_states(session: Session, tenant_id: int, sku_ids: list[int]) -> dict[i
         )
     }
     rows = session.execute(
-        select(c.sku_id, c.currency, c.quantity, c.value, c.unit_cost)
+        select(c.sku_id, c.lot_code, c.currency, c.quantity, c.value, c.unit_cost)
         .where(c.sku_id.in_(sku_ids))
-        .order_by(c.sku_id)
+        .order_by(c.sku_id, c.lot_code)
         .with_for_update()
     ).all()
+    wanted = set(layers)
     states = {}
     for r in rows:
+        if (r.sku_id, r.lot_code) not in wanted:
+            continue  # another lot of the SKU: locked too, left alone
         sku = skus[r.sku_id]
-        state = CostState(sku.code, r.currency, r.quantity, r.value, r.unit_cost)
+        name = f"{sku.code} lot {r.lot_code}" if r.lot_code else sku.code
+        state = CostState(name, r.currency, r.quantity, r.value, r.unit_cost)
         if state.unit_cost is None and Decimal(sku.unit_cost_amount or 0) > 0:
             # Never received at a price: the catalog's unit cost, when one is stated,
             # starts the average (a zero there is no cost, so the movement is held).
             state.currency = sku.unit_cost_currency
             state.unit_cost = Decimal(sku.unit_cost_amount)
-        states[r.sku_id] = state
+        states[(r.sku_id, r.lot_code)] = state
     return states
 
 
@@ -167,8 +186,8 @@ def revalue(session: Session, tenant_id: int, entry_id: int) -> None:
     ).one()
     if row.value is not None or row.kind == MovementKind.RECEIPT:
         return
-    states = _lock_states(session, tenant_id, [row.sku_id])
-    state = states[row.sku_id]
+    states = _lock_states(session, tenant_id, [(row.sku_id, row.lot_code)])
+    state = states[(row.sku_id, row.lot_code)]
     try:
         value = state.move(row.quantity)
     except MissingCost:
@@ -220,15 +239,18 @@ def cost_entries(
     ]
 
 
-def sku_states(session: Session, tenant_id: int) -> dict[int, CostState]:
-    """The current average per SKU (for reports; not locked)."""
+def sku_states(session: Session, tenant_id: int) -> dict[Layer, CostState]:
+    """The current average per SKU, or per lot of a lot-tracked SKU (not locked)."""
     c = sku_costs.c
     rows = session.execute(
-        select(c.sku_id, t.skus.c.code, c.currency, c.quantity, c.value, c.unit_cost)
+        select(c.sku_id, c.lot_code, t.skus.c.code, c.currency, c.quantity, c.value, c.unit_cost)
         .join(t.skus, t.skus.c.id == c.sku_id)
         .where(c.tenant_id == tenant_id)
     ).all()
-    return {r.sku_id: CostState(r.code, r.currency, r.quantity, r.value, r.unit_cost) for r in rows}
+    return {
+        (r.sku_id, r.lot_code): CostState(r.code, r.currency, r.quantity, r.value, r.unit_cost)
+        for r in rows
+    }
 
 
 def on_hand_before(session: Session, tenant_id: int, before: datetime) -> dict[int, int]:

@@ -1,5 +1,6 @@
-"""Costing tables: the moving average per SKU, and the value of each valued movement
-(written in the same transaction as the movement; hub.db.costing_rows)."""
+"""Costing tables: the moving average per SKU (per lot of a lot-tracked SKU), the value
+of each valued movement (written in the same transaction as the movement;
+hub.db.costing_rows), and the landed costs of receipts."""
 
 from __future__ import annotations
 
@@ -19,12 +20,13 @@ sku_costs = Table(
     Column("id", Id, primary_key=True, autoincrement=True),
     _fk("tenant_id", "tenants.id"),
     Column("sku_id", Id, ForeignKey("skus.id"), nullable=False),
+    Column("lot_code", String(64), nullable=False, default=""),  # "" unless lot-tracked
     Column("currency", String(3), nullable=True),  # the first priced receipt's
     Column("quantity", Integer, nullable=False),  # units costing has valued
     Column("value", ExactDecimal(), nullable=False),
     Column("unit_cost", ExactDecimal(), nullable=True),  # None: never received at a price
     Column("updated_at", UTCDateTime(), nullable=False),
-    UniqueConstraint("sku_id", name="uq_sku_costs_sku"),
+    UniqueConstraint("sku_id", "lot_code", name="uq_sku_costs_sku_lot"),
 )
 
 movement_costs = Table(
@@ -35,6 +37,7 @@ movement_costs = Table(
     # None: an opening valuation (units on hand before the SKU had a cost)
     Column("movement_id", Id, ForeignKey("stock_movements.id"), nullable=True),
     Column("sku_id", Id, ForeignKey("skus.id"), nullable=False),
+    Column("lot_code", String(64), nullable=False, default=""),  # the cost layer's lot
     Column("kind", String(16), nullable=False),
     Column("quantity", Integer, nullable=False),  # signed: the on-hand change
     Column("currency", String(3), nullable=True),

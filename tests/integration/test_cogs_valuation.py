@@ -312,3 +312,33 @@ def test_concurrent_receipts_and_scraps_keep_the_average_equal_to_its_movements(
     assert state.value == sum(e.value.amount for e in entries if e.value)
     rows = value_inventory(tenant(), today)
     assert valuation_total(rows, USD).amount == state.value
+
+
+def test_a_lot_tracked_sku_is_costed_per_lot_at_what_that_lot_cost(
+    tenant: UowFactory, tmp_path: Path
+) -> None:
+    ledger = tmp_path / "books.beancount"
+    connector = _books(tenant, ledger)
+    s = shop(tenant, {}, warehouses=("BER",))
+    sku = catalog.create_sku(tenant(), "GAS", "Gas", Money.of("0", USD), lot_tracked=True)
+    assert sku.id is not None
+    s.sku_ids["GAS"] = sku.id
+    catalog.create_supplier(tenant(), "ACME", "Acme", USD)
+    for po, lot, cost in (("PO-A", "A", "10.00"), ("PO-B", "B", "14.00")):
+        purchasing.create_purchase_order(
+            tenant(), po, "ACME", "BER", [("GAS", 5, Money.of(cost, USD))]
+        )
+        purchasing.receive_purchase_order(tenant(), po, {"GAS": 5}, actor="t", lots={"GAS": lot})
+    inventory.scrap(tenant(), "BER", "GAS", 1, actor="t", reason="leak", lot="B")  # 14, not 12
+    inventory.return_to_stock(tenant(), "BER", "GAS", 1, actor="t", reason="back", lot="A")
+    assert _post(tenant, connector).held == {}
+    books = balances(ledger)
+    assert books["Expenses:Shrinkage"] == Decimal("14.00")
+    assert books["Expenses:COGS"] == Decimal("-10.00")
+    rows = {r["sku"]: r for r in value_inventory(tenant(), utcnow().date())}
+    assert rows["GAS"]["value"] == "116.00" and rows["GAS"]["valued_quantity"] == 10
+    assert valuation_total(list(rows.values()), USD).amount == books["Assets:Inventory"]
+    tid = _tid(tenant)
+    with tenant() as u:
+        layers = {lot: st.unit_cost for (_, lot), st in sku_states(u.session, tid).items()}
+    assert layers == {"A": Decimal("10.000000"), "B": Decimal("14.000000")}

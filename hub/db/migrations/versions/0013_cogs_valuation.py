@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("id", ID, autoincrement=True, nullable=False),
         sa.Column("tenant_id", ID, nullable=False),
         sa.Column("sku_id", ID, nullable=False),
+        sa.Column("lot_code", sa.String(length=64), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=True),
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("value", DECIMAL, nullable=False),
@@ -44,7 +45,7 @@ def upgrade() -> None:
         _fk("sku_costs", "tenant_id", "tenants"),
         _fk("sku_costs", "sku_id", "skus"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sku_costs")),
-        sa.UniqueConstraint("sku_id", name="uq_sku_costs_sku"),
+        sa.UniqueConstraint("sku_id", "lot_code", name="uq_sku_costs_sku_lot"),
     )
     op.create_index(op.f("ix_sku_costs_tenant_id"), "sku_costs", ["tenant_id"], unique=False)
     op.create_table(
@@ -53,6 +54,7 @@ def upgrade() -> None:
         sa.Column("tenant_id", ID, nullable=False),
         sa.Column("movement_id", ID, nullable=True),
         sa.Column("sku_id", ID, nullable=False),
+        sa.Column("lot_code", sa.String(length=64), nullable=False),
         sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("quantity", sa.Integer(), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=True),
