@@ -342,3 +342,31 @@ def test_a_lot_tracked_sku_is_costed_per_lot_at_what_that_lot_cost(
     with tenant() as u:
         layers = {lot: st.unit_cost for (_, lot), st in sku_states(u.session, tid).items()}
     assert layers == {"A": Decimal("10.000000"), "B": Decimal("14.000000")}
+
+
+def test_a_count_without_the_adjustments_account_is_held_until_it_is_mapped(
+    tenant: UowFactory, tmp_path: Path
+) -> None:
+    ledger = tmp_path / "books.beancount"
+    settings = {"ledger_path": str(ledger)}
+    accounting_mapping.create_connection(tenant(), "books", "beancount", settings)
+    chart = [ChartEntry(r, c) for r, c in CHART.items()]
+    accounting_mapping.set_accounts(tenant(), "books", chart)
+    set_policy(tenant, home=USD)
+    connector = BeancountConnector(BeancountConfig(ledger_path=str(ledger)))
+    s = shop(tenant, {}, warehouses=("BER",))
+    _sku(s, "TENT")
+    _receive(tenant, "PO-1", "BER", 5, "8.00", utcnow().date())
+    inventory.adjust_to_count(tenant(), "BER", "TENT", 4, actor="t", reason="cycle count")
+    held = _post(tenant, connector).held
+    assert len(held) == 1 and "inventory_adjustments" in next(iter(held.values()))
+    assert "Expenses:Shrinkage" not in balances(ledger)  # nothing half-posted
+    accounting_mapping.set_accounts(
+        tenant(), "books", [ChartEntry(AccountRole.INVENTORY_ADJUSTMENTS, "Expenses:Shrinkage")]
+    )
+    assert accounting.generate_documents(tenant(), "books", retry_held=True).held == {}
+    posting.post_pending_documents(tenant, "books", connector)
+    books = balances(ledger)
+    assert books["Expenses:Shrinkage"] == Decimal("8.00")
+    assert books["Assets:Inventory"] == Decimal("32.00")
+    assert bean_check(ledger).returncode == 0
