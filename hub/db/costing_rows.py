@@ -141,9 +141,8 @@ def _lock_states(session: Session, tenant_id: int, layers: list[Layer]) -> dict[
             .on_conflict_do_nothing(index_elements=["sku_id", "lot_code"])
         )
     else:  # SQLite: the transaction holds the write lock already
-        have = set(
-            session.execute(select(c.sku_id, c.lot_code).where(c.sku_id.in_(sku_ids))).tuples()
-        )
+        found = session.execute(select(c.sku_id, c.lot_code).where(c.sku_id.in_(sku_ids)))
+        have = {(sku_id, lot) for sku_id, lot in found}
         new = [{**fresh, "sku_id": s, "lot_code": lot} for s, lot in layers if (s, lot) not in have]
         if new:
             session.execute(insert(sku_costs), new)
