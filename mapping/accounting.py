@@ -33,7 +33,13 @@ __all__ = [
 R = AccountRole
 # Roles that must have a default account; clearing may instead be set per channel, and
 # the payout roles are asked for only by a payout that has such a line (it is held).
-_OPTIONAL = {R.CLEARING, R.PAYOUT_RESERVE, R.PAYOUT_ADJUSTMENTS}
+_OPTIONAL = {
+    R.CLEARING,
+    R.PAYOUT_RESERVE,
+    R.PAYOUT_ADJUSTMENTS,
+    R.INVENTORY_ADJUSTMENTS,
+    R.LANDED_COSTS,
+}
 _NEED_DEFAULT = [r for r in AccountRole if r not in _OPTIONAL]
 
 PLACEHOLDERS: dict[PartyKind, frozenset[str]] = {

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated
 
 import typer
 
 from hub.cli.common import JsonOpt, TenantOpt, emit, hub, table, when
+from hub.domain.errors import InvalidValue
 from hub.services import reports, tokens
 
 __all__ = ["register"]
@@ -88,15 +89,22 @@ def token_revoke(
 def report(
     name: Annotated[str, typer.Argument(help=", ".join(reports.REPORTS))],
     days: Annotated[int, typer.Option("--days", help="Window in days.")] = 30,
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="valuation: as of the end of this day (YYYY-MM-DD)."),
+    ] = None,
     csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout.")] = False,
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Inventory turnover, ABC, stale stock, fill rate, cycle time, accuracy, sync health."""
+    """Inventory turnover, ABC, stale stock, fill rate, cycle time, accuracy, sync health;
+    inventory valuation at a date (`valuation --at 2026-11-30`)."""
     h = hub()
     tenant_id = h.tenant_id(tenant or h.settings.default_tenant)
     with h.uow(tenant_id) as uow:
-        rows = reports.run_report(uow.session, tenant_id, name, days)
+        rows = reports.run_report(
+            uow.session, tenant_id, name, days, at=_day("at", at) if at else None
+        )
     if csv:
         typer.echo(reports.to_csv(rows), nl=False)
         return
@@ -107,6 +115,13 @@ def report(
         return table([[str(v) for v in r.values()] for r in rows], list(rows[0]))
 
     emit(rows, as_json, human)
+
+
+def _day(field: str, text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidValue(field, text, "use YYYY-MM-DD", "report") from None
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,8 @@ import typer
 from hub.cli.common import JsonOpt, TenantOpt, actor, emit, money, table, tenant_uow, whole_number
 from hub.domain.errors import InvalidValue
 from hub.domain.inventory import Movement
-from hub.services import inventory, purchasing
+from hub.domain.money import Money
+from hub.services import inventory, purchasing, valuation
 
 stock_app = typer.Typer(help="Stock levels, movements and the ledger check.", no_args_is_help=True)
 po_app = typer.Typer(help="Purchase orders and receipts.", no_args_is_help=True)
@@ -126,6 +127,22 @@ def safety(
     emit(level, as_json, lambda: f"safety stock {level.safety_stock}, available {level.available}")
 
 
+@stock_app.command("set-cost")
+def set_cost(
+    sku: SkuArg,
+    amount: Annotated[str, typer.Argument(help="Unit cost, e.g. 12.50.")],
+    currency: Annotated[str, typer.Option(help="ISO 4217 currency.")] = "USD",
+    tenant: TenantOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """The catalog unit cost: starts the moving average of a SKU never received at a
+    price (then `hub books post --retry-held` values its held inventory journals)."""
+    cost = money("unit_cost", amount, currency, f"sku {sku}")
+    valuation.set_catalog_cost(tenant_uow(tenant), sku, cost)
+    emit({"sku": sku, "unit_cost": str(cost.amount), "currency": cost.currency}, as_json,
+         lambda: f"sku {sku}: catalog unit cost {cost}")  # fmt: skip
+
+
 @stock_app.command("report")
 def report(tenant: TenantOpt = None, as_json: JsonOpt = False) -> None:
     """On hand, reserved, safety stock and available per warehouse, SKU and lot."""
@@ -228,6 +245,13 @@ def po_receive(
     number: Annotated[str, typer.Argument(help="Purchase order number.")],
     line: Annotated[list[str], typer.Option(help="SKU:QTY received now, repeatable")],
     lot: Annotated[list[str] | None, typer.Option(help="SKU:LOT for lot-tracked SKUs")] = None,
+    landed: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="KIND:AMOUNT paid on top (freight:30.00, duty:12.50), in the PO's currency;"
+            " apportioned over the lines by value into their cost. Repeatable."
+        ),
+    ] = None,
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -240,7 +264,12 @@ def po_receive(
         quantities[sku] = whole_number(f"line[{i}].qty", qty)
     lots = dict(raw.partition(":")[::2] for raw in (lot or []))
     receipt = purchasing.receive_purchase_order(
-        tenant_uow(tenant), number, quantities, actor=actor(), lots=lots
+        tenant_uow(tenant),
+        number,
+        quantities,
+        actor=actor(),
+        lots=lots,
+        landed=_landed(tenant, number, landed or []),
     )
     emit(
         receipt,
@@ -250,3 +279,16 @@ def po_receive(
             f"on {number} (receipt #{receipt.id})"
         ),
     )
+
+
+def _landed(tenant: str | None, number: str, raw: list[str]) -> list[tuple[str, Money]]:
+    if not raw:
+        return []
+    currency = purchasing.purchase_order_currency(tenant_uow(tenant), number)
+    out = []
+    for i, item in enumerate(raw, start=1):
+        kind, sep, amount = item.partition(":")
+        if not sep or not kind:
+            raise InvalidValue(f"landed[{i}]", item, "expected KIND:AMOUNT")
+        out.append((kind, money(f"landed[{i}].amount", amount, currency, f"po {number}")))
+    return out

@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session
 from hub.db import tables as t
 from hub.db import tables_allocation as ta
 from hub.db import tables_mapping as tm
+from hub.db.costing_rows import record_costs
 from hub.domain.allocation import AllocationPolicy, ShortfallPolicy, SplitPolicy, Strategy
 from hub.domain.catalog import WarehouseKind
 from hub.domain.clock import utcnow
+from hub.domain.costing import VALUED
 from hub.domain.errors import NotFound
 from hub.domain.inventory import Movement, StockLevel
 from hub.domain.orders import OrderStatus, line_mapping_key
@@ -300,27 +302,39 @@ class AllocationStore:
             )
 
     def add_movements(self, movements: Sequence[Movement]) -> None:
-        if movements:
-            self.session.execute(
-                t.stock_movements.insert(),
-                [
-                    {
-                        "tenant_id": m.tenant_id,
-                        "kind": m.kind,
-                        "warehouse_id": m.warehouse_id,
-                        "sku_id": m.sku_id,
-                        "lot_code": m.lot_code,
-                        "quantity": m.quantity,
-                        "on_hand_delta": m.on_hand_delta,
-                        "reserved_delta": m.reserved_delta,
-                        "reference": m.reference,
-                        "actor": m.actor,
-                        "reason": m.reason,
-                        "created_at": m.created_at,
-                    }
-                    for m in movements
-                ],
-            )
+        if not movements:
+            return
+        rows = [
+            {
+                "tenant_id": m.tenant_id,
+                "kind": m.kind,
+                "warehouse_id": m.warehouse_id,
+                "sku_id": m.sku_id,
+                "lot_code": m.lot_code,
+                "quantity": m.quantity,
+                "on_hand_delta": m.on_hand_delta,
+                "reserved_delta": m.reserved_delta,
+                "reference": m.reference,
+                "actor": m.actor,
+                "reason": m.reason,
+                "created_at": m.created_at,
+            }
+            for m in movements
+        ]
+        if not any(m.kind in VALUED for m in movements):
+            # Reservations and releases (the allocation hot path) carry no value.
+            self.session.execute(t.stock_movements.insert(), rows)
+            return
+        ids = self.session.scalars(
+            t.stock_movements.insert().returning(
+                t.stock_movements.c.id, sort_by_parameter_order=True
+            ),
+            rows,
+        ).all()
+        for m, id_ in zip(movements, ids, strict=True):
+            m.id = id_
+        # Shipments and returns are valued at the moving average in this transaction.
+        record_costs(self.session, self.tenant_id, movements)
 
     def insert_reservations(self, rows: Sequence[ReservationRow]) -> None:
         if rows:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import func, select
@@ -11,9 +12,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from hub.db import tables as t
+from hub.db.costing_rows import record_costs
 from hub.domain.catalog import Channel, Listing, Product, Sku, Tenant, Warehouse
 from hub.domain.errors import NotFound
 from hub.domain.inventory import Lot, Movement, Reservation, StockLevel
+from hub.domain.money import Money
 from hub.domain.orders import Order
 from hub.domain.purchasing import PurchaseOrder, Receipt, Supplier
 
@@ -118,6 +121,22 @@ class Reservations(TenantRepository[Reservation]):
 
 class Movements(TenantRepository[Movement]):
     entity, kind, key_field = Movement, "movement", "id"
+
+    def add(
+        self, item: Movement, cost: Money | None = None, valued_at: datetime | None = None
+    ) -> Movement:
+        """Store the movement and, in the same transaction, its value at the moving
+        average (a receipt at `cost`, what its units cost, as of `valued_at`)."""
+        super().add(item)
+        assert item.id is not None
+        record_costs(
+            self.session,
+            self.tenant_id,
+            [item],
+            {item.id: cost} if cost else None,
+            {item.id: valued_at} if valued_at else None,
+        )
+        return item
 
     def ledger_sums(self) -> dict[tuple[int, int, str], tuple[int, int]]:
         """(warehouse, sku, lot) -> (sum of on_hand deltas, sum of reserved deltas)."""

@@ -40,6 +40,7 @@ class DocumentKind(StrEnum):
     FEE = "fee"  # marketplace / gateway fee taken from a payout
     PAYOUT = "payout"  # settlement journal: clearing -> bank
     REVERSAL = "reversal"  # undoes a posted sales document the order no longer owes
+    INVENTORY = "inventory_journal"  # cost of goods shipped or returned, counts, scrap
 
 
 class DocumentStatus(StrEnum):

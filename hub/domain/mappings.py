@@ -74,6 +74,10 @@ class AccountRole(StrEnum):
     # Optional: needed only once a channel's payouts hold reserves or adjustments.
     PAYOUT_RESERVE = "payout_reserve"  # money a channel holds back (an asset)
     PAYOUT_ADJUSTMENTS = "payout_adjustments"  # chargebacks and corrections
+    # Optional: asked for only by a count or scrap that has a value.
+    INVENTORY_ADJUSTMENTS = "inventory_adjustments"  # shrinkage, write-offs, count gains
+    # Optional: asked for only by a receipt with freight or duty (landed cost).
+    LANDED_COSTS = "landed_costs"  # freight and duty owed, until their own bills clear it
 
 
 @dataclass(eq=False)

@@ -46,6 +46,7 @@ from hub.domain.order_documents import (
 )
 from hub.domain.orders import Order
 from hub.services.accounting_books import connection_id, load_books
+from hub.services.accounting_costs import emit_inventory
 from hub.services.accounting_daily import DailyCollector, Emit
 from hub.services.accounting_errors import close_hold, open_hold
 from hub.services.accounting_settlements import emit_settlements
@@ -134,6 +135,7 @@ def generate_documents(
         if gen.daily is not None:
             gen.daily.flush(gen.emit)
         gen.receipts_and_payouts()
+        emit_inventory(uow.session, gen.tenant_id, gen.books, gen.emit)
         uow.commit()
     return report
 

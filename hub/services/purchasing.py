@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 
+from hub.db.costing_rows import add_landed_costs
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.errors import AlreadyExists, CurrencyMismatch, InvalidValue
 from hub.domain.inventory import MovementKind
@@ -60,11 +63,15 @@ def receive_purchase_order(
     reason: str = "purchase receipt",
     lots: dict[str, str] | None = None,
     received_at: datetime | None = None,
+    landed: Sequence[tuple[str, Money]] = (),
 ) -> Receipt:
     """quantities: {sku code: quantity received}. One receipt, one movement per line.
-    received_at: when the goods arrived, for a receipt recorded later; default now."""
+    received_at: when the goods arrived, for a receipt recorded later; default now.
+    landed: (kind, amount) paid on top of the goods (freight, duty), in the PO's
+    currency: apportioned over the receipt's lines by their value into their cost."""
     with uow:
         po = uow.purchase_orders.by_key(number)
+        _check_landed(po.number, po.currency, landed)
         by_id: dict[int, int] = {}
         lot_by_id: dict[int, str] = {}
         for sku_code, quantity in quantities.items():
@@ -75,8 +82,11 @@ def receive_purchase_order(
         receipt = po.receive(by_id, actor=actor, lots=lot_by_id, received_at=received_at)
         uow.receipts.add(receipt)
         reference = f"po:{po.number}/receipt:{receipt.id}"
+        assert receipt.id is not None and uow.tenant_id is not None
+        add_landed_costs(uow.session, uow.tenant_id, receipt.id, landed)
+        shares = _apportion(receipt, landed)
         before = []
-        for line in receipt.lines:
+        for line, share in zip(receipt.lines, shares, strict=True):
             level = uow.stock.for_update(po.warehouse_id, line.sku_id, line.lot_code)
             before.append((level, level.available))
             uow.movements.add(
@@ -86,9 +96,35 @@ def receive_purchase_order(
                     actor=actor,
                     reason=reason,
                     reference=reference,
-                )
+                ),
+                cost=line.unit_cost.times(line.quantity) + share,
+                valued_at=receipt.received_at,  # the day its bill is dated
             )
         publish_levels(uow, before)
         uow.commit()
     after_receiving(uow, {line.sku_id for line in receipt.lines}, actor=actor)
     return receipt
+
+
+def purchase_order_currency(uow: UnitOfWork, number: str) -> str:
+    with uow:
+        return uow.purchase_orders.by_key(number).currency
+
+
+def _check_landed(number: str, currency: str, landed: Sequence[tuple[str, Money]]) -> None:
+    for kind, amount in landed:
+        record = f"purchase order {number} landed cost {kind}"
+        if amount.currency != currency:
+            raise CurrencyMismatch(currency, amount.currency, field=f"{record}.amount")
+        if amount.amount < 0 or not amount.is_rounded():
+            raise InvalidValue("amount", str(amount), "must be a positive amount", record)
+
+
+def _apportion(receipt: Receipt, landed: Sequence[tuple[str, Money]]) -> list[Money]:
+    """The landed total split over the receipt's lines by their value (by units when
+    every line is free), exactly: the shares add up to the total."""
+    currency = receipt.lines[0].unit_cost.currency
+    amount = sum((a.amount for _, a in landed), Decimal(0))
+    values = [ln.unit_cost.times(ln.quantity).amount for ln in receipt.lines]
+    weights = values if any(values) else [Decimal(ln.quantity) for ln in receipt.lines]
+    return Money(amount, currency).allocate(weights)

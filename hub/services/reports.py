@@ -8,7 +8,7 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from hub.db import report_queries as q
 from hub.domain.clock import utcnow
 from hub.domain.errors import InvalidValue
+from hub.services.valuation import inventory_valuation
 
 __all__ = ["REPORTS", "run_report", "to_csv"]
 
@@ -157,12 +158,24 @@ REPORTS: dict[str, Callable[[Session, int, datetime], list[Row]]] = {
     "cycle-time": cycle_time,
     "order-accuracy": order_accuracy,
     "sync-health": sync_health,
+    # Point in time, not a window: see run_report's `at`.
+    "valuation": lambda session, tenant_id, since: inventory_valuation(
+        session, tenant_id, utcnow().date()
+    ),
 }
 
 
 def run_report(
-    session: Session, tenant_id: int, name: str, days: int, now: datetime | None = None
+    session: Session,
+    tenant_id: int,
+    name: str,
+    days: int,
+    now: datetime | None = None,
+    at: date | None = None,
 ) -> list[Row]:
+    """`at`: the day a point-in-time report (valuation) is as of, at its end; default today."""
+    if name == "valuation":
+        return inventory_valuation(session, tenant_id, at or (now or utcnow()).date())
     if name not in REPORTS:
         raise InvalidValue("report", name, f"must be one of {', '.join(REPORTS)}", "report")
     if not 1 <= days <= 3650:

@@ -104,6 +104,7 @@ def test_orders_filter_by_status_channel_and_date_and_paginate(w: World) -> None
         f"{V}/orders?placed_from=2026-11-01T00:00:00",
         f"{V}/reports/nonsense",
         f"{V}/reports/abc?days=0",
+        f"{V}/reports/valuation?at=yesterday",
         f"{V}/reconciliation/runs?kind=weird",
     ],
 )

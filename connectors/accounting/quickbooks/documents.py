@@ -28,6 +28,7 @@ ENTITY: Mapping[str, str] = {
     # only sales forms and payments, and deleting would erase the history.
     "reversal": "JournalEntry",
     "supplier_bill": "Bill",
+    "inventory_journal": "JournalEntry",
 }
 
 

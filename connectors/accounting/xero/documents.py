@@ -41,6 +41,7 @@ ENDPOINTS: Mapping[str, Endpoint] = {
     # An invoice the order no longer owes: an ACCRECCREDIT credit note for all of it
     # (allocated to the invoice when it is still open), never an edit of the invoice.
     "reversal": Endpoint("CreditNotes", "CreditNoteID", "ACCRECCREDIT", "Reference"),
+    "inventory_journal": Endpoint("ManualJournals", "ManualJournalID", None, "Narration"),
 }
 _KIND_OF_TYPE = {
     "ACCREC": "sales_receipt",

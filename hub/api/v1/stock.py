@@ -13,6 +13,7 @@ from hub.api.v1.deps import CallerDep, HubDep, PageDep, RelayAfter, paged
 from hub.bootstrap import Hub
 from hub.db import stock_rows
 from hub.db.paging import keyset_page, total_of
+from hub.domain.money import Money, parse_decimal
 from hub.services import inventory, purchasing, stock_policy
 from hub.services.tokens import Principal
 
@@ -79,6 +80,12 @@ class Receipt(BaseModel):
     purchase_order: Code
     quantities: dict[str, Quantity] = Field(min_length=1, description="SKU code -> units")
     reason: str = Field("purchase receipt", max_length=500)
+    landed: dict[Annotated[str, Field(min_length=1, max_length=40)], str] = Field(
+        default_factory=dict,
+        max_length=20,
+        description="kind -> amount paid on top (freight, duty), in the PO's currency;"
+        " apportioned over the lines by value into their cost",
+    )
 
 
 @router.post("/receipts", status_code=201, dependencies=[RelayAfter])
@@ -93,12 +100,20 @@ def receive(body: Receipt, hub: HubDep, who: CallerDep) -> dict[str, Any]:
         before,
         lambda s: {sku: levels(s, who.tenant_id, sku) for sku in skus},
     )
+    landed = []
+    if body.landed:
+        currency = purchasing.purchase_order_currency(hub.uow(who.tenant_id), body.purchase_order)
+        landed = [
+            (kind, Money(parse_decimal(amount, f"landed.{kind}"), currency))
+            for kind, amount in body.landed.items()
+        ]
     receipt = purchasing.receive_purchase_order(
         uow,
         body.purchase_order,
         dict(body.quantities),
         actor=who.actor,
         reason=body.reason,
+        landed=landed,
     )
     received = {"purchase_order": body.purchase_order, "quantities": dict(body.quantities)}
     return {"receipt_id": receipt.id, **received}
