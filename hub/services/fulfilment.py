@@ -326,28 +326,18 @@ def ship_reserved(
     take_units = min(units, have)
     if take_units == 0:
         return 0
-    levels = _lock(store, held)
-    movements = []
-    for sku_id, per_unit in parts:
-        qty = take_units * per_unit
-        for res in held:
-            if res.sku_id != sku_id or qty == 0:
-                continue
-            take = min(qty, res.quantity)
-            level = changes.touch(levels[(res.warehouse_id, res.sku_id, res.lot_code)])
-            movements.append(
-                level.move(
-                    MovementKind.SHIPMENT,
-                    take,
-                    actor=actor,
-                    reason=f"{order.label}: {reason}",
-                    reference=f"reservation:{res.id}",
-                )
-            )
-            store.resize_reservation(res.id, res.quantity - take)
-            store.add_fulfilment("shipment", line_id, level, take, res.id)
-            qty -= take
-    _write(store, changes, movements)
+    drawn = _draw_down(
+        store,
+        held,
+        parts,
+        take_units,
+        changes,
+        MovementKind.SHIPMENT,
+        f"{order.label}: {reason}",
+        actor,
+    )
+    for res, level, take in drawn:
+        store.add_fulfilment("shipment", line_id, level, take, res.id)
     return take_units
 
 
@@ -367,27 +357,50 @@ def release_reserved(
     held = store.reservations([line_id])
     if not held:
         return
+    newest_first = list(reversed(held))
+    _draw_down(
+        store,
+        newest_first,
+        parts,
+        units,
+        changes,
+        MovementKind.RELEASE,
+        f"{order.label}: {reason}",
+        actor,
+    )
+
+
+def _draw_down(
+    store: AllocationStore,
+    held: list[ReservationRow],
+    parts: list[tuple[int, int]],
+    units: int,
+    changes: StockChanges,
+    kind: MovementKind,
+    reason: str,
+    actor: str,
+) -> list[tuple[ReservationRow, StockLevel, int]]:
+    """Take `units` of a line (each part's share) from `held`, in the order given, as
+    `kind` movements (shipment or release); returns (reservation, balance, units) drawn."""
     levels = _lock(store, held)
-    movements = []
+    movements, drawn = [], []
     for sku_id, per_unit in parts:
         qty = units * per_unit
-        for res in reversed(held):
+        for res in held:
             if res.sku_id != sku_id or qty == 0:
                 continue
             take = min(qty, res.quantity)
             level = changes.touch(levels[(res.warehouse_id, res.sku_id, res.lot_code)])
             movements.append(
                 level.move(
-                    MovementKind.RELEASE,
-                    take,
-                    actor=actor,
-                    reason=f"{order.label}: {reason}",
-                    reference=f"reservation:{res.id}",
+                    kind, take, actor=actor, reason=reason, reference=f"reservation:{res.id}"
                 )
             )
             store.resize_reservation(res.id, res.quantity - take)
+            drawn.append((res, level, take))
             qty -= take
     _write(store, changes, movements)
+    return drawn
 
 
 def restock_shipped(
