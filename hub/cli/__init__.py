@@ -28,7 +28,10 @@ COMMANDS: dict[str, str] = {
     "reconcile-channel": (
         "Orders the channel has that the hub lacks, and stock drift; exit 1 if any."
     ),
-    "report": "Inventory turnover, ABC, stale stock, fill rate, cycle time, accuracy, sync health.",
+    "report": (
+        "Inventory turnover, ABC, stale stock, fill rate, cycle time, accuracy, sync health;"
+        " AR and AP aging and payout clearing against a books connection."
+    ),
     "demo": (
         "Migrate, seed a small demo workspace (once), pull orders from a simulated "
         "Shopify store, allocate them, push stock back, print the stock and prove the "
