@@ -138,6 +138,7 @@ def payout_clearing(uow: UnitOfWork, query: FinanceQuery) -> list[Row]:
                 "paid_on": s.paid_on.isoformat(),
                 "currency": s.net.currency,
                 "status": s.status,
+                "channel_settled": s.settled,
                 "expected": str(s.net.amount),
                 "settled": None if bank is None else str(bank.amount.amount),
                 "journal": v.document.status.value if v.document else None,
