@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, String, and_, cast, exists, func, literal, select, union_all
+from sqlalchemy import Select, String, and_, cast, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
 from hub.db import tables as t
@@ -38,33 +38,20 @@ def _live(doc: Any, tenant_id: int, connection_id: int, as_of: date) -> Any:
 
 def open_receivables(tenant_id: int, connection_id: int, as_of: date) -> Select[Any]:
     """(key, kind, date, currency, lines, party, fx_rate, channel, terms days) of every
-    receipt, invoice and credit note dated by `as_of` that is still open then: its payout
-    not received by then (no journal of it dated on or before `as_of`) and not reversed
-    by then (a reversal nets its original to zero, as Xero allocates the credit note)."""
+    receipt, invoice and credit note dated by `as_of` that is still open then: no payout
+    has tagged it, or its payout's journal is dated after `as_of` (not received by then),
+    and no reversal of it is dated by then (a reversal nets its original to zero, as Xero
+    allocates the credit note). Both halves of the OR are probes of the index on
+    (connection, payout): the open documents, never the history."""
     journal = aliased(accounting_documents, name="journal")
-    untagged = select(accounting_documents.c.id).where(
-        D.tenant_id == tenant_id, D.connection_id == connection_id, D.payout.is_(None)
-    )
-    late = (
-        select(accounting_documents.c.id)
-        .join(
-            journal,
-            and_(
-                journal.c.connection_id == connection_id,
-                journal.c.payout == D.payout,
-                journal.c.kind == K.PAYOUT,
-            ),
-        )
-        .where(
-            D.tenant_id == tenant_id,
-            D.connection_id == connection_id,
-            journal.c.tenant_id == tenant_id,
-            journal.c.date > as_of,
-            journal.c.status != DocumentStatus.VOIDED,
-        )
-    )
-    candidates = union_all(untagged, late).subquery("candidates")
     doc = aliased(accounting_documents, name="doc")
+    paid_later = select(journal.c.payout).where(
+        journal.c.tenant_id == tenant_id,
+        journal.c.connection_id == connection_id,
+        journal.c.kind == K.PAYOUT,
+        journal.c.date > as_of,
+        journal.c.payout.is_not(None),
+    )
     reversal = aliased(accounting_documents, name="reversal")
     reversed_by_then = exists().where(
         reversal.c.connection_id == connection_id,
@@ -72,13 +59,6 @@ def open_receivables(tenant_id: int, connection_id: int, as_of: date) -> Select[
         reversal.c.kind == K.REVERSAL,
         reversal.c.date <= as_of,
         reversal.c.status != DocumentStatus.VOIDED,
-    )
-    received_by_then = exists().where(
-        journal.c.connection_id == connection_id,
-        journal.c.payout == doc.c.payout,
-        journal.c.kind == K.PAYOUT,
-        journal.c.date <= as_of,
-        journal.c.status != DocumentStatus.VOIDED,
     )
     c, pt = t.channels.c, payment_terms.c
     # The channel is the key's first part ("shop:order:1001", "shop:daily:2026-11-02:USD").
@@ -95,8 +75,7 @@ def open_receivables(tenant_id: int, connection_id: int, as_of: date) -> Select[
             c.name.label("channel"),
             func.coalesce(pt.days, 0).label("terms"),
         )
-        .select_from(candidates)
-        .join(doc, doc.c.id == candidates.c.id)
+        .select_from(doc)
         .outerjoin(t.channels, and_(c.tenant_id == tenant_id, prefix))
         .outerjoin(
             payment_terms,
@@ -104,9 +83,9 @@ def open_receivables(tenant_id: int, connection_id: int, as_of: date) -> Select[
         )
         .where(
             _live(doc, tenant_id, connection_id, as_of),
+            or_(doc.c.payout.is_(None), doc.c.payout.in_(paid_later)),
             doc.c.kind.in_(_RECEIVABLE),
             ~reversed_by_then,
-            ~received_by_then,
         )
         .order_by(doc.c.date, doc.c.key)
     )
