@@ -10,7 +10,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, String, and_, cast, exists, func, literal, or_, select
+from sqlalchemy import (
+    CompoundSelect,
+    Select,
+    String,
+    and_,
+    cast,
+    exists,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
 from hub.db import tables as t
@@ -36,13 +47,14 @@ def _live(doc: Any, tenant_id: int, connection_id: int, as_of: date) -> Any:
     )
 
 
-def open_receivables(tenant_id: int, connection_id: int, as_of: date) -> Select[Any]:
+def open_receivables(tenant_id: int, connection_id: int, as_of: date) -> CompoundSelect[Any]:
     """(key, kind, date, currency, lines, party, fx_rate, channel, terms days) of every
     receipt, invoice and credit note dated by `as_of` that is still open then: no payout
     has tagged it, or its payout's journal is dated after `as_of` (not received by then),
     and no reversal of it is dated by then (a reversal nets its original to zero, as Xero
-    allocates the credit note). Both halves of the OR are probes of the index on
-    (connection, payout): the open documents, never the history."""
+    allocates the credit note). Two halves, each an equality on the index on
+    (connection, payout), so the planner reads the open documents, never the history (as
+    one OR, SQLite walked the date index over every document up to the date)."""
     journal = aliased(accounting_documents, name="journal")
     doc = aliased(accounting_documents, name="doc")
     paid_later = select(journal.c.payout).where(
@@ -63,32 +75,40 @@ def open_receivables(tenant_id: int, connection_id: int, as_of: date) -> Select[
     c, pt = t.channels.c, payment_terms.c
     # The channel is the key's first part ("shop:order:1001", "shop:daily:2026-11-02:USD").
     prefix = func.substr(doc.c.key, 1, func.length(c.name) + 1) == c.name + literal(":")
-    return (
-        select(
-            doc.c.key,
-            doc.c.kind,
-            doc.c.date,
-            doc.c.currency,
-            doc.c.lines,
-            doc.c.party,
-            doc.c.fx_rate,
-            c.name.label("channel"),
-            func.coalesce(pt.days, 0).label("terms"),
+
+    def half(open_by_tag: Any) -> Select[Any]:
+        return (
+            select(
+                doc.c.key,
+                doc.c.kind,
+                doc.c.date,
+                doc.c.currency,
+                doc.c.lines,
+                doc.c.party,
+                doc.c.fx_rate,
+                c.name.label("channel"),
+                func.coalesce(pt.days, 0).label("terms"),
+            )
+            .select_from(doc)
+            .outerjoin(t.channels, and_(c.tenant_id == tenant_id, prefix))
+            .outerjoin(
+                payment_terms,
+                and_(pt.tenant_id == tenant_id, pt.party_kind == "channel", pt.party == c.name),
+            )
+            .where(
+                doc.c.connection_id == connection_id,
+                # Not index terms: without statistics SQLite would walk the date or the
+                # tenant index over the whole history instead of (connection, payout).
+                func.coalesce(doc.c.tenant_id, doc.c.tenant_id) == tenant_id,
+                func.coalesce(doc.c.date, doc.c.date) <= as_of,
+                doc.c.status.not_in(_NOT_LIVE),
+                open_by_tag,
+                doc.c.kind.in_(_RECEIVABLE),
+                ~reversed_by_then,
+            )
         )
-        .select_from(doc)
-        .outerjoin(t.channels, and_(c.tenant_id == tenant_id, prefix))
-        .outerjoin(
-            payment_terms,
-            and_(pt.tenant_id == tenant_id, pt.party_kind == "channel", pt.party == c.name),
-        )
-        .where(
-            _live(doc, tenant_id, connection_id, as_of),
-            or_(doc.c.payout.is_(None), doc.c.payout.in_(paid_later)),
-            doc.c.kind.in_(_RECEIVABLE),
-            ~reversed_by_then,
-        )
-        .order_by(doc.c.date, doc.c.key)
-    )
+
+    return union_all(half(doc.c.payout.is_(None)), half(doc.c.payout.in_(paid_later)))
 
 
 def open_bills(tenant_id: int, connection_id: int, as_of: date) -> Select[Any]:
