@@ -146,6 +146,7 @@ def clearing_checks(
     """Per payout, the clearing balance its documents leave, in the hub and in the books
     (a settled payout must leave zero on both sides)."""
     book_accounts = {b.key: b.accounts for b in books}
+    book_clearing = {b.key: b.clearing for b in books}
     groups: dict[tuple[str, str, str], list[HubEntry]] = {}
     for h in hub:
         if h.payout is None:
@@ -159,6 +160,10 @@ def clearing_checks(
         books_balance: Decimal | None = _ZERO
         for e in entries:
             accounts = book_accounts.get(e.key)
+            if accounts is None and book_clearing.get(e.key) is not None:
+                # Stated as a whole (a Xero invoice's payments into clearing): an unpaid
+                # receivable is 0 there, a figure rather than unknown.
+                accounts = {account: book_clearing[e.key] or _ZERO}
             if accounts is None:
                 books_balance = None if e.key in book_accounts else books_balance
                 continue

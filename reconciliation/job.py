@@ -66,6 +66,7 @@ def book_entry(posted: PostedDocument) -> BookEntry:
         {a: _decimal(v) for a, v in accounts.items()} if accounts else None,
         str(p.get("status") or "posted"),
         int(p.get("count", 1)),
+        None if p.get("clearing") is None else _decimal(p["clearing"]),
     )
 
 

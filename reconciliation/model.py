@@ -66,6 +66,9 @@ class BookEntry:
     accounts: Mapping[str, Decimal] | None = None  # None when the books do not say
     status: str = "posted"  # "voided" / "deleted" are drift
     count: int = 1  # more than one live document under the key: a duplicate
+    # What the document moved through clearing, when the books state it only as a whole
+    # (Xero books the receivable side of an invoice itself: its payments into clearing).
+    clearing: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ sits in an HttpOnly, SameSite=Strict cookie after the login form."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
+from hub.api.finance_charts import finance_charts
 from hub.api.v1.deps import HubDep, identify
 from hub.api.v1.policy import GRANTS, Permission
 from hub.api.v1.problems import Problem
@@ -19,12 +21,13 @@ from hub.bootstrap import Hub
 from hub.db import stock_rows
 from hub.db.paging import keyset_page
 from hub.db.unit_of_work import UnitOfWork
-from hub.domain.clock import readable
+from hub.domain.clock import readable, utcnow
 from hub.domain.errors import DomainError
 from hub.domain.orders import OrderStatus
 from hub.services import (
     books_connections,
     error_queue,
+    finance_reports,
     notifications,
     order_views,
     reconciliation_runs,
@@ -227,6 +230,43 @@ def report_page(
         rows = reports.run_report(uow.session, who.tenant_id, name, days)
     return _page(
         request, "reports.html", who, rows=rows, name=name, days=days, names=list(reports.REPORTS)
+    )
+
+
+FINANCE_DEFAULT = "ar-aging"
+
+
+@router.get("/finance")
+def finance_page(
+    request: Request,
+    hub: HubDep,
+    name: str = FINANCE_DEFAULT,
+    books: Annotated[str, Query(max_length=200)] = "",
+    as_of: date | None = None,
+) -> Response:
+    """Aged receivables and payables and payout clearing, with a bar chart of each."""
+    who = _who(hub, request, Permission.BOOKS_READ)
+    day = as_of or utcnow().date()
+    rows: list[dict[str, Any]] = []
+    error = ""
+    if books:
+        query = finance_reports.FinanceQuery(books, day)
+        try:
+            rows = finance_reports.run_finance_report(hub.uow(who.tenant_id), name, query)
+        except DomainError as exc:
+            error = str(exc)
+    return _page(
+        request,
+        "finance.html",
+        who,
+        rows=rows,
+        name=name,
+        books=books,
+        as_of=day.isoformat(),
+        names=list(finance_reports.FINANCE_REPORTS),
+        charts=finance_charts(name, rows),
+        none_text="-" if name == "payout-clearing" else "unknown",
+        error=error,
     )
 
 

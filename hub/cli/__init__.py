@@ -30,7 +30,8 @@ COMMANDS: dict[str, str] = {
     ),
     "report": (
         "Inventory turnover, ABC, stale stock, fill rate, cycle time, accuracy, sync health;"
-        " inventory valuation at a date (`valuation --at 2026-11-30`)."
+        " inventory valuation at a date (`valuation --at 2026-11-30`); AR and AP aging and"
+        " payout clearing against a books connection."
     ),
     "demo": (
         "Migrate, seed a small demo workspace (once), pull orders from a simulated "

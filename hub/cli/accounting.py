@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from connectors.base import AccountingConnector
 from hub.cli.books import register as register_connect
 from hub.cli.common import JsonOpt, TenantOpt, emit, hub, money, table, tenant_uow
+from hub.cli.finance import register as register_finance
 from hub.db.accounting_store import DocumentStore, PostingPolicy
 from hub.db.unit_of_work import UnitOfWork
 from hub.domain.documents import DocumentStatus, LockPolicy, PostingPoint, SummaryMode
@@ -348,6 +349,7 @@ def _day(field: str, text: str) -> date:
 
 def register(app: typer.Typer) -> None:
     register_connect(books_app)
+    register_finance(books_app)
     app.add_typer(books_app, name="books")
     app.command("reconcile")(reconcile_command)
     app.command("reconcile-channel")(reconcile_channel_command)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from hub.cli.common import JsonOpt, TenantOpt, emit, hub, table, when
+from hub.domain.clock import utcnow
 from hub.domain.errors import InvalidValue
 from hub.services import reports, tokens
 
@@ -86,32 +87,53 @@ def token_revoke(
     emit({"revoked": token_id}, as_json, lambda: f"token {token_id} revoked")
 
 
+FINANCE = ("ar-aging", "ap-aging", "payout-clearing")  # hub.services.finance_reports
+
+
 def report(
-    name: Annotated[str, typer.Argument(help=", ".join(reports.REPORTS))],
+    name: Annotated[str, typer.Argument(help=", ".join([*reports.REPORTS, *FINANCE]))],
     days: Annotated[int, typer.Option("--days", help="Window in days.")] = 30,
     at: Annotated[
         str | None,
         typer.Option("--at", help="valuation: as of the end of this day (YYYY-MM-DD)."),
+    ] = None,
+    books: Annotated[
+        str | None,
+        typer.Option("--books", help="Books connection: ar-aging, ap-aging, payout-clearing."),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="YYYY-MM-DD (finance reports; default today)."),
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="YYYY-MM-DD: payout-clearing from this day (default all)."),
     ] = None,
     csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout.")] = False,
     tenant: TenantOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Inventory turnover, ABC, stale stock, fill rate, cycle time, accuracy, sync health;
-    inventory valuation at a date (`valuation --at 2026-11-30`)."""
+    inventory valuation at a date (`valuation --at 2026-11-30`); AR and AP aging and payout
+    clearing against a books connection."""
     h = hub()
     tenant_id = h.tenant_id(tenant or h.settings.default_tenant)
-    with h.uow(tenant_id) as uow:
-        rows = reports.run_report(
-            uow.session, tenant_id, name, days, at=_day("at", at) if at else None
-        )
+    if name in FINANCE:
+        rows = _finance(name, h.uow(tenant_id), books, as_of, since)
+        window = f"as of {as_of or 'today'}"
+    else:
+        with h.uow(tenant_id) as uow:
+            rows = reports.run_report(
+                uow.session, tenant_id, name, days, at=_day("at", at) if at else None
+            )
+        window = f"as of {at or 'today'}" if name == "valuation" else f"in the last {days} days"
     if csv:
         typer.echo(reports.to_csv(rows), nl=False)
         return
 
     def human() -> str:
         if not rows:
-            return f"{name}: nothing in the last {days} days"
+            return f"{name}: nothing {window}"
         return table([[str(v) for v in r.values()] for r in rows], list(rows[0]))
 
     emit(rows, as_json, human)
@@ -122,6 +144,24 @@ def _day(field: str, text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise InvalidValue(field, text, "use YYYY-MM-DD", "report") from None
+
+
+def _finance(
+    name: str, uow: Any, books: str | None, as_of: str | None, since: str | None
+) -> list[reports.Row]:
+    from hub.services import finance_reports
+
+    if not books:
+        typer.echo(f"error: {name} needs --books <connection>", err=True)
+        raise typer.Exit(2)
+    try:
+        day = date.fromisoformat(as_of) if as_of else utcnow().date()
+        first = date.fromisoformat(since) if since else None
+    except ValueError as exc:
+        typer.echo(f"error: --as-of / --since: {exc}", err=True)
+        raise typer.Exit(2) from None
+    query = finance_reports.FinanceQuery(books, day, first)
+    return finance_reports.run_finance_report(uow, name, query)
 
 
 def register(app: typer.Typer) -> None:

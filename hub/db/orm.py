@@ -13,6 +13,7 @@ from sqlalchemy.orm import composite, registry, relationship
 from hub.db import tables as t
 from hub.db import tables_accounting as _accounting_tables  # noqa: F401  (registers tables)
 from hub.db import tables_allocation as _allocation_tables  # noqa: F401  (registers tables)
+from hub.db import tables_books_reports as _books_report_tables  # noqa: F401  (registers)
 from hub.db import tables_connections as _connection_tables  # noqa: F401  (registers tables)
 from hub.db import tables_costing as _costing_tables  # noqa: F401  (registers tables)
 from hub.db import tables_lifecycle as _lifecycle_tables  # noqa: F401  (registers tables)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -128,6 +129,8 @@ class SettlementStore:
         settled_only: bool = False,
         skip: Callable[[str], bool] | None = None,
         ids: Collection[int] | None = None,
+        paid_from: date | None = None,
+        paid_to: date | None = None,
     ) -> list[Settlement]:
         """Settlements with their lines; `skip(key)` leaves out (before their lines are
         read) those a caller has already dealt with, e.g. journals already generated."""
@@ -138,6 +141,10 @@ class SettlementStore:
             query = query.where(S.settled.is_(True))
         if ids is not None:
             query = query.where(S.id.in_(list(ids)))
+        if paid_from is not None:
+            query = query.where(S.paid_on >= paid_from)
+        if paid_to is not None:
+            query = query.where(S.paid_on <= paid_to)
         rows = list(self.session.execute(query.order_by(S.paid_on, S.id)))
         if skip is not None:
             rows = [

@@ -9,7 +9,7 @@ the refused payout is read again on the next pull."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from connectors.base import Capability, PayoutSource, RawPayout, UnsupportedCapability
@@ -200,9 +200,16 @@ def show_payout(uow: UnitOfWork, channel: str, external_id: str, connection: str
 
 
 def payout_status(
-    uow: UnitOfWork, connection: str, channel: str | None = None, external_id: str | None = None
+    uow: UnitOfWork,
+    connection: str,
+    channel: str | None = None,
+    external_id: str | None = None,
+    *,
+    paid_from: date | None = None,
+    paid_to: date | None = None,
 ) -> list[PayoutView]:
-    """The clearing status of every payout (of a channel): the payout clearing report."""
+    """The clearing status of every payout (of a channel, paid in a window): the payout
+    clearing report."""
     with uow:
         tenant_id = _tenant(uow)
         names = {c.id: c.name for c in uow.channels.list() if c.id is not None}
@@ -210,7 +217,9 @@ def payout_status(
         settlements = SettlementStore(uow.session, tenant_id)
         found = [
             s
-            for s in settlements.all(names, channel_id=channel_id)
+            for s in settlements.all(
+                names, channel_id=channel_id, paid_from=paid_from, paid_to=paid_to
+            )
             if external_id is None or s.external_id == external_id
         ]
         cid = connection_id(uow, connection)

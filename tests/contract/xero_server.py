@@ -82,7 +82,9 @@ class FakeXero:
                         Decimal(0),
                     )
                 if collection == "Invoices":
-                    item["AmountDue"] = item["Total"]
+                    item["AmountDue"], item["AmountPaid"] = item["Total"], Decimal(0)
+                if collection == "CreditNotes":
+                    item["Payments"] = []  # no cash refund made: the credit stays in AR
                 if collection == "Payments":
                     self._mark_paid(item)
                 self.objects.setdefault(collection, []).append(item)
@@ -95,8 +97,16 @@ class FakeXero:
         return reply
 
     def _mark_paid(self, payment: dict[str, Any]) -> None:
+        if "CreditNote" in payment:  # a cash refund of a credit note
+            for credit in self.objects.get("CreditNotes", []):
+                if credit["CreditNoteID"] == payment["CreditNote"]["CreditNoteID"]:
+                    credit["Payments"] = [*credit.get("Payments", []), payment]
+                    credit["Status"] = "PAID"
+            return
         for invoice in self.objects.get("Invoices", []):
             if invoice["InvoiceID"] == payment["Invoice"]["InvoiceID"]:
+                paid = Decimal(str(payment["Amount"]))
+                invoice["AmountPaid"] = Decimal(str(invoice.get("AmountPaid", 0))) + paid
                 invoice["Status"], invoice["AmountDue"] = "PAID", Decimal(0)
 
     def _allocate(self, request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:

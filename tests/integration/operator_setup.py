@@ -258,5 +258,11 @@ def samples(target: Tenant) -> dict[tuple[str, str], tuple[str, Any]]:
         ),
         ("GET", f"{v}/audit"): (f"{v}/audit", None),
         ("GET", f"{v}/reports/{{name}}"): (f"{v}/reports/sync-health", None),
+        ("GET", f"{v}/reports/ar-aging"): (f"{v}/reports/ar-aging?books=books", None),
+        ("GET", f"{v}/reports/ap-aging"): (f"{v}/reports/ap-aging?books=books", None),
+        ("GET", f"{v}/reports/payout-clearing"): (
+            f"{v}/reports/payout-clearing?books=books&since=2026-01-01",
+            None,
+        ),
         ("GET", f"{v}/payouts"): (f"{v}/payouts", None),
     }

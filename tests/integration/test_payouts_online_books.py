@@ -1,6 +1,7 @@
 """A pulled payout's journal in the online books: QuickBooks Online (XSD-checked mock)
 and Xero (spec-checked mock). Posted once, reconciled, and the payout's clearing is
-zero in the books too (Xero: the receivables side of invoices is reported unknown)."""
+zero in the books too (Xero: from the payments into and out of clearing that settle its
+invoices and credit notes, which Xero books on the receivables side itself)."""
 
 from __future__ import annotations
 
@@ -81,3 +82,6 @@ def test_the_payout_journal_posts_to_xero_as_a_manual_journal(
     recon = reconcile(tenant, "books", connector, Period.parse("2026-11"))
     (check,) = [c for c in recon.clearing if c.payout == TAG]
     assert check.hub_balance == Decimal("0.00")
+    # Xero states its invoices whole: the receipts' payments and the credit note's refund
+    # into and out of clearing give the books' figure (it was "unknown" before).
+    assert (check.books_balance, check.documents) == (Decimal("0.00"), 4)

@@ -91,6 +91,26 @@ def test_a_settled_payout_must_leave_its_clearing_account_at_zero_on_both_sides(
     assert gap.books_balance == D("-110.00") and not gap.ok
 
 
+def test_books_that_state_an_invoice_only_whole_give_its_clearing_not_unknown() -> None:
+    """Xero books an invoice's receivable itself (accounts None): what it moved through
+    clearing is its payments. Paid into clearing: the payout clears to 0; unpaid (an
+    invoice on dispatch nobody paid in Xero): the payout took 110 that never came in."""
+    sale = hub("o1", payout="P1")
+    payout_accounts = {"Assets:Clearing": D("-110.00"), "Assets:Bank": D("110.00")}
+    pay = HubEntry("p1", "payout", DAY, "USD", D("110.00"), payout_accounts, payout="P1")
+    journal = book("p1", accounts=payout_accounts)
+    paid = [book("o1", accounts=None, clearing=D("110.00")), journal]
+    (check,) = clearing_checks([sale, pay], paid, {"Assets:Clearing"})
+    assert (check.books_balance, check.ok) == (D(0), True)
+    unpaid = [book("o1", accounts=None, clearing=D(0)), journal]
+    (open_check,) = clearing_checks([sale, pay], unpaid, {"Assets:Clearing"})
+    assert (open_check.books_balance, open_check.ok) == (D("-110.00"), False)
+    report = Report("books", Period.parse("2026-11"), clearing=[open_check])
+    assert "books -110.00 (must be 0)" in summary(report)
+    silent = [book("o1", accounts=None), journal]  # the books say nothing: unknown
+    assert clearing_checks([sale, pay], silent, {"Assets:Clearing"})[0].books_balance is None
+
+
 def test_outputs_agree_on_the_findings() -> None:
     report = Report("books", Period.parse("2026-11"), classify([hub(), hub("k2")], [book()]))
     assert to_json(report)["counts"]["missing_in_books"] == 1

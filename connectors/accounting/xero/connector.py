@@ -94,6 +94,8 @@ class XeroConnector(BooksConnector[XeroConfig]):
         assert posted is not None
         if document.kind == "sales_receipt":
             self._pay(document, posted, idempotency_key)
+        if document.kind == "credit_note":
+            self._refund(document, posted, idempotency_key)
         if document.kind == "reversal":
             self._allocate(document, posted, idempotency_key)
         return posted
@@ -126,6 +128,20 @@ class XeroConnector(BooksConnector[XeroConfig]):
             "Reference": document.natural_key,
         }
         self._put("Payments", payment, f"{key}:payment", document.natural_key)
+
+    def _refund(self, document: OutgoingDocument, credit: PostedDocument, key: str) -> None:
+        """The refund went back to the buyer through the channel (a payout nets it): pay
+        the credit note out of the clearing account, so Xero's clearing moves as the
+        hub's does, instead of the credit waiting in receivables."""
+        clearing = document.payload["lines"][-1]["account"]
+        payment = {
+            "CreditNote": {"CreditNoteID": credit.external_id},
+            "Account": {"Code": clearing},
+            "Date": document.date.date().isoformat(),
+            "Amount": document.total,
+            "Reference": document.natural_key,
+        }
+        self._put("Payments", payment, f"{key}:refund", document.natural_key)
 
     def _allocate(self, document: OutgoingDocument, credit: PostedDocument, key: str) -> None:
         """A reversal of an invoice still owed (a sales invoice nobody paid) is allocated

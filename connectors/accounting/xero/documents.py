@@ -180,6 +180,7 @@ def read_back(
         currency = str(item.get("CurrencyCode") or base_currency)
         kind = _KIND_OF_TYPE.get(str(item.get("Type")), "invoice")
         payload_accounts = None  # Xero books the receivable/payable side itself
+    clearing = _clearing_of(item) if endpoint.type in ("ACCREC", "ACCRECCREDIT") else None
     return PostedDocument(
         natural_key=str(key),
         external_id=str(item[endpoint.id_field]),
@@ -191,5 +192,20 @@ def read_back(
             "status": str(item.get("Status", "")).lower() or "posted",
             "accounts": payload_accounts,
             "amount_due": item.get("AmountDue"),
+            "clearing": clearing,
         },
     )
+
+
+def _clearing_of(item: Mapping[str, Any]) -> Decimal | None:
+    """What the object moved through the clearing account, where the hub's documents put
+    the receivable: an invoice's payments (the connector pays a receipt into clearing; an
+    unpaid invoice leaves its total in Xero's receivables, so 0 here), a credit note's
+    cash refunds (negative). None when Xero's answer does not say."""
+    if item.get("Type") == "ACCRECCREDIT":
+        payments = item.get("Payments")
+        if payments is None:
+            return None
+        return -sum((Decimal(str(p.get("Amount", "0"))) for p in payments), Decimal(0))
+    paid = item.get("AmountPaid")
+    return None if paid is None else Decimal(str(paid))
