@@ -23,13 +23,23 @@ from hub.db.unit_of_work import UnitOfWork
 from hub.domain.money import Money
 from hub.domain.orders import OrderStatus
 from hub.domain.purchasing import PurchaseOrderStatus
-from hub.services import allocation, audit, catalog, connections, inbox, purchasing, tokens
+from hub.services import (
+    accounting_mapping,
+    allocation,
+    audit,
+    catalog,
+    connections,
+    inbox,
+    purchasing,
+    tokens,
+)
 from hub.services.reconciliation_runs import record_channel
 from hub.services.tokens import Role
 from reconciliation.channels import ChannelReport
 from tests.conftest import Database
 from tests.fakes import memshop
 from tests.fakes.memshop import woo_order
+from tests.integration.books_setup import set_policy
 from tests.integration.sync_setup import SyncShop, sync_shop
 
 
@@ -127,6 +137,10 @@ def _tenant(db: Database, marker: str) -> Tenant:
         display_name=f"{marker}-conn",
         values={"shop": f"{marker}-shop", "webhook_secret": "whsec-" + marker},
     )
+    # The books the finance reports' sample requests name (`?books=books`).
+    ledger = Path(tempfile.mkdtemp()) / f"{marker}.beancount"
+    accounting_mapping.create_connection(uow(), "books", "beancount", {"ledger_path": str(ledger)})
+    set_policy(uow, home="EUR")
     return tenant
 
 
