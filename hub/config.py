@@ -65,6 +65,10 @@ class SyncSettings(BaseSettings):
     # queued run whose message never arrived is presumed lost and enqueued again.
     run_lease_seconds: int = 600
     run_lost_after: int = 120
+    # Seconds a channel's opened connector is kept for verifying its webhooks (0: open
+    # it per webhook). A revoked secret is still accepted this long; a rotated one never
+    # refused (a refused signature is checked again with the connection as stored).
+    webhook_connector_ttl: float = 10.0
     api_host: str = "127.0.0.1"
     api_port: int = 8000
 

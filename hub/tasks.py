@@ -14,6 +14,7 @@ from typing import Any
 
 from celery import Task
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
 
 from connectors.base import RateLimited, RetriableError
 from connectors.toolkit import in_process_wait
@@ -84,6 +85,11 @@ class CeleryDispatcher:
 
     def process_inbox(self, tenant_id: int, inbox_ids: Sequence[int]) -> None:
         triggers.signal_inbox(self.ctx, tenant_id, inbox_ids, enqueue_run)
+
+    def inbox_archived(
+        self, session: Session, tenant_id: int, channel_id: int, inbox_ids: Sequence[int]
+    ) -> Callable[[], None]:
+        return triggers.mark_intake(self.ctx, session, tenant_id, channel_id, enqueue_run)
 
     def relay(self, tenant_id: int) -> None:
         triggers.signal_tenant(self.ctx, tenant_id, RELAY, enqueue_run)

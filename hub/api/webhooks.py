@@ -28,16 +28,16 @@ async def webhook(
     body = await request.body()
     headers = dict(request.headers)
     try:
-        outcome = await run_in_threadpool(receive, sync, channel_id, headers, body)
+        outcome = await run_in_threadpool(receive, sync, channel_id, headers, body, dispatcher)
     except WebhookRejected:
         raise HTTPException(401, "webhook signature missing or invalid") from None
     except NotFound:
         raise HTTPException(404, f"no channel {channel_id}") from None
     except FatalConfigurationError:  # no connector, or one without webhooks
         raise HTTPException(404, f"channel {channel_id} takes no webhooks") from None
-    if outcome.inbox_ids:
+    if outcome.hand_on is not None:
         try:
-            await run_in_threadpool(dispatcher.process_inbox, outcome.tenant_id, outcome.inbox_ids)
+            await run_in_threadpool(outcome.hand_on)
         except Exception:  # the broker is down: archived records wait for the reaper
             log.warning("queue unreachable; %d records left for the reaper", len(outcome.inbox_ids))
     return {"status": outcome.outcome, "records": len(outcome.inbox_ids)}

@@ -3,7 +3,10 @@ the Celery one lives in hub.tasks. Both are called only after the work was commi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
+
+from sqlalchemy.orm import Session
 
 from hub.services import order_books, order_push, relay
 from hub.services.ingest_batch import process_batch
@@ -18,6 +21,11 @@ class InlineDispatcher:
 
     def process_inbox(self, tenant_id: int, inbox_ids: Sequence[int]) -> None:
         process_batch(self.ctx, tenant_id, inbox_ids)
+
+    def inbox_archived(
+        self, session: Session, tenant_id: int, channel_id: int, inbox_ids: Sequence[int]
+    ) -> Callable[[], None]:
+        return partial(self.process_inbox, tenant_id, list(inbox_ids))
 
     def relay(self, tenant_id: int) -> None:
         relay.relay(self.ctx, tenant_id)

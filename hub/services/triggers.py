@@ -36,6 +36,7 @@ __all__ = [
     "Enqueue",
     "Finish",
     "finish",
+    "mark_intake",
     "signal",
     "signal_inbox",
     "signal_tenant",
@@ -146,6 +147,23 @@ def signal_inbox(
 
     delay = ctx.settings.intake_wait_ms / 1000
     return _signal(ctx, tenant_id, INTAKE, channels, enqueue, delay)
+
+
+def mark_intake(
+    ctx: SyncContext, session: Session, tenant_id: int, channel_id: int, enqueue: Enqueue
+) -> Callable[[], None]:
+    """:func:`signal_inbox` inside the caller's transaction (the webhook's archive): the
+    mark commits with the records, durably; the returned callable enqueues the run, if
+    one must be, after that commit."""
+    delay = ctx.settings.intake_wait_ms / 1000
+    now, lost_after = ctx.clock(), ctx.settings.run_lost_after
+    queued = _mark(session, tenant_id, INTAKE, lambda _: [channel_id], now, lost_after, delay)
+
+    def hand_on() -> None:
+        for queued_channel in queued:
+            enqueue(INTAKE, tenant_id, queued_channel, delay)
+
+    return hand_on
 
 
 def signal_tenant(ctx: SyncContext, tenant_id: int, kind: str, enqueue: Enqueue) -> list[int]:

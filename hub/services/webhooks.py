@@ -7,20 +7,20 @@ API turns that into 401. The connector does the constant-time signature compare.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from connectors.base import WebhookRejected
+from connectors.base import StorefrontConnector, WebhookRejected
 from hub.db import tables as t
 from hub.db.tables_sync import webhook_deliveries
 from hub.domain.clock import utcnow
 from hub.domain.errors import NotFound
 from hub.services.inbox import archive, archive_skipped, storable_key
-from hub.services.sync_context import SyncContext, load_channel
+from hub.services.sync_context import ChannelRef, Dispatcher, SyncContext, load_channel
 
 __all__ = ["WebhookOutcome", "receive"]
 
@@ -33,24 +33,34 @@ class WebhookOutcome:
     delivery_id: str | None
     topic: str
     inbox_ids: list[int] = field(default_factory=list)
+    # Hands the archived records on (to the queue) once their transaction committed.
+    hand_on: Callable[[], None] | None = None
 
 
 def receive(
-    ctx: SyncContext, channel_id: int, headers: Mapping[str, str], body: bytes
+    ctx: SyncContext,
+    channel_id: int,
+    headers: Mapping[str, str],
+    body: bytes,
+    dispatcher: Dispatcher | None = None,
 ) -> WebhookOutcome:
-    with ctx.uow() as uow:
-        tenant_id = uow.session.execute(
-            select(t.channels.c.tenant_id).where(t.channels.c.id == channel_id)
-        ).scalar()
-        if tenant_id is None:
-            raise NotFound("channel", channel_id)
-        channel = load_channel(uow.session, channel_id, tenant_id)
-        connector = ctx.connectors.storefront(uow.session, channel)
-    try:
-        delivery = connector.parse_webhook(headers, body)
-    except WebhookRejected as exc:
-        _record(ctx, tenant_id, channel_id, None, None, "", "rejected", str(exc), 0)
-        raise
+    delivery = None
+    kept = ctx.kept.get(channel_id)
+    if kept is not None:
+        channel, connector = kept
+        try:
+            delivery = connector.parse_webhook(headers, body)
+        except WebhookRejected:  # a secret rotated since: check with the stored one
+            ctx.kept.forget(channel_id)
+    if delivery is None:
+        channel, connector = _open(ctx, channel_id)
+        try:
+            delivery = connector.parse_webhook(headers, body)
+        except WebhookRejected as exc:
+            _record(ctx, channel.tenant_id, channel_id, None, None, "", "rejected", str(exc), 0)
+            raise
+        ctx.kept.keep(channel, connector, ctx.settings.webhook_connector_ttl)
+    tenant_id = channel.tenant_id
     key = storable_key(delivery.delivery_id)
     with ctx.uow(tenant_id) as uow:
         try:
@@ -69,6 +79,11 @@ def receive(
             )
             ids = archive(uow.session, tenant_id, channel_id, delivery.records, "webhook")
             archive_skipped(uow.session, tenant_id, channel_id, delivery.skipped, "webhook")
+            hand_on = (
+                dispatcher.inbox_archived(uow.session, tenant_id, channel_id, ids)
+                if dispatcher is not None and ids
+                else None
+            )
             uow.commit()
             duplicate = False
         except IntegrityError:
@@ -77,7 +92,20 @@ def receive(
     if duplicate:  # recorded in a unit of work of its own, once this one is closed
         _record(ctx, tenant_id, channel_id, key, None, delivery.topic, "duplicate", "", 0)
         return WebhookOutcome(tenant_id, channel_id, "duplicate", key, delivery.topic)
-    return WebhookOutcome(tenant_id, channel_id, "accepted", key, delivery.topic, ids)
+    return WebhookOutcome(tenant_id, channel_id, "accepted", key, delivery.topic, ids, hand_on)
+
+
+def _open(ctx: SyncContext, channel_id: int) -> tuple[ChannelRef, StorefrontConnector]:
+    """The channel and its connector as stored, read in a unit of work closed before the
+    connector verifies anything."""
+    with ctx.uow() as uow:
+        tenant_id = uow.session.execute(
+            select(t.channels.c.tenant_id).where(t.channels.c.id == channel_id)
+        ).scalar()
+        if tenant_id is None:
+            raise NotFound("channel", channel_id)
+        channel = load_channel(uow.session, channel_id, tenant_id)
+        return channel, ctx.connectors.storefront(uow.session, channel)
 
 
 def _insert(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import timedelta
+from functools import partial
 
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 
 from hub.api import create_app
 from hub.bootstrap import Hub
@@ -26,6 +28,11 @@ class BrokerDown:
 
     def relay(self, tenant_id: int) -> None:
         raise ConnectionError("redis: connection refused")
+
+    def inbox_archived(
+        self, session: Session, tenant_id: int, channel_id: int, inbox_ids: Sequence[int]
+    ) -> Callable[[], None]:
+        return partial(self.process_inbox, tenant_id, inbox_ids)
 
 
 def _client(db: Database, s: SyncShop, dispatcher: object | None = None) -> TestClient:
