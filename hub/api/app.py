@@ -4,18 +4,16 @@ dependency aliases in hub.api.deps and hub.api.v1.deps: webhooks, the REST API u
 
 from __future__ import annotations
 
-import logging
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio.to_thread
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Response
 from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
-from hub import observability
 from hub.api import dashboard, webhooks
+from hub.api.correlation import Correlate
 from hub.api.input_guard import refuse_unstorable, refuse_unstorable_parameters
 from hub.api.limits import BodyLimit
 from hub.api.v1 import books, operations, orders, payouts, problems, purchasing, reports, stock
@@ -28,7 +26,6 @@ __all__ = ["MAX_BODY_BYTES", "create_app"]
 
 DOCS_ASSETS = "/docs-assets"
 MAX_BODY_BYTES = 1_000_000  # webhooks and API writes alike; bigger bodies get 413
-log = logging.getLogger("hub.api")
 
 
 def create_app(
@@ -82,27 +79,7 @@ def create_app(
     dashboard.mount_static(app)
     dashboard.install_login_redirect(app)
 
-    @app.middleware("http")
-    async def correlate(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        """One correlation id per request (the caller's X-Request-ID if it sent one),
-        bound for every log line of the request and handed on to the tasks it enqueues."""
-        incoming = request.headers.get("x-request-id", "")
-        correlation = incoming[:64] if incoming.isprintable() and incoming else None
-        observability.reset(correlation or observability.new_correlation_id())
-        started = time.perf_counter()
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = observability.correlation_id() or ""
-        log.info(
-            "%s %s %d %.1fms",
-            request.method,
-            request.url.path,
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
-        )
-        return response
-
+    app.add_middleware(Correlate)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)  # outermost: before anything
 
     @app.get("/healthz")
