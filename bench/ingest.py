@@ -54,10 +54,11 @@ START = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def woo_order(n: int, rng: random.Random) -> dict[str, Any]:
-    lines = []
+    lines, cents = [], 0
     for k in range(rng.randint(1, 3)):
         sku, qty, price = f"SKU-{rng.randrange(SKUS):04d}", rng.randint(1, 3), "12.50"
         total = f"{12.5 * qty:.2f}"
+        cents += 1250 * qty
         lines.append(
             {
                 "id": n * 10 + k,
@@ -84,7 +85,9 @@ def woo_order(n: int, rng: random.Random) -> dict[str, Any]:
         "date_created_gmt": stamp,
         "date_modified_gmt": stamp,
         "date_paid_gmt": stamp,
-        "total": "0.00",
+        # What the lines add up to, as WooCommerce states it: an order whose totals
+        # disagree would be held and its error recorded, a cost real orders do not pay.
+        "total": f"{cents / 100:.2f}",
         "total_tax": "0.00",
         "payment_method": "card",
         "transaction_id": "",
