@@ -54,7 +54,7 @@ class Shipped:
 
     def inbox_archived(
         self, session: Session, tenant_id: int, channel_id: int, inbox_ids: Sequence[int]
-    ) -> Callable[[], None]:
+    ) -> Callable[[], object]:
         return triggers.mark_intake(self.ctx, session, tenant_id, channel_id, _enqueue)
 
 
@@ -66,9 +66,9 @@ class Baseline:
 
     def inbox_archived(
         self, session: Session, tenant_id: int, channel_id: int, inbox_ids: Sequence[int]
-    ) -> Callable[[], None]:
+    ) -> Callable[[], object]:
         ids = list(inbox_ids)
-        return lambda: triggers.signal_inbox(self.ctx, tenant_id, ids, _enqueue) and None
+        return lambda: triggers.signal_inbox(self.ctx, tenant_id, ids, _enqueue)
 
 
 def database(sqlite: bool) -> str:

@@ -88,7 +88,7 @@ class CeleryDispatcher:
 
     def inbox_archived(
         self, session: Session, tenant_id: int, channel_id: int, inbox_ids: Sequence[int]
-    ) -> Callable[[], None]:
+    ) -> Callable[[], object]:
         return triggers.mark_intake(self.ctx, session, tenant_id, channel_id, enqueue_run)
 
     def relay(self, tenant_id: int) -> None:

@@ -24,7 +24,7 @@ class InlineDispatcher:
 
     def inbox_archived(
         self, session: Session, tenant_id: int, channel_id: int, inbox_ids: Sequence[int]
-    ) -> Callable[[], None]:
+    ) -> Callable[[], object]:
         return partial(self.process_inbox, tenant_id, list(inbox_ids))
 
     def relay(self, tenant_id: int) -> None:

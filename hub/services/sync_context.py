@@ -79,7 +79,7 @@ class Dispatcher(Protocol):
 
     def inbox_archived(
         self, session: Session, tenant_id: int, channel_id: int, inbox_ids: Sequence[int]
-    ) -> Callable[[], None]:
+    ) -> Callable[[], object]:
         """Inside the transaction that archives a channel's new records (a webhook's):
         what the dispatcher notes here commits with them, one transaction fewer per
         webhook; the callable it returns hands the records on once that commits."""

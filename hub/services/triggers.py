@@ -110,20 +110,37 @@ def _mark(
     return sorted(int(channel) for channel, queued_at in rows if queued_at == due)
 
 
+def _marked(
+    ctx: SyncContext, session: Session, tenant_id: int, kind: str, resolve: Resolve,
+    enqueue: Enqueue, delay: float,
+) -> Callable[[], list[int]]:  # fmt: skip
+    """Mark in the caller's transaction; the callable enqueues (once that committed) the
+    runs the mark took the queued slot for, and returns their channels."""
+    now, lost_after = ctx.clock(), ctx.settings.run_lost_after
+    queued = _mark(session, tenant_id, kind, resolve, now, lost_after, delay)
+
+    def hand_on() -> list[int]:
+        for channel_id in queued:
+            enqueue(kind, tenant_id, channel_id, delay)
+        return queued
+
+    return hand_on
+
+
 def _signal(
     ctx: SyncContext, tenant_id: int, kind: str, resolve: Resolve, enqueue: Enqueue,
     delay: float,
 ) -> list[int]:  # fmt: skip
-    now = ctx.clock()
     with ctx.uow(tenant_id) as uow:
         _relaxed(uow.session)
-        queued = _mark(
-            uow.session, tenant_id, kind, resolve, now, ctx.settings.run_lost_after, delay
-        )
+        hand_on = _marked(ctx, uow.session, tenant_id, kind, resolve, enqueue, delay)
         uow.commit()
-    for channel_id in queued:
-        enqueue(kind, tenant_id, channel_id, delay)
-    return queued
+    return hand_on()
+
+
+def _intake_delay(ctx: SyncContext) -> float:
+    """The batch wait: the first record of a burst waits so the burst shares the run."""
+    return ctx.settings.intake_wait_ms / 1000
 
 
 def signal(
@@ -145,25 +162,17 @@ def signal_inbox(
         query = select(i.channel_id).where(i.id.in_(list(inbox_ids))).distinct()
         return list(session.execute(query).scalars())
 
-    delay = ctx.settings.intake_wait_ms / 1000
-    return _signal(ctx, tenant_id, INTAKE, channels, enqueue, delay)
+    return _signal(ctx, tenant_id, INTAKE, channels, enqueue, _intake_delay(ctx))
 
 
 def mark_intake(
     ctx: SyncContext, session: Session, tenant_id: int, channel_id: int, enqueue: Enqueue
-) -> Callable[[], None]:
+) -> Callable[[], list[int]]:
     """:func:`signal_inbox` inside the caller's transaction (the webhook's archive): the
     mark commits with the records, durably; the returned callable enqueues the run, if
     one must be, after that commit."""
-    delay = ctx.settings.intake_wait_ms / 1000
-    now, lost_after = ctx.clock(), ctx.settings.run_lost_after
-    queued = _mark(session, tenant_id, INTAKE, lambda _: [channel_id], now, lost_after, delay)
-
-    def hand_on() -> None:
-        for queued_channel in queued:
-            enqueue(INTAKE, tenant_id, queued_channel, delay)
-
-    return hand_on
+    resolve: Resolve = lambda _: [channel_id]  # noqa: E731
+    return _marked(ctx, session, tenant_id, INTAKE, resolve, enqueue, _intake_delay(ctx))
 
 
 def signal_tenant(ctx: SyncContext, tenant_id: int, kind: str, enqueue: Enqueue) -> list[int]:

@@ -34,7 +34,7 @@ class WebhookOutcome:
     topic: str
     inbox_ids: list[int] = field(default_factory=list)
     # Hands the archived records on (to the queue) once their transaction committed.
-    hand_on: Callable[[], None] | None = None
+    hand_on: Callable[[], object] | None = None
 
 
 def receive(
